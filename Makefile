@@ -1,0 +1,50 @@
+# Two commands matter (see README): `make synth` and `make test`.
+# Everything else is a building block. A fresh clone needs only Python 3.11+, Node and
+# access to the package registries: the targets create .venv and node_modules themselves.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := .make
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+# jsii prints a Node end-of-life banner on Node 20; that banner is the only thing silenced.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# The example app must synthesize with no AWS credentials or account.
+export CDK_DISABLE_VERSION_CHECK := 1
+
+.PHONY: all install synth test bench snapshot-update clean
+
+all: test
+
+$(STAMP)/python: requirements.txt pyproject.toml
+	@mkdir -p $(STAMP)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(STAMP)/node: package.json package-lock.json
+	@mkdir -p $(STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(STAMP)/python $(STAMP)/node
+
+## Synthesize the example app into cdk.out/ and summarise what it will deploy.
+synth: install
+	cdk synth --quiet
+	$(BIN)/python -m autopilot_inference summary cdk.out
+
+## Run the whole test suite.
+test: install
+	$(BIN)/python -m pytest
+
+## Print the benchmark table and write BENCHMARKS.md.
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+## Rewrite the snapshot of the example stack after an intended change.
+snapshot-update: install
+	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/test_snapshot.py
+
+clean:
+	rm -rf $(VENV) node_modules $(STAMP) cdk.out build dist *.egg-info
