@@ -1,0 +1,173 @@
+"""The custom resources' property contract, shared by the constructs and the handler.
+
+CloudFormation delivers every scalar property as a string (``true``, ``3600``); the
+parsers here turn them back into typed values. Transform properties mirror the
+``CreateTransformJob`` request shapes so a reviewer reads the API's own names.
+Handlers must keep accepting every property format they ever created resources with:
+add properties, never rename or remove them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+MODEL_RESOURCE_TYPE = "Custom::AutopilotModel"
+TRANSFORM_JOB_RESOURCE_TYPE = "Custom::AutopilotTransformJob"
+
+# Set by the framework, not by us: never part of a resource's configuration.
+SERVICE_TOKEN = "ServiceToken"
+# Tags are applied in place; they never replace a model or start a new job.
+TAGS = "Tags"
+
+PROCESSING_UNITS = ("CPU", "GPU")
+
+# Properties of Custom::AutopilotTransformJob that are passed to CreateTransformJob as they are.
+TRANSFORM_REQUEST_PROPERTIES = (
+    "ModelName",
+    "TransformInput",
+    "TransformOutput",
+    "TransformResources",
+    "BatchStrategy",
+    "MaxPayloadInMB",
+    "MaxConcurrentTransforms",
+    "ModelClientConfig",
+    "DataProcessing",
+    "Environment",
+)
+# Properties that change how the handler waits, not the job itself.
+TRANSFORM_WAIT_PROPERTIES = ("WaitForCompletion", "WaitTimeoutSeconds")
+
+
+class PropertyError(ValueError):
+    """A resource property the handler cannot use."""
+
+
+def parse_bool(value: Any, name: str, default: bool = False) -> bool:
+    """Read a boolean property that CloudFormation may have turned into a string."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise PropertyError(f"Property {name} must be true or false; got {value!r}.")
+
+
+def parse_int(value: Any, name: str, default: int | None = None) -> int | None:
+    """Read an integer property that CloudFormation may have turned into a string."""
+    if value is None or value == "":
+        return default
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise PropertyError(f"Property {name} must be a whole number; got {value!r}.") from None
+
+
+def parse_tags(value: Any) -> dict[str, str]:
+    """Tags as a ``{key: value}`` map, from CloudFormation's ``[{Key, Value}]`` list."""
+    if not value:
+        return {}
+    tags: dict[str, str] = {}
+    for tag in value:
+        if not isinstance(tag, Mapping) or "Key" not in tag:
+            raise PropertyError(f"Property Tags must be a list of {{Key, Value}} objects; got {tag!r}.")
+        tags[str(tag["Key"])] = str(tag.get("Value", ""))
+    return tags
+
+
+def configuration(properties: Mapping[str, Any], *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The properties that define the resource: all but the service token, tags and ``exclude``."""
+    ignored = {SERVICE_TOKEN, TAGS, *exclude}
+    return {name: value for name, value in properties.items() if name not in ignored}
+
+
+def _required(properties: Mapping[str, Any], name: str) -> str:
+    value = properties.get(name)
+    if value is None or str(value).strip() == "":
+        raise PropertyError(f"Property {name} is required.")
+    return str(value)
+
+
+def _optional(properties: Mapping[str, Any], name: str) -> str | None:
+    value = properties.get(name)
+    return None if value is None or str(value).strip() == "" else str(value)
+
+
+@dataclass(frozen=True)
+class ModelProperties:
+    """Properties of ``Custom::AutopilotModel``."""
+
+    automl_job_name: str
+    execution_role_arn: str
+    model_name_prefix: str
+    candidate_name: str | None = None
+    inference_response_keys: tuple[str, ...] = ()
+    vpc_config: dict[str, list[str]] | None = None
+    enable_network_isolation: bool = False
+    artifact_s3_uri: str | None = None
+    processing_unit: str = "CPU"
+    source_role_arn: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, properties: Mapping[str, Any]) -> ModelProperties:
+        keys = properties.get("InferenceResponseKeys") or ()
+        if isinstance(keys, str):
+            keys = (keys,)
+        processing_unit = (_optional(properties, "ProcessingUnit") or "CPU").upper()
+        if processing_unit not in PROCESSING_UNITS:
+            raise PropertyError(f"Property ProcessingUnit must be CPU or GPU; got {processing_unit!r}.")
+        vpc = properties.get("VpcConfig") or None
+        if vpc is not None:
+            vpc = {
+                "SecurityGroupIds": [str(group) for group in vpc.get("SecurityGroupIds", [])],
+                "Subnets": [str(subnet) for subnet in vpc.get("Subnets", [])],
+            }
+        return cls(
+            automl_job_name=_required(properties, "AutoMLJobName"),
+            execution_role_arn=_required(properties, "ExecutionRoleArn"),
+            model_name_prefix=_required(properties, "ModelNamePrefix"),
+            candidate_name=_optional(properties, "CandidateName"),
+            inference_response_keys=tuple(str(key) for key in keys),
+            vpc_config=vpc,
+            enable_network_isolation=parse_bool(properties.get("EnableNetworkIsolation"), "EnableNetworkIsolation"),
+            artifact_s3_uri=_optional(properties, "ArtifactS3Uri"),
+            processing_unit=processing_unit,
+            source_role_arn=_optional(properties, "SourceRoleArn"),
+            tags=parse_tags(properties.get(TAGS)),
+        )
+
+
+@dataclass(frozen=True)
+class TransformJobProperties:
+    """Properties of ``Custom::AutopilotTransformJob``."""
+
+    transform_job_name_prefix: str
+    request: dict[str, Any]
+    """The CreateTransformJob request fields, still as CloudFormation delivered them."""
+    wait_for_completion: bool = True
+    wait_timeout_seconds: int = 3300
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, properties: Mapping[str, Any]) -> TransformJobProperties:
+        request = {name: properties[name] for name in TRANSFORM_REQUEST_PROPERTIES if properties.get(name) not in (None, "", {})}
+        for name in ("ModelName", "TransformInput", "TransformOutput", "TransformResources"):
+            if name not in request:
+                raise PropertyError(f"Property {name} is required.")
+        timeout = parse_int(properties.get("WaitTimeoutSeconds"), "WaitTimeoutSeconds", 3300)
+        assert timeout is not None
+        if timeout <= 0:
+            raise PropertyError(f"Property WaitTimeoutSeconds must be positive; got {timeout}.")
+        return cls(
+            transform_job_name_prefix=_required(properties, "TransformJobNamePrefix"),
+            request=request,
+            wait_for_completion=parse_bool(properties.get("WaitForCompletion"), "WaitForCompletion", True),
+            wait_timeout_seconds=timeout,
+            tags=parse_tags(properties.get(TAGS)),
+        )
