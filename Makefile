@@ -7,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := .make
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
-# jsii prints a Node end-of-life banner on Node 20; that banner is the only thing silenced.
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# jsii prints a Node end-of-life banner on Node 20; that banner (for Node 20 only) is the
+# only thing silenced.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # The example app must synthesize with no AWS credentials or account.
 export CDK_DISABLE_VERSION_CHECK := 1
 

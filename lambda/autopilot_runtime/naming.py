@@ -22,6 +22,7 @@ DEFAULT_PREFIX = "autopilot"
 MODEL_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$")
 TRANSFORM_JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 _NOT_ALLOWED = re.compile(r"[^a-zA-Z0-9]+")
+_HASH_SUFFIX = re.compile(rf"-[0-9a-f]{{{HASH_LENGTH}}}$")
 
 
 def readable_prefix(parts: Iterable[str], max_length: int = MAX_PREFIX_LENGTH) -> str:
@@ -56,3 +57,18 @@ def transform_job_name(
 ) -> str:
     """The transform job's name: one per CloudFormation request, since job names are never reusable."""
     return _name(prefix, stable_hash("transform", stack_id, logical_id, configuration, request_id))
+
+
+def is_generated_name(name: object) -> bool:
+    """Whether ``name`` has the shape of a name made here: ``<prefix>-<hash>``, valid for the API.
+
+    Handlers touch only such names: a Delete for any other physical id (the framework's
+    ``CREATE_FAILED`` marker, a request id) has nothing to delete.
+    """
+    return (
+        isinstance(name, str)
+        and len(name) <= MAX_NAME_LENGTH
+        and bool(MODEL_NAME_PATTERN.match(name))
+        and bool(TRANSFORM_JOB_NAME_PATTERN.match(name))
+        and bool(_HASH_SUFFIX.search(name))
+    )

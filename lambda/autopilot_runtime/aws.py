@@ -1,0 +1,172 @@
+"""AWS clients and the few reads that need more than one call.
+
+Clients retry in botocore's ``standard`` mode and carry a user agent suffix. A job in
+another account is read with the credentials of ``SourceRoleArn`` (assumed through STS);
+models and transform jobs are always created with the handler's own credentials.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from .candidates import find_candidate
+from .errors import AutopilotDeploymentError
+
+USER_AGENT_EXTRA = "autopilot-inference/0.1.0"
+MAX_ATTEMPTS = 8
+# The handler times out after at most 14 minutes: shorter-lived credentials suffice.
+ASSUMED_ROLE_SECONDS = 900
+_SESSION_NAME_NOT_ALLOWED = re.compile(r"[^\w+=,.@-]")
+
+Credentials = Mapping[str, str]
+ClientFactory = Callable[[str, "Credentials | None"], Any]
+"""``(service_name, credentials or None) -> client``."""
+
+
+def client_config() -> Config:
+    """Retries and user agent of every client the handler makes."""
+    return Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, user_agent_extra=USER_AGENT_EXTRA)
+
+
+def create_client(service_name: str, credentials: Credentials | None = None, *, region_name: str | None = None) -> Any:
+    """A boto3 client; with ``credentials`` (from STS ``AssumeRole``) instead of the default chain."""
+    import boto3
+
+    keys: dict[str, str] = {}
+    if credentials:
+        keys = {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }
+    return boto3.client(service_name, region_name=region_name, config=client_config(), **keys)
+
+
+def sagemaker_client(region_name: str | None = None) -> Any:
+    """A SageMaker client with the handler's retry and user agent settings."""
+    return create_client("sagemaker", region_name=region_name)
+
+
+def error_code(error: ClientError) -> str:
+    """The service's error code, e.g. ``ValidationException``."""
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def error_message(error: ClientError) -> str:
+    """The service's error message."""
+    return str(error.response.get("Error", {}).get("Message", ""))
+
+
+def is_model_missing(error: ClientError) -> bool:
+    """DescribeModel/DeleteModel on a model that does not exist (``ValidationException``)."""
+    return "could not find model" in error_message(error).lower()
+
+
+def is_model_existing(error: ClientError) -> bool:
+    """CreateModel of a name already taken: ``Cannot create already existing model``."""
+    message = error_message(error).lower()
+    return "already existing" in message or "already exists" in message
+
+
+def is_transform_job_missing(error: ClientError) -> bool:
+    """A transform job call on a job that does not exist."""
+    if error_code(error) == "ResourceNotFound":
+        return True
+    message = error_message(error).lower()
+    return error_code(error) == "ValidationException" and ("could not find" in message or "not found" in message)
+
+
+def is_transform_job_existing(error: ClientError) -> bool:
+    """CreateTransformJob of a name already taken (``ResourceInUse`` or "already exists")."""
+    return error_code(error) == "ResourceInUse" or "already exist" in error_message(error).lower()
+
+
+def role_session_name(job_name: str) -> str:
+    """An STS role session name that says which job is read (2-64 allowed characters)."""
+    name = _SESSION_NAME_NOT_ALLOWED.sub("-", f"autopilot-{job_name}")
+    return name[:64]
+
+
+def assume_role(sts_client: Any, role_arn: str, job_name: str) -> dict[str, str]:
+    """Credentials of ``role_arn`` for reading ``job_name``."""
+    try:
+        response = sts_client.assume_role(
+            RoleArn=role_arn, RoleSessionName=role_session_name(job_name), DurationSeconds=ASSUMED_ROLE_SECONDS
+        )
+    except ClientError as error:
+        raise AutopilotDeploymentError(
+            f"AutoML job {job_name}: cannot assume SourceRoleArn {role_arn} to read the job: {error}. "
+            "Check that the role exists and trusts the handler's role."
+        ) from error
+    return dict(response["Credentials"])
+
+
+class Clients:
+    """The clients of one invocation, created on first use.
+
+    ``factory`` builds a client from a service name and optional credentials; tests
+    pass one that returns Stubber-backed clients.
+    """
+
+    def __init__(self, factory: ClientFactory | None = None) -> None:
+        self._factory: ClientFactory = factory or (lambda service, credentials: create_client(service, credentials))
+        self._own: dict[str, Any] = {}
+        self._readers: dict[str, Any] = {}
+
+    def _client(self, service_name: str) -> Any:
+        if service_name not in self._own:
+            self._own[service_name] = self._factory(service_name, None)
+        return self._own[service_name]
+
+    def sagemaker(self) -> Any:
+        """SageMaker with the handler's own credentials: creates, tags and deletes."""
+        return self._client("sagemaker")
+
+    def sts(self) -> Any:
+        """STS with the handler's own credentials."""
+        return self._client("sts")
+
+    def job_reader(self, job_name: str, source_role_arn: str | None = None) -> Any:
+        """SageMaker for reading the AutoML job: through ``source_role_arn`` when given."""
+        if not source_role_arn:
+            return self.sagemaker()
+        if source_role_arn not in self._readers:
+            credentials = assume_role(self.sts(), source_role_arn, job_name)
+            self._readers[source_role_arn] = self._factory("sagemaker", credentials)
+        return self._readers[source_role_arn]
+
+
+def _region(client: Any) -> str:
+    return str(getattr(getattr(client, "meta", None), "region_name", None) or "unknown")
+
+
+def describe_job(client: Any, name: str) -> dict[str, Any]:
+    """``DescribeAutoMLJob``, or ``DescribeAutoMLJobV2`` when V1 refuses or does not find the job."""
+    try:
+        return dict(client.describe_auto_ml_job(AutoMLJobName=name))
+    except ClientError as error:
+        if error_code(error) not in ("ValidationException", "ResourceNotFound"):
+            raise
+    try:
+        return dict(client.describe_auto_ml_job_v2(AutoMLJobName=name))
+    except ClientError as error:
+        if error_code(error) != "ResourceNotFound":
+            raise
+        raise AutopilotDeploymentError(
+            f"AutoML job {name} not found in this account/region ({_region(client)}). Check the job name and "
+            "the stack's region; for a job in another account, set source_role_arn (property SourceRoleArn) "
+            "to a role in that account that may describe it."
+        ) from error
+
+
+def list_candidate(client: Any, job_name: str, candidate_name: str) -> dict[str, Any]:
+    """The named candidate, through the ``ListCandidatesForAutoMLJob`` paginator."""
+    pages = client.get_paginator("list_candidates_for_auto_ml_job").paginate(
+        AutoMLJobName=job_name, CandidateNameEquals=candidate_name
+    )
+    return dict(find_candidate(pages, candidate_name, job_name))

@@ -1,0 +1,69 @@
+"""The Lambda entry point of both custom resources: ``autopilot_runtime.handler.handle``.
+
+One function serves the provider's ``on_event`` and ``is_complete``. Every ``on_event``
+result carries ``AutopilotInferencePhase``; the framework merges it into the event it
+passes to ``is_complete``, which is how a call knows its phase. Clients are made per
+invocation, on first use (``clients`` is the seam tests use to pass Stubber'd clients).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from . import model_resource, transform_resource
+from .aws import Clients
+from .errors import AutopilotDeploymentError
+from .events import IS_COMPLETE_PHASE, PHASE_KEY, redacted
+from .properties import MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE
+
+logger = logging.getLogger(__name__)
+logger.setLevel(logging.INFO)
+
+SUPPORTED_TYPES = (MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE)
+
+
+def _resource_type(event: Mapping[str, Any]) -> str:
+    resource_type = str(event.get("ResourceType", ""))
+    if resource_type not in SUPPORTED_TYPES:
+        raise AutopilotDeploymentError(
+            f"Unsupported resource type {resource_type!r} (logical id {event.get('LogicalResourceId', '')}): "
+            f"this handler serves {' and '.join(SUPPORTED_TYPES)}. Point only those resources at its service token."
+        )
+    return resource_type
+
+
+def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
+    """Create, Update or Delete; the answer always carries the phase key, the physical id and ``Data``."""
+    if _resource_type(event) == MODEL_RESOURCE_TYPE:
+        return model_resource.on_event(event, clients)
+    return transform_resource.on_event(event, clients)
+
+
+def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:
+    """Whether the operation has finished: models and deletes at once, transform jobs when done."""
+    resource_type = _resource_type(event)
+    if event.get("RequestType") == "Delete" or resource_type == MODEL_RESOURCE_TYPE:
+        return {"IsComplete": True}
+    return transform_resource.check_complete(event, clients, now)
+
+
+def handle(
+    event: Mapping[str, Any],
+    context: Any = None,
+    *,
+    clients: Clients | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Lambda entry point: ``is_complete`` when the event carries the phase key, else ``on_event``."""
+    logger.info("Event: %s", json.dumps(redacted(event), default=str))
+    clients = clients or Clients()
+    if event.get(PHASE_KEY) == IS_COMPLETE_PHASE:
+        result = is_complete(event, clients, now or datetime.now(timezone.utc))
+    else:
+        result = on_event(event, clients)
+    logger.info("Result: %s", json.dumps(result, default=str))
+    return result

@@ -1,0 +1,147 @@
+"""``Custom::AutopilotModel``: a SageMaker model from a finished AutoML job's candidate.
+
+Create reads the job, checks it, picks the candidate, applies the response keys and
+calls ``CreateModel`` under a name derived from the stack, the logical id and the
+configuration, so a repeated delivery (or a rollback) finds and adopts the model it
+already made. Nothing is created before every check has passed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError, ParamValidationError
+
+from . import naming
+from .aws import Clients, describe_job, error_code, is_model_existing, is_model_missing, list_candidate
+from .candidates import ModelPlan, apply_keys, check_job_ready, resolve_candidate
+from .errors import AutopilotDeploymentError
+from .events import new_properties, old_properties, on_event_result
+from .properties import MODEL_RESOURCE_TYPE, TAGS, ModelProperties, PropertyError, configuration, parse_tags
+from .requests import create_model_request, tag_changes, tag_list
+
+logger = logging.getLogger(__name__)
+
+
+def model_data(model_name: str, model_arn: str, plan: ModelPlan) -> dict[str, str]:
+    """The resource's ``Data``: names, ARN and short facts, strings only."""
+    resolved = plan.resolved
+    value = resolved.objective_metric_value
+    return {
+        "ModelName": model_name,
+        "ModelArn": model_arn,
+        "CandidateName": resolved.candidate_name,
+        "ObjectiveMetricName": resolved.objective_metric_name or "",
+        "ObjectiveMetricValue": "" if value is None else str(value),
+        "ProblemType": resolved.problem_type or "",
+        "Mode": resolved.mode or "",
+        "InferenceResponseKeys": ",".join(plan.keys),
+        "AutoMLJobName": resolved.job_name,
+    }
+
+
+def plan_model(properties: ModelProperties, clients: Clients) -> ModelPlan:
+    """Read the job (and the named candidate) and run every check; create nothing."""
+    job_name = properties.automl_job_name
+    reader = clients.job_reader(job_name, properties.source_role_arn)
+    job = describe_job(reader, job_name)
+    check_job_ready(job)
+    candidate = list_candidate(reader, job_name, properties.candidate_name) if properties.candidate_name else None
+    resolved = resolve_candidate(
+        job,
+        candidate,
+        processing_unit=properties.processing_unit,
+        artifact_s3_uri=properties.artifact_s3_uri,
+    )
+    return apply_keys(resolved, properties.inference_response_keys)
+
+
+def create_or_adopt(client: Any, model_name: str, plan: ModelPlan, properties: ModelProperties) -> str:
+    """``CreateModel``; when the name already exists (a repeated delivery, a rollback) adopt it. Returns the ARN."""
+    try:
+        return str(client.create_model(**create_model_request(model_name, plan.containers, properties))["ModelArn"])
+    except ClientError as error:
+        if not (error_code(error) == "ValidationException" and is_model_existing(error)):
+            raise
+    logger.info("Model %s already exists: adopting it", model_name)
+    return str(client.describe_model(ModelName=model_name)["ModelArn"])
+
+
+def generated_name(event: Mapping[str, Any], raw: Mapping[str, Any], properties: ModelProperties) -> str:
+    """The model name for these properties in this stack resource."""
+    return naming.model_name(
+        properties.model_name_prefix, str(event["StackId"]), str(event["LogicalResourceId"]), configuration(raw)
+    )
+
+
+def create(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
+    """Create (or, on a new configuration, replace): a model under the generated name."""
+    raw = new_properties(event)
+    properties = ModelProperties.parse(raw)
+    plan = plan_model(properties, clients)
+    name = generated_name(event, raw, properties)
+    arn = create_or_adopt(clients.sagemaker(), name, plan, properties)
+    return on_event_result(name, model_data(name, arn, plan))
+
+
+def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
+    """Same configuration: keep the model and apply tag changes. Otherwise a new model."""
+    raw, old = new_properties(event), old_properties(event)
+    physical_id = str(event.get("PhysicalResourceId", ""))
+    if configuration(raw) != configuration(old) or not naming.is_generated_name(physical_id):
+        return create(event, clients)
+    properties = ModelProperties.parse(raw)
+    plan = plan_model(properties, clients)
+    client = clients.sagemaker()
+    try:
+        arn = str(client.describe_model(ModelName=physical_id)["ModelArn"])
+    except ClientError as error:
+        if not is_model_missing(error):
+            raise
+        logger.info("Model %s vanished: creating it again", physical_id)
+        arn = create_or_adopt(client, physical_id, plan, properties)
+        return on_event_result(physical_id, model_data(physical_id, arn, plan))
+    added, removed = tag_changes(parse_tags(old.get(TAGS)), properties.tags)
+    if removed:
+        client.delete_tags(ResourceArn=arn, TagKeys=removed)
+    if added:
+        client.add_tags(ResourceArn=arn, Tags=tag_list(added))
+    return on_event_result(physical_id, model_data(physical_id, arn, plan))
+
+
+def delete(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
+    """``DeleteModel``; a model already gone, or a physical id that names no model of ours, is a success."""
+    physical_id = str(event.get("PhysicalResourceId", ""))
+    if not naming.is_generated_name(physical_id):
+        logger.info("Physical id %s names no model: nothing to delete", physical_id)
+        return on_event_result(physical_id, {})
+    try:
+        clients.sagemaker().delete_model(ModelName=physical_id)
+    except ClientError as error:
+        if not is_model_missing(error):
+            raise
+        logger.info("Model %s is already gone", physical_id)
+    return on_event_result(physical_id, {})
+
+
+def _label(event: Mapping[str, Any]) -> str:
+    job_name = new_properties(event).get("AutoMLJobName")
+    if event.get("RequestType") == "Delete":
+        return f"Model {event.get('PhysicalResourceId', '')}" + (f" (AutoML job {job_name})" if job_name else "")
+    if job_name:
+        return f"AutoML job {job_name}"
+    return f"{MODEL_RESOURCE_TYPE} {event.get('LogicalResourceId', '')}"
+
+
+def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
+    """Create, Update or Delete the model; failures name the job and say what to do."""
+    handlers = {"Create": create, "Update": update, "Delete": delete}
+    request_type = str(event.get("RequestType", ""))
+    if request_type not in handlers:
+        raise AutopilotDeploymentError(f"{_label(event)}: unsupported RequestType {request_type!r}.")
+    try:
+        return handlers[request_type](event, clients)
+    except (ClientError, ParamValidationError, PropertyError) as error:
+        raise AutopilotDeploymentError(f"{_label(event)}: {error}") from error

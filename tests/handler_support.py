@@ -1,0 +1,169 @@
+"""Test support for the custom-resource handler: Stubber'd clients and CloudFormation events.
+
+Every AWS call goes through a real boto3 client whose Stubber checks the request against
+botocore's model and the expected parameters; nothing reaches AWS.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from autopilot_inference._lambda.autopilot_runtime.aws import Clients
+from autopilot_inference._lambda.autopilot_runtime.handler import handle
+from conftest import load_fixture
+
+REGION = "us-east-1"
+ACCOUNT = "111122223333"
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/ChurnStack/5b9f3c10-9a1e-11f0-8de9-0a1b2c3d4e5f"
+SERVICE_TOKEN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ChurnStack-ProviderframeworkonEvent-AbCdEf123456"
+RESPONSE_URL = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/secret-presigned-url?X-Amz-Signature=abc"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/ChurnStack-ModelRole-1A2B3C4D"
+ASSUMED_CREDENTIALS = {
+    "AccessKeyId": "ASIAEXAMPLEASSUMED01",
+    "SecretAccessKey": "assumed-secret",
+    "SessionToken": "assumed-session-token",
+}
+
+
+def parse_times(value: Any) -> Any:
+    """A saved response with its ISO timestamps (``...Time`` keys) turned into datetimes, as botocore returns them."""
+    if isinstance(value, dict):
+        return {
+            key: datetime.fromisoformat(item) if key.endswith("Time") and isinstance(item, str) else parse_times(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [parse_times(item) for item in value]
+    return value
+
+
+def response(name: str) -> dict[str, Any]:
+    """A saved API response, as botocore would return it."""
+    return parse_times(load_fixture(name))
+
+
+class StubbedAws:
+    """Stubber'd SageMaker and STS clients behind a :class:`Clients` factory.
+
+    ``sagemaker`` has the handler's own credentials; ``reader`` is the SageMaker client
+    built from assumed-role credentials. ``calls`` / ``reader_calls`` / ``sts_calls``
+    record the operations each client was asked to run, in order.
+    """
+
+    def __init__(self) -> None:
+        self.sagemaker = boto3.client("sagemaker", region_name=REGION)
+        self.sts = boto3.client("sts", region_name=REGION)
+        self.reader = boto3.client(
+            "sagemaker",
+            region_name=REGION,
+            aws_access_key_id=ASSUMED_CREDENTIALS["AccessKeyId"],
+            aws_secret_access_key=ASSUMED_CREDENTIALS["SecretAccessKey"],
+            aws_session_token=ASSUMED_CREDENTIALS["SessionToken"],
+        )
+        self.sagemaker_stub = Stubber(self.sagemaker)
+        self.sts_stub = Stubber(self.sts)
+        self.reader_stub = Stubber(self.reader)
+        self.calls: list[str] = []
+        self.reader_calls: list[str] = []
+        self.sts_calls: list[str] = []
+        self.reader_credentials: list[dict[str, str]] = []
+        for client, record in ((self.sagemaker, self.calls), (self.reader, self.reader_calls), (self.sts, self.sts_calls)):
+            client.meta.events.register(
+                "provide-client-params.*.*", lambda model, record=record, **_: record.append(model.name)
+            )
+
+    def factory(self, service_name: str, credentials: Any = None) -> Any:
+        if service_name == "sts":
+            return self.sts
+        if credentials:
+            self.reader_credentials.append(dict(credentials))
+            return self.reader
+        return self.sagemaker
+
+    def clients(self) -> Clients:
+        return Clients(self.factory)
+
+    def handle(self, event: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+        """``handle()`` with these clients; the result must survive JSON, as the framework needs."""
+        result = handle(copy.deepcopy(event), None, clients=self.clients(), now=now)
+        json.dumps(result)
+        return result
+
+    def activate(self) -> None:
+        for stub in (self.sagemaker_stub, self.sts_stub, self.reader_stub):
+            stub.activate()
+
+    def assert_done(self) -> None:
+        """Every stubbed response was used."""
+        for stub in (self.sagemaker_stub, self.sts_stub, self.reader_stub):
+            stub.assert_no_pending_responses()
+
+    def deactivate(self) -> None:
+        for stub in (self.sagemaker_stub, self.sts_stub, self.reader_stub):
+            stub.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def fake_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Fake credentials and a fixed region: no test can reach AWS or read a developer's profile."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def aws(fake_aws_environment: None) -> Iterator[StubbedAws]:
+    """Stubber'd clients; at the end every stubbed response must have been used."""
+    stubbed = StubbedAws()
+    stubbed.activate()
+    yield stubbed
+    try:
+        stubbed.assert_done()
+    finally:
+        stubbed.deactivate()
+
+
+def cfn_event(
+    request_type: str,
+    resource_type: str,
+    properties: dict[str, Any],
+    *,
+    old_properties: dict[str, Any] | None = None,
+    physical_id: str | None = None,
+    logical_id: str = "ChurnModel",
+    request_id: str = "8c1f7e52-1b7d-4d8e-9a53-3f1b0e6c2d11",
+) -> dict[str, Any]:
+    """A CloudFormation custom resource event as the provider framework passes it on."""
+    event: dict[str, Any] = {
+        "RequestType": request_type,
+        "ServiceToken": SERVICE_TOKEN,
+        "ResponseURL": RESPONSE_URL,
+        "StackId": STACK_ID,
+        "RequestId": request_id,
+        "LogicalResourceId": logical_id,
+        "ResourceType": resource_type,
+        "ResourceProperties": {"ServiceToken": SERVICE_TOKEN, **properties},
+    }
+    if old_properties is not None:
+        event["OldResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **old_properties}
+    if physical_id is not None:
+        event["PhysicalResourceId"] = physical_id
+    return event
+
+
+def is_complete_event(event: dict[str, Any], on_event_result: dict[str, Any]) -> dict[str, Any]:
+    """What the framework passes to is_complete: the event merged with on_event's result."""
+    return {**event, **on_event_result}
