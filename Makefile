@@ -10,8 +10,9 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 # jsii prints a Node end-of-life banner on Node 20; that banner (for Node 20 only) is the
 # only thing silenced.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
-# The example app must synthesize with no AWS credentials or account.
+# Nothing here talks to AWS or npm at synth time: no CLI version check, no CLI telemetry.
 export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
 
 .PHONY: all install synth test bench snapshot-update clean
 

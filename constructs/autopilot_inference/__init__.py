@@ -1,4 +1,14 @@
-"""AWS CDK constructs that deploy a finished SageMaker Autopilot job as inference infrastructure."""
+"""AWS CDK constructs that deploy a finished SageMaker Autopilot job as inference infrastructure.
+
+The constructs import aws-cdk-lib, which starts jsii's Node process; they are loaded on
+first use, so the response-key engine and the command line (``python -m
+autopilot_inference plan``) start without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._lambda.autopilot_runtime.response_keys import (
     InferenceResponseKey,
@@ -6,7 +16,43 @@ from ._lambda.autopilot_runtime.response_keys import (
     apply_inference_response_keys,
 )
 
+_CONSTRUCT_MODULES = {
+    "AutopilotBatchTransform": ".batch_transform",
+    "AutopilotEndpoint": ".endpoint",
+    "EndpointDataCapture": ".endpoint",
+    "AutopilotModel": ".model",
+    "AutopilotInferenceProvider": ".provider",
+    "AutopilotValidationError": ".validation",
+}
+
+if TYPE_CHECKING:
+    from .batch_transform import AutopilotBatchTransform
+    from .endpoint import AutopilotEndpoint, EndpointDataCapture
+    from .model import AutopilotModel
+    from .provider import AutopilotInferenceProvider
+    from .validation import AutopilotValidationError
+
+
+def __getattr__(name: str) -> Any:
+    module = _CONSTRUCT_MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_CONSTRUCT_MODULES})
+
+
 __all__ = [
+    "AutopilotBatchTransform",
+    "AutopilotEndpoint",
+    "AutopilotInferenceProvider",
+    "AutopilotModel",
+    "AutopilotValidationError",
+    "EndpointDataCapture",
     "InferenceResponseKey",
     "InferenceResponseKeyError",
     "apply_inference_response_keys",

@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Example app: a finished SageMaker Autopilot job as a model and a batch transform job.
+
+    cdk synth                                    # built-in example, environment-agnostic, offline
+    cdk synth -c config=examples/environments.yaml   # one stack per account/region entry
+    cdk synth -c nag=true                        # also run the compliance checks (hook)
+
+The configuration is loaded and checked by ``autopilot_inference.app_config``; the stack is
+``autopilot_inference.stack.AutopilotInferenceStack``. This file only wires them together.
+"""
+
+import sys
+
+import aws_cdk as cdk
+
+from autopilot_inference.app_config import ConfigError, apply_nag_checks, config_from_context, nag_requested
+from autopilot_inference.stack import create_stacks
+
+
+def main() -> None:
+    app = cdk.App()
+    try:
+        config = config_from_context(app)
+        nag = nag_requested(app)
+        create_stacks(app, config)
+    except ConfigError as error:
+        sys.exit(f"Configuration error: {error}")
+    if nag:
+        apply_nag_checks(app)
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

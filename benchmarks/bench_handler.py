@@ -1,0 +1,434 @@
+"""Handler benchmarks: AWS API calls per lifecycle event, and invocations spent waiting on a job.
+
+Every AWS call goes through a real boto3 SageMaker client (fake credentials) with a
+botocore ``Stubber``: requests are validated against the service model and answered
+from a queue, nothing reaches AWS. Calls are counted with an ``after-call`` hook, i.e.
+responses actually consumed, and every queued response must be consumed.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import boto3
+from botocore.stub import Stubber
+
+from bench_common import ACCOUNT, REGION, fake_aws_environment, fixture, ratio
+from bench_report import Section
+
+from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference._lambda.autopilot_runtime.aws import Clients
+from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
+from autopilot_inference._lambda.autopilot_runtime.handler import handle
+from autopilot_inference._lambda.autopilot_runtime.properties import (
+    MODEL_RESOURCE_TYPE,
+    TRANSFORM_JOB_RESOURCE_TYPE,
+    TRANSFORM_WAIT_PROPERTIES,
+    configuration,
+)
+
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Bench/5b9f3c10-9a1e-11f0-8de9-0a1b2c3d4e5f"
+SERVICE_TOKEN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:Bench-ProviderframeworkonEvent-AbCdEf123456"
+RESPONSE_URL = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/presigned"
+REQUEST_ID = "8c1f7e52-1b7d-4d8e-9a53-3f1b0e6c2d11"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/Bench-ChurnModelExecutionRole-1A2B3C4D"
+JOB = "churn-hpo-2026-11"
+NAMED_CANDIDATE = "churn-hpo-2026-11sNxh-004-1a2b3c4d"
+MODEL_LOGICAL_ID = "ChurnModel0A1B2C3D"
+TRANSFORM_LOGICAL_ID = "Scoring0E5F6A7B"
+JOB_START = datetime(2026, 11, 3, 8, 0, tzinfo=timezone.utc)
+
+MODEL_PROPERTIES: dict[str, Any] = {
+    "AutoMLJobName": JOB,
+    "ExecutionRoleArn": ROLE_ARN,
+    "ModelNamePrefix": "Bench-ChurnModel",
+    "InferenceResponseKeys": ["predicted_label", "probability"],
+    "ArtifactS3Uri": f"s3://example-ml-artifacts-{ACCOUNT}/autopilot/",
+}
+# As CloudFormation delivers what the construct synthesizes: every scalar a string.
+TRANSFORM_PROPERTIES: dict[str, Any] = {
+    "ModelName": "Bench-ChurnModel-8e1d4c2a9f",
+    "TransformJobNamePrefix": "Bench-Scoring",
+    "TransformInput": {
+        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://example-ml-data-{ACCOUNT}/churn/score/"}},
+        "ContentType": "text/csv",
+        "SplitType": "Line",
+    },
+    "TransformOutput": {
+        "S3OutputPath": f"s3://example-ml-data-{ACCOUNT}/churn/predictions/",
+        "Accept": "text/csv",
+        "AssembleWith": "Line",
+    },
+    "TransformResources": {"InstanceType": "ml.m5.xlarge", "InstanceCount": "1"},
+    "WaitForCompletion": "true",
+    "WaitTimeoutSeconds": "3300",
+}
+
+
+class CountingAws:
+    """A Stubber'd SageMaker client behind a :class:`Clients` factory that counts consumed responses."""
+
+    def __init__(self) -> None:
+        self.sagemaker = boto3.client(
+            "sagemaker",
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            aws_session_token="testing",
+        )
+        self.stub = Stubber(self.sagemaker)
+        self.calls: list[str] = []
+        self.queued = 0
+        self.sagemaker.meta.events.register("after-call.sagemaker.*", self._record)
+        self.stub.activate()
+
+    def _record(self, model: Any, **_: Any) -> None:
+        self.calls.append(model.name)
+
+    def respond(self, operation: str, response: dict[str, Any]) -> None:
+        """Queue the answer to the next ``operation`` call."""
+        self.stub.add_response(operation, response)
+        self.queued += 1
+
+    def _factory(self, service_name: str, credentials: Any = None) -> Any:
+        if service_name != "sagemaker" or credentials:
+            raise AssertionError(f"unexpected client: {service_name} (credentials: {bool(credentials)})")
+        return self.sagemaker
+
+    def handle(self, event: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+        """The real ``handle()`` with these clients, as a fresh invocation would see them."""
+        return handle(copy.deepcopy(event), None, clients=Clients(self._factory), now=now)
+
+    def finish(self) -> None:
+        """Every queued response was consumed."""
+        self.stub.assert_no_pending_responses()
+        self.stub.deactivate()
+
+
+def cfn_event(
+    request_type: str,
+    resource_type: str,
+    properties: dict[str, Any],
+    *,
+    logical_id: str,
+    old_properties: dict[str, Any] | None = None,
+    physical_id: str | None = None,
+    request_id: str = REQUEST_ID,
+) -> dict[str, Any]:
+    """A CloudFormation custom-resource event as the provider framework passes it on."""
+    event: dict[str, Any] = {
+        "RequestType": request_type,
+        "ServiceToken": SERVICE_TOKEN,
+        "ResponseURL": RESPONSE_URL,
+        "StackId": STACK_ID,
+        "RequestId": request_id,
+        "LogicalResourceId": logical_id,
+        "ResourceType": resource_type,
+        "ResourceProperties": {"ServiceToken": SERVICE_TOKEN, **properties},
+    }
+    if old_properties is not None:
+        event["OldResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **old_properties}
+    if physical_id is not None:
+        event["PhysicalResourceId"] = physical_id
+    return event
+
+
+def model_name(properties: dict[str, Any]) -> str:
+    """The name the handler generates for a model with ``properties``."""
+    delivered = {"ServiceToken": SERVICE_TOKEN, **properties}
+    return naming.model_name(properties["ModelNamePrefix"], STACK_ID, MODEL_LOGICAL_ID, configuration(delivered))
+
+
+def transform_job_name(properties: dict[str, Any]) -> str:
+    """The name the handler generates for the job this request starts."""
+    delivered = {"ServiceToken": SERVICE_TOKEN, **properties}
+    return naming.transform_job_name(
+        properties["TransformJobNamePrefix"],
+        STACK_ID,
+        TRANSFORM_LOGICAL_ID,
+        configuration(delivered, exclude=TRANSFORM_WAIT_PROPERTIES),
+        REQUEST_ID,
+    )
+
+
+def model_arn(name: str) -> str:
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/{name.lower()}"
+
+
+def job_arn(name: str) -> str:
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:transform-job/{name.lower()}"
+
+
+def described_job(name: str, status: str, created: datetime = JOB_START) -> dict[str, Any]:
+    """A DescribeTransformJob answer (from the saved fixture) for ``name`` in ``status``."""
+    job = fixture("describe_transform_job_completed.json")
+    job.update(TransformJobName=name, TransformJobArn=job_arn(name), TransformJobStatus=status, CreationTime=created)
+    if status != "Completed":
+        job.pop("TransformEndTime", None)
+    return job
+
+
+def described_model(name: str) -> dict[str, Any]:
+    return {"ModelName": name, "ModelArn": model_arn(name), "CreationTime": JOB_START, "ExecutionRoleArn": ROLE_ARN}
+
+
+def automl_job() -> dict[str, Any]:
+    return fixture("describe_auto_ml_job_hpo_classification.json")
+
+
+# --- API calls per lifecycle event -------------------------------------------------------
+
+
+Responses = list[tuple[str, dict[str, Any]]]
+
+
+@dataclass
+class Scenario:
+    """One lifecycle event: the event, the answers it needs, the target call count (if any)."""
+
+    name: str
+    event: dict[str, Any]
+    responses: Responses
+    target: int | None = None
+
+
+@dataclass
+class CallCount:
+    """What one scenario called."""
+
+    name: str
+    calls: list[str]
+    consumed: int
+    target: int | None
+    error: str | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.calls)
+
+
+def _phase(event: dict[str, Any], physical_id: str) -> dict[str, Any]:
+    """The is_complete event: the CloudFormation event merged with an on_event result."""
+    return {**event, "AutopilotInferencePhase": "isComplete", "PhysicalResourceId": physical_id, "Data": {},
+            "AutopilotInferenceWait": True}
+
+
+def model_scenarios() -> list[Scenario]:
+    """Create (best / named candidate), is_complete, Update (no-op / replacing) and Delete of a model."""
+    name = model_name(MODEL_PROPERTIES)
+    replaced = {**MODEL_PROPERTIES, "InferenceResponseKeys": ["predicted_label", "probabilities", "labels"]}
+    named = {**MODEL_PROPERTIES, "CandidateName": NAMED_CANDIDATE}
+    create = cfn_event("Create", MODEL_RESOURCE_TYPE, MODEL_PROPERTIES, logical_id=MODEL_LOGICAL_ID)
+    created = {"ModelArn": model_arn(name)}
+    return [
+        Scenario("Create model (best candidate)", create,
+                 [("describe_auto_ml_job", automl_job()), ("create_model", created)], target=2),
+        Scenario("Create model (named candidate, one list page)",
+                 cfn_event("Create", MODEL_RESOURCE_TYPE, named, logical_id=MODEL_LOGICAL_ID),
+                 [("describe_auto_ml_job", automl_job()),
+                  ("list_candidates_for_auto_ml_job", fixture("list_candidates_for_auto_ml_job_page2.json")),
+                  ("create_model", {"ModelArn": model_arn(model_name(named))})]),
+        Scenario("is_complete of a model", _phase(create, name), [], target=0),
+        Scenario("Update model, same configuration (no-op)",
+                 cfn_event("Update", MODEL_RESOURCE_TYPE, MODEL_PROPERTIES, old_properties=MODEL_PROPERTIES,
+                           physical_id=name, logical_id=MODEL_LOGICAL_ID),
+                 [("describe_auto_ml_job", automl_job()), ("describe_model", described_model(name))]),
+        Scenario("Update model, new configuration (replacement)",
+                 cfn_event("Update", MODEL_RESOURCE_TYPE, replaced, old_properties=MODEL_PROPERTIES,
+                           physical_id=name, logical_id=MODEL_LOGICAL_ID),
+                 [("describe_auto_ml_job", automl_job()), ("create_model", {"ModelArn": model_arn(model_name(replaced))})]),
+        Scenario("Delete model",
+                 cfn_event("Delete", MODEL_RESOURCE_TYPE, MODEL_PROPERTIES, physical_id=name, logical_id=MODEL_LOGICAL_ID),
+                 [("delete_model", {})], target=1),
+    ]
+
+
+def transform_scenarios() -> list[Scenario]:
+    """Create, is_complete polls, no-op Update and Delete (running / finished) of a transform job."""
+    name = transform_job_name(TRANSFORM_PROPERTIES)
+    create = cfn_event("Create", TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, logical_id=TRANSFORM_LOGICAL_ID)
+
+    def existing(request_type: str) -> dict[str, Any]:
+        old = TRANSFORM_PROPERTIES if request_type == "Update" else None
+        return cfn_event(request_type, TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, old_properties=old,
+                         physical_id=name, logical_id=TRANSFORM_LOGICAL_ID)
+
+    return [
+        Scenario("Create transform job", create, [("create_transform_job", {"TransformJobArn": job_arn(name)})], target=1),
+        Scenario("is_complete poll (job running)", _phase(create, name),
+                 [("describe_transform_job", described_job(name, "InProgress"))], target=1),
+        Scenario("is_complete poll (job completed)", _phase(create, name),
+                 [("describe_transform_job", described_job(name, "Completed"))], target=1),
+        Scenario("Update transform job, same configuration (no-op)", existing("Update"),
+                 [("describe_transform_job", described_job(name, "Completed"))]),
+        Scenario("Delete transform job (running: describe + stop)", existing("Delete"),
+                 [("describe_transform_job", described_job(name, "InProgress")), ("stop_transform_job", {})]),
+        Scenario("Delete transform job (finished)", existing("Delete"),
+                 [("describe_transform_job", described_job(name, "Completed"))]),
+    ]
+
+
+def run_scenario(scenario: Scenario) -> CallCount:
+    """Queue the scenario's answers, run ``handle()`` once, and count what it consumed."""
+    aws = CountingAws()
+    for operation, response in scenario.responses:
+        aws.respond(operation, response)
+    error = None
+    try:
+        aws.handle(scenario.event, now=JOB_START + timedelta(minutes=5))
+        aws.finish()
+    except Exception as failure:  # reported in the table, never hidden
+        error = f"{type(failure).__name__}: {failure}"
+    return CallCount(scenario.name, list(aws.calls), len(aws.calls), scenario.target, error)
+
+
+def api_calls() -> list[CallCount]:
+    """Calls per lifecycle event, for every scenario."""
+    with fake_aws_environment():
+        return [run_scenario(scenario) for scenario in (*model_scenarios(), *transform_scenarios())]
+
+
+def api_calls_section(counts: list[CallCount]) -> Section:
+    """The calls-per-event table."""
+    rows = []
+    for item in counts:
+        target = "" if item.target is None else str(item.target)
+        verdict = "" if item.target is None else ("met" if item.count <= item.target and not item.error else "NOT met")
+        calls = ", ".join(item.calls) or "none"
+        rows.append([item.name, str(item.count), calls if not item.error else f"ERROR {item.error[:120]}", target, verdict])
+    return Section(
+        title="AWS API calls per lifecycle event",
+        explanation="One `handle()` invocation per row through a real boto3 SageMaker client with a Stubber; "
+        "the count is the responses consumed (every queued response must be consumed).",
+        headers=["event", "calls", "operations", "target", "verdict"],
+        rows=rows,
+        notes=[
+            "Update of a model re-reads the AutoML job so that the resource's Data stays complete.",
+            "A named candidate costs one ListCandidatesForAutoMLJob call per result page (one page here).",
+        ],
+    )
+
+
+# --- waiting on a transform job -------------------------------------------------------------
+
+
+@dataclass
+class WaitRun:
+    """Handler invocations of one simulated deployment that waits for a transform job."""
+
+    job_minutes: float
+    interval_seconds: int
+    max_attempts: int
+    is_complete_invocations: int
+    outcome: str
+    detected_after_seconds: float | None = None
+    error: str | None = None
+    calls: list[str] = field(default_factory=list)
+
+    on_event_invocations: int = 1
+
+    @property
+    def invocations(self) -> int:
+        return self.on_event_invocations + self.is_complete_invocations
+
+    @property
+    def floor(self) -> float:
+        """Job length / interval: the fewest polls that could see the job end."""
+        return self.job_minutes * 60 / self.interval_seconds
+
+    @property
+    def ratio(self) -> float:
+        return ratio(self.invocations, self.floor)
+
+
+def simulate_wait(job_minutes: float, interval_seconds: int, max_attempts: int) -> WaitRun:
+    """The Step Functions waiter around the real ``handle()``.
+
+    ``on_event`` starts the job at ``JOB_START``; ``is_complete`` runs at once, then every
+    ``interval_seconds`` for at most ``max_attempts`` retries (the state machine's Retry).
+    DescribeTransformJob says ``InProgress`` until the simulated clock reaches the job's
+    length, then ``Completed``; ``now=`` gives the handler the simulated time.
+    """
+    job_seconds = job_minutes * 60
+    with fake_aws_environment():
+        aws = CountingAws()
+        create = cfn_event("Create", TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, logical_id=TRANSFORM_LOGICAL_ID)
+        aws.respond("create_transform_job", {"TransformJobArn": job_arn(transform_job_name(TRANSFORM_PROPERTIES))})
+        started = aws.handle(create, now=JOB_START)
+        name = started["PhysicalResourceId"]
+        waiting = {**create, **started}
+        polls, outcome, detected, message = 0, "", None, None
+        for attempt in range(1 + max_attempts):
+            clock = attempt * interval_seconds
+            aws.respond("describe_transform_job", described_job(name, "Completed" if clock >= job_seconds else "InProgress"))
+            polls += 1
+            try:
+                result = aws.handle(waiting, now=JOB_START + timedelta(seconds=clock))
+            except AutopilotDeploymentError as error:
+                outcome, message = f"handler timeout error at {clock / 60:g} min", str(error)
+                break
+            if result.get("IsComplete"):
+                outcome, detected = "completed", float(clock)
+                break
+        else:
+            outcome = f"framework timeout after {max_attempts} retries"
+        aws.finish()
+    return WaitRun(job_minutes, interval_seconds, max_attempts, polls, outcome, detected, message, list(aws.calls))
+
+
+def wait_runs(interval_seconds: int, max_attempts: int, job_minutes: tuple[float, ...] = (10, 30, 60)) -> list[WaitRun]:
+    """The simulation for each job length at the provider's interval."""
+    return [simulate_wait(minutes, interval_seconds, max_attempts) for minutes in job_minutes]
+
+
+def interval_alternatives(
+    total_seconds: int, job_minutes: float = 30, intervals: tuple[int, ...] = (30, 60, 120, 300)
+) -> list[WaitRun]:
+    """The same simulation for other intervals under the same total timeout."""
+    return [simulate_wait(job_minutes, interval, total_seconds // interval) for interval in intervals]
+
+
+def wait_section(runs: list[WaitRun], alternatives: list[WaitRun], wait_timeout_minutes: int = 55) -> Section:
+    """The waiting table, with the what-if intervals and the reasoning in notes."""
+    rows = []
+    for run in runs:
+        detected = "" if run.detected_after_seconds is None else f"{run.detected_after_seconds / 60:g} min"
+        completed = run.detected_after_seconds is not None
+        rows.append([f"{run.job_minutes:g} min", str(run.on_event_invocations), str(run.is_complete_invocations),
+                     str(run.invocations), f"{run.floor:g}", f"{run.ratio:.2f}" if completed else "n/a",
+                     detected, run.outcome])
+    interval = runs[0].interval_seconds if runs else 0
+    max_attempts = runs[0].max_attempts if runs else 0
+    notes = [
+        f"Interval {interval} s and {max_attempts} retries read from the synthesized waiter state machine "
+        f"(at most {interval * max_attempts / 60:g} min, the framework's cap). Each poll also runs the "
+        "framework's own isComplete function, so Lambda invocations are about twice the handler's.",
+        f"A job that runs for 60 minutes cannot be waited for: wait_timeout is at most {wait_timeout_minutes} "
+        "minutes (counted from the job's creation), so the handler fails the deployment with its timeout "
+        "error shortly after; use wait_for_completion=False for such jobs.",
+    ]
+    notes += [f"{run.job_minutes:g}-minute job, the handler's error: \"{run.error}\"" for run in runs if run.error]
+    for alternative in alternatives:
+        notes.append(
+            f"What if the interval were {alternative.interval_seconds} s: a {alternative.job_minutes:g}-minute job "
+            f"takes {alternative.invocations} handler invocations; the deployment learns of the job's end at most "
+            f"{alternative.interval_seconds} s late."
+        )
+    notes.append(
+        f"Chosen: {interval} s. Halving it doubles the invocations (and the CloudWatch log lines) for at most "
+        f"{interval / 2:g} s less latency; longer intervals save invocations that cost almost nothing while adding up to "
+        "minutes to every deployment. A job of a few minutes to an hour is dominated by the job, not by polling."
+    )
+    return Section(
+        title="Handler invocations while waiting for a transform job",
+        explanation="The Step Functions waiter simulated around the real `handle()` (first is_complete right after "
+        "on_event, then every interval) with a Stubber'd DescribeTransformJob and a simulated clock passed as `now=`.",
+        headers=["job length", "on_event", "is_complete", "total", "floor (length/interval)", "total/floor",
+                 "completion seen after", "outcome"],
+        rows=rows,
+        notes=notes,
+    )
+

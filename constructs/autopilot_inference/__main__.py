@@ -1,0 +1,6 @@
+"""``python -m autopilot_inference``: see :mod:`autopilot_inference.cli`."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,254 @@
+"""``AutopilotBatchTransform``: a batch transform job run with an :class:`AutopilotModel`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jsii
+from aws_cdk import CustomResource, Duration, ITaggable, TagManager, TagType
+from aws_cdk import aws_kms as kms
+
+from constructs import Construct
+
+from . import validation
+from ._lambda.autopilot_runtime.properties import TRANSFORM_JOB_RESOURCE_TYPE
+from ._lazy import lazy_tags
+from ._paths import default_prefix
+from .model import AutopilotModel
+
+DEFAULT_WAIT_TIMEOUT = Duration.minutes(55)
+MAX_PAYLOAD_IN_MB = 100
+
+
+@jsii.implements(ITaggable)
+class AutopilotBatchTransform(Construct):
+    """A SageMaker batch transform job of an :class:`AutopilotModel`, started at deploy time.
+
+    Each CloudFormation create or update that changes the job's configuration starts a new
+    job (job names can never be reused); tag and wait changes do not. By default the
+    deployment waits for the job to finish and fails with its ``FailureReason``. Deleting
+    the resource stops a job still in progress; S3 data is never deleted.
+
+    The model's execution role is granted read on the keys starting with ``input_s3_uri``
+    and write under ``output_s3_uri`` (and use of the KMS keys) when that role is mutable.
+    With a manifest input, grant read on the objects the manifest lists yourself
+    (``bucket.grant_read(model)``).
+
+    Args:
+        scope: the parent construct.
+        id: the construct id.
+        model: the model that transforms the data.
+        input_s3_uri: ``s3://bucket/prefix`` of the input (or of the manifest file).
+        output_s3_uri: ``s3://bucket/prefix`` the results are written to.
+        instance_type: ML instance type of the job. Default: ``ml.m5.xlarge``.
+        instance_count: number of instances (at least 1). Default: 1.
+        content_type: MIME type of the input (the inverse-label-transform container
+            of Autopilot classification models only accepts ``text/csv``).
+            Default: ``text/csv``.
+        split_type: how to split input files into records: ``None``, ``Line``,
+            ``RecordIO`` or ``TFRecord``. Default: ``Line``.
+        accept: MIME type of the output: ``text/csv``, ``application/json`` or
+            ``application/jsonlines`` for Autopilot models. Default: ``text/csv``.
+        assemble_with: how to join output records: ``None`` or ``Line``. Default: ``Line``.
+        wait_for_completion: whether the deployment waits for the job to finish.
+            Default: ``True``.
+        wait_timeout: how long to wait, counted from the job's creation; above 0 and at
+            most 55 minutes (the provider framework caps an operation at one hour). For
+            longer jobs set ``wait_for_completion=False``. Default: 55 minutes.
+        input_data_type: ``S3Prefix``, ``ManifestFile`` or ``AugmentedManifestFile``.
+            Default: ``S3Prefix``.
+        compression_type: ``None`` or ``Gzip``. Default: not set (``None``).
+        output_kms_key: key that encrypts the results in S3. Default: the bucket's
+            default encryption.
+        volume_kms_key: key that encrypts the instances' storage volumes.
+            Default: SageMaker's default.
+        batch_strategy: ``MultiRecord`` or ``SingleRecord`` records per request (needs
+            a ``split_type`` other than ``None``). Default: not set (SageMaker's default).
+        max_payload_in_mb: largest request payload in MB, 0-100 (with
+            ``max_concurrent_transforms``, their product at most 100).
+            Default: not set (SageMaker's default).
+        max_concurrent_transforms: parallel requests per instance, 0 or more (0: SageMaker
+            chooses). Default: not set (SageMaker's default).
+        invocations_timeout: timeout of one model invocation, 1-3600 whole seconds.
+            Default: not set (SageMaker's default).
+        invocations_max_retries: retries of a failed invocation, 0-3.
+            Default: not set (SageMaker's default).
+        input_filter: JSONPath selecting the part of each input record to send.
+            Default: the whole record.
+        output_filter: JSONPath selecting the part of the joined output to keep.
+            Default: the whole output.
+        join_source: ``Input`` to join each input record with its result, or ``None``.
+            Default: not joined.
+        environment: environment variables of the model's containers for this job
+            (at most 16). Default: none.
+        job_name_prefix: start of the job names; a unique hash is appended. Letters,
+            digits and single hyphens, at most 52 characters. Default: derived from the
+            stack name and the construct path.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        model: AutopilotModel,
+        input_s3_uri: str,
+        output_s3_uri: str,
+        instance_type: str = "ml.m5.xlarge",
+        instance_count: int = 1,
+        content_type: str | None = "text/csv",
+        split_type: str | None = "Line",
+        accept: str | None = "text/csv",
+        assemble_with: str | None = "Line",
+        wait_for_completion: bool = True,
+        wait_timeout: Duration = DEFAULT_WAIT_TIMEOUT,
+        input_data_type: str = "S3Prefix",
+        compression_type: str | None = None,
+        output_kms_key: kms.IKey | None = None,
+        volume_kms_key: kms.IKey | None = None,
+        batch_strategy: str | None = None,
+        max_payload_in_mb: int | None = None,
+        max_concurrent_transforms: int | None = None,
+        invocations_timeout: Duration | None = None,
+        invocations_max_retries: int | None = None,
+        input_filter: str | None = None,
+        output_filter: str | None = None,
+        join_source: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        job_name_prefix: str | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        if not isinstance(model, AutopilotModel):
+            raise validation.AutopilotValidationError(f"model must be an AutopilotModel; got {type(model).__name__}.")
+        validation.s3_uri(input_s3_uri, "input_s3_uri")
+        validation.s3_uri(output_s3_uri, "output_s3_uri")
+        validation.instance_type(instance_type, "instance_type")
+        validation.count(instance_count, "instance_count")
+        validation.text(content_type, "content_type", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
+        validation.one_of(split_type, "split_type", validation.SPLIT_TYPES)
+        validation.text(accept, "accept", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
+        validation.one_of(assemble_with, "assemble_with", validation.ASSEMBLE_WITH)
+        validation.boolean(wait_for_completion, "wait_for_completion")
+        wait_seconds = validation.wait_timeout(wait_timeout) if wait_for_completion else None
+        validation.one_of(input_data_type, "input_data_type", validation.S3_DATA_TYPES, optional=False)
+        validation.one_of(compression_type, "compression_type", validation.COMPRESSION_TYPES)
+        validation.one_of(batch_strategy, "batch_strategy", validation.BATCH_STRATEGIES)
+        validation.integer(max_payload_in_mb, "max_payload_in_mb", minimum=0, maximum=MAX_PAYLOAD_IN_MB)
+        validation.integer(max_concurrent_transforms, "max_concurrent_transforms", minimum=0)
+        if (
+            max_payload_in_mb is not None
+            and max_concurrent_transforms is not None
+            and not validation.is_token(max_payload_in_mb)
+            and not validation.is_token(max_concurrent_transforms)
+            and max_payload_in_mb * max_concurrent_transforms > MAX_PAYLOAD_IN_MB
+        ):
+            raise validation.AutopilotValidationError(
+                f"max_payload_in_mb x max_concurrent_transforms must not exceed {MAX_PAYLOAD_IN_MB} MB; got "
+                f"{max_payload_in_mb} x {max_concurrent_transforms}. Lower one of them."
+            )
+        timeout_seconds = validation.duration_seconds(
+            invocations_timeout, "invocations_timeout", minimum=1, maximum=3600
+        )
+        validation.integer(invocations_max_retries, "invocations_max_retries", minimum=0, maximum=3)
+        validation.text(input_filter, "input_filter", max_length=validation.MAX_FILTER_LENGTH)
+        validation.text(output_filter, "output_filter", max_length=validation.MAX_FILTER_LENGTH)
+        validation.one_of(join_source, "join_source", validation.JOIN_SOURCES)
+        env = validation.environment(environment)
+        validation.name_prefix(job_name_prefix, "job_name_prefix")
+
+        self.model = model
+        """The model the job runs."""
+        self.job_name_prefix = job_name_prefix if job_name_prefix is not None else default_prefix(self)
+        """The start of the job names."""
+        self.provider = model.provider
+        self._tags = TagManager(TagType.KEY_VALUE, TRANSFORM_JOB_RESOURCE_TYPE, None, tag_property_name="Tags")
+        self.provider.allow_manage_transform_jobs(job_name_prefix, construct=self)
+
+        transform_input: dict[str, Any] = {
+            "DataSource": {"S3DataSource": {"S3DataType": input_data_type, "S3Uri": input_s3_uri}},
+        }
+        if content_type is not None:
+            transform_input["ContentType"] = content_type
+        if split_type is not None:
+            transform_input["SplitType"] = split_type
+        if compression_type is not None:
+            transform_input["CompressionType"] = compression_type
+        transform_output: dict[str, Any] = {"S3OutputPath": output_s3_uri}
+        if accept is not None:
+            transform_output["Accept"] = accept
+        if assemble_with is not None:
+            transform_output["AssembleWith"] = assemble_with
+        if output_kms_key is not None:
+            transform_output["KmsKeyId"] = output_kms_key.key_arn
+        transform_resources: dict[str, Any] = {"InstanceType": instance_type, "InstanceCount": instance_count}
+        if volume_kms_key is not None:
+            transform_resources["VolumeKmsKeyId"] = volume_kms_key.key_arn
+
+        properties: dict[str, Any] = {
+            "ModelName": model.model_name,
+            "TransformJobNamePrefix": self.job_name_prefix,
+            "TransformInput": transform_input,
+            "TransformOutput": transform_output,
+            "TransformResources": transform_resources,
+        }
+        if batch_strategy is not None:
+            properties["BatchStrategy"] = batch_strategy
+        if max_payload_in_mb is not None:
+            properties["MaxPayloadInMB"] = max_payload_in_mb
+        if max_concurrent_transforms is not None:
+            properties["MaxConcurrentTransforms"] = max_concurrent_transforms
+        client_config: dict[str, Any] = {}
+        if timeout_seconds is not None:
+            client_config["InvocationsTimeoutInSeconds"] = timeout_seconds
+        if invocations_max_retries is not None:
+            client_config["InvocationsMaxRetries"] = invocations_max_retries
+        if client_config:
+            properties["ModelClientConfig"] = client_config
+        data_processing = {
+            name: value
+            for name, value in (
+                ("InputFilter", input_filter),
+                ("OutputFilter", output_filter),
+                ("JoinSource", join_source),
+            )
+            if value is not None
+        }
+        if data_processing:
+            properties["DataProcessing"] = data_processing
+        if env:
+            properties["Environment"] = env
+        properties["WaitForCompletion"] = "true" if wait_for_completion else "false"
+        if wait_seconds is not None:
+            properties["WaitTimeoutSeconds"] = wait_seconds
+        properties["Tags"] = lazy_tags(self._tags)
+
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type=TRANSFORM_JOB_RESOURCE_TYPE,
+            properties=properties,
+        )
+        """The ``Custom::AutopilotTransformJob`` resource."""
+        self.resource.node.add_dependency(self.provider.handler_policy)
+
+        # The model's execution role reads the input, writes the results and uses the keys.
+        model.depend_on_role_policies(self.resource)
+        model.allow_read_transform_input(input_s3_uri, dependent=self.resource)
+        model.allow_write_results(output_s3_uri, dependent=self.resource)
+        if output_kms_key is not None:
+            model.allow_key_use(output_kms_key, encrypt=True, dependent=self.resource)
+        if volume_kms_key is not None:
+            model.allow_key_use(volume_kms_key, encrypt=True, dependent=self.resource)
+            self.provider.allow_create_grant(volume_kms_key)
+
+        self.transform_job_name: str = self.resource.get_att_string("TransformJobName")
+        """The name of the job started by the last deployment."""
+        self.transform_job_arn: str = self.resource.get_att_string("TransformJobArn")
+        """The ARN of the job started by the last deployment."""
+
+    @property
+    def tags(self) -> TagManager:
+        """The job's tags; ``Tags.of(scope).add(...)`` reaches them."""
+        return self._tags

@@ -1,0 +1,327 @@
+"""``AutopilotModel``: a SageMaker model made from a finished Autopilot job's candidate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+import jsii
+from aws_cdk import CustomResource, ITaggable, Stack, TagManager, TagType
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+
+from constructs import Construct, IConstruct
+
+from . import validation
+from ._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE
+from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
+from ._lazy import lazy_tags
+from ._paths import default_prefix
+from .permissions import (
+    KMS_DECRYPT_ACTIONS,
+    KMS_ENCRYPT_DECRYPT_ACTIONS,
+    S3_READ_ACTIONS,
+    S3_WRITE_ACTIONS,
+    DefaultExecutionRole,
+    kms_statement,
+    s3_statements,
+)
+from .provider import AutopilotInferenceProvider
+
+if TYPE_CHECKING:
+    from .endpoint import AutopilotEndpoint
+
+MAX_SUBNETS = 16
+
+ResponseKeysInput = Union[str, Sequence[Union[str, InferenceResponseKey]], None]
+
+
+@jsii.implements(ITaggable, iam.IGrantable, ec2.IConnectable)
+class AutopilotModel(Construct):
+    """A SageMaker model of a finished Autopilot job's best (or a named) candidate.
+
+    At deploy time the stack's custom-resource handler reads the job, picks the candidate,
+    applies the inference response keys to its containers and calls ``CreateModel``. The
+    model is immutable: any change of these props creates a new model under a new name,
+    and CloudFormation deletes the old one after the update. Tags (``Tags.of(...)``) are
+    applied in place.
+
+    Args:
+        scope: the parent construct.
+        id: the construct id.
+        automl_job_name: name of the finished AutoML job (V1 or V2) whose candidate to deploy.
+        inference_response_keys: what a classification model returns, among
+            ``predicted_label``, ``probability``, ``probabilities`` and ``labels``
+            (``InferenceResponseKey`` members or strings; a list, or one comma-separated
+            string). Default: the containers' own defaults (usually ``predicted_label``).
+        candidate_name: deploy this candidate instead of the job's best one.
+            Default: the best candidate.
+        automl_output_s3_uri: the job's ``OutputDataConfig.S3OutputPath``. Every
+            container's model data must lie under it (checked at deploy time), and the
+            default execution role may read only there. Required when ``role`` is not
+            given. Default: no location check.
+        role: the execution role SageMaker runs the model with; it must be able to pull
+            the candidate's images and read its artifacts. Default: the stack's shared
+            default execution role, limited to pulling images, reading the artifacts under
+            each of its models' ``automl_output_s3_uri``, reading and writing its transform
+            jobs' data, writing ``/aws/sagemaker/*`` logs and metrics, and (with ``vpc``)
+            managing network interfaces.
+        model_name_prefix: start of the model's name; a hash of the stack, the
+            resource and the configuration is appended. Letters, digits and single
+            hyphens, at most 52 characters. Default: derived from the stack name and
+            the construct path.
+        processing_unit: ``CPU`` or ``GPU``: which container set of an image or text
+            classification (V2) job to deploy; ignored for jobs with a single set.
+            Default: ``CPU``.
+        vpc: the VPC the model's containers run in. Default: no VPC.
+        vpc_subnets: where in ``vpc`` to place them (needs ``vpc``; 1-16 subnets).
+            Default: the VPC's private subnets.
+        security_groups: security groups of the containers (needs ``vpc``; at most 5).
+            Default: a new security group in ``vpc``.
+        allow_all_outbound: whether the created security group allows all outbound
+            traffic (needs ``vpc``; not with ``security_groups``). Default: ``True``.
+        network_isolation: run the containers without network access.
+            Default: ``False``.
+        source_role_arn: a role in the account that owns the AutoML job; the handler
+            assumes it to read the job (cross-account). Default: the job is read in
+            this stack's account with the handler's own role.
+        kms_key: the key that encrypts the job's artifacts; the execution role is
+            granted decrypt (when the role is mutable). Default: no key.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        automl_job_name: str,
+        inference_response_keys: ResponseKeysInput = None,
+        candidate_name: str | None = None,
+        automl_output_s3_uri: str | None = None,
+        role: iam.IRole | None = None,
+        model_name_prefix: str | None = None,
+        processing_unit: str = "CPU",
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        allow_all_outbound: bool | None = None,
+        network_isolation: bool = False,
+        source_role_arn: str | None = None,
+        kms_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        validation.automl_job_name(automl_job_name)
+        keys = validation.inference_response_keys(inference_response_keys)
+        validation.candidate_name(candidate_name)
+        if automl_output_s3_uri is not None:
+            validation.s3_uri(automl_output_s3_uri, "automl_output_s3_uri")
+        validation.name_prefix(model_name_prefix, "model_name_prefix")
+        unit = validation.processing_unit(processing_unit)
+        validation.network(
+            vpc=vpc, vpc_subnets=vpc_subnets, security_groups=security_groups, allow_all_outbound=allow_all_outbound
+        )
+        validation.boolean(network_isolation, "network_isolation")
+        validation.role_arn(source_role_arn, "source_role_arn")
+        if role is None and automl_output_s3_uri is None:
+            raise validation.AutopilotValidationError(
+                "automl_output_s3_uri is required when no role is given: the default execution role may only "
+                "read the model artifacts under it. Pass the AutoML job's OutputDataConfig.S3OutputPath "
+                "(e.g. s3://bucket/autopilot/output), or pass a role that can read the artifacts."
+            )
+
+        self.automl_job_name = automl_job_name
+        """The AutoML job the model comes from."""
+        self.model_name_prefix = model_name_prefix if model_name_prefix is not None else default_prefix(self)
+        """The start of the model's name."""
+        self.provider = AutopilotInferenceProvider.of(self)
+        """The stack's custom-resource provider."""
+        self._tags = TagManager(TagType.KEY_VALUE, MODEL_RESOURCE_TYPE, None, tag_property_name="Tags")
+
+        self._default_role: DefaultExecutionRole | None = None
+        if role is None:
+            self._default_role = DefaultExecutionRole.of(self)
+            self._default_role.allow_read_artifacts(automl_output_s3_uri)  # type: ignore[arg-type]
+            if vpc is not None:
+                self._default_role.allow_network_interfaces()
+            role = self._default_role.role
+        self._role = role
+        self.provider.allow_pass_role(role)
+
+        if source_role_arn is not None:
+            self.provider.allow_assume_source_role(source_role_arn)
+        else:
+            self.provider.allow_read_automl_job(automl_job_name)
+        self.provider.allow_manage_models(model_name_prefix, construct=self)
+
+        self._connections: ec2.Connections | None = None
+        vpc_config: dict[str, Any] | None = None
+        if vpc is not None:
+            groups = (
+                list(security_groups)
+                if security_groups
+                else [
+                    ec2.SecurityGroup(
+                        self,
+                        "SecurityGroup",
+                        vpc=vpc,
+                        allow_all_outbound=True if allow_all_outbound is None else allow_all_outbound,
+                        description="Autopilot model containers",
+                    )
+                ]
+            )
+            self._connections = ec2.Connections(security_groups=groups)
+            selection = vpc_subnets._values if vpc_subnets is not None else {}  # noqa: SLF001 - jsii struct
+            subnet_ids = vpc.select_subnets(**selection).subnet_ids
+            if not validation.is_token(subnet_ids) and not 1 <= len(subnet_ids) <= MAX_SUBNETS:
+                raise validation.AutopilotValidationError(
+                    f"vpc_subnets selects {len(subnet_ids)} subnets; SageMaker needs 1-{MAX_SUBNETS}. "
+                    "Select other subnets of the VPC."
+                )
+            vpc_config = {
+                "SecurityGroupIds": [group.security_group_id for group in groups],
+                "Subnets": subnet_ids,
+            }
+
+        properties: dict[str, Any] = {
+            "AutoMLJobName": automl_job_name,
+            "ExecutionRoleArn": role.role_arn,
+            "ModelNamePrefix": self.model_name_prefix,
+        }
+        if candidate_name is not None:
+            properties["CandidateName"] = candidate_name
+        if keys:
+            properties["InferenceResponseKeys"] = keys
+        if vpc_config is not None:
+            properties["VpcConfig"] = vpc_config
+        if network_isolation:
+            properties["EnableNetworkIsolation"] = "true"
+        if automl_output_s3_uri is not None:
+            properties["ArtifactS3Uri"] = automl_output_s3_uri
+        if unit != "CPU":
+            properties["ProcessingUnit"] = unit
+        if source_role_arn is not None:
+            properties["SourceRoleArn"] = source_role_arn
+        properties["Tags"] = lazy_tags(self._tags)
+
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type=MODEL_RESOURCE_TYPE,
+            properties=properties,
+        )
+        """The ``Custom::AutopilotModel`` resource."""
+        # The handler's policy, and the execution role with every policy attached to it
+        # (inline, DefaultPolicy), exist before the model is created.
+        self.resource.node.add_dependency(self.provider.handler_policy)
+        self.depend_on_role_policies(self.resource)
+        if kms_key is not None:
+            self.allow_key_use(kms_key, encrypt=False, dependent=self.resource)
+
+        self.model_name: str = self.resource.get_att_string("ModelName")
+        """The model's name, e.g. ``MyStack-Model-1a2b3c4d5e``."""
+        self.model_arn: str = self.resource.get_att_string("ModelArn")
+        """The model's ARN."""
+        self.candidate_name: str = self.resource.get_att_string("CandidateName")
+        """The deployed candidate's name."""
+        self.objective_metric_name: str = self.resource.get_att_string("ObjectiveMetricName")
+        """The job's objective metric, e.g. ``validation:f1``."""
+        self.objective_metric_value: str = self.resource.get_att_string("ObjectiveMetricValue")
+        """The candidate's value of the objective metric."""
+        self.problem_type: str = self.resource.get_att_string("ProblemType")
+        """``BinaryClassification``, ``MulticlassClassification``, ``Regression``, ..."""
+        self.applied_inference_response_keys: str = self.resource.get_att_string("InferenceResponseKeys")
+        """The response keys as applied, comma-joined (empty: the containers' defaults)."""
+
+    @property
+    def tags(self) -> TagManager:
+        """The model's tags; ``Tags.of(scope).add(...)`` reaches them."""
+        return self._tags
+
+    @property
+    def role(self) -> iam.IRole:
+        """The execution role SageMaker runs the model with."""
+        return self._role
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The execution role: grant it access to data, e.g. ``bucket.grant_read(model)``."""
+        return self._role.grant_principal
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The model's security groups (only with ``vpc``)."""
+        if self._connections is None:
+            raise validation.AutopilotValidationError(
+                "This AutopilotModel has no network connections: pass vpc to manage its network access."
+            )
+        return self._connections
+
+    @property
+    def has_default_role(self) -> bool:
+        """Whether the model runs with the stack's default execution role (``role`` not given)."""
+        return self._default_role is not None
+
+    def add_to_role_policy(
+        self, statement: iam.PolicyStatement, *, dependent: IConstruct | None = None
+    ) -> iam.AddToPrincipalPolicyResult:
+        """Add a statement to the execution role's policy (no effect on an immutable role).
+
+        ``dependent``, when given, is made to depend on the policy that holds the statement.
+        """
+        result = self._role.add_to_principal_policy(statement)
+        if dependent is not None and result.statement_added and result.policy_dependable is not None:
+            dependent.node.add_dependency(result.policy_dependable)
+        return result
+
+    def allow_read_transform_input(self, uri: str, *, dependent: IConstruct | None = None) -> None:
+        """Let the execution role list and read the objects whose keys start with ``uri``."""
+        self._allow(
+            lambda default: default.allow_read_input(uri),
+            lambda: s3_statements(uri, S3_READ_ACTIONS, list_bucket=True, folder=False),
+            dependent,
+        )
+
+    def allow_write_results(self, uri: str, *, dependent: IConstruct | None = None) -> None:
+        """Let the execution role write objects under ``uri`` (transform output, captured data)."""
+        self._allow(
+            lambda default: default.allow_write(uri),
+            lambda: s3_statements(uri, S3_WRITE_ACTIONS, list_bucket=False),
+            dependent,
+        )
+
+    def allow_key_use(self, key: kms.IKey, *, encrypt: bool, dependent: IConstruct | None = None) -> None:
+        """Let the execution role decrypt (and, with ``encrypt``, encrypt) with ``key``."""
+        actions = KMS_ENCRYPT_DECRYPT_ACTIONS if encrypt else KMS_DECRYPT_ACTIONS
+        self._allow(lambda default: default.allow_key(key, actions), lambda: [kms_statement(key, actions)], dependent)
+
+    def _allow(
+        self,
+        on_default_role: Callable[[DefaultExecutionRole], None],
+        statements: Callable[[], list[iam.PolicyStatement]],
+        dependent: IConstruct | None,
+    ) -> None:
+        """Grouped statements on the shared default role; plain statements on a given role."""
+        if self._default_role is not None:
+            on_default_role(self._default_role)
+            if dependent is not None:
+                self.depend_on_role_policies(dependent)
+            return
+        for statement in statements():
+            self.add_to_role_policy(statement, dependent=dependent)
+
+    def depend_on_role_policies(self, dependent: IConstruct) -> None:
+        """Make ``dependent`` wait for the execution role and the policies attached to it (same stack only)."""
+        if Stack.of(self._role).node.path == Stack.of(dependent).node.path:
+            dependent.node.add_dependency(self._role)
+
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Grant ``actions`` (e.g. ``sagemaker:DescribeModel``) on this model to ``grantee``."""
+        return iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[self.model_arn])
+
+    def add_endpoint(self, id: str, **props: Any) -> AutopilotEndpoint:
+        """A real-time endpoint serving this model; ``props`` as for :class:`AutopilotEndpoint`."""
+        from .endpoint import AutopilotEndpoint
+
+        return AutopilotEndpoint(self, id, model=self, **props)

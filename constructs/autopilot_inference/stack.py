@@ -1,0 +1,116 @@
+"""The example app's stack: one environment's Autopilot model, batch transform job and
+optional endpoint, built from an :class:`~autopilot_inference.app_config.EnvironmentConfig`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Environment, Stack, Tags
+from constructs import Construct
+
+from ._lambda.autopilot_runtime.response_keys import InferenceResponseKeyError
+from .app_config import AppConfig, ConfigError, EnvironmentConfig
+from .batch_transform import AutopilotBatchTransform
+from .model import AutopilotModel
+from .validation import AutopilotValidationError
+
+
+def environment_of(config: EnvironmentConfig) -> Environment | None:
+    """The stack's ``env``: ``None`` (environment-agnostic) unless account and region are set."""
+    if config.is_environment_agnostic:
+        return None
+    return Environment(account=config.account, region=config.region)
+
+
+class AutopilotInferenceStack(Stack):
+    """One environment: an :class:`AutopilotModel`, an :class:`AutopilotBatchTransform` that
+    runs it, and an endpoint when the configuration asks for one.
+
+    :param config: the environment; its ``tags`` are applied to the whole stack.
+    Other keyword arguments (``env``, ``description``, ``synthesizer``...) go to ``Stack``.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+
+        self.model = AutopilotModel(
+            self,
+            "Model",
+            automl_job_name=config.automl_job_name,
+            candidate_name=config.candidate_name,
+            inference_response_keys=list(config.inference_response_keys) or None,
+            automl_output_s3_uri=config.automl_output_s3_uri,
+            model_name_prefix=config.model_name_prefix,
+            processing_unit=config.processing_unit,
+        )
+
+        transform = config.transform
+        self.batch_transform = AutopilotBatchTransform(
+            self,
+            "BatchTransform",
+            model=self.model,
+            input_s3_uri=transform.input_s3_uri,
+            output_s3_uri=transform.output_s3_uri,
+            instance_type=transform.instance_type,
+            instance_count=transform.instance_count,
+            content_type=transform.content_type,
+            split_type=transform.split_type,
+            accept=transform.accept,
+            assemble_with=transform.assemble_with,
+            wait_for_completion=transform.wait_for_completion,
+            wait_timeout=Duration.minutes(transform.wait_timeout_minutes),
+        )
+
+        self.endpoint = None
+        if config.endpoint is not None:
+            self.endpoint = self.model.add_endpoint(
+                "Endpoint",
+                instance_type=config.endpoint.instance_type,
+                initial_instance_count=config.endpoint.initial_instance_count,
+            )
+
+        for key, value in config.tags.items():
+            Tags.of(self).add(key, value)
+
+        CfnOutput(self, "ModelName", value=self.model.model_name, description="The SageMaker model")
+        CfnOutput(
+            self,
+            "TransformJobName",
+            value=self.batch_transform.transform_job_name,
+            description="The batch transform job started by the last deployment",
+        )
+
+
+def stack_description(config: EnvironmentConfig) -> str:
+    candidate = f"candidate {config.candidate_name}" if config.candidate_name else "best candidate"
+    return (
+        f"SageMaker Autopilot job {config.automl_job_name} ({candidate}) as a model and "
+        f"batch transform job: environment {config.name}"
+    )
+
+
+def create_stacks(scope: Construct, app_config: AppConfig) -> list[AutopilotInferenceStack]:
+    """One :class:`AutopilotInferenceStack` per environment, named ``AutopilotInference-<name>``.
+
+    A value the constructs refuse (:class:`AutopilotValidationError`, response keys) is
+    reported as a :class:`ConfigError` naming the configuration and the environment.
+    """
+    stacks = []
+    for environment in app_config.environments:
+        try:
+            stack = AutopilotInferenceStack(
+                scope,
+                environment.stack_name,
+                config=environment,
+                env=environment_of(environment),
+                description=environment.description or stack_description(environment),
+            )
+        except (AutopilotValidationError, InferenceResponseKeyError) as error:
+            raise ConfigError(f"{app_config.source}: environment '{environment.name}': {error}") from error
+        stacks.append(stack)
+    return stacks
+
+
+__all__ = ["AutopilotInferenceStack", "create_stacks", "environment_of", "stack_description"]

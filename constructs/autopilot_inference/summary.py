@@ -1,0 +1,243 @@
+"""``summary``: what a synthesized cloud assembly (``cdk.out``) will deploy, in a few lines.
+
+Reads ``manifest.json`` and the stack templates as plain JSON (no CDK, no AWS): for each
+stack its name and environment, each ``Custom::AutopilotModel`` (job, candidate, response
+keys, model name prefix), each ``Custom::AutopilotTransformJob`` (input -> output,
+instances, whether the deployment waits), each SageMaker endpoint, and a count of
+resources. Nested assemblies (``cdk.Stage``) are followed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MODEL_TYPE = "Custom::AutopilotModel"
+TRANSFORM_TYPE = "Custom::AutopilotTransformJob"
+ENDPOINT_TYPE = "AWS::SageMaker::Endpoint"
+ENDPOINT_CONFIG_TYPE = "AWS::SageMaker::EndpointConfig"
+_STACK_ARTIFACT = "aws:cloudformation:stack"
+_NESTED_ASSEMBLY = "cdk:cloud-assembly"
+_AGNOSTIC = ("unknown-account", "unknown-region")
+
+
+class SummaryError(Exception):
+    """The directory is not a cloud assembly this command can read."""
+
+
+@dataclass(frozen=True)
+class StackArtifact:
+    name: str
+    environment: str
+    template: dict[str, Any]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SummaryError(f"{path}: not found") from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise SummaryError(f"{path}: cannot read it as JSON ({error})") from None
+
+
+def read_stacks(assembly_dir: str | Path) -> list[StackArtifact]:
+    """The stacks of a cloud assembly directory, in manifest order."""
+    directory = Path(assembly_dir)
+    if not directory.is_dir():
+        raise SummaryError(f"{directory}: no such directory; run `cdk synth` first")
+    if not (directory / "manifest.json").is_file():
+        raise SummaryError(f"{directory}: no manifest.json, so not a cloud assembly; run `cdk synth` first")
+    return list(_stacks(directory, prefix=""))
+
+
+def _stacks(directory: Path, prefix: str) -> Iterator[StackArtifact]:
+    manifest = _read_json(directory / "manifest.json")
+    artifacts = manifest.get("artifacts", {}) if isinstance(manifest, Mapping) else {}
+    for artifact_id, artifact in artifacts.items():
+        kind = artifact.get("type")
+        properties = artifact.get("properties", {})
+        if kind == _STACK_ARTIFACT:
+            name = artifact.get("displayName") or properties.get("stackName") or artifact_id
+            if prefix and "/" not in name:
+                name = f"{prefix}/{name}"
+            template = _read_json(directory / properties["templateFile"])
+            yield StackArtifact(name=name, environment=artifact.get("environment", ""), template=template)
+        elif kind == _NESTED_ASSEMBLY and properties.get("directoryName"):
+            nested_prefix = properties.get("displayName") or artifact_id.removeprefix("assembly-")
+            yield from _stacks(directory / properties["directoryName"], nested_prefix)
+
+
+def describe_environment(environment: str) -> str:
+    """``aws://account/region`` as people say it; ``environment-agnostic`` when neither is set."""
+    account, _, region = environment.removeprefix("aws://").partition("/")
+    if not environment or (account, region) == _AGNOSTIC:
+        return "environment-agnostic"
+    if account == _AGNOSTIC[0]:
+        return f"region {region}, any account"
+    if region == _AGNOSTIC[1]:
+        return f"account {account}, any region"
+    return f"account {account}, region {region}"
+
+
+def render_value(value: Any) -> str:
+    """A template value as text: literals as they are, intrinsics as ``${Logical.Attr}``."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    if isinstance(value, list):
+        return ", ".join(render_value(item) for item in value)
+    if isinstance(value, Mapping) and len(value) == 1:
+        (function, argument), = value.items()
+        if function == "Ref":
+            return f"${{{argument}}}"
+        if function == "Fn::GetAtt":
+            parts = argument if isinstance(argument, list) else str(argument).split(".", 1)
+            return "${" + ".".join(render_value(part) for part in parts) + "}"
+        if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+            separator, items = argument
+            if isinstance(items, list):
+                return str(separator).join(render_value(item) for item in items)
+        if function == "Fn::Sub":
+            return render_value(argument[0] if isinstance(argument, list) else argument)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _is_true(value: Any, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+class _Template:
+    def __init__(self, stack: StackArtifact) -> None:
+        self.stack = stack
+        resources = stack.template.get("Resources", {}) if isinstance(stack.template, Mapping) else {}
+        self.resources: dict[str, Mapping[str, Any]] = resources if isinstance(resources, Mapping) else {}
+
+    def of_type(self, resource_type: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for logical_id, resource in self.resources.items():
+            if resource.get("Type") == resource_type:
+                yield logical_id, resource.get("Properties", {}) or {}
+
+    def label(self, logical_id: str) -> str:
+        """The construct path inside the stack when the template records it, else the logical id."""
+        path = (self.resources.get(logical_id, {}).get("Metadata") or {}).get("aws:cdk:path")
+        if not isinstance(path, str):
+            return logical_id
+        parts = path.split("/")[1:]  # drop the stack
+        while len(parts) > 1 and (parts[-1] in ("Default", "Resource") or parts[-1] == parts[-2]):
+            parts.pop()  # Model/Resource/Default -> Model, Endpoint/Endpoint -> Endpoint
+        return "/".join(parts) or logical_id
+
+    def reference(self, value: Any) -> str:
+        """A property that points at another resource of this template, shown by its label."""
+        if isinstance(value, Mapping) and len(value) == 1:
+            (function, argument), = value.items()
+            target = None
+            if function == "Ref":
+                target = argument
+            elif function == "Fn::GetAtt":
+                target = argument[0] if isinstance(argument, list) else str(argument).split(".", 1)[0]
+            if isinstance(target, str) and target in self.resources:
+                return self.label(target)
+        return render_value(value)
+
+
+def _model_line(template: _Template, logical_id: str, props: Mapping[str, Any]) -> str:
+    keys = props.get("InferenceResponseKeys")
+    keys_text = render_value(keys) if keys not in (None, "", []) else "container defaults"
+    candidate = render_value(props["CandidateName"]) if props.get("CandidateName") not in (None, "") else "best"
+    details = [
+        f"AutoML job {render_value(props.get('AutoMLJobName'))}",
+        f"candidate {candidate}",
+        f"response keys {keys_text}",
+        f"name prefix {render_value(props.get('ModelNamePrefix'))}",
+    ]
+    if props.get("ProcessingUnit") not in (None, "", "CPU"):
+        details.append(f"{render_value(props['ProcessingUnit'])} containers")
+    return f"  model {template.label(logical_id)}: " + ", ".join(details)
+
+
+def _transform_line(template: _Template, logical_id: str, props: Mapping[str, Any]) -> str:
+    source = ((props.get("TransformInput") or {}).get("DataSource") or {}).get("S3DataSource") or {}
+    output = props.get("TransformOutput") or {}
+    resources = props.get("TransformResources") or {}
+    if _is_true(props.get("WaitForCompletion"), default=True):
+        timeout = props.get("WaitTimeoutSeconds")
+        try:
+            wait = f"waits for completion (up to {int(str(timeout)) // 60} min)" if timeout not in (None, "") else "waits for completion"
+        except ValueError:
+            wait = "waits for completion"
+    else:
+        wait = "does not wait for completion"
+    return (
+        f"  transform job {template.label(logical_id)}: "
+        f"{render_value(source.get('S3Uri'))} -> {render_value(output.get('S3OutputPath'))}, "
+        f"{render_value(resources.get('InstanceType'))} x {render_value(resources.get('InstanceCount', 1))}, "
+        f"model {template.reference(props.get('ModelName'))}, {wait}"
+    )
+
+
+def _endpoint_lines(template: _Template) -> Iterator[str]:
+    for logical_id, props in template.of_type(ENDPOINT_TYPE):
+        config_ref = props.get("EndpointConfigName")
+        config_id = None
+        if isinstance(config_ref, Mapping):
+            argument = config_ref.get("Ref") or config_ref.get("Fn::GetAtt")
+            config_id = argument[0] if isinstance(argument, list) else argument
+        config = template.resources.get(config_id, {}) if isinstance(config_id, str) else {}
+        variants = (config.get("Properties") or {}).get("ProductionVariants") or []
+        described = [
+            f"{render_value(variant.get('InstanceType'))} x {render_value(variant.get('InitialInstanceCount', 1))}"
+            f" (model {template.reference(variant.get('ModelName'))})"
+            for variant in variants
+            if isinstance(variant, Mapping)
+        ]
+        yield f"  endpoint {template.label(logical_id)}: " + (", ".join(described) or "no production variants found")
+
+
+def summarize_stack(stack: StackArtifact) -> list[str]:
+    template = _Template(stack)
+    lines = [f"{stack.name} ({describe_environment(stack.environment)})"]
+    lines += [_model_line(template, logical_id, props) for logical_id, props in template.of_type(MODEL_TYPE)]
+    lines += [_transform_line(template, logical_id, props) for logical_id, props in template.of_type(TRANSFORM_TYPE)]
+    lines += list(_endpoint_lines(template))
+    counts = Counter(str(resource.get("Type")) for resource in template.resources.values())
+    if counts:
+        by_type = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        lines.append(f"  {sum(counts.values())} resources: {by_type}")
+    else:
+        lines.append("  0 resources")
+    return lines
+
+
+def summarize(assembly_dir: str | Path) -> str:
+    """The whole summary of a cloud assembly directory."""
+    stacks = read_stacks(assembly_dir)
+    header = f"{assembly_dir}: {len(stacks)} stack{'s' if len(stacks) != 1 else ''}"
+    blocks = ["\n".join(summarize_stack(stack)) for stack in stacks]
+    return "\n\n".join([header, *blocks])
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``summary`` subcommand's arguments."""
+    parser.add_argument("cdk_out", metavar="CDK_OUT_DIR", help="a synthesized cloud assembly, e.g. cdk.out")
+
+
+def run(args: argparse.Namespace) -> str:
+    return summarize(args.cdk_out)
+
+
+__all__ = ["SummaryError", "StackArtifact", "add_arguments", "describe_environment", "read_stacks", "render_value",
+           "run", "summarize", "summarize_stack"]

@@ -1,0 +1,357 @@
+"""Synth-time checks of construct props.
+
+Pure helpers: each returns the (normalized) value or raises
+:class:`AutopilotValidationError` with a message that names the prop and says what to do.
+Values that are still tokens at synth time (``Token.is_unresolved``: CloudFormation
+parameters, references) pass through unchecked; the service checks them at deploy time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Duration, Token
+
+from ._lambda.autopilot_runtime import naming
+from ._lambda.autopilot_runtime.response_keys import KNOWN_KEYS, normalize_inference_response_keys
+
+AUTOML_JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+# ml.<family>.<size>, e.g. ml.m5.xlarge, ml.g4dn.12xlarge, ml.p4d.24xlarge.
+INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+# Endpoint, endpoint configuration and production variant names.
+ENDPOINT_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+IAM_ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+ENVIRONMENT_KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")
+_BUCKET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_ADDRESS_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+
+MAX_CANDIDATE_NAME_LENGTH = 64
+MAX_WAIT_TIMEOUT_SECONDS = 55 * 60
+MAX_TRANSFORM_ENVIRONMENT_ENTRIES = 16
+MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH = 10240
+MAX_SECURITY_GROUPS = 5
+MAX_FILTER_LENGTH = 63
+MAX_CONTENT_TYPE_LENGTH = 256
+
+PROCESSING_UNITS = ("CPU", "GPU")
+S3_DATA_TYPES = ("S3Prefix", "ManifestFile", "AugmentedManifestFile")
+SPLIT_TYPES = ("None", "Line", "RecordIO", "TFRecord")
+ASSEMBLE_WITH = ("None", "Line")
+BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
+COMPRESSION_TYPES = ("None", "Gzip")
+JOIN_SOURCES = ("Input", "None")
+
+
+class AutopilotValidationError(ValueError):
+    """A construct prop that cannot work; raised at synth time."""
+
+
+def is_token(value: Any) -> bool:
+    """Whether ``value`` (or, for a list, the list itself) is only known at deploy time."""
+    if value is None:
+        return False
+    try:
+        return bool(Token.is_unresolved(value))
+    except Exception:  # noqa: BLE001 - values jsii cannot pass are simply not tokens
+        return False
+
+
+def _fail(message: str) -> None:
+    raise AutopilotValidationError(message)
+
+
+def automl_job_name(value: Any, prop: str = "automl_job_name") -> str:
+    """A job name as ``CreateAutoMLJob`` accepts it: 1-32 letters, digits and hyphens."""
+    if is_token(value):
+        return value
+    if not isinstance(value, str) or not AUTOML_JOB_NAME_PATTERN.match(value):
+        _fail(
+            f"{prop} must be the name of an existing AutoML job: 1-32 letters, digits and hyphens, "
+            f"starting and ending with a letter or digit (^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,31}}$); got {value!r}."
+        )
+    return value
+
+
+def inference_response_keys(value: Any, prop: str = "inference_response_keys") -> Any:
+    """The requested keys as a list: trimmed, without duplicates, all among the four known keys.
+
+    A list token, or a list holding tokens, passes through (a token item may hold several
+    comma-separated keys; the handler splits them).
+    """
+    if value is None:
+        return []
+    if is_token(value):
+        return value if not isinstance(value, str) else [value]
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        items: list[Any] = [value]
+    else:
+        items = list(value)
+    result: list[str] = []
+    for item in items:
+        if is_token(item):
+            if item not in result:
+                result.append(item)
+            continue
+        if not isinstance(item, str):
+            _fail(
+                f"{prop} must hold strings or InferenceResponseKey members; got {item!r} of type {type(item).__name__}."
+            )
+        for key in normalize_inference_response_keys(str.__str__(item)):
+            if key not in KNOWN_KEYS:
+                _fail(
+                    f"{prop} has unknown key {key!r}; Autopilot models can only return "
+                    f"{', '.join(KNOWN_KEYS)}. Use InferenceResponseKey members or these names."
+                )
+            if key not in result:
+                result.append(key)
+    return result
+
+
+def s3_uri(value: Any, prop: str) -> str:
+    """An ``s3://bucket[/key]`` URI with a valid bucket name."""
+    if is_token(value):
+        return value
+    if not isinstance(value, str) or not value.startswith("s3://"):
+        _fail(f"{prop} must be an S3 URI of the form s3://bucket/prefix; got {value!r}.")
+    bucket = value[len("s3://") :].split("/", 1)[0]
+    if (
+        not _BUCKET_PATTERN.match(bucket)
+        or ".." in bucket
+        or ".-" in bucket
+        or "-." in bucket
+        or _IP_ADDRESS_PATTERN.match(bucket)
+    ):
+        _fail(
+            f"{prop} names an invalid S3 bucket {bucket!r}: bucket names have 3-63 lowercase letters, "
+            f"digits, dots and hyphens, start and end with a letter or digit. Got {value!r}."
+        )
+    return value
+
+
+def split_s3_uri(value: str) -> tuple[str, str]:
+    """``(bucket, key)`` of a literal ``s3://bucket/key`` URI; the key may be empty."""
+    rest = value[len("s3://") :]
+    bucket, _, key = rest.partition("/")
+    return bucket, key
+
+
+def instance_type(value: Any, prop: str = "instance_type") -> str:
+    """An ML instance type, ``ml.<family>.<size>``."""
+    if is_token(value):
+        return value
+    if not isinstance(value, str) or not INSTANCE_TYPE_PATTERN.match(value):
+        _fail(f"{prop} must be a SageMaker ML instance type such as ml.m5.xlarge (ml.<family>.<size>); got {value!r}.")
+    return value
+
+
+def integer(value: Any, prop: str, *, minimum: int | None = None, maximum: int | None = None) -> Any:
+    """A whole number within ``[minimum, maximum]`` (a token passes)."""
+    if value is None or is_token(value):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            _fail(f"{prop} must be a whole number; got {value!r}.")
+    if minimum is not None and value < minimum or maximum is not None and value > maximum:
+        if maximum is None:
+            bounds = f"at least {minimum}"
+        elif minimum is None:
+            bounds = f"at most {maximum}"
+        else:
+            bounds = f"between {minimum} and {maximum}"
+        _fail(f"{prop} must be {bounds}; got {value}.")
+    return value
+
+
+def count(value: Any, prop: str) -> Any:
+    """An instance count: a whole number of at least 1."""
+    return integer(value, prop, minimum=1)
+
+
+def duration_seconds(value: Any, prop: str, *, minimum: int, maximum: int, hint: str = "") -> Any:
+    """A :class:`Duration` as whole seconds within ``[minimum, maximum]`` (a token passes)."""
+    if value is None:
+        return None
+    if not isinstance(value, Duration):
+        _fail(f"{prop} must be an aws_cdk.Duration, e.g. Duration.minutes(30); got {value!r}.")
+    if value.is_unresolved():
+        try:
+            return value.to_seconds()
+        except Exception:  # noqa: BLE001 - a token in another unit; CloudFormation can't convert it
+            _fail(f"{prop} comes from a token: give it with Duration.seconds(...) so it needs no conversion.")
+    try:
+        seconds = value.to_seconds()
+    except Exception:  # noqa: BLE001 - e.g. Duration.millis(1500)
+        _fail(f"{prop} must be a whole number of seconds; got {value.to_human_string()}.")
+    if is_token(seconds):
+        return seconds
+    if seconds < minimum or seconds > maximum:
+        _fail(
+            f"{prop} must be between {minimum} and {maximum} seconds; got {value.to_human_string()}."
+            + (f" {hint}" if hint else "")
+        )
+    return int(seconds)
+
+
+def wait_timeout(value: Any, prop: str = "wait_timeout") -> Any:
+    """How long the deployment waits for a transform job: above 0, at most 55 minutes."""
+    return duration_seconds(
+        value,
+        prop,
+        minimum=1,
+        maximum=MAX_WAIT_TIMEOUT_SECONDS,
+        hint=(
+            "The custom-resource framework caps one operation at one hour; for longer jobs "
+            "set wait_for_completion=False and follow the job outside the deployment."
+        ),
+    )
+
+
+def one_of(value: Any, prop: str, allowed: Sequence[str], *, optional: bool = True) -> Any:
+    """One of the API's allowed values (``None`` allowed when ``optional``)."""
+    if value is None and optional:
+        return None
+    if is_token(value):
+        return value
+    if value not in allowed:
+        _fail(f"{prop} must be one of {', '.join(allowed)}; got {value!r}.")
+    return value
+
+
+def processing_unit(value: Any, prop: str = "processing_unit") -> Any:
+    """``CPU`` or ``GPU`` (any case)."""
+    if is_token(value):
+        return value
+    if not isinstance(value, str) or value.upper() not in PROCESSING_UNITS:
+        _fail(
+            f"{prop} must be CPU or GPU (the container set of an image or text classification job "
+            f"to deploy); got {value!r}."
+        )
+    return value.upper()
+
+
+def name_prefix(value: Any, prop: str) -> Any:
+    """A user-given model or job name prefix, usable as it is (see ``naming.is_valid_prefix``)."""
+    if value is None or is_token(value):
+        return value
+    if not isinstance(value, str) or not naming.is_valid_prefix(value):
+        _fail(
+            f"{prop} must be 1-{naming.MAX_PREFIX_LENGTH} letters, digits and single hyphens, starting and "
+            f"ending with a letter or digit (a unique suffix is appended); got {value!r}."
+        )
+    return value
+
+
+def candidate_name(value: Any, prop: str = "candidate_name") -> Any:
+    """A candidate name as the API reports it: 1-64 characters."""
+    if value is None or is_token(value):
+        return value
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_CANDIDATE_NAME_LENGTH:
+        _fail(
+            f"{prop} must be a candidate name of the AutoML job (1-{MAX_CANDIDATE_NAME_LENGTH} characters); "
+            f"got {value!r}. Omit it to deploy the best candidate."
+        )
+    return value
+
+
+def role_arn(value: Any, prop: str) -> Any:
+    """An IAM role ARN."""
+    if value is None or is_token(value):
+        return value
+    if not isinstance(value, str) or not IAM_ROLE_ARN_PATTERN.match(value):
+        _fail(f"{prop} must be an IAM role ARN such as arn:aws:iam::111122223333:role/AutopilotReader; got {value!r}.")
+    return value
+
+
+def network(
+    *,
+    vpc: Any,
+    vpc_subnets: Any,
+    security_groups: Sequence[Any] | None,
+    allow_all_outbound: bool | None,
+) -> None:
+    """Network props only make sense together with ``vpc``, as in ``aws-sagemaker-alpha``."""
+    if vpc is None:
+        if security_groups:
+            _fail("security_groups needs vpc: pass the VPC the security groups belong to, or remove security_groups.")
+        if vpc_subnets is not None:
+            _fail("vpc_subnets needs vpc: pass the VPC to select subnets from, or remove vpc_subnets.")
+        if allow_all_outbound is not None:
+            _fail("allow_all_outbound needs vpc: it configures the security group created in the VPC.")
+        return
+    if security_groups is not None:
+        if len(security_groups) == 0:
+            _fail("security_groups must not be empty: omit it to let the construct create a security group.")
+        if len(security_groups) > MAX_SECURITY_GROUPS:
+            _fail(
+                f"security_groups holds {len(security_groups)} groups; SageMaker accepts at most {MAX_SECURITY_GROUPS}."
+            )
+        if allow_all_outbound is not None:
+            _fail(
+                "allow_all_outbound only applies to the security group the construct creates; configure it "
+                "directly on the supplied security_groups instead."
+            )
+
+
+def environment(value: Mapping[str, str] | None, prop: str = "environment") -> Any:
+    """A transform job's environment: at most 16 entries with valid names."""
+    if value is None or is_token(value):
+        return value
+    if not isinstance(value, Mapping):
+        _fail(f"{prop} must be a dict of variable names to string values; got {value!r}.")
+    if len(value) > MAX_TRANSFORM_ENVIRONMENT_ENTRIES:
+        _fail(
+            f"{prop} has {len(value)} entries; CreateTransformJob accepts at most "
+            f"{MAX_TRANSFORM_ENVIRONMENT_ENTRIES}. Remove some variables."
+        )
+    for key, item in value.items():
+        if not is_token(key) and (not isinstance(key, str) or not ENVIRONMENT_KEY_PATTERN.match(key)):
+            _fail(
+                f"{prop} has an invalid variable name {key!r}: use letters, digits and underscores, "
+                "not starting with a digit."
+            )
+        if is_token(item):
+            continue
+        if not isinstance(item, str):
+            _fail(f"{prop}[{key!r}] must be a string; got {item!r}. Convert numbers and booleans with str().")
+        if len(item) > MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH:
+            _fail(f"{prop}[{key!r}] is longer than {MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH} characters.")
+    return dict(value)
+
+
+def text(value: Any, prop: str, *, max_length: int) -> Any:
+    """A short API string such as a MIME type or a JSONPath filter."""
+    if value is None or is_token(value):
+        return value
+    if not isinstance(value, str) or not 1 <= len(value) <= max_length:
+        _fail(f"{prop} must be a string of 1-{max_length} characters; got {value!r}.")
+    return value
+
+
+def endpoint_name(value: Any, prop: str) -> Any:
+    """An endpoint or variant name: 1-63 letters, digits and hyphens."""
+    if value is None or is_token(value):
+        return value
+    if not isinstance(value, str) or not ENDPOINT_NAME_PATTERN.match(value):
+        _fail(
+            f"{prop} must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit; "
+            f"got {value!r}."
+        )
+    return value
+
+
+def percentage(value: Any, prop: str) -> Any:
+    """A whole percentage, 0-100."""
+    return integer(value, prop, minimum=0, maximum=100)
+
+
+def boolean(value: Any, prop: str) -> Any:
+    """A Python bool."""
+    if is_token(value):
+        return value
+    if not isinstance(value, bool):
+        _fail(f"{prop} must be True or False; got {value!r}.")
+    return value
