@@ -50,6 +50,11 @@ def logical_id(stack: Stack, construct: Any) -> str:
     return stack.resolve(node.logical_id)
 
 
+def custom_resource_id(stack: Stack, construct: Any) -> str:
+    """The logical id of an Autopilot construct's custom resource."""
+    return logical_id(stack, construct.resource.node.default_child)
+
+
 def custom_resource(template: dict[str, Any], stack: Stack, construct: Any) -> dict[str, Any]:
     """The template entry of an AutopilotModel / AutopilotBatchTransform's custom resource."""
     return template["Resources"][logical_id(stack, construct.resource.node.default_child)]
@@ -107,6 +112,37 @@ def inline_policy(template: dict[str, Any], role_id: str, name: str = "Autopilot
     role = template["Resources"][role_id]
     (policy,) = [p for p in role["Properties"]["Policies"] if p["PolicyName"] == name]
     return policy["PolicyDocument"]
+
+
+def references(value: Any) -> set[str]:
+    """The logical ids a template value points at with ``Ref`` or ``Fn::GetAtt``."""
+    if isinstance(value, list):
+        return set().union(*(references(item) for item in value)) if value else set()
+    if isinstance(value, dict):
+        if set(value) == {"Ref"}:
+            return {value["Ref"]}
+        if set(value) == {"Fn::GetAtt"}:
+            return {value["Fn::GetAtt"][0]}
+        return set().union(*(references(item) for item in value.values())) if value else set()
+    return set()
+
+
+def waits_for(template: dict[str, Any], logical_id: str, target: str) -> bool:
+    """Whether CloudFormation creates ``target`` before ``logical_id``: ``DependsOn``, ``Ref`` and
+    ``Fn::GetAtt`` followed transitively."""
+    resources_ = template["Resources"]
+    seen: set[str] = set()
+    pending = [logical_id]
+    while pending:
+        current = pending.pop()
+        resource = resources_.get(current, {})
+        direct = set(as_list(resource.get("DependsOn", []))) | references(resource.get("Properties", {}))
+        for dependency in direct - seen:
+            if dependency == target:
+                return True
+            seen.add(dependency)
+            pending.append(dependency)
+    return False
 
 
 def allows(document: dict[str, Any], action: str, resource: str, condition: dict[str, Any] | None = None) -> bool:

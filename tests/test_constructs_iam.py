@@ -25,6 +25,7 @@ from constructs_support import (
     as_list,
     by_sid,
     custom_resource,
+    custom_resource_id,
     deployed_policy_size,
     handler_policy,
     inline_policy,
@@ -33,6 +34,7 @@ from constructs_support import (
     render,
     resources,
     template_json,
+    waits_for,
 )
 
 PREFIX = "arn:aws:sagemaker:ap-southeast-2:111122223333"
@@ -141,8 +143,11 @@ def test_handler_policy_has_exactly_the_expected_statements(mixed) -> None:
 
 def test_custom_resources_depend_on_the_handler_policy(mixed) -> None:
     policy_id = logical_id(mixed.stack, mixed.models[0].provider.handler_policy)
-    for construct in [*mixed.models, *mixed.jobs]:
+    for construct in mixed.models:
         assert policy_id in custom_resource(mixed.template, mixed.stack, construct)["DependsOn"]
+    # Jobs reference their model's name, so they wait for whatever the model waits for.
+    for construct in [*mixed.models, *mixed.jobs]:
+        assert waits_for(mixed.template, custom_resource_id(mixed.stack, construct), policy_id)
 
 
 def test_custom_resources_depend_on_the_execution_role_policies(mixed) -> None:
@@ -151,7 +156,9 @@ def test_custom_resources_depend_on_the_execution_role_policies(mixed) -> None:
         assert logical_id(mixed.stack, construct.role) in depends
     user_policy = logical_id(mixed.stack, mixed.user_role.node.find_child("DefaultPolicy"))
     # T3 grants the given role access to its data: the job waits for that policy.
-    assert user_policy in custom_resource(mixed.template, mixed.stack, mixed.jobs[2])["DependsOn"]
+    assert waits_for(mixed.template, custom_resource_id(mixed.stack, mixed.jobs[2]), user_policy)
+    for job in mixed.jobs:
+        assert waits_for(mixed.template, custom_resource_id(mixed.stack, job), logical_id(mixed.stack, job.model.role))
 
 
 def test_default_execution_role_statements(mixed) -> None:

@@ -11,6 +11,9 @@ from aws_cdk import Duration, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs_support import (
+    custom_resource_id,
+    references,
+    waits_for,
     allows,
     INPUT_URI,
     JOB,
@@ -203,10 +206,15 @@ def test_tags_of_stack_reach_models_and_jobs(built: SimpleNamespace) -> None:
     assert built.full.tags.tag_values() == {"project": "churn"}
 
 
-def test_job_depends_on_handler_policy_and_model_role(built: SimpleNamespace) -> None:
-    depends = custom_resource(built.template, built.stack, built.default)["DependsOn"]
-    assert logical_id(built.stack, built.model.provider.handler_policy) in depends
-    assert logical_id(built.stack, built.model.role) in depends
+def test_job_waits_for_handler_policy_and_model_role_through_its_model(built: SimpleNamespace) -> None:
+    job = custom_resource_id(built.stack, built.default)
+    assert waits_for(built.template, job, logical_id(built.stack, built.model.provider.handler_policy))
+    assert waits_for(built.template, job, logical_id(built.stack, built.model.role))
+    # No DependsOn of its own: the model's name is the only ordering it needs.
+    assert "DependsOn" not in custom_resource(built.template, built.stack, built.default)
+    assert custom_resource_id(built.stack, built.model) in references(
+        custom_resource(built.template, built.stack, built.default)["Properties"]
+    )
 
 
 def test_default_role_gets_read_input_and_write_output_inline(built: SimpleNamespace) -> None:
@@ -260,11 +268,14 @@ def test_mutable_given_role_gets_grants_in_its_default_policy(built: SimpleNames
         "Effect": "Allow",
         "Resource": "arn:aws:s3:::autopilot-bucket/batch/input*",
     } in rendered
-    assert policy_id in custom_resource(built.template, built.stack, built.mutable_job)["DependsOn"]
+    assert waits_for(built.template, custom_resource_id(built.stack, built.mutable_job), policy_id)
 
 
 def test_immutable_given_role_is_left_alone(built: SimpleNamespace) -> None:
     for policy in resources(built.template, "AWS::IAM::Policy").values():
         assert "Given" not in json.dumps(policy["Properties"].get("Roles", []))
-    depends = custom_resource(built.template, built.stack, built.immutable_job)["DependsOn"]
-    assert depends == [logical_id(built.stack, built.model.provider.handler_policy)]
+    assert waits_for(
+        built.template,
+        custom_resource_id(built.stack, built.immutable_job),
+        logical_id(built.stack, built.model.provider.handler_policy),
+    )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import jsii
-from aws_cdk import IAnyProducer, IListProducer, Lazy, TagManager
+from aws_cdk import IListProducer, Lazy
 
 
 @jsii.implements(IListProducer)
@@ -18,20 +18,6 @@ class _ListProducer:
         return self._produce()
 
 
-@jsii.implements(IAnyProducer)
-class _AnyProducer:
-    def __init__(self, produce: Callable[[], Any]) -> None:
-        self._produce = produce
-
-    def produce(self, context: Any) -> Any:  # noqa: ARG002 - jsii interface
-        return self._produce()
-
-
 def lazy_list(produce: Callable[[], list[str]]) -> list[str]:
     """A list rendered at synthesis, from the state at that time."""
     return Lazy.uncached_list(_ListProducer(produce))
-
-
-def lazy_tags(tags: TagManager) -> Any:
-    """The ``[{Key, Value}]`` list of ``tags`` at synthesis; the property is omitted when there are none."""
-    return Lazy.uncached_any(_AnyProducer(lambda: tags.render_tags() or None))

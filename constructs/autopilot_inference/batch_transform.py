@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 import jsii
@@ -13,7 +14,6 @@ from constructs import Construct
 
 from . import validation
 from ._lambda.autopilot_runtime.properties import TRANSFORM_JOB_RESOURCE_TYPE
-from ._lazy import lazy_tags
 from ._paths import default_prefix
 from .model import AutopilotModel
 
@@ -221,7 +221,7 @@ class AutopilotBatchTransform(Construct):
         properties["WaitForCompletion"] = "true" if wait_for_completion else "false"
         if wait_seconds is not None:
             properties["WaitTimeoutSeconds"] = wait_seconds
-        properties["Tags"] = lazy_tags(self._tags)
+        properties["Tags"] = self._tags.rendered_tags
 
         self.resource = CustomResource(
             self,
@@ -231,22 +231,26 @@ class AutopilotBatchTransform(Construct):
             properties=properties,
         )
         """The ``Custom::AutopilotTransformJob`` resource."""
-        self.resource.node.add_dependency(self.provider.handler_policy)
-
-        # The model's execution role reads the input, writes the results and uses the keys.
-        model.depend_on_role_policies(self.resource)
-        model.allow_read_transform_input(input_s3_uri, dependent=self.resource)
-        model.allow_write_results(output_s3_uri, dependent=self.resource)
+        # The model's execution role reads the input, writes the results and uses the keys. The
+        # job waits for those permissions through the model: it references the model's name, and
+        # the model depends on the handler's policy and on the role with all its policies.
+        model.allow_read_transform_input(input_s3_uri)
+        model.allow_write_results(output_s3_uri)
         if output_kms_key is not None:
-            model.allow_key_use(output_kms_key, encrypt=True, dependent=self.resource)
+            model.allow_key_use(output_kms_key, encrypt=True)
         if volume_kms_key is not None:
-            model.allow_key_use(volume_kms_key, encrypt=True, dependent=self.resource)
+            model.allow_key_use(volume_kms_key, encrypt=True)
             self.provider.allow_create_grant(volume_kms_key)
 
-        self.transform_job_name: str = self.resource.get_att_string("TransformJobName")
+    @cached_property
+    def transform_job_name(self) -> str:
         """The name of the job started by the last deployment."""
-        self.transform_job_arn: str = self.resource.get_att_string("TransformJobArn")
+        return self.resource.get_att_string("TransformJobName")
+
+    @cached_property
+    def transform_job_arn(self) -> str:
         """The ARN of the job started by the last deployment."""
+        return self.resource.get_att_string("TransformJobArn")
 
     @property
     def tags(self) -> TagManager:

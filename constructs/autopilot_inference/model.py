@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cached_property
+from weakref import WeakSet
 from typing import TYPE_CHECKING, Any, Union
 
 import jsii
@@ -16,7 +18,6 @@ from constructs import Construct, IConstruct
 from . import validation
 from ._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
-from ._lazy import lazy_tags
 from ._paths import default_prefix
 from .permissions import (
     KMS_DECRYPT_ACTIONS,
@@ -132,21 +133,27 @@ class AutopilotModel(Construct):
 
         self.automl_job_name = automl_job_name
         """The AutoML job the model comes from."""
-        self.model_name_prefix = model_name_prefix if model_name_prefix is not None else default_prefix(self)
+        stack = Stack.of(self)
+        self.model_name_prefix = (
+            model_name_prefix if model_name_prefix is not None else default_prefix(self, stack)
+        )
         """The start of the model's name."""
-        self.provider = AutopilotInferenceProvider.of(self)
+        self.provider = AutopilotInferenceProvider.of(stack)
         """The stack's custom-resource provider."""
         self._tags = TagManager(TagType.KEY_VALUE, MODEL_RESOURCE_TYPE, None, tag_property_name="Tags")
 
         self._default_role: DefaultExecutionRole | None = None
         if role is None:
-            self._default_role = DefaultExecutionRole.of(self)
+            self._default_role = DefaultExecutionRole.of(stack)
             self._default_role.allow_read_artifacts(automl_output_s3_uri)  # type: ignore[arg-type]
             if vpc is not None:
                 self._default_role.allow_network_interfaces()
             role = self._default_role.role
         self._role = role
-        self.provider.allow_pass_role(role)
+        self._role_stack = stack if self._default_role is not None else Stack.of(role)
+        self._waiting_for_role: WeakSet[IConstruct] = WeakSet()
+        role_arn = role.role_arn
+        self.provider.allow_pass_role(role_arn)
 
         if source_role_arn is not None:
             self.provider.allow_assume_source_role(source_role_arn)
@@ -185,7 +192,7 @@ class AutopilotModel(Construct):
 
         properties: dict[str, Any] = {
             "AutoMLJobName": automl_job_name,
-            "ExecutionRoleArn": role.role_arn,
+            "ExecutionRoleArn": role_arn,
             "ModelNamePrefix": self.model_name_prefix,
         }
         if candidate_name is not None:
@@ -202,7 +209,7 @@ class AutopilotModel(Construct):
             properties["ProcessingUnit"] = unit
         if source_role_arn is not None:
             properties["SourceRoleArn"] = source_role_arn
-        properties["Tags"] = lazy_tags(self._tags)
+        properties["Tags"] = self._tags.rendered_tags
 
         self.resource = CustomResource(
             self,
@@ -214,25 +221,50 @@ class AutopilotModel(Construct):
         """The ``Custom::AutopilotModel`` resource."""
         # The handler's policy, and the execution role with every policy attached to it
         # (inline, DefaultPolicy), exist before the model is created.
-        self.resource.node.add_dependency(self.provider.handler_policy)
-        self.depend_on_role_policies(self.resource)
+        if self._role_stack is stack:
+            self.resource.node.add_dependency(self.provider.handler_policy, self._role)
+        else:
+            self.resource.node.add_dependency(self.provider.handler_policy)
+        self._waiting_for_role.add(self.resource)
         if kms_key is not None:
             self.allow_key_use(kms_key, encrypt=False, dependent=self.resource)
 
-        self.model_name: str = self.resource.get_att_string("ModelName")
+    # Attributes of the custom resource, read when first used.
+
+    @cached_property
+    def model_name(self) -> str:
         """The model's name, e.g. ``MyStack-Model-1a2b3c4d5e``."""
-        self.model_arn: str = self.resource.get_att_string("ModelArn")
+        return self.resource.get_att_string("ModelName")
+
+    @cached_property
+    def model_arn(self) -> str:
         """The model's ARN."""
-        self.candidate_name: str = self.resource.get_att_string("CandidateName")
+        return self.resource.get_att_string("ModelArn")
+
+    @cached_property
+    def candidate_name(self) -> str:
         """The deployed candidate's name."""
-        self.objective_metric_name: str = self.resource.get_att_string("ObjectiveMetricName")
+        return self.resource.get_att_string("CandidateName")
+
+    @cached_property
+    def objective_metric_name(self) -> str:
         """The job's objective metric, e.g. ``validation:f1``."""
-        self.objective_metric_value: str = self.resource.get_att_string("ObjectiveMetricValue")
+        return self.resource.get_att_string("ObjectiveMetricName")
+
+    @cached_property
+    def objective_metric_value(self) -> str:
         """The candidate's value of the objective metric."""
-        self.problem_type: str = self.resource.get_att_string("ProblemType")
+        return self.resource.get_att_string("ObjectiveMetricValue")
+
+    @cached_property
+    def problem_type(self) -> str:
         """``BinaryClassification``, ``MulticlassClassification``, ``Regression``, ..."""
-        self.applied_inference_response_keys: str = self.resource.get_att_string("InferenceResponseKeys")
+        return self.resource.get_att_string("ProblemType")
+
+    @cached_property
+    def applied_inference_response_keys(self) -> str:
         """The response keys as applied, comma-joined (empty: the containers' defaults)."""
+        return self.resource.get_att_string("InferenceResponseKeys")
 
     @property
     def tags(self) -> TagManager:
@@ -313,7 +345,10 @@ class AutopilotModel(Construct):
 
     def depend_on_role_policies(self, dependent: IConstruct) -> None:
         """Make ``dependent`` wait for the execution role and the policies attached to it (same stack only)."""
-        if Stack.of(self._role).node.path == Stack.of(dependent).node.path:
+        if dependent in self._waiting_for_role:
+            return
+        self._waiting_for_role.add(dependent)
+        if Stack.of(dependent) is self._role_stack:
             dependent.node.add_dependency(self._role)
 
     def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:

@@ -21,7 +21,7 @@ from constructs import Construct, IConstruct
 
 from . import validation
 from ._lazy import lazy_list
-from ._paths import stack_prefix
+from ._paths import stack_prefix, stack_singleton
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 EXECUTION_POLICY_NAME = "AutopilotModelExecution"
@@ -92,8 +92,11 @@ def minimal_prefixes(prefixes: Iterable[str], limit: int = MAX_PREFIX_RESOURCES)
     More than ``limit`` patterns collapse into their longest common start (possibly ``""``,
     i.e. every name), keeping the policy small.
     """
-    unique = sorted(set(prefixes))
-    kept = [p for p in unique if not any(other != p and p.startswith(other) for other in unique)]
+    kept: list[str] = []
+    # Sorted, the strings that start with a given prefix follow it without a gap.
+    for prefix in sorted(set(prefixes)):
+        if not kept or not prefix.startswith(kept[-1]):
+            kept.append(prefix)
     if len(kept) > limit:
         return [os.path.commonprefix(kept)]
     return kept
@@ -259,10 +262,10 @@ class HandlerPermissions:
             lambda: self._prefix_resources("transform-job", self._transform_prefixes),
         )
 
-    def allow_pass_role(self, role: iam.IRole) -> None:
-        """``iam:PassRole`` on ``role``, to SageMaker only."""
-        if role.role_arn not in self._pass_roles:
-            self._pass_roles.append(role.role_arn)
+    def allow_pass_role(self, role_arn: str) -> None:
+        """``iam:PassRole`` on the role ``role_arn``, to SageMaker only."""
+        if role_arn not in self._pass_roles:
+            self._pass_roles.append(role_arn)
         self._ensure(
             "PassExecutionRoles",
             ("iam:PassRole",),
@@ -300,7 +303,7 @@ class HandlerPermissions:
 
     def _add_prefix(self, prefixes: list[str], prefix: str | None, *, construct: IConstruct, prop: str) -> None:
         if prefix is None:
-            entry = stack_prefix(construct).lower() + "-"
+            entry = stack_prefix(self._stack).lower() + "-"
         elif validation.is_token(prefix):
             entry = ""
             Annotations.of(construct).add_warning_v2(
@@ -394,16 +397,7 @@ class DefaultExecutionRole(Construct):
     @classmethod
     def of(cls, scope: IConstruct) -> DefaultExecutionRole:
         """The default execution role of ``scope``'s stack, created on first use."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(EXECUTION_ROLE_ID)
-        if existing is None:
-            return cls(stack, EXECUTION_ROLE_ID)
-        if not isinstance(existing, DefaultExecutionRole):
-            raise TypeError(
-                f"The construct {existing.node.path} uses the id {EXECUTION_ROLE_ID} reserved for the "
-                "Autopilot models' default execution role; rename it."
-            )
-        return existing
+        return stack_singleton(scope, EXECUTION_ROLE_ID, cls)
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
@@ -462,11 +456,13 @@ class DefaultExecutionRole(Construct):
         self._statements.ensure("ReadTransformInputs", S3_READ_ACTIONS, self._inputs.object_arns)
         if bucket is None:
             return
-        sid = self._list_sids.setdefault(bucket, f"ListTransformInputs{len(self._list_sids) + 1}")
+        if bucket in self._list_sids:
+            return
+        sid = self._list_sids[bucket] = f"ListTransformInputs{len(self._list_sids) + 1}"
         self._statements.ensure(
             sid,
             ("s3:ListBucket",),
-            lambda: [f"arn:{Aws.PARTITION}:s3:::{bucket}"],
+            [f"arn:{Aws.PARTITION}:s3:::{bucket}"],
             conditions={"StringLike": {"s3:prefix": lazy_list(lambda: self._inputs.key_patterns(bucket))}},
         )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from functools import cached_property
+
+from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -12,6 +14,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from ._asset import HANDLER, handler_code
+from ._paths import stack_singleton
 from .permissions import HandlerPermissions
 
 PROVIDER_ID = "AutopilotInferenceProvider"
@@ -35,16 +38,7 @@ class AutopilotInferenceProvider(Construct):
     @classmethod
     def of(cls, scope: IConstruct) -> AutopilotInferenceProvider:
         """The provider of ``scope``'s stack, created on first use."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        if existing is None:
-            return cls(stack, PROVIDER_ID)
-        if not isinstance(existing, AutopilotInferenceProvider):
-            raise TypeError(
-                f"The construct {existing.node.path} uses the id {PROVIDER_ID} reserved for the "
-                "Autopilot inference provider; rename it."
-            )
-        return existing
+        return stack_singleton(scope, PROVIDER_ID, cls)
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
@@ -98,7 +92,7 @@ class AutopilotInferenceProvider(Construct):
         self.framework_log_group.grant_write(role)
         return role
 
-    @property
+    @cached_property
     def service_token(self) -> str:
         """The ARN custom resources send their events to."""
         return self.provider.service_token
@@ -123,6 +117,6 @@ class AutopilotInferenceProvider(Construct):
         """Let the handler describe ``key`` and create grants on it for AWS services (job volumes)."""
         self.permissions.allow_create_grant(key)
 
-    def allow_pass_role(self, role: iam.IRole) -> None:
-        """Let the handler pass ``role`` to SageMaker only."""
-        self.permissions.allow_pass_role(role)
+    def allow_pass_role(self, role_arn: str) -> None:
+        """Let the handler pass the role ``role_arn`` to SageMaker only."""
+        self.permissions.allow_pass_role(role_arn)
