@@ -3,7 +3,7 @@
 
     cdk synth                                    # built-in example, environment-agnostic, offline
     cdk synth -c config=examples/environments.yaml   # one stack per account/region entry
-    cdk synth -c nag=true                        # also run the compliance checks (hook)
+    cdk synth -c nag=true                        # also run cdk-nag's AwsSolutions checks (pip install cdk-nag)
 
 The configuration is loaded and checked by ``autopilot_inference.app_config``; the stack is
 ``autopilot_inference.stack.AutopilotInferenceStack``. This file only wires them together.
@@ -23,10 +23,10 @@ def main() -> None:
         config = config_from_context(app)
         nag = nag_requested(app)
         create_stacks(app, config)
+        if nag:
+            apply_nag_checks(app)
     except ConfigError as error:
         sys.exit(f"Configuration error: {error}")
-    if nag:
-        apply_nag_checks(app)
     app.synth()
 
 

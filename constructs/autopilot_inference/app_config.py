@@ -525,12 +525,30 @@ def nag_requested(scope: Any) -> bool:
 
 
 def apply_nag_checks(app: Any) -> None:
-    """Hook point for cdk-nag: run rule packs over every stack of ``app``.
+    """Run cdk-nag's ``AwsSolutions`` rule pack over every stack of ``app`` when it synthesizes.
 
     Called by ``app.py`` when :func:`nag_requested` is true (``cdk synth -c nag=true``).
-    Not wired yet: it deliberately does nothing until cdk-nag is added here.
+    cdk-nag is not a dependency of this library: ``pip install cdk-nag`` (3.x, which needs
+    aws-cdk-lib 2.257 or later) to use it; it is imported here, only when asked for.
+
+    An unacknowledged finding fails the synthesis with the finding, the construct path and
+    the id to acknowledge it with (``Validations.of(construct).acknowledge(...)``). Every
+    finding, acknowledged ones with their reasons, is listed in the cloud assembly's
+    ``validation-report.json``. The library acknowledges only the wildcards it cannot avoid,
+    on the resources that hold them (:mod:`autopilot_inference.compliance`).
+
+    Raises:
+        ConfigError: cdk-nag is not installed.
     """
-    return None
+    try:
+        from cdk_nag import AwsSolutionsChecks
+    except ImportError:
+        raise ConfigError(
+            f"context '{NAG_CONTEXT_KEY}' asks for the cdk-nag checks, but cdk-nag is not installed: pip install cdk-nag"
+        ) from None
+    from aws_cdk import Validations
+
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 
 
 __all__ = [

@@ -22,6 +22,7 @@ from constructs import Construct, IConstruct
 from . import validation
 from ._lazy import lazy_list
 from ._paths import stack_prefix, stack_singleton
+from .compliance import acknowledge_execution_role_findings
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 EXECUTION_POLICY_NAME = "AutopilotModelExecution"
@@ -444,6 +445,7 @@ class DefaultExecutionRole(Construct):
             inline_policies={EXECUTION_POLICY_NAME: document},
         )
         """The ``iam.Role``."""
+        acknowledge_execution_role_findings(self)
 
     def allow_read_artifacts(self, uri: str) -> None:
         """Read the model artifacts under ``uri`` (``GetObject``: a model's data is one object)."""

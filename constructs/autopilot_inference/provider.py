@@ -15,6 +15,7 @@ from constructs import Construct, IConstruct
 
 from ._asset import HANDLER, handler_code
 from ._paths import stack_singleton
+from .compliance import acknowledge_provider_findings
 from .permissions import HandlerPermissions
 
 PROVIDER_ID = "AutopilotInferenceProvider"
@@ -81,6 +82,7 @@ class AutopilotInferenceProvider(Construct):
             framework_on_event_role=self.framework_on_event_role,
             framework_complete_and_timeout_role=self.framework_waiter_role,
         )
+        acknowledge_provider_findings(self)
 
     def _framework_role(self, id: str, functions: str) -> iam.Role:
         role = iam.Role(
