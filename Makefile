@@ -36,8 +36,9 @@ synth: install
 	cdk synth --quiet
 	$(BIN)/python -m autopilot_inference summary cdk.out
 
-## Run the whole test suite.
+## Run the whole test suite (lint first; cdk-nag and cfn-lint run inside pytest).
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 ## Print the benchmark table and write BENCHMARKS.md.

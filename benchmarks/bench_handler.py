@@ -14,10 +14,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
-from botocore.stub import Stubber
-
 from bench_common import ACCOUNT, REGION, fake_aws_environment, fixture, ratio
 from bench_report import Section
+from botocore.stub import Stubber
 
 from autopilot_inference._lambda.autopilot_runtime import naming
 from autopilot_inference._lambda.autopilot_runtime.aws import Clients

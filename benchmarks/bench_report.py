@@ -45,7 +45,7 @@ def text_table(section: Section) -> str:
     widths = _widths(section)
 
     def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
     parts = [section.title, "=" * len(section.title), line(section.headers), line(["-" * width for width in widths])]
     parts += [line(row) for row in section.rows]

@@ -161,7 +161,7 @@ def synth_time(sizes: Sequence[int] = (1, 10, 100), repeats: Sequence[int] = (7,
     synth(build_pairs, 1)
     synth(build_baseline, 1)
     result = SynthTimeResult(times=[])
-    for pairs, count in zip(sizes, repeats):
+    for pairs, count in zip(sizes, repeats, strict=True):
         subject: list[float] = []
         shares: list[float] = []
         baseline: list[float] = []

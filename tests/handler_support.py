@@ -15,10 +15,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from conftest import load_fixture
 
 from autopilot_inference._lambda.autopilot_runtime.aws import Clients
 from autopilot_inference._lambda.autopilot_runtime.handler import handle
-from conftest import load_fixture
 
 REGION = "us-east-1"
 ACCOUNT = "111122223333"

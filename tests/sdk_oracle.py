@@ -26,7 +26,7 @@ def _check_inference_keys(inference_response_keys: list[str], containers: list[d
     try:
         supported_inference_keys = _get_supported_inference_keys(container=containers[-1])
     except KeyError:
-        raise ValueError("The inference model does not support selection of inference content beyond it's default content.")
+        raise ValueError("The inference model does not support selection of inference content beyond it's default content.")  # noqa: B904 - transcribed as the SDK has it
     bad_keys = [key for key in inference_response_keys if key not in supported_inference_keys]
     if bad_keys:
         raise ValueError(f"Requested inference output keys [{', '.join(bad_keys)}] are unsupported.")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import load_fixture
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,7 +25,6 @@ from autopilot_inference._lambda.autopilot_runtime.candidates import (
     resolve_candidate,
 )
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
-from conftest import load_fixture
 
 HPO = "describe_auto_ml_job_hpo_classification.json"
 REGRESSION = "describe_auto_ml_job_hpo_regression.json"

@@ -27,7 +27,7 @@ def lint_assemblies(*assemblies: CloudAssemblyDir) -> dict[str, list[Finding]]:
             by_region[assembly.region(stack) or LINT_REGIONS[0]].append((stack, assembly.template_text(stack)))
     results = {}
     for region, templates in by_region.items():
-        for (stack, _), findings in zip(templates, lint_templates([text for _, text in templates], regions=[region])):
+        for (stack, _), findings in zip(templates, lint_templates([text for _, text in templates], regions=[region]), strict=True):
             results[stack] = findings
     return results
 

@@ -5,11 +5,21 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from autopilot_inference import AutopilotEndpoint, AutopilotModel, AutopilotValidationError, EndpointDataCapture
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
-from constructs_support import JOB, OUTPUT_URI, allows, inline_policy, logical_id, new_stack, render, resources, template_json
+from constructs_support import (
+    JOB,
+    OUTPUT_URI,
+    allows,
+    inline_policy,
+    logical_id,
+    new_stack,
+    resources,
+    template_json,
+)
+
+from autopilot_inference import AutopilotEndpoint, AutopilotModel, AutopilotValidationError, EndpointDataCapture
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from autopilot_inference import AutopilotBatchTransform, AutopilotModel
-from autopilot_inference.permissions import MAX_PREFIX_RESOURCES, minimal_prefixes
 from aws_cdk import CfnParameter
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -36,6 +34,9 @@ from constructs_support import (
     template_json,
     waits_for,
 )
+
+from autopilot_inference import AutopilotBatchTransform, AutopilotModel
+from autopilot_inference.permissions import MAX_PREFIX_RESOURCES, minimal_prefixes
 
 PREFIX = "arn:aws:sagemaker:ap-southeast-2:111122223333"
 SOURCE_ROLE = "arn:aws:iam::444455556666:role/AutopilotJobReader"

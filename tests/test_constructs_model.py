@@ -5,17 +5,16 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from autopilot_inference import AutopilotModel, AutopilotValidationError, InferenceResponseKey
 from aws_cdk import Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
 from constructs_support import (
-    allows,
     JOB,
     MODEL,
     OUTPUT_URI,
+    allows,
     as_list,
     by_sid,
     custom_resource,
@@ -26,6 +25,8 @@ from constructs_support import (
     resources,
     template_json,
 )
+
+from autopilot_inference import AutopilotModel, AutopilotValidationError, InferenceResponseKey
 
 SOURCE_ROLE = "arn:aws:iam::444455556666:role/AutopilotJobReader"
 

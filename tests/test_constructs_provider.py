@@ -7,11 +7,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from autopilot_inference import AutopilotBatchTransform, AutopilotInferenceProvider, AutopilotModel, _asset
-from autopilot_inference import _lambda as lambda_package
 from aws_cdk import App, NestedStack, Stack
 from aws_cdk.assertions import Template
 from constructs_support import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, logical_id, new_stack, resources, template_json
+
+from autopilot_inference import AutopilotBatchTransform, AutopilotInferenceProvider, AutopilotModel, _asset
+from autopilot_inference import _lambda as lambda_package
 
 LAMBDA = "AWS::Lambda::Function"
 

@@ -6,28 +6,29 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from autopilot_inference import AutopilotBatchTransform, AutopilotModel
 from aws_cdk import Duration, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs_support import (
-    custom_resource_id,
-    references,
-    waits_for,
-    allows,
     INPUT_URI,
     JOB,
     OUTPUT_URI,
     RESULT_URI,
     TRANSFORM,
+    allows,
     custom_resource,
+    custom_resource_id,
     inline_policy,
     logical_id,
     new_stack,
+    references,
     render,
     resources,
     template_json,
+    waits_for,
 )
+
+from autopilot_inference import AutopilotBatchTransform, AutopilotModel
 
 
 @pytest.fixture(scope="module")

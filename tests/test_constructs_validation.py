@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from autopilot_inference import AutopilotBatchTransform, AutopilotModel, AutopilotValidationError, validation
-from autopilot_inference._lambda.autopilot_runtime import naming
 from aws_cdk import CfnParameter, Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs_support import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, custom_resource, new_stack, template_json
+
+from autopilot_inference import AutopilotBatchTransform, AutopilotModel, AutopilotValidationError, validation
+from autopilot_inference._lambda.autopilot_runtime import naming
 
 MODEL_BASE: dict[str, Any] = {"automl_job_name": JOB, "automl_output_s3_uri": OUTPUT_URI}
 

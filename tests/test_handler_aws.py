@@ -7,6 +7,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from handler_support import REGION, StubbedAws, aws, cfn_event, fake_aws_environment, response  # noqa: F401
 
 from autopilot_inference._lambda.autopilot_runtime import aws as aws_module
 from autopilot_inference._lambda.autopilot_runtime.aws import (
@@ -22,7 +23,6 @@ from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploy
 from autopilot_inference._lambda.autopilot_runtime.events import CREATE_FAILED_PHYSICAL_ID
 from autopilot_inference._lambda.autopilot_runtime.handler import handle
 from autopilot_inference._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE
-from handler_support import REGION, StubbedAws, aws, cfn_event, fake_aws_environment, response  # noqa: F401
 
 
 def test_client_config_retries_and_user_agent() -> None:

@@ -12,11 +12,6 @@ import logging
 from typing import Any
 
 import pytest
-
-from autopilot_inference._lambda.autopilot_runtime import naming
-from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
-from autopilot_inference._lambda.autopilot_runtime.events import CREATE_FAILED_PHYSICAL_ID
-from autopilot_inference._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE, configuration
 from handler_support import (  # noqa: F401  (fixtures)
     ASSUMED_CREDENTIALS,
     REGION,
@@ -29,6 +24,11 @@ from handler_support import (  # noqa: F401  (fixtures)
     is_complete_event,
     response,
 )
+
+from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
+from autopilot_inference._lambda.autopilot_runtime.events import CREATE_FAILED_PHYSICAL_ID
+from autopilot_inference._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE, configuration
 
 JOB = "churn-hpo-2026-11"
 BEST = "churn-hpo-2026-11sNxh-009-5b1d6ed4"

@@ -8,15 +8,6 @@ from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
-
-from autopilot_inference._lambda.autopilot_runtime import naming
-from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
-from autopilot_inference._lambda.autopilot_runtime.events import CREATE_FAILED_PHYSICAL_ID
-from autopilot_inference._lambda.autopilot_runtime.properties import (
-    TRANSFORM_JOB_RESOURCE_TYPE,
-    TRANSFORM_WAIT_PROPERTIES,
-    configuration,
-)
 from handler_support import (  # noqa: F401  (fixtures)
     REGION,
     STACK_ID,
@@ -26,6 +17,15 @@ from handler_support import (  # noqa: F401  (fixtures)
     fake_aws_environment,
     is_complete_event,
     response,
+)
+
+from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
+from autopilot_inference._lambda.autopilot_runtime.events import CREATE_FAILED_PHYSICAL_ID
+from autopilot_inference._lambda.autopilot_runtime.properties import (
+    TRANSFORM_JOB_RESOURCE_TYPE,
+    TRANSFORM_WAIT_PROPERTIES,
+    configuration,
 )
 
 LOGICAL_ID = "Scoring"

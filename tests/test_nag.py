@@ -192,12 +192,6 @@ TOKEN_WIDENED = (
 
 def build_option_stacks(outdir: Path, *, user_acknowledgements: bool) -> Any:
     """An app whose stacks use every construct option, cdk-nag added; not synthesized."""
-    from autopilot_inference import (
-        AutopilotBatchTransform,
-        AutopilotInferenceProvider,
-        AutopilotModel,
-        EndpointDataCapture,
-    )
     from aws_cdk import (
         Acknowledgment,
         App,
@@ -211,6 +205,13 @@ def build_option_stacks(outdir: Path, *, user_acknowledgements: bool) -> Any:
     from aws_cdk import aws_iam as iam
     from aws_cdk import aws_kms as kms
     from cdk_nag import AwsSolutionsChecks
+
+    from autopilot_inference import (
+        AutopilotBatchTransform,
+        AutopilotInferenceProvider,
+        AutopilotModel,
+        EndpointDataCapture,
+    )
 
     app = App(outdir=str(outdir))
 
@@ -378,8 +379,9 @@ def test_unacknowledged_findings_fail_the_synthesis(tmp_path: Path) -> None:
 def test_nag_without_cdk_nag_installed_is_a_clear_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 
-    from autopilot_inference.app_config import ConfigError, apply_nag_checks
     from aws_cdk import App
+
+    from autopilot_inference.app_config import ConfigError, apply_nag_checks
 
     real_import = builtins.__import__
 

@@ -7,11 +7,11 @@ import json
 import boto3
 import pytest
 from botocore.stub import Stubber
+from conftest import FIXTURES, load_fixture
 
 from autopilot_inference import cli, plan
 from autopilot_inference._lambda.autopilot_runtime.candidates import apply_keys, resolve_candidate
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
-from conftest import FIXTURES, load_fixture
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

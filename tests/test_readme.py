@@ -6,6 +6,7 @@ import inspect
 import re
 
 import pytest
+from conftest import REPO_ROOT, best_containers
 
 from autopilot_inference import (
     AutopilotBatchTransform,
@@ -14,7 +15,6 @@ from autopilot_inference import (
     apply_inference_response_keys,
 )
 from autopilot_inference._lambda.autopilot_runtime.response_keys import INPUT_VARIABLE, OUTPUT_VARIABLE
-from conftest import REPO_ROOT, best_containers
 
 README = (REPO_ROOT / "README.md").read_text()
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 
 import pytest
+import sdk_oracle
+from conftest import best_containers
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import sdk_oracle
 from autopilot_inference import (
     InferenceResponseKey,
     InferenceResponseKeyError,
@@ -21,7 +22,6 @@ from autopilot_inference._lambda.autopilot_runtime.response_keys import (
     SUPPORTED_VARIABLE,
     normalize_inference_response_keys,
 )
-from conftest import best_containers
 
 
 def env(container: dict) -> dict:
@@ -89,7 +89,7 @@ def test_no_keys_leaves_containers_unchanged(keys) -> None:
     containers = best_containers("describe_auto_ml_job_hpo_regression.json")
     result = apply_inference_response_keys(containers, keys)
     assert result == containers
-    assert result is not containers and all(a is not b for a, b in zip(result, containers))
+    assert result is not containers and all(a is not b for a, b in zip(result, containers, strict=True))
 
 
 def test_regression_model_refuses_key_selection() -> None:
@@ -217,7 +217,7 @@ def test_never_mutates_and_only_touches_the_two_variables(containers, keys) -> N
         return
     assert containers == snapshot
     assert len(result) == len(containers)
-    for before, after in zip(containers, result):
+    for before, after in zip(containers, result, strict=True):
         assert {k for k in after if k != "Environment"} == {k for k in before if k != "Environment"}
         changed = {
             name

@@ -91,7 +91,7 @@ def test_template_matches_snapshot(stack: str, request: pytest.FixtureRequest) -
         if expected != actual:
             SNAPSHOTS.mkdir(exist_ok=True)
             path.write_text(actual, encoding="utf-8")
-            warnings.warn(SnapshotUpdated(f"{'rewrote' if expected else 'created'} {path.relative_to(REPO_ROOT)}"))
+            warnings.warn(SnapshotUpdated(f"{'rewrote' if expected else 'created'} {path.relative_to(REPO_ROOT)}"), stacklevel=2)
         return
     assert expected is not None, f"no snapshot {path.relative_to(REPO_ROOT)}: create it with make snapshot-update"
     assert actual == expected, mismatch_message(stack, expected, actual)
@@ -102,6 +102,6 @@ def test_no_snapshot_without_a_stack() -> None:
     if UPDATE:
         for name in stale:
             (SNAPSHOTS / name).unlink()
-            warnings.warn(SnapshotUpdated(f"removed tests/snapshots/{name}: no such stack any more"))
+            warnings.warn(SnapshotUpdated(f"removed tests/snapshots/{name}: no such stack any more"), stacklevel=2)
         return
     assert not stale, f"snapshots of stacks the example no longer has: {stale}; make snapshot-update removes them"

@@ -8,7 +8,6 @@ from typing import TypeVar
 from weakref import WeakKeyDictionary
 
 from aws_cdk import Stack
-
 from constructs import Construct, IConstruct
 
 from ._lambda.autopilot_runtime import naming

@@ -9,7 +9,6 @@ from typing import Any
 import jsii
 from aws_cdk import CustomResource, Duration, ITaggable, TagManager, TagType
 from aws_cdk import aws_kms as kms
-
 from constructs import Construct
 
 from . import validation

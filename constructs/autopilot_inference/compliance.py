@@ -40,7 +40,6 @@ from aws_cdk import Acknowledgment, AspectPriority, Aspects, CfnResource, IAspec
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
-
 from constructs import IConstruct
 
 if TYPE_CHECKING:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cached_property
-from weakref import WeakSet
 from typing import TYPE_CHECKING, Any, Union
+from weakref import WeakSet
 
 import jsii
 from aws_cdk import CustomResource, ITaggable, Stack, TagManager, TagType
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-
 from constructs import Construct, IConstruct
 
 from . import validation

@@ -16,7 +16,6 @@ from typing import Any
 from aws_cdk import Annotations, ArnFormat, Aws, Fn, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-
 from constructs import Construct, IConstruct
 
 from . import validation

@@ -125,7 +125,7 @@ def build_plan(
                 model_data_url=before.get("ModelDataUrl"),
                 changes=environment_changes(before, after),
             )
-            for index, (before, after) in enumerate(zip(resolved.containers, configured.containers))
+            for index, (before, after) in enumerate(zip(resolved.containers, configured.containers, strict=True))
         ),
     )
 
