@@ -9,18 +9,18 @@ import json
 import math
 import os
 import statistics
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_DIR = REPO_ROOT / "lambda"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
-
-REGION = "us-east-1"
-ACCOUNT = "111122223333"
+# The event and response helpers the tests use (plain data code, no pytest).
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+from cfn_events import ACCOUNT, REGION, parse_times  # noqa: E402, F401 - ACCOUNT is shared with bench_synth
 
 # Fake credentials and a fixed region: no benchmark may reach AWS or read a real profile.
 FAKE_AWS_ENVIRONMENT = {
@@ -54,18 +54,6 @@ def fake_aws_environment() -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-def parse_times(value: Any) -> Any:
-    """A saved response with its ISO ``...Time`` strings turned into datetimes, as botocore returns them."""
-    if isinstance(value, dict):
-        return {
-            key: datetime.fromisoformat(item) if key.endswith("Time") and isinstance(item, str) else parse_times(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [parse_times(item) for item in value]
-    return value
 
 
 def fixture(name: str) -> dict[str, Any]:

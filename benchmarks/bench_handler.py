@@ -14,9 +14,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
-from bench_common import ACCOUNT, REGION, fake_aws_environment, fixture, ratio
+from bench_common import fake_aws_environment, fixture, ratio
 from bench_report import Section
 from botocore.stub import Stubber
+from cfn_events import ACCOUNT, REGION, REQUEST_ID, SERVICE_TOKEN, STACK_ID, cfn_event
 
 from autopilot_inference._lambda.autopilot_runtime import naming
 from autopilot_inference._lambda.autopilot_runtime.aws import Clients
@@ -29,10 +30,6 @@ from autopilot_inference._lambda.autopilot_runtime.properties import (
     configuration,
 )
 
-STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Bench/5b9f3c10-9a1e-11f0-8de9-0a1b2c3d4e5f"
-SERVICE_TOKEN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:Bench-ProviderframeworkonEvent-AbCdEf123456"
-RESPONSE_URL = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/presigned"
-REQUEST_ID = "8c1f7e52-1b7d-4d8e-9a53-3f1b0e6c2d11"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/Bench-ChurnModelExecutionRole-1A2B3C4D"
 JOB = "churn-hpo-2026-11"
 NAMED_CANDIDATE = "churn-hpo-2026-11sNxh-004-1a2b3c4d"
@@ -105,34 +102,6 @@ class CountingAws:
         """Every queued response was consumed."""
         self.stub.assert_no_pending_responses()
         self.stub.deactivate()
-
-
-def cfn_event(
-    request_type: str,
-    resource_type: str,
-    properties: dict[str, Any],
-    *,
-    logical_id: str,
-    old_properties: dict[str, Any] | None = None,
-    physical_id: str | None = None,
-    request_id: str = REQUEST_ID,
-) -> dict[str, Any]:
-    """A CloudFormation custom-resource event as the provider framework passes it on."""
-    event: dict[str, Any] = {
-        "RequestType": request_type,
-        "ServiceToken": SERVICE_TOKEN,
-        "ResponseURL": RESPONSE_URL,
-        "StackId": STACK_ID,
-        "RequestId": request_id,
-        "LogicalResourceId": logical_id,
-        "ResourceType": resource_type,
-        "ResourceProperties": {"ServiceToken": SERVICE_TOKEN, **properties},
-    }
-    if old_properties is not None:
-        event["OldResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **old_properties}
-    if physical_id is not None:
-        event["PhysicalResourceId"] = physical_id
-    return event
 
 
 def model_name(properties: dict[str, Any]) -> str:

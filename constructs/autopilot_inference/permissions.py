@@ -102,6 +102,14 @@ def minimal_prefixes(prefixes: Iterable[str], limit: int = MAX_PREFIX_RESOURCES)
     return kept
 
 
+def add_prefix(prefixes: list[str], prefix: str, limit: int = MAX_PREFIX_RESOURCES) -> bool:
+    """Add ``prefix`` to ``prefixes`` once; whether that makes :func:`minimal_prefixes` start collapsing them."""
+    if prefix in prefixes:
+        return False
+    prefixes.append(prefix)
+    return len(minimal_prefixes(prefixes, limit=len(prefixes) + 1)) == limit + 1
+
+
 # ---------------------------------------------------------------------------------------------
 # ARNs
 # ---------------------------------------------------------------------------------------------
@@ -313,14 +321,12 @@ class HandlerPermissions:
             )
         else:
             entry = prefix.lower() + "-"
-        if entry not in prefixes:
-            prefixes.append(entry)
-            if len(minimal_prefixes(prefixes, limit=len(prefixes) + 1)) == MAX_PREFIX_RESOURCES + 1:
-                Annotations.of(self._scope).add_warning_v2(
-                    "autopilot-inference:many-prefixes",
-                    f"More than {MAX_PREFIX_RESOURCES} distinct {prop} values in this stack: the handler's "
-                    f"permissions now cover every name starting with their common start. Give them a common start.",
-                )
+        if add_prefix(prefixes, entry):
+            Annotations.of(self._scope).add_warning_v2(
+                "autopilot-inference:many-prefixes",
+                f"More than {MAX_PREFIX_RESOURCES} distinct {prop} values in this stack: the handler's "
+                f"permissions now cover every name starting with their common start. Give them a common start.",
+            )
 
     def _prefix_resources(self, resource: str, prefixes: list[str]) -> list[str]:
         return [sagemaker_arn(self._stack, resource, f"{entry}*") for entry in minimal_prefixes(prefixes)]
@@ -356,15 +362,13 @@ class S3Locations:
         bucket, key = validation.split_s3_uri(uri)
         prefix = _s3_key_pattern(key, folder=folder).removesuffix("*")
         prefixes = self._prefixes.setdefault(bucket, [])
-        if prefix not in prefixes:
-            prefixes.append(prefix)
-            if len(minimal_prefixes(prefixes, limit=len(prefixes) + 1)) == MAX_PREFIX_RESOURCES + 1:
-                Annotations.of(self._scope).add_warning_v2(
-                    "autopilot-inference:many-s3-locations",
-                    f"More than {MAX_PREFIX_RESOURCES} {self._purpose} locations in s3://{bucket}: the default "
-                    "execution role's access now covers every key starting with their common start. Give them "
-                    "a common prefix, or pass a role of your own.",
-                )
+        if add_prefix(prefixes, prefix):
+            Annotations.of(self._scope).add_warning_v2(
+                "autopilot-inference:many-s3-locations",
+                f"More than {MAX_PREFIX_RESOURCES} {self._purpose} locations in s3://{bucket}: the default "
+                "execution role's access now covers every key starting with their common start. Give them "
+                "a common prefix, or pass a role of your own.",
+            )
         return bucket
 
     def key_patterns(self, bucket: str) -> list[str]:

@@ -8,14 +8,16 @@ models and transform jobs are always created with the handler's own credentials.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from .candidates import find_candidate
 from .errors import AutopilotDeploymentError
+from .properties import PropertyError
 
 USER_AGENT_EXTRA = "autopilot-inference/0.1.0"
 MAX_ATTEMPTS = 8
@@ -170,3 +172,26 @@ def list_candidate(client: Any, job_name: str, candidate_name: str) -> dict[str,
         AutoMLJobName=job_name, CandidateNameEquals=candidate_name
     )
     return dict(find_candidate(pages, candidate_name, job_name))
+
+
+@contextmanager
+def as_deployment_error(label: str) -> Iterator[None]:
+    """AWS, request and property errors raised inside become deployment errors prefixed with ``label``."""
+    try:
+        yield
+    except (ClientError, ParamValidationError, PropertyError) as error:
+        raise AutopilotDeploymentError(f"{label}: {error}") from error
+
+
+LifecycleHandler = Callable[[Mapping[str, Any], "Clients"], dict[str, Any]]
+
+
+def run_lifecycle(
+    event: Mapping[str, Any], clients: Clients, handlers: Mapping[str, LifecycleHandler], label: str
+) -> dict[str, Any]:
+    """Run the handler of the event's ``RequestType`` (Create, Update, Delete), its failures named by ``label``."""
+    request_type = str(event.get("RequestType", ""))
+    if request_type not in handlers:
+        raise AutopilotDeploymentError(f"{label}: unsupported RequestType {request_type!r}.")
+    with as_deployment_error(label):
+        return handlers[request_type](event, clients)

@@ -12,14 +12,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError, ParamValidationError
+from botocore.exceptions import ClientError
 
 from . import naming
-from .aws import Clients, describe_job, error_code, is_model_existing, is_model_missing, list_candidate
+from .aws import Clients, describe_job, error_code, is_model_existing, is_model_missing, list_candidate, run_lifecycle
 from .candidates import ModelPlan, apply_keys, check_job_ready, resolve_candidate
-from .errors import AutopilotDeploymentError
 from .events import new_properties, old_properties, on_event_result
-from .properties import MODEL_RESOURCE_TYPE, TAGS, ModelProperties, PropertyError, configuration, parse_tags
+from .properties import MODEL_RESOURCE_TYPE, TAGS, ModelProperties, configuration, parse_tags
 from .requests import create_model_request, tag_changes, tag_list
 
 logger = logging.getLogger(__name__)
@@ -137,11 +136,4 @@ def _label(event: Mapping[str, Any]) -> str:
 
 def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Create, Update or Delete the model; failures name the job and say what to do."""
-    handlers = {"Create": create, "Update": update, "Delete": delete}
-    request_type = str(event.get("RequestType", ""))
-    if request_type not in handlers:
-        raise AutopilotDeploymentError(f"{_label(event)}: unsupported RequestType {request_type!r}.")
-    try:
-        return handlers[request_type](event, clients)
-    except (ClientError, ParamValidationError, PropertyError) as error:
-        raise AutopilotDeploymentError(f"{_label(event)}: {error}") from error
+    return run_lifecycle(event, clients, {"Create": create, "Update": update, "Delete": delete}, _label(event))

@@ -15,14 +15,13 @@ from typing import Any
 from botocore.exceptions import ClientError, ParamValidationError
 
 from . import naming
-from .aws import Clients, is_transform_job_existing, is_transform_job_missing
+from .aws import Clients, as_deployment_error, is_transform_job_existing, is_transform_job_missing, run_lifecycle
 from .errors import AutopilotDeploymentError
 from .events import WAIT_KEY, new_properties, old_properties, on_event_result
 from .properties import (
     TAGS,
     TRANSFORM_JOB_RESOURCE_TYPE,
     TRANSFORM_WAIT_PROPERTIES,
-    PropertyError,
     TransformJobProperties,
     configuration,
     parse_tags,
@@ -173,19 +172,10 @@ def _label(event: Mapping[str, Any]) -> str:
 
 def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Create, Update or Delete the transform job; failures name the job and say what to do."""
-    handlers = {"Create": start, "Update": update, "Delete": delete}
-    request_type = str(event.get("RequestType", ""))
-    if request_type not in handlers:
-        raise AutopilotDeploymentError(f"{_label(event)}: unsupported RequestType {request_type!r}.")
-    try:
-        return handlers[request_type](event, clients)
-    except (ClientError, ParamValidationError, PropertyError) as error:
-        raise AutopilotDeploymentError(f"{_label(event)}: {error}") from error
+    return run_lifecycle(event, clients, {"Create": start, "Update": update, "Delete": delete}, _label(event))
 
 
 def check_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:
     """:func:`is_complete` with failures named after the job."""
-    try:
+    with as_deployment_error(_label(event)):
         return is_complete(event, clients, now)
-    except (ClientError, PropertyError) as error:
-        raise AutopilotDeploymentError(f"{_label(event)}: {error}") from error
