@@ -23,6 +23,7 @@ from handler_support import (  # noqa: F401  (fixtures)
     fake_aws_environment,
     is_complete_event,
     response,
+    with_changes,
 )
 
 from autopilot_inference._lambda.autopilot_runtime import naming
@@ -87,13 +88,7 @@ EXPECTED_CONTAINERS = [
 
 def props(**changes: Any) -> dict[str, Any]:
     """The base properties with ``changes``; a value of ``None`` removes the property."""
-    result = copy.deepcopy(PROPS)
-    for key, value in changes.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = value
-    return result
+    return with_changes(PROPS, **changes)
 
 
 def name_for(properties: dict[str, Any]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import timedelta, timezone
 from typing import Any
@@ -17,6 +16,7 @@ from handler_support import (  # noqa: F401  (fixtures)
     fake_aws_environment,
     is_complete_event,
     response,
+    with_changes,
 )
 
 from autopilot_inference._lambda.autopilot_runtime import naming
@@ -80,13 +80,8 @@ EXPECTED_REQUEST_FIELDS: dict[str, Any] = {
 
 
 def props(**changes: Any) -> dict[str, Any]:
-    result = copy.deepcopy(PROPS)
-    for key, value in changes.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = value
-    return result
+    """The base properties with ``changes``; a value of ``None`` removes the property."""
+    return with_changes(PROPS, **changes)
 
 
 def name_for(properties: dict[str, Any], request_id: str = REQUEST_ID) -> str:

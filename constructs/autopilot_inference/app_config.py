@@ -40,6 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import validation
+from ._lambda.autopilot_runtime import naming
+
 STACK_NAME_PREFIX = "AutopilotInference"
 CONFIG_CONTEXT_KEY = "config"
 CONFIG_ENV_VAR = "AUTOPILOT_INFERENCE_CONFIG"
@@ -70,11 +73,12 @@ _STACK_NAME_MAX = 128
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-_AUTOML_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
-_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$")
-_MODEL_NAME_PREFIX = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$")
+# The constructs' own patterns, so a config is refused for exactly what the constructs refuse.
+_AUTOML_JOB_NAME = validation.AUTOML_JOB_NAME_PATTERN
+_BUCKET = validation.BUCKET_PATTERN
+_S3_URI = re.compile(rf"^s3://{validation.BUCKET_PATTERN.pattern[1:-1]}(/.*)?$")
+_INSTANCE_TYPE = validation.INSTANCE_TYPE_PATTERN
+_MODEL_NAME_PREFIX = naming.MODEL_NAME_PATTERN
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off", "")
 

@@ -24,7 +24,7 @@ INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z][a-z0-9-]*\.[a-z0-9-]+$")
 ENDPOINT_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 IAM_ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 ENVIRONMENT_KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")
-_BUCKET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+BUCKET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_ADDRESS_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 
 MAX_CANDIDATE_NAME_LENGTH = 64
@@ -136,7 +136,7 @@ def s3_uri(value: Any, prop: str) -> str:
         _fail(f"{prop} must be an S3 URI of the form s3://bucket/prefix; got {value!r}.")
     bucket = value[len("s3://") :].split("/", 1)[0]
     if (
-        not _BUCKET_PATTERN.match(bucket)
+        not BUCKET_PATTERN.match(bucket)
         or ".." in bucket
         or ".-" in bucket
         or "-." in bucket
