@@ -29,6 +29,7 @@ from bench_keys import key_engine_cost, key_engine_section  # noqa: E402
 from bench_report import Section, render_text, write_report  # noqa: E402
 from bench_synth import (  # noqa: E402
     lambda_asset_section,
+    round_trips_per_pair,
     synth_time,
     synth_time_section,
     template_growth,
@@ -47,14 +48,15 @@ class Sizes:
 
     synth_pairs: tuple[int, ...]
     synth_repeats: tuple[int, ...]
+    round_trip_pairs: tuple[int, int]
     import_runs: int
     key_samples: int
     wait_job_minutes: tuple[float, ...]
     alternative_intervals: tuple[int, ...]
 
 
-FULL = Sizes((1, 10, 100), (7, 7, 5), 7, 10_000, (10, 30, 60), (30, 60, 120, 300))
-QUICK = Sizes((1, 2), (1, 1), 1, 200, (10, 30, 60), (60, 300))
+FULL = Sizes((1, 10, 100), (7, 7, 5), (1, 11), 7, 10_000, (10, 30, 60), (30, 60, 120, 300))
+QUICK = Sizes((1, 2), (1, 1), (1, 2), 1, 200, (10, 30, 60), (60, 300))
 
 Progress = Callable[[str], None]
 
@@ -77,6 +79,8 @@ def run_all(sizes: Sizes = FULL, progress: Progress = stderr_progress) -> list[S
     """Run every benchmark; return the report sections in order."""
     progress(f"synth time at {sizes.synth_pairs} pairs ({sizes.synth_repeats} runs)")
     synth = synth_time(sizes.synth_pairs, sizes.synth_repeats)
+    progress("jsii round trips per pair")
+    trips = round_trips_per_pair(*sizes.round_trip_pairs)
     progress("template growth (and the shared-role variant)")
     growth = template_growth(synth)
     smallest = synth.templates[min(synth.templates)]
@@ -92,7 +96,7 @@ def run_all(sizes: Sizes = FULL, progress: Progress = stderr_progress) -> list[S
     progress(f"response-key engine ({sizes.key_samples} calls)")
     keys = key_engine_cost(sizes.key_samples)
     return [
-        synth_time_section(synth),
+        synth_time_section(synth, trips),
         template_growth_section(growth),
         lambda_asset_section(smallest.asset),
         import_section(imports),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,27 @@ def test_synth_time(synth_result: bench_synth.SynthTimeResult) -> None:
         assert finite_positive(item.subject_seconds) and finite_positive(item.baseline_seconds)
         assert finite_positive(item.ratio)
         assert 0 < item.construct_share < 1
+        assert finite_positive(item.floor_seconds) and finite_positive(item.floor_ratio)
     assert sorted(synth_result.templates) == [1, 2]
     section = bench_synth.synth_time_section(synth_result)
     assert len(section.rows) == 2 and all(len(row) == len(section.headers) for row in section.rows)
+
+
+def test_floor_is_two_bare_custom_resources_per_pair_and_the_provider() -> None:
+    small = bench_synth.synth(bench_synth.build_floor, 1).template["Resources"]
+    large = bench_synth.synth(bench_synth.build_floor, 3).template["Resources"]
+    added = Counter(item["Type"] for item in large.values()) - Counter(item["Type"] for item in small.values())
+    assert added == {"Custom::AutopilotModel": 2, "Custom::AutopilotTransformJob": 2}
+    assert sum(item["Type"] == "AWS::Lambda::Function" for item in small.values()) == 4
+
+
+def test_round_trips_are_counted_per_pair() -> None:
+    trips = bench_synth.round_trips_per_pair(1, 2)
+    assert trips.subject is not None and trips.floor is not None and trips.baseline is not None
+    # A pair is at least two custom resources; a CfnModel at least one construct.
+    assert trips.subject >= trips.floor >= 2 and trips.baseline >= 1
+    notes = bench_synth.synth_time_section(bench_synth.synth_time(sizes=(1,), repeats=(1,)), trips).notes
+    assert any(f"subject {trips.subject:.1f}, floor {trips.floor:.1f}" in note for note in notes)
 
 
 def test_template_growth_and_asset(synth_result: bench_synth.SynthTimeResult) -> None:

@@ -142,19 +142,28 @@ def test_handler_policy_has_exactly_the_expected_statements(mixed) -> None:
         assert "*" != statement["Resource"]
 
 
-def test_custom_resources_depend_on_the_handler_policy(mixed) -> None:
-    policy_id = logical_id(mixed.stack, mixed.models[0].provider.handler_policy)
-    for construct in mixed.models:
-        assert policy_id in custom_resource(mixed.template, mixed.stack, construct)["DependsOn"]
-    # Jobs reference their model's name, so they wait for whatever the model waits for.
+def test_custom_resources_wait_for_the_handler_policy_through_the_provider(mixed) -> None:
+    provider = mixed.models[0].provider
+    policy_id = logical_id(mixed.stack, provider.handler_policy)
+    # One DependsOn, on the handler function; every ServiceToken leads to that function.
+    assert policy_id in as_list(mixed.template["Resources"][logical_id(mixed.stack, provider.handler)]["DependsOn"])
     for construct in [*mixed.models, *mixed.jobs]:
+        resource = custom_resource(mixed.template, mixed.stack, construct)
+        assert policy_id not in as_list(resource.get("DependsOn", []))
         assert waits_for(mixed.template, custom_resource_id(mixed.stack, construct), policy_id)
 
 
-def test_custom_resources_depend_on_the_execution_role_policies(mixed) -> None:
+def test_custom_resources_wait_for_the_execution_role_policies(mixed) -> None:
     for construct in mixed.models:
-        depends = custom_resource(mixed.template, mixed.stack, construct)["DependsOn"]
-        assert logical_id(mixed.stack, construct.role) in depends
+        resource_id = custom_resource_id(mixed.stack, construct)
+        assert waits_for(mixed.template, resource_id, logical_id(mixed.stack, construct.role))
+        if construct.has_default_role:
+            # The role's ARN is a property; its statements are inline: no DependsOn needed.
+            assert "DependsOn" not in custom_resource(mixed.template, mixed.stack, construct)
+        else:
+            assert logical_id(mixed.stack, construct.role) in custom_resource(
+                mixed.template, mixed.stack, construct
+            )["DependsOn"]
     user_policy = logical_id(mixed.stack, mixed.user_role.node.find_child("DefaultPolicy"))
     # T3 grants the given role access to its data: the job waits for that policy.
     assert waits_for(mixed.template, custom_resource_id(mixed.stack, mixed.jobs[2]), user_policy)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from types import SimpleNamespace
 
 import pytest
-from aws_cdk import Tags
+from aws_cdk import Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,12 +19,14 @@ from constructs_support import (
     as_list,
     by_sid,
     custom_resource,
+    custom_resource_id,
     inline_policy,
     logical_id,
     new_stack,
     render,
     resources,
     template_json,
+    waits_for,
 )
 
 from autopilot_inference import AutopilotModel, AutopilotValidationError, InferenceResponseKey
@@ -107,7 +110,8 @@ def built() -> SimpleNamespace:
 
 
 def props(built: SimpleNamespace, model: AutopilotModel) -> dict:
-    return custom_resource(built.template, built.stack, model)["Properties"]
+    """A copy of the construct's properties: tests may change it, the shared template stays intact."""
+    return copy.deepcopy(custom_resource(built.template, built.stack, model)["Properties"])
 
 
 def test_defaults_render_only_required_properties(built: SimpleNamespace) -> None:
@@ -216,14 +220,18 @@ def test_add_to_role_policy_goes_to_the_roles_default_policy(built: SimpleNamesp
         )
 
 
-def test_model_depends_on_handler_policy_and_role_with_its_policies(built: SimpleNamespace) -> None:
+def test_model_waits_for_handler_policy_and_role_with_its_policies(built: SimpleNamespace) -> None:
     handler_policy = logical_id(built.stack, built.default.provider.handler_policy)
-    depends = custom_resource(built.template, built.stack, built.default)["DependsOn"]
-    assert handler_policy in depends
-    assert logical_id(built.stack, built.default.role) in depends
+    for model in (built.default, built.with_role):
+        model_id = custom_resource_id(built.stack, model)
+        assert waits_for(built.template, model_id, handler_policy)
+        assert waits_for(built.template, model_id, logical_id(built.stack, model.role))
+    # Grants in this stack gave the default role a DefaultPolicy: the only DependsOn it needs.
+    default_role_policy = logical_id(built.stack, built.default.role.node.find_child("DefaultPolicy"))
+    assert custom_resource(built.template, built.stack, built.default)["DependsOn"] == [default_role_policy]
     with_role_depends = custom_resource(built.template, built.stack, built.with_role)["DependsOn"]
     user_default_policy = logical_id(built.stack, built.user_role.node.find_child("DefaultPolicy"))
-    assert {handler_policy, logical_id(built.stack, built.user_role), user_default_policy} <= set(with_role_depends)
+    assert {logical_id(built.stack, built.user_role), user_default_policy} <= set(with_role_depends)
 
 
 def test_kms_key_grants_decrypt_to_the_execution_role(built: SimpleNamespace) -> None:
@@ -321,3 +329,36 @@ def test_bucket_grant_through_model_reaches_execution_role() -> None:
     assert policies[default_policy_id]["Properties"]["Roles"] == [{"Ref": logical_id(stack, model.role)}]
     # The model waits for every policy attached to its role, including this later one.
     assert default_policy_id in custom_resource(template, stack, model)["DependsOn"]
+
+
+def test_tags_set_on_the_construct_itself_reach_the_resource() -> None:
+    stack = new_stack("DirectTagsStack")
+    tagged = AutopilotModel(stack, "Tagged", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    untagged = AutopilotModel(stack, "Untagged", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    tagged.tags.set_tag("owner", "alice")
+    Tags.of(stack).add("project", "churn")
+    Tags.of(untagged).remove("project")
+    template = template_json(stack)
+    assert custom_resource(template, stack, tagged)["Properties"]["Tags"] == [
+        {"Key": "owner", "Value": "alice"},
+        {"Key": "project", "Value": "churn"},
+    ]
+    assert "Tags" not in custom_resource(template, stack, untagged)["Properties"]
+
+
+def test_default_name_prefix_follows_the_construct_path_at_any_depth() -> None:
+    from aws_cdk import App, NestedStack, Stage
+    from constructs import Construct
+
+    from autopilot_inference._lambda.autopilot_runtime import naming
+
+    app = App()
+    stage = Stage(app, "Prod")
+    stack = Stack(stage, "Scoring", stack_name="churn-scoring")
+    team = Construct(Construct(stack, "Team"), "Churn")
+    nested = NestedStack(team, "Nested")
+    for scope, stack_path in ((stack, "Prod/Scoring"), (team, "Prod/Scoring"), (nested, "Prod/Scoring")):
+        model = AutopilotModel(scope, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+        ids = model.node.path.removeprefix(stack_path + "/").split("/")
+        assert model.model_name_prefix == naming.readable_prefix(["churn-scoring", *ids])
+    assert model.model_name_prefix == "churn-scoring-Team-Churn-Nested-Model"

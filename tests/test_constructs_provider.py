@@ -218,3 +218,22 @@ def test_reserved_id_taken_by_another_construct_fails() -> None:
     Construct(stack, "AutopilotInferenceProvider")
     with pytest.raises(TypeError, match="AutopilotInferenceProvider"):
         AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+
+
+def test_provider_alone_synthesizes_with_no_handler_policy() -> None:
+    # The handler's policy is attached on its first statement: IAM refuses an empty policy,
+    # and CDK refuses one that is attached to a role but has no statements.
+    stack = new_stack("ProviderOnlyStack")
+    provider = AutopilotInferenceProvider.of(stack)
+    template = template_json(stack)
+    policies = resources(template, "AWS::IAM::Policy")
+    assert logical_id(stack, provider.handler_policy) not in policies
+    assert len(user_functions(template)) == 1
+
+
+
+def test_handler_policy_is_attached_to_the_handler_role(one_pair) -> None:
+    provider = one_pair.model.provider
+    policies = resources(one_pair.template, "AWS::IAM::Policy")
+    attached = policies[logical_id(one_pair.stack, provider.handler_policy)]["Properties"]["Roles"]
+    assert attached == [{"Ref": logical_id(one_pair.stack, provider.handler_role)}]

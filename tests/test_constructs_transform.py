@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from types import SimpleNamespace
 
@@ -110,7 +111,8 @@ def built() -> SimpleNamespace:
 
 
 def props(built: SimpleNamespace, job: AutopilotBatchTransform) -> dict:
-    return custom_resource(built.template, built.stack, job)["Properties"]
+    """A copy of the construct's properties: tests may change it, the shared template stays intact."""
+    return copy.deepcopy(custom_resource(built.template, built.stack, job)["Properties"])
 
 
 def test_defaults(built: SimpleNamespace) -> None:

@@ -7,13 +7,14 @@ from functools import cached_property
 from typing import Any
 
 import jsii
-from aws_cdk import CustomResource, Duration, ITaggable, TagManager, TagType
+from aws_cdk import CustomResource, Duration, ITaggable, TagManager
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from . import validation
 from ._lambda.autopilot_runtime.properties import TRANSFORM_JOB_RESOURCE_TYPE
 from ._paths import default_prefix
+from ._tags import ResourceTags
 from .model import AutopilotModel
 
 DEFAULT_WAIT_TIMEOUT = Duration.minutes(55)
@@ -158,10 +159,9 @@ class AutopilotBatchTransform(Construct):
 
         self.model = model
         """The model the job runs."""
-        self.job_name_prefix = job_name_prefix if job_name_prefix is not None else default_prefix(self)
+        self.job_name_prefix = job_name_prefix if job_name_prefix is not None else default_prefix(scope, id)
         """The start of the job names."""
         self.provider = model.provider
-        self._tags = TagManager(TagType.KEY_VALUE, TRANSFORM_JOB_RESOURCE_TYPE, None, tag_property_name="Tags")
         self.provider.allow_manage_transform_jobs(job_name_prefix, construct=self)
 
         transform_input: dict[str, Any] = {
@@ -220,7 +220,6 @@ class AutopilotBatchTransform(Construct):
         properties["WaitForCompletion"] = "true" if wait_for_completion else "false"
         if wait_seconds is not None:
             properties["WaitTimeoutSeconds"] = wait_seconds
-        properties["Tags"] = self._tags.rendered_tags
 
         self.resource = CustomResource(
             self,
@@ -230,6 +229,7 @@ class AutopilotBatchTransform(Construct):
             properties=properties,
         )
         """The ``Custom::AutopilotTransformJob`` resource."""
+        self._tags = ResourceTags(self.resource, TRANSFORM_JOB_RESOURCE_TYPE)
         # The model's execution role reads the input, writes the results and uses the keys. The
         # job waits for those permissions through the model: it references the model's name, and
         # the model depends on the handler's policy and on the role with all its policies.
@@ -254,4 +254,4 @@ class AutopilotBatchTransform(Construct):
     @property
     def tags(self) -> TagManager:
         """The job's tags; ``Tags.of(scope).add(...)`` reaches them."""
-        return self._tags
+        return self._tags.manager

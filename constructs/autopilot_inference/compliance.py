@@ -289,10 +289,15 @@ def _acknowledge_provider(provider: AutopilotInferenceProvider) -> None:
     resources = [node for node in provider.node.find_all() if isinstance(node, CfnResource)]
     functions = [node.logical_id for node in resources if isinstance(node, lambda_.CfnFunction)]
     policies = [node for node in resources if isinstance(node, iam.CfnPolicy)]  # its roles have no inline policy
-    function_ids, documents = Stack.of(provider).resolve([functions, [node.policy_document for node in policies]])
+    # Each document is wrapped so that a policy with no statements (omitted from the
+    # template, resolved to nothing) keeps its place in the list.
+    function_ids, wrapped = Stack.of(provider).resolve(
+        [functions, [{"Document": node.policy_document} for node in policies]]
+    )
     classify = _provider_classifier({f"<{logical_id}.Arn>:*" for logical_id in function_ids})
-    for node, document in zip(policies, documents, strict=True):
-        acknowledge(node, explained_wildcards(node, classify, document))
+    for node, item in zip(policies, wrapped, strict=True):
+        if "Document" in item:
+            acknowledge(node, explained_wildcards(node, classify, item["Document"]))
     for node in resources:
         if isinstance(node, sfn.CfnStateMachine):
             acknowledge(node, STATE_MACHINE_REASONS)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Union
 from weakref import WeakSet
 
 import jsii
-from aws_cdk import CustomResource, ITaggable, Stack, TagManager, TagType
+from aws_cdk import CustomResource, ITaggable, Stack, TagManager
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -17,7 +17,8 @@ from constructs import Construct, IConstruct
 from . import validation
 from ._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
-from ._paths import default_prefix
+from ._paths import default_prefix, stack_of
+from ._tags import ResourceTags
 from .permissions import (
     KMS_DECRYPT_ACTIONS,
     KMS_ENCRYPT_DECRYPT_ACTIONS,
@@ -132,15 +133,11 @@ class AutopilotModel(Construct):
 
         self.automl_job_name = automl_job_name
         """The AutoML job the model comes from."""
-        stack = Stack.of(self)
-        self.model_name_prefix = (
-            model_name_prefix if model_name_prefix is not None else default_prefix(self, stack)
-        )
+        stack = stack_of(scope)
+        self.model_name_prefix = model_name_prefix if model_name_prefix is not None else default_prefix(scope, id)
         """The start of the model's name."""
         self.provider = AutopilotInferenceProvider.of(stack)
         """The stack's custom-resource provider."""
-        self._tags = TagManager(TagType.KEY_VALUE, MODEL_RESOURCE_TYPE, None, tag_property_name="Tags")
-
         self._default_role: DefaultExecutionRole | None = None
         if role is None:
             self._default_role = DefaultExecutionRole.of(stack)
@@ -148,10 +145,12 @@ class AutopilotModel(Construct):
             if vpc is not None:
                 self._default_role.allow_network_interfaces()
             role = self._default_role.role
+            role_arn = self._default_role.role_arn
+        else:
+            role_arn = role.role_arn
         self._role = role
         self._role_stack = stack if self._default_role is not None else Stack.of(role)
         self._waiting_for_role: WeakSet[IConstruct] = WeakSet()
-        role_arn = role.role_arn
         self.provider.allow_pass_role(role_arn)
 
         if source_role_arn is not None:
@@ -208,7 +207,6 @@ class AutopilotModel(Construct):
             properties["ProcessingUnit"] = unit
         if source_role_arn is not None:
             properties["SourceRoleArn"] = source_role_arn
-        properties["Tags"] = self._tags.rendered_tags
 
         self.resource = CustomResource(
             self,
@@ -218,12 +216,15 @@ class AutopilotModel(Construct):
             properties=properties,
         )
         """The ``Custom::AutopilotModel`` resource."""
+        self._tags = ResourceTags(self.resource, MODEL_RESOURCE_TYPE)
         # The handler's policy, and the execution role with every policy attached to it
-        # (inline, DefaultPolicy), exist before the model is created.
-        if self._role_stack is stack:
-            self.resource.node.add_dependency(self.provider.handler_policy, self._role)
-        else:
-            self.resource.node.add_dependency(self.provider.handler_policy)
+        # (inline, DefaultPolicy), exist before the model is created. The ServiceToken leads to
+        # the handler's policy (see AutopilotInferenceProvider) and ExecutionRoleArn to the role;
+        # the default role adds a DependsOn on a DefaultPolicy at synthesis, should grants make one.
+        if self._default_role is not None:
+            self._default_role.add_dependent(self.resource)
+        elif self._role_stack is stack:
+            self.resource.node.add_dependency(self._role)
         self._waiting_for_role.add(self.resource)
         if kms_key is not None:
             self.allow_key_use(kms_key, encrypt=False, dependent=self.resource)
@@ -268,7 +269,7 @@ class AutopilotModel(Construct):
     @property
     def tags(self) -> TagManager:
         """The model's tags; ``Tags.of(scope).add(...)`` reaches them."""
-        return self._tags
+        return self._tags.manager
 
     @property
     def role(self) -> iam.IRole:

@@ -1,7 +1,8 @@
 """Least-privilege IAM for the handler and the models' execution roles.
 
-Every ARN is built with ``Stack.format_arn`` or ``Aws.PARTITION``: no account id or region
-is ever written into a template. SageMaker puts names into ARNs in lower case, so name
+Every ARN is built from the stack's partition, region and account (as ``Stack.format_arn``
+does) or ``Aws.PARTITION``: an environment-agnostic stack's template holds no account id or
+region. SageMaker puts names into ARNs in lower case, so name
 patterns are lowered. The handler's statements are grouped per stack rather than per
 resource (an IAM role's inline policies are limited to 10,240 characters in total), and
 rendered lazily so that the last construct added to the stack is still covered.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from aws_cdk import Annotations, ArnFormat, Aws, Fn, Stack
 from aws_cdk import aws_iam as iam
@@ -21,7 +23,7 @@ from constructs import Construct, IConstruct
 from . import validation
 from ._lazy import lazy_list
 from ._paths import stack_prefix, stack_singleton
-from .compliance import acknowledge_execution_role_findings
+from .compliance import acknowledge_execution_role_findings, at_synthesis
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 EXECUTION_POLICY_NAME = "AutopilotModelExecution"
@@ -115,9 +117,17 @@ def add_prefix(prefixes: list[str], prefix: str, limit: int = MAX_PREFIX_RESOURC
 # ---------------------------------------------------------------------------------------------
 
 
+# A stack's partition, region and account never change: read once per stack, as statements
+# are rendered at synthesis (possibly several times) with an ARN per job name or prefix.
+_ARN_SCOPES: WeakKeyDictionary[Stack, str] = WeakKeyDictionary()
+
+
 def sagemaker_arn(stack: Stack, resource: str, name_pattern: str) -> str:
-    """``arn:<partition>:sagemaker:<region>:<account>:<resource>/<name_pattern>``."""
-    return stack.format_arn(service="sagemaker", resource=resource, resource_name=name_pattern)
+    """``arn:<partition>:sagemaker:<region>:<account>:<resource>/<name_pattern>``, as ``stack.format_arn`` builds it."""
+    scope = _ARN_SCOPES.get(stack)
+    if scope is None:
+        scope = _ARN_SCOPES[stack] = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
+    return f"{scope}:{resource}/{name_pattern}"
 
 
 def _s3_key_pattern(key: str, *, folder: bool) -> str:
@@ -227,10 +237,12 @@ class HandlerPermissions:
     synthesis. Default names all start with the stack prefix, so one pattern covers them.
     """
 
-    def __init__(self, scope: Construct, policy: iam.Policy) -> None:
+    def __init__(self, scope: Construct, policy: iam.Policy, role: iam.IRole) -> None:
         self._scope = scope
         self._stack = Stack.of(scope)
         self._policy = policy
+        self._role: iam.IRole | None = role
+        """Attached on the first statement: IAM rejects an empty policy, and CDK one that is attached."""
         self._automl_jobs: list[str] = []
         self._automl_any = False
         self._source_roles: list[str] = []
@@ -302,6 +314,9 @@ class HandlerPermissions:
         resources: Callable[[], list[str]],
         conditions: dict[str, Any] | None = None,
     ) -> None:
+        if self._role is not None:
+            self._policy.attach_to_role(self._role)
+            self._role = None
         self._statements.ensure(sid, actions, resources, conditions)
 
     def _automl_resources(self) -> list[str]:
@@ -377,8 +392,9 @@ class S3Locations:
 
     def object_arns(self) -> list[str]:
         """``arn:<partition>:s3:::<bucket>/<prefix>*`` for every kept prefix, then the token locations."""
+        partition = Aws.PARTITION
         arns = [
-            f"arn:{Aws.PARTITION}:s3:::{bucket}/{pattern}"
+            f"arn:{partition}:s3:::{bucket}/{pattern}"
             for bucket in self._prefixes
             for pattern in self.key_patterns(bucket)
         ]
@@ -448,7 +464,22 @@ class DefaultExecutionRole(Construct):
             inline_policies={EXECUTION_POLICY_NAME: document},
         )
         """The ``iam.Role``."""
+        self.role_arn = self.role.role_arn
+        """The role's ARN (a token), read once for all the stack's models."""
+        self._dependents: list[IConstruct] = []
+        at_synthesis(self, self._wait_for_attached_policies)
         acknowledge_execution_role_findings(self)
+
+    def add_dependent(self, dependent: IConstruct) -> None:
+        """Make ``dependent`` (which refers to the role's ARN) also wait for policies attached to the role."""
+        self._dependents.append(dependent)
+
+    def _wait_for_attached_policies(self) -> None:
+        # The role's own statements are inline, so a reference to its ARN waits for them;
+        # grants to the role (``bucket.grant_read(model)``) go to a DefaultPolicy beside it.
+        attached = self.role.node.try_find_child("DefaultPolicy") if self._dependents else None
+        for dependent in self._dependents if attached is not None else ():
+            dependent.node.add_dependency(attached)
 
     def allow_read_artifacts(self, uri: str) -> None:
         """Read the model artifacts under ``uri`` (``GetObject``: a model's data is one object)."""

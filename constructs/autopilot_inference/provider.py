@@ -50,8 +50,8 @@ class AutopilotInferenceProvider(Construct):
             description="Autopilot inference custom-resource handler",
         )
         self.log_group.grant_write(self.handler_role)
-        self.handler_policy = iam.Policy(self, "HandlerPolicy", roles=[self.handler_role])
-        self.permissions = HandlerPermissions(self, self.handler_policy)
+        self.handler_policy = iam.Policy(self, "HandlerPolicy")
+        self.permissions = HandlerPermissions(self, self.handler_policy, self.handler_role)
         self.handler = lambda_.Function(
             self,
             "Handler",
@@ -64,6 +64,9 @@ class AutopilotInferenceProvider(Construct):
             role=self.handler_role,
             log_group=self.log_group,
         )
+        # Every custom resource's ServiceToken refers to the framework's onEvent function, which
+        # refers to this function: through them, each resource waits for the handler's policy.
+        self.handler.node.add_dependency(self.handler_policy)
         self.framework_log_group = logs.LogGroup(self, "FrameworkLogGroup", retention=LOG_RETENTION)
         # The framework's own functions log only to their group: no AWS managed policy.
         # onEvent starts the waiter state machine, which calls isComplete/onTimeout: one

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from aws_cdk import Duration, Token
 
@@ -196,16 +197,12 @@ def duration_seconds(value: Any, prop: str, *, minimum: int, maximum: int, hint:
         return None
     if not isinstance(value, Duration):
         _fail(f"{prop} must be an aws_cdk.Duration, e.g. Duration.minutes(30); got {value!r}.")
-    if value.is_unresolved():
-        try:
-            return value.to_seconds()
-        except Exception:  # noqa: BLE001 - a token in another unit; CloudFormation can't convert it
+    unresolved, seconds = _duration_facts(value)
+    if seconds is None:
+        if unresolved:
             _fail(f"{prop} comes from a token: give it with Duration.seconds(...) so it needs no conversion.")
-    try:
-        seconds = value.to_seconds()
-    except Exception:  # noqa: BLE001 - e.g. Duration.millis(1500)
         _fail(f"{prop} must be a whole number of seconds; got {value.to_human_string()}.")
-    if is_token(seconds):
+    if unresolved or is_token(seconds):
         return seconds
     if seconds < minimum or seconds > maximum:
         _fail(
@@ -213,6 +210,23 @@ def duration_seconds(value: Any, prop: str, *, minimum: int, maximum: int, hint:
             + (f" {hint}" if hint else "")
         )
     return int(seconds)
+
+
+# A Duration never changes: asking jsii about each one once spares a round trip per construct
+# that shares it (every transform job with the default wait timeout).
+_DURATIONS: WeakKeyDictionary[Duration, tuple[bool, Any]] = WeakKeyDictionary()
+
+
+def _duration_facts(value: Duration) -> tuple[bool, Any]:
+    """Whether ``value`` is a token, and its whole seconds (``None`` when it has none)."""
+    facts = _DURATIONS.get(value)
+    if facts is None:
+        try:
+            seconds = value.to_seconds()
+        except Exception:  # noqa: BLE001 - e.g. Duration.millis(1500), or a token in another unit
+            seconds = None
+        facts = _DURATIONS[value] = (value.is_unresolved(), seconds)
+    return facts
 
 
 def wait_timeout(value: Any, prop: str = "wait_timeout") -> Any:
