@@ -55,7 +55,7 @@ class Sizes:
     alternative_intervals: tuple[int, ...]
 
 
-FULL = Sizes((1, 10, 100), (7, 7, 5), (1, 11), 7, 10_000, (10, 30, 60), (30, 60, 120, 300))
+FULL = Sizes((1, 10, 100), (7, 7, 5), (1, 101), 7, 10_000, (10, 30, 60), (30, 60, 120, 300))
 QUICK = Sizes((1, 2), (1, 1), (1, 2), 1, 200, (10, 30, 60), (60, 300))
 
 Progress = Callable[[str], None]
