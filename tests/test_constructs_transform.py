@@ -282,3 +282,20 @@ def test_immutable_given_role_is_left_alone(built: SimpleNamespace) -> None:
         custom_resource_id(built.stack, built.immutable_job),
         logical_id(built.stack, built.model.provider.handler_policy),
     )
+
+
+def test_app_level_tags_reach_resources_by_type() -> None:
+    from aws_cdk import App, Stack
+
+    app = App()
+    stack = Stack(app, "Scoring")
+    model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    job = AutopilotBatchTransform(stack, "Job", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
+    Tags.of(app).add("team", "ml")
+    Tags.of(app).add("job-only", "yes", include_resource_types=["Custom::AutopilotTransformJob"])
+    template = template_json(stack)
+    assert custom_resource(template, stack, model)["Properties"]["Tags"] == [{"Key": "team", "Value": "ml"}]
+    assert custom_resource(template, stack, job)["Properties"]["Tags"] == [
+        {"Key": "job-only", "Value": "yes"},
+        {"Key": "team", "Value": "ml"},
+    ]
