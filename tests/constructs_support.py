@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -53,6 +54,14 @@ def logical_id(stack: Stack, construct: Any) -> str:
 def custom_resource_id(stack: Stack, construct: Any) -> str:
     """The logical id of an Autopilot construct's custom resource."""
     return logical_id(stack, construct.resource.node.default_child)
+
+
+def props(built: Any, construct: Any) -> dict[str, Any]:
+    """A copy of the properties of ``construct``'s custom resource in ``built.template`` (of ``built.stack``).
+
+    A copy: tests may change it, and the module-scoped template they share stays intact.
+    """
+    return copy.deepcopy(custom_resource(built.template, built.stack, construct)["Properties"])
 
 
 def custom_resource(template: dict[str, Any], stack: Stack, construct: Any) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from types import SimpleNamespace
 
 import pytest
@@ -23,6 +22,7 @@ from constructs_support import (
     inline_policy,
     logical_id,
     new_stack,
+    props,
     render,
     resources,
     template_json,
@@ -108,10 +108,6 @@ def built() -> SimpleNamespace:
         key=key,
     )
 
-
-def props(built: SimpleNamespace, model: AutopilotModel) -> dict:
-    """A copy of the construct's properties: tests may change it, the shared template stays intact."""
-    return copy.deepcopy(custom_resource(built.template, built.stack, model)["Properties"])
 
 
 def test_defaults_render_only_required_properties(built: SimpleNamespace) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from types import SimpleNamespace
 
@@ -22,6 +21,7 @@ from constructs_support import (
     inline_policy,
     logical_id,
     new_stack,
+    props,
     references,
     render,
     resources,
@@ -109,10 +109,6 @@ def built() -> SimpleNamespace:
         immutable_job=immutable_job,
     )
 
-
-def props(built: SimpleNamespace, job: AutopilotBatchTransform) -> dict:
-    """A copy of the construct's properties: tests may change it, the shared template stays intact."""
-    return copy.deepcopy(custom_resource(built.template, built.stack, job)["Properties"])
 
 
 def test_defaults(built: SimpleNamespace) -> None:
