@@ -232,7 +232,7 @@ class AutopilotBatchTransform(Construct):
         self._tags = ResourceTags(self.resource, TRANSFORM_JOB_RESOURCE_TYPE)
         # The model's execution role reads the input, writes the results and uses the keys. The
         # job waits for those permissions through the model: it references the model's name, and
-        # the model depends on the handler's policy and on the role with all its policies.
+        # the model waits for the handler's policy and for the role with all its policies.
         model.allow_read_transform_input(input_s3_uri)
         model.allow_write_results(output_s3_uri)
         if output_kms_key is not None:

@@ -2,10 +2,10 @@
 
 Every ARN is built from the stack's partition, region and account (as ``Stack.format_arn``
 does) or ``Aws.PARTITION``: an environment-agnostic stack's template holds no account id or
-region. SageMaker puts names into ARNs in lower case, so name
-patterns are lowered. The handler's statements are grouped per stack rather than per
-resource (an IAM role's inline policies are limited to 10,240 characters in total), and
-rendered lazily so that the last construct added to the stack is still covered.
+region. SageMaker puts names into ARNs in lower case, so name patterns are lowered. The
+handler's statements are grouped per stack rather than per resource (an IAM role's inline
+policies are limited to 10,240 characters in total), and rendered lazily so that the last
+construct added to the stack is still covered.
 """
 
 from __future__ import annotations
@@ -477,8 +477,12 @@ class DefaultExecutionRole(Construct):
     def _wait_for_attached_policies(self) -> None:
         # The role's own statements are inline, so a reference to its ARN waits for them;
         # grants to the role (``bucket.grant_read(model)``) go to a DefaultPolicy beside it.
-        attached = self.role.node.try_find_child("DefaultPolicy") if self._dependents else None
-        for dependent in self._dependents if attached is not None else ():
+        if not self._dependents:
+            return
+        attached = self.role.node.try_find_child("DefaultPolicy")
+        if attached is None:
+            return
+        for dependent in self._dependents:
             dependent.node.add_dependency(attached)
 
     def allow_read_artifacts(self, uri: str) -> None:
