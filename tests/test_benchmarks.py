@@ -53,12 +53,12 @@ def test_floor_is_two_bare_custom_resources_per_pair_and_the_provider() -> None:
     assert sum(item["Type"] == "AWS::Lambda::Function" for item in small.values()) == 4
 
 
-def test_round_trips_are_counted_per_pair() -> None:
+def test_round_trips_are_counted_per_pair(synth_result: bench_synth.SynthTimeResult) -> None:
     trips = bench_synth.round_trips_per_pair(1, 2)
     assert trips.subject is not None and trips.floor is not None and trips.baseline is not None
     # A pair is at least two custom resources; a CfnModel at least one construct.
     assert trips.subject >= trips.floor >= 2 and trips.baseline >= 1
-    notes = bench_synth.synth_time_section(bench_synth.synth_time(sizes=(1,), repeats=(1,)), trips).notes
+    notes = bench_synth.synth_time_section(synth_result, trips).notes
     assert any(f"subject {trips.subject:.1f}, floor {trips.floor:.1f}" in note for note in notes)
 
 

@@ -109,7 +109,6 @@ def built() -> SimpleNamespace:
     )
 
 
-
 def test_defaults_render_only_required_properties(built: SimpleNamespace) -> None:
     properties = props(built, built.default)
     assert properties.pop("ServiceToken") == {

@@ -110,7 +110,6 @@ def built() -> SimpleNamespace:
     )
 
 
-
 def test_defaults(built: SimpleNamespace) -> None:
     properties = props(built, built.default)
     properties.pop("ServiceToken")
