@@ -149,7 +149,7 @@ class AutopilotModel(Construct):
         else:
             role_arn = role.role_arn
         self._role = role
-        self._role_stack = stack if self._default_role is not None else Stack.of(role)
+        self._role_stack = stack if self._default_role is not None else stack_of(role)
         self._waiting_for_role: WeakSet[IConstruct] = WeakSet()
         self.provider.allow_pass_role(role_arn)
 

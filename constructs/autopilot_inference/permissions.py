@@ -22,7 +22,7 @@ from constructs import Construct, IConstruct
 
 from . import validation
 from ._lazy import lazy_list
-from ._paths import stack_prefix, stack_singleton
+from ._paths import stack_of, stack_prefix, stack_singleton
 from .compliance import acknowledge_execution_role_findings, at_synthesis
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
@@ -239,7 +239,7 @@ class HandlerPermissions:
 
     def __init__(self, scope: Construct, policy: iam.Policy, role: iam.IRole) -> None:
         self._scope = scope
-        self._stack = Stack.of(scope)
+        self._stack = stack_of(scope)
         self._policy = policy
         self._role: iam.IRole | None = role
         """Attached on the first statement: IAM rejects an empty policy, and CDK one that is attached."""
