@@ -11,9 +11,9 @@ from aws_cdk import CustomResource, Duration, ITaggable, TagManager
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from . import validation
+from . import prop_types, validation, value_checks
 from ._lambda.autopilot_runtime.properties import TRANSFORM_JOB_RESOURCE_TYPE
-from ._paths import default_prefix
+from ._paths import child_path, default_prefix
 from ._tags import ResourceTags
 from .model import AutopilotModel
 
@@ -119,6 +119,7 @@ class AutopilotBatchTransform(Construct):
         job_name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, id)
+        prop_types.check_types(prop_types.TRANSFORM_PROPS, locals())
         if not isinstance(model, AutopilotModel):
             raise validation.AutopilotValidationError(f"model must be an AutopilotModel; got {type(model).__name__}.")
         validation.s3_uri(input_s3_uri, "input_s3_uri")
@@ -156,6 +157,20 @@ class AutopilotBatchTransform(Construct):
         validation.one_of(join_source, "join_source", validation.JOIN_SOURCES)
         env = validation.environment(environment)
         validation.name_prefix(job_name_prefix, "job_name_prefix")
+        value_checks.report(
+            self,
+            [
+                value_checks.instance_type(instance_type, "instance_type", value_checks.TRANSFORM),
+                value_checks.transform_instance_count(instance_count),
+                value_checks.content_type(content_type),
+                value_checks.accept(accept),
+                value_checks.jsonpath_filter(input_filter, "input_filter"),
+                value_checks.jsonpath_filter(output_filter, "output_filter"),
+                value_checks.wait_timeout_unused(wait_for_completion, wait_timeout is not DEFAULT_WAIT_TIMEOUT),
+                value_checks.output_location(input_s3_uri, output_s3_uri),
+                value_checks.shared_output(scope, child_path(scope, id), output_s3_uri),
+            ],
+        )
 
         self.model = model
         """The model the job runs."""

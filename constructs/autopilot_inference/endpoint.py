@@ -10,7 +10,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from . import validation
+from . import prop_types, validation, value_checks
+from ._paths import child_path
 
 if TYPE_CHECKING:
     from .model import AutopilotModel
@@ -73,6 +74,7 @@ class AutopilotEndpoint(Construct):
         variant_name: str = "AllTraffic",
     ) -> None:
         super().__init__(scope, id)
+        prop_types.check_types(prop_types.ENDPOINT_PROPS, locals())
         from .model import AutopilotModel
 
         if not isinstance(model, AutopilotModel):
@@ -81,6 +83,13 @@ class AutopilotEndpoint(Construct):
         validation.count(initial_instance_count, "initial_instance_count")
         validation.endpoint_name(endpoint_name, "endpoint_name")
         validation.endpoint_name(variant_name, "variant_name")
+        value_checks.report(
+            self,
+            [
+                value_checks.instance_type(instance_type, "instance_type", value_checks.ENDPOINT),
+                value_checks.endpoint_name(scope, child_path(scope, id), endpoint_name),
+            ],
+        )
         if data_capture is not None:
             if not isinstance(data_capture, EndpointDataCapture):
                 raise validation.AutopilotValidationError(

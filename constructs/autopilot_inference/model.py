@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
-from . import validation
+from . import prop_types, validation, value_checks
 from ._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
 from ._paths import default_prefix, stack_of
@@ -112,6 +112,7 @@ class AutopilotModel(Construct):
         kms_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
+        prop_types.check_types(prop_types.MODEL_PROPS, locals())
         validation.automl_job_name(automl_job_name)
         keys = validation.inference_response_keys(inference_response_keys)
         validation.candidate_name(candidate_name)
@@ -176,8 +177,7 @@ class AutopilotModel(Construct):
                 ]
             )
             self._connections = ec2.Connections(security_groups=groups)
-            selection = vpc_subnets._values if vpc_subnets is not None else {}  # noqa: SLF001 - jsii struct
-            subnet_ids = vpc.select_subnets(**selection).subnet_ids
+            subnet_ids = value_checks.select_subnets(self, vpc, vpc_subnets)
             if not validation.is_token(subnet_ids) and not 1 <= len(subnet_ids) <= MAX_SUBNETS:
                 raise validation.AutopilotValidationError(
                     f"vpc_subnets selects {len(subnet_ids)} subnets; SageMaker needs 1-{MAX_SUBNETS}. "

@@ -28,6 +28,7 @@ ENVIRONMENT_KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")
 BUCKET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_ADDRESS_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 
+MAX_AUTOML_JOB_NAME_LENGTH = 32
 MAX_CANDIDATE_NAME_LENGTH = 64
 MAX_WAIT_TIMEOUT_SECONDS = 55 * 60
 MAX_TRANSFORM_ENVIRONMENT_ENTRIES = 16
@@ -86,10 +87,11 @@ def automl_job_name(value: Any, prop: str = "automl_job_name") -> str:
     """A job name as ``CreateAutoMLJob`` accepts it: 1-32 letters, digits and hyphens."""
     if is_token(value):
         return value
-    if not isinstance(value, str) or not AUTOML_JOB_NAME_PATTERN.match(value):
+    if not isinstance(value, str) or len(value) > MAX_AUTOML_JOB_NAME_LENGTH or not AUTOML_JOB_NAME_PATTERN.match(value):
         _fail(
-            f"{prop} must be the name of an existing AutoML job: 1-32 letters, digits and hyphens, "
-            f"starting and ending with a letter or digit (^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,31}}$); got {value!r}."
+            f"{prop} must be the name of an existing AutoML job: 1-{MAX_AUTOML_JOB_NAME_LENGTH} letters, digits and hyphens, "
+            f"starting and ending with a letter or digit (^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,31}}$); got {value!r}"
+            + (f" ({len(value)} characters)." if isinstance(value, str) else ".")
         )
     return value
 

@@ -1,0 +1,302 @@
+"""Type checks of construct props: a wrong type gets a message naming the prop and the fix.
+
+Each check is a pure function ``(value, prop) -> message or None``; the tables below map
+every prop of a construct to its check, and :func:`type_errors` applies a table to the
+values a construct was given. The messages do not depend on how they are reported (an
+exception today; ``node.add_validation`` works the same with the list).
+
+jsii interfaces (``iam.IRole``, ``kms.IKey``, ...) are Protocols that ``isinstance`` refuses,
+so :func:`implements` reads what jsii records instead: the interfaces a class declares with
+``@jsii.implements`` and the proxy classes of objects that come back from JavaScript
+(``iam.Role.from_role_arn`` returns one). It costs no round trip to jsii's Node process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+
+from . import validation
+
+Check = Callable[[Any, str], "str | None"]
+"""A type check: the message for a wrong value of the prop, or ``None``."""
+
+
+def implements(value: Any, interface: type) -> bool:
+    """Whether ``value`` implements the jsii ``interface`` (``isinstance`` cannot tell for Protocols)."""
+    proxy_of = getattr(interface, "__jsii_proxy_class__", None)
+    proxy = proxy_of() if callable(proxy_of) else None
+    delegates = value.__dict__.get("_delegates") if hasattr(value, "__dict__") else None
+    for candidate in delegates if isinstance(delegates, list) else [value]:
+        if proxy is not None and isinstance(candidate, proxy):
+            return True
+        for cls in type(candidate).__mro__:
+            if any(interface in declared.__mro__ for declared in cls.__dict__.get("__jsii_ifaces__", ())):
+                return True
+    return False
+
+
+def describe(value: Any) -> str:
+    """A short account of a wrong value: its type and, for plain values, the value."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        return f"{type(value).__name__} {shown}"
+    return type(value).__name__
+
+
+def interface(name: str, cls: type, fix: str) -> Check:
+    """A check that the value implements the jsii interface ``cls`` (shown as ``name``)."""
+
+    def check(value: Any, prop: str) -> str | None:
+        if value is None or implements(value, cls):
+            return None
+        return f"{prop} must be an {name}; got {describe(value)}. {fix}"
+
+    return check
+
+
+def instance_of(name: str, cls: type | tuple[type, ...], fix: str = "") -> Check:
+    """A check that the value is an instance of ``cls`` (shown as ``name``); ``None`` passes."""
+
+    def check(value: Any, prop: str) -> str | None:
+        if value is None or isinstance(value, cls):
+            return None
+        return f"{prop} must be {name}; got {describe(value)}." + (f" {fix}" if fix else "")
+
+    return check
+
+
+def required(check: Check) -> Check:
+    """``check``, with ``None`` refused as well."""
+
+    def checked(value: Any, prop: str) -> str | None:
+        if value is None:
+            return f"{prop} is required; got None."
+        return check(value, prop)
+
+    return checked
+
+
+def string(value: Any, prop: str) -> str | None:
+    """A ``str``; ``None`` passes."""
+    if value is None or isinstance(value, str):
+        return None
+    return f"{prop} must be a str; got {describe(value)}."
+
+
+def integer(value: Any, prop: str) -> str | None:
+    """A whole number (a number token passes); ``None`` passes."""
+    if value is None or validation.is_token(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or isinstance(value, float) and not value.is_integer():
+        return f"{prop} must be a whole number (int); got {describe(value)}."
+    return None
+
+
+def boolean(value: Any, prop: str) -> str | None:
+    """``True`` or ``False``; ``None`` passes."""
+    if value is None or isinstance(value, bool) or validation.is_token(value):
+        return None
+    return f"{prop} must be True or False; got {describe(value)}."
+
+
+def duration(value: Any, prop: str) -> str | None:
+    """An ``aws_cdk.Duration``; ``None`` passes."""
+    if value is None or isinstance(value, Duration):
+        return None
+    example = f"Duration.seconds({value})" if isinstance(value, int) and not isinstance(value, bool) else "Duration.minutes(30)"
+    return f"{prop} must be an aws_cdk.Duration; got {describe(value)}. Use {example}."
+
+
+def string_mapping(value: Any, prop: str) -> str | None:
+    """A dict of names to values; ``None`` passes (the values are checked with the prop)."""
+    if value is None or isinstance(value, Mapping) or validation.is_token(value):
+        return None
+    return f"{prop} must be a dict of variable names to string values; got {describe(value)}."
+
+
+def response_keys(value: Any, prop: str) -> str | None:
+    """A key, a comma-separated string or a list of them; not a dict or a set (order matters)."""
+    if value is None or isinstance(value, str) or validation.is_token(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return None
+    if isinstance(value, Mapping):
+        return (
+            f"{prop} must be a list of keys such as [InferenceResponseKey.PREDICTED_LABEL, "
+            f"InferenceResponseKey.PROBABILITY], not a dict; got {describe(value)}. Pass list(...) of the keys you want."
+        )
+    if isinstance(value, (set, frozenset)):
+        return f"{prop} must be a list (its order is the order of the output columns), not a set; got {describe(value)}."
+    return f"{prop} must be a list of InferenceResponseKey members or strings, or one comma-separated string; got {describe(value)}."
+
+
+def autopilot_model(value: Any, prop: str) -> str | None:
+    """An ``AutopilotModel`` construct."""
+    from .model import AutopilotModel
+
+    if isinstance(value, AutopilotModel):
+        return None
+    if isinstance(value, str):
+        return (
+            f"{prop} must be an AutopilotModel; got {describe(value)}. Pass the AutopilotModel construct "
+            "itself (model=model), not its name."
+        )
+    return f"{prop} must be an AutopilotModel; got {describe(value)}."
+
+
+def security_groups(value: Any, prop: str) -> str | None:
+    """A list of ``ec2.ISecurityGroup``; ``None`` passes."""
+    if value is None:
+        return None
+    fix = 'For an existing group use ec2.SecurityGroup.from_security_group_id(self, "SecurityGroup", "sg-...").'
+    if implements(value, ec2.ISecurityGroup):
+        return f"{prop} must be a list of ec2.ISecurityGroup; got one {describe(value)}. Wrap it in a list: [group]."
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return f"{prop} must be a list of ec2.ISecurityGroup; got {describe(value)}. {fix}"
+    for index, item in enumerate(value):
+        if not implements(item, ec2.ISecurityGroup):
+            return f"{prop}[{index}] must be an ec2.ISecurityGroup; got {describe(item)}. {fix}"
+    return None
+
+
+def subnet_selection(value: Any, prop: str) -> str | None:
+    """An ``ec2.SubnetSelection``; ``None`` passes."""
+    if value is None or isinstance(value, ec2.SubnetSelection):
+        return None
+    if isinstance(value, (list, tuple)):
+        return (
+            f"{prop} must be an ec2.SubnetSelection; got a {type(value).__name__}. Use "
+            'ec2.SubnetSelection(subnets=[ec2.Subnet.from_subnet_id(self, "Subnet", "subnet-..."), ...]).'
+        )
+    return (
+        f"{prop} must be an ec2.SubnetSelection; got {describe(value)}. Use e.g. "
+        "ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)."
+    )
+
+
+def role_arn_string(value: Any, prop: str) -> str | None:
+    """An IAM role ARN as a string (a role construct is answered with ``role.role_arn``)."""
+    if value is None or isinstance(value, str):
+        return None
+    if implements(value, iam.IRole):
+        return f"{prop} must be a role ARN (str); got an iam.IRole. Pass its ARN: role.role_arn."
+    return f"{prop} must be a role ARN (str); got {describe(value)}."
+
+
+def data_capture(value: Any, prop: str) -> str | None:
+    """An ``EndpointDataCapture``; ``None`` passes."""
+    from .endpoint import EndpointDataCapture
+
+    if value is None or isinstance(value, EndpointDataCapture):
+        return None
+    return (
+        f"{prop} must be an EndpointDataCapture; got {describe(value)}. Use "
+        'EndpointDataCapture(destination_s3_uri="s3://bucket/capture/").'
+    )
+
+
+ROLE = interface(
+    "iam.IRole", iam.IRole, 'For an existing role use iam.Role.from_role_arn(self, "Role", "arn:aws:iam::...:role/...").'
+)
+KEY = interface(
+    "kms.IKey", kms.IKey, 'For an existing key use kms.Key.from_key_arn(self, "Key", "arn:aws:kms:...:key/...").'
+)
+VPC = interface("ec2.IVpc", ec2.IVpc, 'For an existing VPC use ec2.Vpc.from_lookup(self, "Vpc", vpc_id="vpc-...").')
+
+MODEL_PROPS: dict[str, Check] = {
+    "automl_job_name": required(string),
+    "inference_response_keys": response_keys,
+    "candidate_name": string,
+    "automl_output_s3_uri": string,
+    "role": ROLE,
+    "model_name_prefix": string,
+    "processing_unit": required(string),
+    "vpc": VPC,
+    "vpc_subnets": subnet_selection,
+    "security_groups": security_groups,
+    "allow_all_outbound": boolean,
+    "network_isolation": boolean,
+    "source_role_arn": role_arn_string,
+    "kms_key": KEY,
+}
+"""``AutopilotModel``'s props and their type checks."""
+
+TRANSFORM_PROPS: dict[str, Check] = {
+    "model": autopilot_model,
+    "input_s3_uri": required(string),
+    "output_s3_uri": required(string),
+    "instance_type": required(string),
+    "instance_count": required(integer),
+    "content_type": string,
+    "split_type": string,
+    "accept": string,
+    "assemble_with": string,
+    "wait_for_completion": boolean,
+    "wait_timeout": duration,
+    "input_data_type": required(string),
+    "compression_type": string,
+    "output_kms_key": KEY,
+    "volume_kms_key": KEY,
+    "batch_strategy": string,
+    "max_payload_in_mb": integer,
+    "max_concurrent_transforms": integer,
+    "invocations_timeout": duration,
+    "invocations_max_retries": integer,
+    "input_filter": string,
+    "output_filter": string,
+    "join_source": string,
+    "environment": string_mapping,
+    "job_name_prefix": string,
+}
+"""``AutopilotBatchTransform``'s props and their type checks."""
+
+ENDPOINT_PROPS: dict[str, Check] = {
+    "model": autopilot_model,
+    "instance_type": required(string),
+    "initial_instance_count": required(integer),
+    "kms_key": KEY,
+    "data_capture": data_capture,
+    "endpoint_name": string,
+    "variant_name": required(string),
+}
+"""``AutopilotEndpoint``'s (and ``add_endpoint``'s) props and their type checks."""
+
+
+def type_errors(table: Mapping[str, Check], values: Mapping[str, Any]) -> list[str]:
+    """The messages for every prop in ``values`` whose type ``table`` refuses, in table order.
+
+    ``values`` may hold more names than the table (a constructor's ``locals()``); only the
+    table's props are looked at.
+    """
+    messages = []
+    for prop, check in table.items():
+        if prop in values:
+            message = check(values[prop], prop)
+            if message is not None:
+                messages.append(message)
+    return messages
+
+
+def check_types(table: Mapping[str, Check], values: Mapping[str, Any]) -> None:
+    """Raise :class:`~autopilot_inference.validation.AutopilotValidationError` with the first type error."""
+    messages = type_errors(table, values)
+    if messages:
+        raise validation.AutopilotValidationError(messages[0])
+
+
+__all__ = [
+    "ENDPOINT_PROPS",
+    "MODEL_PROPS",
+    "TRANSFORM_PROPS",
+    "Check",
+    "check_types",
+    "describe",
+    "implements",
+    "type_errors",
+]

@@ -1,0 +1,378 @@
+"""Synth-time checks of prop values that the API or the containers would refuse later, or silently misuse.
+
+Each check is a pure function returning a :class:`Finding` (an error or a warning naming
+the prop and what to do) or ``None``; :func:`report` raises the errors and attaches the
+warnings to the construct (``Annotations.of(construct).add_warning_v2``), where
+``cdk synth`` prints them with the construct's path and ``aws_cdk.assertions.Annotations``
+finds them. Checks that compare constructs (two jobs writing one output prefix, two
+endpoints with one name) keep what they have seen per app or per stack.
+
+Values that are tokens (known only at deploy time) are not checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+from weakref import WeakKeyDictionary
+
+from aws_cdk import Annotations, Stack
+from constructs import IConstruct
+
+from . import validation
+from ._instance_types import ENDPOINT_INSTANCE_TYPES_BY_FAMILY, SERVICE_SHAPES, TRANSFORM_INSTANCE_TYPES_BY_FAMILY
+from ._paths import stack_of
+
+WARNING_PREFIX = "autopilot-inference"
+"""Warning ids are ``autopilot-inference:<rule>``; acknowledge one with
+``Annotations.of(construct).acknowledge_warning("autopilot-inference:<rule>", reason)``."""
+
+MAX_TRANSFORM_INSTANCE_COUNT = 100
+"""``TransformResources.InstanceCount``: "the maximum is 100" (SageMaker API reference)."""
+
+AUTOPILOT_INPUT_CONTENT_TYPES = ("text/csv",)
+"""What Autopilot's tabular inference pipelines read (the inverse label transform reads only CSV)."""
+
+AUTOPILOT_ACCEPT_TYPES = ("text/csv", "application/json", "application/jsonlines")
+"""What the last container of an Autopilot pipeline answers."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with a prop: an ``error`` stops the synthesis, a ``warning`` is reported on the construct."""
+
+    severity: Literal["error", "warning"]
+    rule: str
+    message: str
+
+    @property
+    def warning_id(self) -> str:
+        """The id the warning is reported (and acknowledged) under."""
+        return f"{WARNING_PREFIX}:{self.rule}"
+
+
+def error(rule: str, message: str) -> Finding:
+    return Finding("error", rule, message)
+
+
+def warning(rule: str, message: str) -> Finding:
+    return Finding("warning", rule, message)
+
+
+def report(construct: IConstruct, findings: Iterable[Finding | None]) -> None:
+    """Raise the first error among ``findings``; attach every warning to ``construct``."""
+    found = [finding for finding in findings if finding is not None]
+    for finding in found:
+        if finding.severity == "error":
+            raise validation.AutopilotValidationError(finding.message)
+    for finding in found:
+        Annotations.of(construct).add_warning_v2(finding.warning_id, finding.message)
+
+
+# --- instance types -------------------------------------------------------------------------
+
+TRANSFORM = "transform"
+ENDPOINT = "endpoint"
+_TABLES = {TRANSFORM: TRANSFORM_INSTANCE_TYPES_BY_FAMILY, ENDPOINT: ENDPOINT_INSTANCE_TYPES_BY_FAMILY}
+_SHAPES = {
+    TRANSFORM: SERVICE_SHAPES["TRANSFORM_INSTANCE_TYPES_BY_FAMILY"],
+    ENDPOINT: SERVICE_SHAPES["ENDPOINT_INSTANCE_TYPES_BY_FAMILY"],
+}
+_USES = {TRANSFORM: "batch transform", ENDPOINT: "real-time endpoints"}
+
+
+@lru_cache(maxsize=2)
+def _installed_botocore_types(kind: str) -> frozenset[str]:
+    """The instance types an installed botocore (newer than this table, maybe) lists; empty without botocore."""
+    try:
+        import botocore.session
+    except ImportError:
+        return frozenset()
+    try:
+        model = botocore.session.get_session().get_service_model("sagemaker")
+        return frozenset(model.shape_for(_SHAPES[kind]).enum)
+    except Exception:  # noqa: BLE001 - an unexpected botocore: the table alone decides
+        return frozenset()
+
+
+def instance_type(value: Any, prop: str, kind: str) -> Finding | None:
+    """An instance type SageMaker lists for ``kind`` (``transform`` or ``endpoint``).
+
+    An unknown family (``ml.banana.huge``) is an error; a known family with a size the
+    table does not list is a warning (SageMaker adds sizes; the service has the last word).
+    """
+    if value is None or validation.is_token(value) or not isinstance(value, str):
+        return None
+    table = _TABLES[kind]
+    family, _, size = value.rpartition(".")
+    if size in table.get(family, ()):
+        return None
+    if value in _installed_botocore_types(kind):
+        return None
+    known = ", ".join(f"{name}.{table[name][0]}" for name in list(table)[:6])
+    if family not in table and not any(item.startswith(f"{family}.") for item in _installed_botocore_types(kind)):
+        return error(
+            "instanceType",
+            f"{prop} {value!r} is not a SageMaker instance type for {_USES[kind]}: the family {family!r} is unknown. "
+            f"Use one such as {known} (see the SageMaker pricing page for the full list).",
+        )
+    sizes = ", ".join(table.get(family, ()))
+    return warning(
+        "instanceType",
+        f"{prop} {value!r} is not among the {_USES[kind]} instance types SageMaker lists"
+        + (f" (the {family} sizes are {sizes})" if sizes else "")
+        + "; check the spelling, the deployment fails if SageMaker does not offer it.",
+    )
+
+
+def transform_instance_count(value: Any, prop: str = "instance_count") -> Finding | None:
+    """A transform job's instance count: at most 100 (at least 1 is checked with the type)."""
+    if value is None or validation.is_token(value) or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value > MAX_TRANSFORM_INSTANCE_COUNT:
+        return error(
+            "instanceCount",
+            f"{prop} must be between 1 and {MAX_TRANSFORM_INSTANCE_COUNT} (SageMaker's maximum for a transform job); "
+            f"got {value}. Split the input into several transforms for more.",
+        )
+    return None
+
+
+# --- content types ------------------------------------------------------------------------------
+
+
+def _media_type(value: str) -> str:
+    """``text/CSV; charset=utf-8`` -> ``text/csv``."""
+    return value.split(";", 1)[0].strip().lower()
+
+
+def content_type(value: Any, prop: str = "content_type") -> Finding | None:
+    """Warn when the input is not CSV: Autopilot's tabular pipelines read only ``text/csv``.
+
+    A warning, not an error: which containers the model has is known only at deploy time
+    (an image or text classification job's containers read other types).
+    """
+    if value is None or validation.is_token(value) or not isinstance(value, str):
+        return None
+    if _media_type(value) in AUTOPILOT_INPUT_CONTENT_TYPES:
+        return None
+    return warning(
+        "contentType",
+        f"{prop} {value!r} is not text/csv, the only input the containers of a tabular Autopilot model read "
+        "(its inverse label transform accepts only CSV); the job fails unless the model is an image or "
+        "text classification (V2) model that reads it. Use content_type='text/csv'.",
+    )
+
+
+def accept(value: Any, prop: str = "accept") -> Finding | None:
+    """Warn when the output type is not one an Autopilot pipeline answers."""
+    if value is None or validation.is_token(value) or not isinstance(value, str):
+        return None
+    if _media_type(value) in AUTOPILOT_ACCEPT_TYPES:
+        return None
+    return warning(
+        "accept",
+        f"{prop} {value!r} is not an output type Autopilot models answer ({', '.join(AUTOPILOT_ACCEPT_TYPES)}); "
+        "the job fails if the model's last container cannot produce it.",
+    )
+
+
+# --- JSONPath filters -------------------------------------------------------------------------
+#
+# SageMaker batch transform accepts a subset of JSONPath in InputFilter/OutputFilter
+# ("Supported JSONPath operators" in the batch transform data processing guide):
+#   $                      the root
+#   .name   .*             a child, every child
+#   ['a'] / ['a','b']      children by name (quoted, no nesting inside the brackets)
+#   [0] / [0,-1]           elements by index (negative counts from the end)
+#   [1:] / [:5] / [2:5]    a slice; indexes and slices may be mixed: [0,5:]
+#   [*]                    every element
+# Anything else that still reads as JSONPath (.., filters ?(...), scripts (...)) is
+# warned about; anything that does not (no leading $, unbalanced brackets) is an error.
+
+_NAME = r"[A-Za-z0-9_\-]+"
+_QUOTED = r"(?:'[^'\[\]]*'|\"[^\"\[\]]*\")"
+_INDEX = r"-?\d+"
+_SLICE = r"(?:-?\d+)?:(?:-?\d+)?"
+_ITEM = rf"(?:{_SLICE}|{_INDEX})"
+_BRACKET = rf"\[\s*(?:\*|{_QUOTED}(?:\s*,\s*{_QUOTED})*|{_ITEM}(?:\s*,\s*{_ITEM})*)\s*\]"
+_SEGMENT = rf"(?:\.{_NAME}|\.\*|\.?{_BRACKET})"
+SAGEMAKER_JSONPATH = re.compile(rf"^\$(?:{_SEGMENT})*$")
+"""The JSONPath subset SageMaker batch transform documents."""
+_JSONPATH_SHAPE = re.compile(r"^\$(?:\.\.?|\[|$)")
+
+SUPPORTED_JSONPATH = "$, .name, .*, ['name','name'], [index,index], [start:end], [*]"
+
+
+def _balanced(value: str) -> bool:
+    depth = 0
+    quote: str | None = None
+    for char in value:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and quote is None
+
+
+def jsonpath_filter(value: Any, prop: str) -> Finding | None:
+    """An ``input_filter``/``output_filter``: JSONPath in the subset SageMaker supports."""
+    if value is None or validation.is_token(value) or not isinstance(value, str):
+        return None
+    if SAGEMAKER_JSONPATH.match(value):
+        return None
+    if not _JSONPATH_SHAPE.match(value) or not _balanced(value):
+        return error(
+            "jsonPath",
+            f"{prop} must be a JSONPath expression starting with $, e.g. '$[1:]' or \"$['id','features']\"; "
+            f"got {value!r}. SageMaker supports {SUPPORTED_JSONPATH}.",
+        )
+    return warning(
+        "jsonPath",
+        f"{prop} {value!r} uses JSONPath that SageMaker batch transform does not document; it supports "
+        f"{SUPPORTED_JSONPATH}. The job fails if SageMaker refuses it.",
+    )
+
+
+# --- locations and names shared between constructs --------------------------------------------------
+
+
+def _location(uri: str) -> str:
+    return uri.rstrip("/")
+
+
+def output_location(input_uri: Any, output_uri: Any) -> Finding | None:
+    """Warn when a job writes where it reads: equal locations, or results under the input prefix."""
+    if not isinstance(input_uri, str) or not isinstance(output_uri, str):
+        return None
+    if validation.is_token(input_uri) or validation.is_token(output_uri):
+        return None
+    source, target = _location(input_uri), _location(output_uri)
+    if source == target:
+        where = "is the input location"
+    elif target.startswith(source + "/"):
+        where = "lies under the input location"
+    else:
+        return None
+    return warning(
+        "outputLocation",
+        f"output_s3_uri {output_uri!r} {where} (input_s3_uri {input_uri!r}): the next run reads the results "
+        "as input. Write the results under a separate prefix.",
+    )
+
+
+_ROOTS: WeakKeyDictionary[Stack, IConstruct] = WeakKeyDictionary()
+_OUTPUTS: WeakKeyDictionary[IConstruct, dict[str, str]] = WeakKeyDictionary()
+_ENDPOINT_NAMES: WeakKeyDictionary[Stack, dict[str, str]] = WeakKeyDictionary()
+
+
+def _root_of(scope: IConstruct) -> IConstruct:
+    stack = stack_of(scope)
+    root = _ROOTS.get(stack)
+    if root is None:
+        root = _ROOTS[stack] = stack.node.root
+    return root
+
+
+def shared_output(scope: IConstruct, path: str, output_uri: Any) -> Finding | None:
+    """Warn when another transform job of the app already writes under ``output_uri``."""
+    if not isinstance(output_uri, str) or validation.is_token(output_uri):
+        return None
+    seen = _OUTPUTS.setdefault(_root_of(scope), {})
+    location = _location(output_uri)
+    other = seen.setdefault(location, path)
+    if other == path:
+        return None
+    return warning(
+        "sharedOutput",
+        f"output_s3_uri {output_uri!r} is also the output of {other}: the two jobs overwrite each other's "
+        "results. Give each job its own output prefix.",
+    )
+
+
+def endpoint_name(scope: IConstruct, path: str, name: Any, prop: str = "endpoint_name") -> Finding | None:
+    """Refuse a second endpoint with the same name in one stack (names are unique per account and region)."""
+    if not isinstance(name, str) or validation.is_token(name):
+        return None
+    seen = _ENDPOINT_NAMES.setdefault(stack_of(scope), {})
+    other = seen.setdefault(name, path)
+    if other == path:
+        return None
+    return error(
+        "endpointName",
+        f"{prop} {name!r} is already the name of {other} in this stack; endpoint names are unique per account "
+        "and region. Give each endpoint its own name, or leave endpoint_name out to let CloudFormation name it.",
+    )
+
+
+def wait_timeout_unused(wait_for_completion: Any, wait_timeout_given: bool) -> Finding | None:
+    """Warn when ``wait_timeout`` is given but the deployment does not wait."""
+    if wait_for_completion is False and wait_timeout_given:
+        return warning(
+            "waitTimeout",
+            "wait_timeout has no effect with wait_for_completion=False: the deployment does not wait for the job. "
+            "Remove wait_timeout, or set wait_for_completion=True.",
+        )
+    return None
+
+
+# --- subnets --------------------------------------------------------------------------------------
+
+
+def public_subnets_only(selected_ids: list[str], public_ids: Iterable[str]) -> Finding | None:
+    """Warn when every selected subnet is a public one."""
+    public = set(public_ids)
+    if not selected_ids or validation.is_token(selected_ids) or not all(item in public for item in selected_ids):
+        return None
+    return warning(
+        "publicSubnets",
+        "vpc_subnets selects only public subnets: SageMaker gives the containers no public IP address, so "
+        "they reach neither the internet nor AWS APIs from there. Select private subnets "
+        "(ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)) with a NAT gateway or "
+        "VPC endpoints for S3 and ECR.",
+    )
+
+
+def select_subnets(construct: IConstruct, vpc: Any, vpc_subnets: Any) -> list[str]:
+    """The subnet ids ``vpc_subnets`` selects in ``vpc``; jsii's refusals become messages naming the prop."""
+    selection: Mapping[str, Any] = vpc_subnets._values if vpc_subnets is not None else {}  # noqa: SLF001 - jsii struct
+    try:
+        selected = vpc.select_subnets(**selection)
+        subnet_ids = selected.subnet_ids
+    except RuntimeError as problem:  # jsii's error, e.g. an imported subnet without its availability zone
+        raise validation.AutopilotValidationError(
+            f"vpc_subnets cannot be selected in vpc: {str(problem).splitlines()[0]}"
+        ) from None
+    if not validation.is_token(subnet_ids) and subnet_ids and selected.has_public:
+        report(construct, [public_subnets_only(subnet_ids, (subnet.subnet_id for subnet in vpc.public_subnets))])
+    return subnet_ids
+
+
+__all__ = [
+    "AUTOPILOT_ACCEPT_TYPES",
+    "AUTOPILOT_INPUT_CONTENT_TYPES",
+    "MAX_TRANSFORM_INSTANCE_COUNT",
+    "SAGEMAKER_JSONPATH",
+    "Finding",
+    "accept",
+    "content_type",
+    "endpoint_name",
+    "instance_type",
+    "jsonpath_filter",
+    "output_location",
+    "public_subnets_only",
+    "report",
+    "select_subnets",
+    "shared_output",
+    "transform_instance_count",
+    "wait_timeout_unused",
+]
