@@ -23,12 +23,14 @@ _CONSTRUCT_MODULES = {
     "AutopilotModel": ".model",
     "AutopilotInferenceProvider": ".provider",
     "AutopilotValidationError": ".validation",
+    "add_nag_checks": ".nag",
 }
 
 if TYPE_CHECKING:
     from .batch_transform import AutopilotBatchTransform
     from .endpoint import AutopilotEndpoint, EndpointDataCapture
     from .model import AutopilotModel
+    from .nag import add_nag_checks
     from .provider import AutopilotInferenceProvider
     from .validation import AutopilotValidationError
 
@@ -55,5 +57,6 @@ __all__ = [
     "EndpointDataCapture",
     "InferenceResponseKey",
     "InferenceResponseKeyError",
+    "add_nag_checks",
     "apply_inference_response_keys",
 ]
