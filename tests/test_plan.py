@@ -131,7 +131,7 @@ def test_named_candidate_needs_a_listing(capsys) -> None:
     code, _, err = run_cli(
         capsys, str(FIXTURES / "describe_auto_ml_job_hpo_classification.json"), "--candidate", "some-candidate"
     )
-    assert code == 1 and "--candidates FILE" in err
+    assert code == 2 and "--candidates FILE" in err
 
 
 @pytest.mark.parametrize("content", ["not json", "[1, 2]"])
@@ -139,12 +139,12 @@ def test_unreadable_files_are_reported(tmp_path, capsys, content: str) -> None:
     saved = tmp_path / "describe.json"
     saved.write_text(content)
     code, _, err = run_cli(capsys, str(saved))
-    assert code == 1 and str(saved) in err
+    assert code == 2 and str(saved) in err
 
 
 def test_missing_file_is_reported(capsys) -> None:
     code, _, err = run_cli(capsys, "does-not-exist.json")
-    assert code == 1 and "does-not-exist.json: no such file" in err
+    assert code == 2 and "does-not-exist.json: no such file" in err
 
 
 def test_live_job_through_boto3(monkeypatch, capsys) -> None:

@@ -2,7 +2,9 @@
 
 Each subcommand lives in its own module with two functions, ``add_arguments(parser)`` and
 ``run(args) -> str`` (the text to print), and raises one of its declared error types for
-problems the user can fix; those are printed as ``error: ...`` with exit status 1.
+problems the user can fix; those are printed as one line ``error: ...``, with exit status 2
+for usage errors (arguments, files, setup: ``usage_errors``) and 1 for the others (``errors``,
+e.g. a job that cannot be deployed). Argument errors argparse finds are one line too.
 Adding a subcommand is one small function returning a :class:`Subcommand`, listed in
 :data:`SUBCOMMANDS`. Modules are imported only when their subcommand is defined, so the
 command line needs neither AWS credentials nor boto3 for ``summary``.
@@ -11,9 +13,11 @@ command line needs neither AWS credentials nor boto3 for ``summary``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,17 @@ class Subcommand:
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], str]
     errors: tuple[type[BaseException], ...] = ()
+    usage_errors: tuple[type[BaseException], ...] = ()
+
+USAGE_EXIT_STATUS = 2
+ERROR_EXIT_STATUS = 1
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, with its errors as one ``error: ...`` line (exit status 2) that points to ``--help``."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.exit(USAGE_EXIT_STATUS, f"error: {message} (see {self.prog} --help)\n")
 
 
 def summary_command() -> Subcommand:
@@ -47,6 +62,7 @@ def plan_command() -> Subcommand:
         add_arguments=plan.add_arguments,
         run=plan.run,
         errors=(AutopilotDeploymentError,),
+        usage_errors=(plan.PlanUsageError,),
     )
 
 
@@ -54,11 +70,11 @@ SUBCOMMANDS: tuple[Callable[[], Subcommand], ...] = (summary_command, plan_comma
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Subcommand]]:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="python -m autopilot_inference",
         description="Tools for the autopilot-inference CDK constructs.",
     )
-    subparsers = parser.add_subparsers(dest="command", title="commands", required=True)
+    subparsers = parser.add_subparsers(dest="command", title="commands", required=True, parser_class=OneLineErrorParser)
     commands: dict[str, Subcommand] = {}
     for define in SUBCOMMANDS:
         command = define()
@@ -74,12 +90,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = commands[args.command]
     try:
         output = command.run(args)
+    except command.usage_errors as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE_EXIT_STATUS
     except command.errors as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return ERROR_EXIT_STATUS
     if output:
-        print(output)
+        try:
+            print(output)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader left (`... | head`): stop quietly, as the Python documentation advises,
+            # pointing stdout at devnull so the flush at exit does not fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return ERROR_EXIT_STATUS
     return 0
 
 
-__all__ = ["SUBCOMMANDS", "Subcommand", "build_parser", "main", "plan_command", "summary_command"]
+__all__ = [
+    "ERROR_EXIT_STATUS",
+    "SUBCOMMANDS",
+    "USAGE_EXIT_STATUS",
+    "OneLineErrorParser",
+    "Subcommand",
+    "build_parser",
+    "main",
+    "plan_command",
+    "summary_command",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,15 @@ from typing import Any
 
 from ._lambda.autopilot_runtime import candidates
 from ._lambda.autopilot_runtime.errors import AutopilotDeploymentError
+
+LIVE_EXTRA_INSTALL = 'pip install "autopilot-inference[live]"'
+"""How to install what ``--job`` needs (boto3)."""
+
+SAVE_JOB_HINT = "aws sagemaker describe-auto-ml-job --auto-ml-job-name NAME > job.json"
+
+
+class PlanUsageError(Exception):
+    """The command cannot run as invoked (arguments, files, boto3, credentials); exit status 2."""
 
 _ROLE_BY_TRANSFORM_MODE = {
     "feature-transform": "feature transform",
@@ -58,6 +68,7 @@ class Plan:
     objective: str | None
     response_keys: tuple[str, ...]
     containers: tuple[ContainerPlan, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def container_role(container: Mapping[str, Any], position: int, count: int) -> str:
@@ -68,8 +79,17 @@ def container_role(container: Mapping[str, Any], position: int, count: int) -> s
     return "model" if count == 1 else "algorithm"
 
 
-def recognise_layout(mode: str | None, problem_type: str | None, container_count: int) -> str:
-    """Describe the pipeline the way the Autopilot documentation does."""
+def recognise_layout(
+    mode: str | None, problem_type: str | None, container_count: int, container_set: str | None = None
+) -> str:
+    """Describe the pipeline the way the Autopilot documentation does.
+
+    ``container_set`` names the ``InferenceContainerDefinitions`` set (``CPU``/``GPU``) of an
+    image or text (V2) job's candidate; those jobs have no ensembling or HPO pipeline.
+    """
+    if container_set is not None:
+        plural = "container" if container_count == 1 else "containers"
+        return f"{problem_type or 'V2 job'}, {container_set} container set: {container_count} {plural}"
     classification = bool(problem_type and "Classification" in problem_type)
     if mode == "ENSEMBLING" or (mode is None and container_count == 1):
         return f"ensembling: one container ({container_count} here)" if container_count != 1 else "ensembling: one container"
@@ -99,11 +119,19 @@ def build_plan(
     artifact_s3_uri: str | None = None,
 ) -> Plan:
     """Resolve the candidate and apply the keys exactly as a deployment would."""
-    resolved = candidates.resolve_candidate(
-        job, candidate, processing_unit=processing_unit, artifact_s3_uri=artifact_s3_uri
-    )
+    unit = str(processing_unit).upper()
+    resolved = candidates.resolve_candidate(job, candidate, processing_unit=unit, artifact_s3_uri=artifact_s3_uri)
     configured = candidates.apply_keys(resolved, keys)
     count = len(resolved.containers)
+    chosen = candidate if candidate is not None else job.get("BestCandidate") or {}
+    container_set = None if chosen.get("InferenceContainers") else unit
+    warnings: tuple[str, ...] = ()
+    if container_set is None and unit != "CPU":
+        warnings = (
+            f"--processing-unit {unit} has no effect: candidate {resolved.candidate_name} has one container set "
+            "(InferenceContainers), which the deployment uses on any instance type. Only image and text "
+            "classification (V2) jobs have CPU and GPU sets.",
+        )
     objective = None
     if resolved.objective_metric_name:
         objective = f"{resolved.objective_metric_name} = {resolved.objective_metric_value}"
@@ -114,7 +142,7 @@ def build_plan(
         candidate_source="named" if candidate is not None else "best",
         problem_type=resolved.problem_type,
         mode=resolved.mode,
-        layout=recognise_layout(resolved.mode, resolved.problem_type, count),
+        layout=recognise_layout(resolved.mode, resolved.problem_type, count, container_set),
         objective=objective,
         response_keys=configured.keys,
         containers=tuple(
@@ -127,6 +155,7 @@ def build_plan(
             )
             for index, (before, after) in enumerate(zip(resolved.containers, configured.containers, strict=True))
         ),
+        warnings=warnings,
     )
 
 
@@ -170,16 +199,81 @@ def plan_to_json(plan: Plan) -> str:
     return json.dumps(encode(plan), indent=2, sort_keys=True)
 
 
-def _read_json(path: str) -> dict[str, Any]:
+def _read_json(path: str, what: str = f"a saved describe-auto-ml-job response ({SAVE_JOB_HINT})") -> dict[str, Any]:
+    """A JSON object from ``path``; every problem is a :class:`PlanUsageError` saying what file to give."""
+    file = Path(path)
+    if file.is_dir():
+        raise PlanUsageError(f"{path} is a directory: give the file of {what}.")
     try:
-        data = json.loads(Path(path).read_text())
+        data = json.loads(file.read_text())
     except FileNotFoundError:
-        raise AutopilotDeploymentError(f"{path}: no such file.") from None
+        raise PlanUsageError(f"{path}: no such file. Give the file of {what}.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PlanUsageError(f"{path}: cannot read it ({error}). Give the file of {what}.") from None
     except json.JSONDecodeError as error:
-        raise AutopilotDeploymentError(f"{path} is not JSON ({error}).") from None
+        raise PlanUsageError(f"{path} is not JSON ({error}). Give the file of {what}.") from None
     if not isinstance(data, dict):
-        raise AutopilotDeploymentError(f"{path} does not hold a JSON object.")
+        raise PlanUsageError(f"{path} does not hold a JSON object. Give the file of {what}.")
     return data
+
+
+def _check_job_document(job: Mapping[str, Any], path: str) -> None:
+    """Refuse a JSON object that is not a DescribeAutoMLJob(V2) response (``{}``, another API's output)."""
+    if not job.get("AutoMLJobName") and not job.get("AutoMLJobStatus"):
+        raise PlanUsageError(
+            f"{path} is not a describe-auto-ml-job response: it has neither AutoMLJobName nor AutoMLJobStatus. "
+            f"Save one with `{SAVE_JOB_HINT}` (or describe-auto-ml-job-v2)."
+        )
+
+
+def _live_aws() -> Any:
+    """The handler's AWS module, which needs boto3 (the ``live`` extra)."""
+    try:
+        import boto3  # noqa: F401 - only to tell whether it is installed
+
+        from ._lambda.autopilot_runtime import aws
+    except ImportError:
+        raise PlanUsageError(
+            f"--job reads the job live through boto3, which is not installed: {LIVE_EXTRA_INSTALL}. "
+            f"Or plan from a saved file: {SAVE_JOB_HINT}."
+        ) from None
+    return aws
+
+
+def _read_live(args: argparse.Namespace, client_factory: Callable[[str | None], Any]) -> tuple[dict[str, Any], Any]:
+    """``--job``: the job (and named candidate) through boto3, its setup problems as one-line errors."""
+    aws = _live_aws()
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+        ProfileNotFound,
+    )
+
+    try:
+        client = client_factory(args.region)
+        job = aws.describe_job(client, args.job)
+        candidate = aws.list_candidate(client, args.job, args.candidate) if args.candidate else None
+    except NoRegionError:
+        raise PlanUsageError(
+            "--job needs an AWS region: pass --region REGION, or set AWS_REGION (or a region in your AWS profile)."
+        ) from None
+    except (NoCredentialsError, PartialCredentialsError) as error:
+        raise PlanUsageError(
+            f"--job needs AWS credentials ({error}): configure them (aws configure, AWS_PROFILE or the "
+            f"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables), or plan from a saved file: {SAVE_JOB_HINT}."
+        ) from None
+    except ProfileNotFound as error:
+        raise PlanUsageError(f"--job: {error}. Set AWS_PROFILE to a profile in your AWS config, or unset it.") from None
+    except ClientError as error:
+        raise AutopilotDeploymentError(
+            f"reading AutoML job {args.job}: {aws.error_code(error)}: {aws.error_message(error)}"
+        ) from None
+    except BotoCoreError as error:
+        raise AutopilotDeploymentError(f"reading AutoML job {args.job}: {error}") from None
+    return job, candidate
 
 
 def _default_client_factory(region: str | None) -> Any:
@@ -192,26 +286,31 @@ def load_job_and_candidate(
     args: argparse.Namespace, client_factory: Callable[[str | None], Any] = _default_client_factory
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The job description and, when one is named, the candidate: from files or live."""
+    if args.job and args.describe_file:
+        raise PlanUsageError(
+            f"give either a saved response file ({args.describe_file}) or --job {args.job}, not both."
+        )
     if args.job:
-        from ._lambda.autopilot_runtime import aws
-
-        client = client_factory(args.region)
-        job = aws.describe_job(client, args.job)
-        candidate = aws.list_candidate(client, args.job, args.candidate) if args.candidate else None
-        return job, candidate
+        if args.candidates_file:
+            raise PlanUsageError("--candidates FILE is for saved files; with --job the candidate is read live.")
+        return _read_live(args, client_factory)
     if not args.describe_file:
-        raise AutopilotDeploymentError("Give a saved describe-auto-ml-job response file, or --job NAME to read it live.")
+        raise PlanUsageError(f"give a saved describe-auto-ml-job response file ({SAVE_JOB_HINT}), or --job NAME.")
     job = _read_json(args.describe_file)
+    _check_job_document(job, args.describe_file)
     candidate = None
+    if args.candidates_file and not args.candidate:
+        raise PlanUsageError("--candidates FILE needs --candidate NAME: the candidate to plan from that listing.")
     if args.candidate:
         if not args.candidates_file:
-            raise AutopilotDeploymentError(
+            raise PlanUsageError(
                 "--candidate needs --candidates FILE: the output of "
                 "`aws sagemaker list-candidates-for-auto-ml-job --auto-ml-job-name JOB "
                 "--candidate-name-equals NAME` (or use --job to read it live)."
             )
         job_name = str(job.get("AutoMLJobName", args.describe_file))
-        candidate = dict(candidates.find_candidate([_read_json(args.candidates_file)], args.candidate, job_name))
+        listing = _read_json(args.candidates_file, "a saved list-candidates-for-auto-ml-job response")
+        candidate = dict(candidates.find_candidate([listing], args.candidate, job_name))
     return job, candidate
 
 
@@ -221,7 +320,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keys", default=None, help="inference response keys, comma-separated (default: none)")
     parser.add_argument("--candidate", help="a named candidate instead of the best one")
     parser.add_argument("--candidates", dest="candidates_file", help="saved ListCandidatesForAutoMLJob response holding --candidate")
-    parser.add_argument("--processing-unit", choices=["CPU", "GPU"], default="CPU", help="container set of image/text V2 jobs (default CPU)")
+    parser.add_argument(
+        "--processing-unit", type=str.upper, choices=["CPU", "GPU"], default="CPU",
+        help="container set of image/text V2 jobs, any case (default CPU)",
+    )
     parser.add_argument("--automl-output-s3-uri", dest="artifact_s3_uri", help="check every ModelDataUrl lies under this S3 URI")
     parser.add_argument("--job", help="read this AutoML job live through boto3 instead of a file")
     parser.add_argument("--region", help="AWS region for --job (default: the boto3 default)")
@@ -238,7 +340,9 @@ def run(args: argparse.Namespace, client_factory: Callable[[str | None], Any] = 
         processing_unit=args.processing_unit,
         artifact_s3_uri=args.artifact_s3_uri,
     )
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return plan_to_json(plan) if args.json else render_plan(plan)
 
 
-__all__: Sequence[str] = ("Plan", "build_plan", "render_plan", "run", "add_arguments")
+__all__: Sequence[str] = ("Plan", "PlanUsageError", "build_plan", "render_plan", "run", "add_arguments")
