@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: all install synth test bench snapshot-update clean
+.PHONY: all install synth synth-nag test bench snapshot-update clean
 
 all: test
 
@@ -31,10 +31,25 @@ $(STAMP)/node: package.json package-lock.json
 
 install: $(STAMP)/python $(STAMP)/node
 
+# Variants of `make synth` (no activated venv needed: PATH above finds the venv and the CDK CLI):
+#   make synth CONFIG=examples/environments.yaml   one stack per account/region of that config
+#   make synth-nag [CONFIG=...]                     also run cdk-nag's AwsSolutions checks
+#   make synth ARGS="AutopilotInference-dev"        any other `cdk synth` arguments
+#   make synth OUTDIR=/tmp/cdk.out                  where the cloud assembly goes (default cdk.out)
+CONFIG ?=
+ARGS ?=
+OUTDIR ?= cdk.out
+SYNTH_CONTEXT := $(if $(CONFIG),-c config=$(CONFIG))
+
 ## Synthesize the example app into cdk.out/ and summarise what it will deploy.
 synth: install
-	cdk synth --quiet
-	$(BIN)/python -m autopilot_inference summary cdk.out
+	cdk synth --quiet --output $(OUTDIR) $(SYNTH_CONTEXT) $(ARGS)
+	$(BIN)/python -m autopilot_inference summary $(OUTDIR)
+
+## The same, with cdk-nag's AwsSolutions checks (fails on an unacknowledged finding).
+synth-nag: install
+	cdk synth --quiet --output $(OUTDIR) -c nag=true $(SYNTH_CONTEXT) $(ARGS)
+	$(BIN)/python -m autopilot_inference summary $(OUTDIR)
 
 ## Run the whole test suite (lint first; cdk-nag and cfn-lint run inside pytest).
 test: install
