@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT
+from test_package import copy_checkout
 
 README = (REPO_ROOT / "README.md").read_text()
 PLACEHOLDER = "/path/to/autopilot-inference"
@@ -74,8 +75,9 @@ def test_quickstart_runs_as_written(tmp_path: Path) -> None:
         PIP_QUIET="1",
     )
     dist = tmp_path / "dist"
+    checkout = copy_checkout(tmp_path / "checkout")  # building in place would leave build/ in the repository
     build = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO_ROOT)],
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(checkout)],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert build.returncode == 0, build.stderr
