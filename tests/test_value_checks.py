@@ -306,3 +306,9 @@ def test_imported_subnet_without_zone_gets_a_message_not_a_jsii_trace() -> None:
     line = first_line(lambda: model(stack, vpc=vpc, vpc_subnets=selection))
     assert line.startswith("vpc_subnets cannot be selected in vpc: ")
     assert "availability zone" in line
+
+
+def test_the_example_app_raises_no_warnings(example_environments: Any) -> None:
+    """The config-driven example passes wait_timeout only when it waits, and uses types SageMaker lists."""
+    warnings = [(path, entry["data"]) for path, entry in example_environments.metadata() if entry["type"] == "aws:cdk:warning"]
+    assert warnings == []

@@ -60,7 +60,8 @@ class AutopilotInferenceStack(Stack):
             accept=transform.accept,
             assemble_with=transform.assemble_with,
             wait_for_completion=transform.wait_for_completion,
-            wait_timeout=Duration.minutes(transform.wait_timeout_minutes),
+            # Only when the deployment waits: a timeout without waiting is warned about.
+            **({"wait_timeout": Duration.minutes(transform.wait_timeout_minutes)} if transform.wait_for_completion else {}),
         )
 
         self.endpoint = None
