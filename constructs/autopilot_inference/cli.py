@@ -81,6 +81,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Subcommand]]:
         sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
         command.add_arguments(sub)
         commands[command.name] = command
+    subparsers.metavar = "{" + ",".join(commands) + "}"  # "arguments are required: {summary,plan}"
     return parser, commands
 
 
