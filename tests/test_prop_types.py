@@ -23,6 +23,7 @@ from autopilot_inference import (
     AutopilotEndpoint,
     AutopilotModel,
     AutopilotValidationError,
+    EndpointDataCapture,
     InferenceResponseKey,
     prop_types,
 )
@@ -181,6 +182,14 @@ def test_transform_prop_types(overrides: dict[str, Any], expected: str) -> None:
             'EndpointDataCapture(destination_s3_uri="s3://bucket/capture/").',
         ),
         ({"endpoint_name": 7}, "endpoint_name must be a str; got int 7."),
+        (
+            {"data_capture": EndpointDataCapture(destination_s3_uri="s3://bucket/capture/", kms_key=KEY_ARN)},  # type: ignore[arg-type]
+            f"data_capture.kms_key must be an kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}",
+        ),
+        (
+            {"data_capture": EndpointDataCapture(destination_s3_uri="s3://bucket/capture/", sampling_percentage="50")},  # type: ignore[arg-type]
+            "data_capture.sampling_percentage must be a whole number (int); got str '50'.",
+        ),
     ],
 )
 def test_endpoint_prop_types(overrides: dict[str, Any], expected: str) -> None:

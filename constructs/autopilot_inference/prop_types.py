@@ -193,12 +193,25 @@ def data_capture(value: Any, prop: str) -> str | None:
     """An ``EndpointDataCapture``; ``None`` passes."""
     from .endpoint import EndpointDataCapture
 
-    if value is None or isinstance(value, EndpointDataCapture):
+    if value is None:
         return None
-    return (
-        f"{prop} must be an EndpointDataCapture; got {describe(value)}. Use "
-        'EndpointDataCapture(destination_s3_uri="s3://bucket/capture/").'
-    )
+    if not isinstance(value, EndpointDataCapture):
+        return (
+            f"{prop} must be an EndpointDataCapture; got {describe(value)}. Use "
+            'EndpointDataCapture(destination_s3_uri="s3://bucket/capture/").'
+        )
+    fields: dict[str, Check] = {
+        "destination_s3_uri": required(string),
+        "sampling_percentage": required(integer),
+        "capture_input": boolean,
+        "capture_output": boolean,
+        "kms_key": KEY,
+    }
+    for name, check in fields.items():
+        message = check(getattr(value, name), f"{prop}.{name}")
+        if message is not None:
+            return message
+    return None
 
 
 ROLE = interface(
