@@ -95,6 +95,9 @@ def test_quickstart_runs_as_written(tmp_path: Path) -> None:
     result = subprocess.run(["bash", "-c", script], cwd=workdir, capture_output=True, text=True, env=env, timeout=600)
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
 
+    # The README's explanation quotes the CLI's note for this very app.
+    quoted = re.search(r"\((\d+) for the quickstart, which", README)
+    assert quoted and f"{quoted.group(1)} feature flags are not configured" in result.stdout + result.stderr
     app_dir = workdir / folder
     assert sorted(p.name for p in app_dir.iterdir()) == [".venv", "app.py", "cdk.json", "cdk.out", "node_modules"]
     template = json.loads((app_dir / "cdk.out" / "ChurnScoring.template.json").read_text())
