@@ -73,6 +73,7 @@ def test_quickstart_runs_as_written(tmp_path: Path) -> None:
         CDK_DISABLE_CLI_TELEMETRY="true",
         PIP_DISABLE_PIP_VERSION_CHECK="1",
         PIP_QUIET="1",
+        PIP_NO_COMPILE="1",  # no bytecode for aws-cdk-lib's thousands of modules (CPU the other tests can use)
     )
     dist = tmp_path / "dist"
     checkout = copy_checkout(tmp_path / "checkout")  # building in place would leave build/ in the repository
