@@ -115,9 +115,9 @@ def test_automl_job_name_of_32_characters_with_hyphens_is_accepted() -> None:
             "ml.c5.xlarge, ml.m5.large (see the SageMaker pricing page for the full list).",
         ),
         (
-            {"instance_type": "ml.t2.medium"},  # an endpoint type, not a transform type
-            "instance_type 'ml.t2.medium' is not a SageMaker instance type for batch transform: the family "
-            "'ml.t2' is unknown. Use one such as ml.m4.xlarge, ml.c4.xlarge, ml.p2.xlarge, ml.p3.2xlarge, "
+            {"instance_type": "ml.banana.xlarge"},
+            "instance_type 'ml.banana.xlarge' is not a SageMaker instance type for batch transform: the family "
+            "'ml.banana' is unknown. Use one such as ml.m4.xlarge, ml.c4.xlarge, ml.p2.xlarge, ml.p3.2xlarge, "
             "ml.c5.xlarge, ml.m5.large (see the SageMaker pricing page for the full list).",
         ),
         (
@@ -225,6 +225,12 @@ def test_undocumented_jsonpath_is_a_warning_or_an_error(path: str, severity: str
             "input_filter '$..features' uses JSONPath that SageMaker batch transform does not document; it supports "
             "$, .name, .*, ['name','name'], [index,index], [start:end], [*]. The job fails if SageMaker refuses it.",
             "jsonPath",
+        ),
+        (
+            {"instance_type": "ml.t2.medium"},  # an endpoint type, not a transform type; or a family yet to come
+            "instance_type 'ml.t2.medium' is not among the batch transform instance types SageMaker lists (no ml.t2 "
+            "types); check the spelling, the deployment fails if SageMaker does not offer it.",
+            "instanceType",
         ),
         (
             {"instance_type": "ml.m5.3xlarge"},

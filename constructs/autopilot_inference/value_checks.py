@@ -98,11 +98,18 @@ def _installed_botocore_types(kind: str) -> frozenset[str]:
         return frozenset()
 
 
+# What an instance type looks like (ml.<family with a generation digit>.<size>), for types the
+# table does not know: a new family is warned about, a word like ml.banana.huge is refused.
+_PLAUSIBLE_FAMILY = re.compile(r"^ml\.[a-z]+[0-9][a-z0-9-]*$")
+_PLAUSIBLE_SIZE = re.compile(r"^(nano|micro|small|medium|large|metal|[0-9]*xlarge)$")
+
+
 def instance_type(value: Any, prop: str, kind: str) -> Finding | None:
     """An instance type SageMaker lists for ``kind`` (``transform`` or ``endpoint``).
 
-    An unknown family (``ml.banana.huge``) is an error; a known family with a size the
-    table does not list is a warning (SageMaker adds sizes; the service has the last word).
+    Not listed (by this table or an installed botocore): an error when it does not even look
+    like one (``ml.banana.huge``), else a warning, since SageMaker adds families and sizes
+    and the service has the last word.
     """
     if value is None or validation.is_token(value) or not isinstance(value, str):
         return None
@@ -112,8 +119,8 @@ def instance_type(value: Any, prop: str, kind: str) -> Finding | None:
         return None
     if value in _installed_botocore_types(kind):
         return None
-    known = ", ".join(f"{name}.{table[name][0]}" for name in list(table)[:6])
-    if family not in table and not any(item.startswith(f"{family}.") for item in _installed_botocore_types(kind)):
+    if family not in table and not (_PLAUSIBLE_FAMILY.match(family) and _PLAUSIBLE_SIZE.match(size)):
+        known = ", ".join(f"{name}.{table[name][0]}" for name in list(table)[:6])
         return error(
             "instanceType",
             f"{prop} {value!r} is not a SageMaker instance type for {_USES[kind]}: the family {family!r} is unknown. "
@@ -123,7 +130,7 @@ def instance_type(value: Any, prop: str, kind: str) -> Finding | None:
     return warning(
         "instanceType",
         f"{prop} {value!r} is not among the {_USES[kind]} instance types SageMaker lists"
-        + (f" (the {family} sizes are {sizes})" if sizes else "")
+        + (f" (the {family} sizes are {sizes})" if sizes else f" (no {family} types)")
         + "; check the spelling, the deployment fails if SageMaker does not offer it.",
     )
 
