@@ -236,6 +236,22 @@ def resolve_candidate(
     )
 
 
+def check_single_container(resolved: ResolvedCandidate) -> None:
+    """Raise unless the candidate has exactly one inference container (serverless endpoints).
+
+    SageMaker serverless inference does not run inference pipelines (multi-container models).
+    """
+    count = len(resolved.containers)
+    if count == 1:
+        return
+    raise AutopilotDeploymentError(
+        f"AutoML job {resolved.job_name}: candidate {resolved.candidate_name} has {count} inference containers "
+        "(an inference pipeline), and a serverless endpoint serves only single-container models such as "
+        "ENSEMBLING candidates. Serve this model on instances (remove serverless from the endpoint), or deploy "
+        "a single-container candidate (a job trained in ENSEMBLING mode, or candidate_name)."
+    )
+
+
 def find_candidate(pages: Iterable[Mapping[str, Any]], candidate_name: str, job_name: str) -> Mapping[str, Any]:
     """The candidate named ``candidate_name`` in ``ListCandidatesForAutoMLJob`` pages.
 

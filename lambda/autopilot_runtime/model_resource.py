@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from . import naming
 from .aws import Clients, describe_job, error_code, is_model_existing, is_model_missing, list_candidate, run_lifecycle
-from .candidates import ModelPlan, apply_keys, check_job_ready, resolve_candidate
+from .candidates import ModelPlan, apply_keys, check_job_ready, check_single_container, resolve_candidate
 from .events import new_properties, old_properties, on_event_result
 from .properties import MODEL_RESOURCE_TYPE, TAGS, ModelProperties, configuration, parse_tags
 from .requests import create_model_request, tag_changes, tag_list
@@ -54,6 +54,8 @@ def plan_model(properties: ModelProperties, clients: Clients) -> ModelPlan:
         processing_unit=properties.processing_unit,
         artifact_s3_uri=properties.artifact_s3_uri,
     )
+    if properties.single_container_required:  # serve (issue 13): serverless endpoints, before CreateModel
+        check_single_container(resolved)
     return apply_keys(resolved, properties.inference_response_keys)
 
 

@@ -23,6 +23,10 @@ TAGS = "Tags"
 
 PROCESSING_UNITS = ("CPU", "GPU")
 
+# Set on a model that a serverless endpoint serves: SageMaker serverless inference runs no
+# inference pipelines, so the handler refuses a multi-container candidate before CreateModel.
+SINGLE_CONTAINER_REQUIRED = "SingleContainerRequired"
+
 # Properties of Custom::AutopilotTransformJob that are passed to CreateTransformJob as they are.
 TRANSFORM_REQUEST_PROPERTIES = (
     "ModelName",
@@ -112,6 +116,7 @@ class ModelProperties:
     artifact_s3_uri: str | None = None
     processing_unit: str = "CPU"
     source_role_arn: str | None = None
+    single_container_required: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -139,6 +144,9 @@ class ModelProperties:
             artifact_s3_uri=_optional(properties, "ArtifactS3Uri"),
             processing_unit=processing_unit,
             source_role_arn=_optional(properties, "SourceRoleArn"),
+            single_container_required=parse_bool(
+                properties.get(SINGLE_CONTAINER_REQUIRED), SINGLE_CONTAINER_REQUIRED
+            ),
             tags=parse_tags(properties.get(TAGS)),
         )
 
