@@ -20,16 +20,27 @@ _CONSTRUCT_MODULES = {
     "AutopilotBatchTransform": ".batch_transform",
     "AutopilotEndpoint": ".endpoint",
     "EndpointDataCapture": ".endpoint",
+    "ServerlessConfig": ".serverless",
+    "BlueGreenUpdate": ".deployment",
+    "RollingUpdate": ".deployment",
+    "TrafficRouting": ".deployment",
+    "CapacitySize": ".deployment",
+    "EndpointAlarms": ".alarms",
+    "ScalableInstanceCount": ".scaling",
     "AutopilotModel": ".model",
     "AutopilotInferenceProvider": ".provider",
     "AutopilotValidationError": ".validation",
 }
 
 if TYPE_CHECKING:
+    from .alarms import EndpointAlarms
     from .batch_transform import AutopilotBatchTransform
+    from .deployment import BlueGreenUpdate, CapacitySize, RollingUpdate, TrafficRouting
     from .endpoint import AutopilotEndpoint, EndpointDataCapture
     from .model import AutopilotModel
     from .provider import AutopilotInferenceProvider
+    from .scaling import ScalableInstanceCount
+    from .serverless import ServerlessConfig
     from .validation import AutopilotValidationError
 
 
@@ -52,8 +63,15 @@ __all__ = [
     "AutopilotInferenceProvider",
     "AutopilotModel",
     "AutopilotValidationError",
+    "BlueGreenUpdate",
+    "CapacitySize",
+    "EndpointAlarms",
     "EndpointDataCapture",
     "InferenceResponseKey",
     "InferenceResponseKeyError",
+    "RollingUpdate",
+    "ScalableInstanceCount",
+    "ServerlessConfig",
+    "TrafficRouting",
     "apply_inference_response_keys",
 ]
