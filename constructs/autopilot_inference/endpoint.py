@@ -412,23 +412,23 @@ class AutopilotEndpoint(Construct):
 
     def metric_model_latency(self, **options: Any) -> cloudwatch.Metric:
         """``ModelLatency`` in microseconds. Default: average over 5 minutes."""
-        return self.metric(metrics.INVOCATION_NAMESPACE, metrics.MODEL_LATENCY, statistic=metrics.AVERAGE, **options)
+        return self.metric(metrics.INVOCATION_NAMESPACE, metrics.MODEL_LATENCY, **{"statistic": metrics.AVERAGE, **options})
 
     def metric_overhead_latency(self, **options: Any) -> cloudwatch.Metric:
         """``OverheadLatency`` in microseconds. Default: average over 5 minutes."""
-        return self.metric(metrics.INVOCATION_NAMESPACE, metrics.OVERHEAD_LATENCY, statistic=metrics.AVERAGE, **options)
+        return self.metric(metrics.INVOCATION_NAMESPACE, metrics.OVERHEAD_LATENCY, **{"statistic": metrics.AVERAGE, **options})
 
     def metric_cpu_utilization(self, **options: Any) -> cloudwatch.Metric:
         """``CPUUtilization`` of the instances (percent, summed over cores). Default: average over 5 minutes."""
-        return self.metric(metrics.INSTANCE_NAMESPACE, metrics.CPU_UTILIZATION, statistic=metrics.AVERAGE, **options)
+        return self.metric(metrics.INSTANCE_NAMESPACE, metrics.CPU_UTILIZATION, **{"statistic": metrics.AVERAGE, **options})
 
     def metric_memory_utilization(self, **options: Any) -> cloudwatch.Metric:
         """``MemoryUtilization`` of the instances (percent). Default: average over 5 minutes."""
-        return self.metric(metrics.INSTANCE_NAMESPACE, metrics.MEMORY_UTILIZATION, statistic=metrics.AVERAGE, **options)
+        return self.metric(metrics.INSTANCE_NAMESPACE, metrics.MEMORY_UTILIZATION, **{"statistic": metrics.AVERAGE, **options})
 
     def metric_disk_utilization(self, **options: Any) -> cloudwatch.Metric:
         """``DiskUtilization`` of the instances (percent). Default: average over 5 minutes."""
-        return self.metric(metrics.INSTANCE_NAMESPACE, metrics.DISK_UTILIZATION, statistic=metrics.AVERAGE, **options)
+        return self.metric(metrics.INSTANCE_NAMESPACE, metrics.DISK_UTILIZATION, **{"statistic": metrics.AVERAGE, **options})
 
 
 def _is_alarm(value: Any) -> bool:

@@ -397,7 +397,7 @@ class AutopilotModel(Construct):
                 "as_alpha_model needs the optional package aws-cdk.aws-sagemaker-alpha: "
                 'pip install "autopilot-inference[alpha]" (or aws-cdk.aws-sagemaker-alpha).'
             ) from None
-        existing = self.node.try_find_child(id)
-        if existing is not None:
-            return existing
-        return sagemaker_alpha.Model.from_model_attributes(self, id, model_arn=self.model_arn, role=self._role)
+        cache: dict[str, Any] = self.__dict__.setdefault("_alpha_models", {})
+        if id not in cache:
+            cache[id] = sagemaker_alpha.Model.from_model_attributes(self, id, model_arn=self.model_arn, role=self._role)
+        return cache[id]
