@@ -166,6 +166,8 @@ def _model_line(template: _Template, logical_id: str, props: Mapping[str, Any]) 
     ]
     if props.get("ProcessingUnit") not in (None, "", "CPU"):
         details.append(f"{render_value(props['ProcessingUnit'])} containers")
+    if _is_true(props.get("SingleContainerRequired"), default=False):
+        details.append("single container required (serverless endpoint)")
     return f"  model {template.label(logical_id)}: " + ", ".join(details)
 
 
@@ -189,6 +191,79 @@ def _transform_line(template: _Template, logical_id: str, props: Mapping[str, An
     )
 
 
+def _variant_text(template: _Template, variant: Mapping[str, Any]) -> str:
+    serverless = variant.get("ServerlessConfig")
+    if isinstance(serverless, Mapping):
+        size = (
+            f"serverless {render_value(serverless.get('MemorySizeInMB'))} MB, "
+            f"max concurrency {render_value(serverless.get('MaxConcurrency'))}"
+        )
+        if serverless.get("ProvisionedConcurrency") not in (None, ""):
+            size += f", provisioned {render_value(serverless['ProvisionedConcurrency'])}"
+    else:
+        size = f"{render_value(variant.get('InstanceType'))} x {render_value(variant.get('InitialInstanceCount', 1))}"
+    return f"{size} (model {template.reference(variant.get('ModelName'))})"
+
+
+def _capacity(size: Any) -> str:
+    if not isinstance(size, Mapping):
+        return render_value(size)
+    unit = " %" if size.get("Type") == "CAPACITY_PERCENT" else " instance(s)"
+    return f"{render_value(size.get('Value'))}{unit}"
+
+
+def _update_text(deployment: Mapping[str, Any]) -> str | None:
+    """``DeploymentConfig`` in words: the update policy (serve, issue 13)."""
+    blue_green = deployment.get("BlueGreenUpdatePolicy")
+    rolling = deployment.get("RollingUpdatePolicy")
+    if isinstance(blue_green, Mapping):
+        routing = blue_green.get("TrafficRoutingConfiguration") or {}
+        kind = str(routing.get("Type", "ALL_AT_ONCE")).lower().replace("_", " ")
+        text = f"blue/green {kind}"
+        if routing.get("CanarySize"):
+            text += f" {_capacity(routing['CanarySize'])}"
+        if routing.get("LinearStepSize"):
+            text += f" steps of {_capacity(routing['LinearStepSize'])}"
+        text += f", wait {render_value(routing.get('WaitIntervalInSeconds', 0))} s"
+        if blue_green.get("TerminationWaitInSeconds") not in (None, ""):
+            text += f", baking {render_value(blue_green['TerminationWaitInSeconds'])} s"
+        timeout = blue_green.get("MaximumExecutionTimeoutInSeconds")
+    elif isinstance(rolling, Mapping):
+        text = (
+            f"rolling, {_capacity(rolling.get('MaximumBatchSize'))} per step, "
+            f"wait {render_value(rolling.get('WaitIntervalInSeconds'))} s"
+        )
+        timeout = rolling.get("MaximumExecutionTimeoutInSeconds")
+    else:
+        return None
+    if timeout not in (None, ""):
+        text += f", timeout {render_value(timeout)} s"
+    return text
+
+
+def _scaling_text(template: _Template, endpoint_id: str, endpoint_name: Any) -> str | None:
+    """The scalable target of the endpoint's variant, if any (serve, issue 13)."""
+    for target_id, target in template.of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
+        if target.get("ServiceNamespace") != "sagemaker":
+            continue
+        resource_id = json.dumps(target.get("ResourceId"), sort_keys=True)
+        named = isinstance(endpoint_name, str) and f"endpoint/{endpoint_name}/" in resource_id
+        if not named and json.dumps({"Fn::GetAtt": [endpoint_id, "EndpointName"]}) not in resource_id:
+            continue
+        policies = [
+            render_value(policy.get("PolicyType"))
+            for _, policy in template.of_type("AWS::ApplicationAutoScaling::ScalingPolicy")
+            if policy.get("ScalingTargetId") == {"Ref": target_id}
+        ]
+        scheduled = len(target.get("ScheduledActions") or [])
+        details = [*policies] + ([f"{scheduled} scheduled action(s)"] if scheduled else [])
+        return (
+            f"{render_value(target.get('MinCapacity'))}-{render_value(target.get('MaxCapacity'))} instances"
+            + (f" ({', '.join(details)})" if details else "")
+        )
+    return None
+
+
 def _endpoint_lines(template: _Template) -> Iterator[str]:
     for logical_id, props in template.of_type(ENDPOINT_TYPE):
         config_ref = props.get("EndpointConfigName")
@@ -198,13 +273,21 @@ def _endpoint_lines(template: _Template) -> Iterator[str]:
             config_id = argument[0] if isinstance(argument, list) else argument
         config = template.resources.get(config_id, {}) if isinstance(config_id, str) else {}
         variants = (config.get("Properties") or {}).get("ProductionVariants") or []
-        described = [
-            f"{render_value(variant.get('InstanceType'))} x {render_value(variant.get('InitialInstanceCount', 1))}"
-            f" (model {template.reference(variant.get('ModelName'))})"
-            for variant in variants
-            if isinstance(variant, Mapping)
-        ]
+        described = [_variant_text(template, variant) for variant in variants if isinstance(variant, Mapping)]
         yield f"  endpoint {template.label(logical_id)}: " + (", ".join(described) or "no production variants found")
+        scaling = _scaling_text(template, logical_id, props.get("EndpointName"))
+        if scaling:
+            retained = " (kept on update)" if _is_true(props.get("RetainAllVariantProperties"), default=False) else ""
+            yield f"    scaling: {scaling}{retained}"
+        deployment = props.get("DeploymentConfig")
+        if isinstance(deployment, Mapping):
+            update = _update_text(deployment)
+            if update:
+                yield f"    update: {update}"
+            alarms = ((deployment.get("AutoRollbackConfiguration") or {}).get("Alarms")) or []
+            if alarms:
+                names = [template.reference(alarm.get("AlarmName")) for alarm in alarms if isinstance(alarm, Mapping)]
+                yield f"    rollback on alarms: {', '.join(names)}"
 
 
 def summarize_stack(stack: StackArtifact) -> list[str]:
