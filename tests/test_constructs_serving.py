@@ -527,6 +527,27 @@ def test_rollback_alarms_need_a_policy_and_at_most_ten() -> None:
         plain.add_rollback_alarm(alarms[10])
 
 
+def test_token_counts_pass_to_deploy_time() -> None:
+    from aws_cdk import CfnParameter
+
+    stack = new_stack("TokenCounts")
+    count = CfnParameter(stack, "Count", type="Number").value_as_number
+    endpoint = new_model(stack).add_endpoint(
+        "Endpoint", initial_instance_count=count,
+        blue_green=BlueGreenUpdate(
+            traffic_routing=TrafficRouting.canary(size=CapacitySize.instances(1), wait=MINUTE)
+        ),
+    )
+    endpoint.auto_scale_instance_count(max_capacity=6)
+    template = template_json(stack)
+    props = template["Resources"][logical_id(stack, endpoint.endpoint)]["Properties"]
+    assert props["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["CanarySize"] == {
+        "Type": "INSTANCE_COUNT", "Value": 1,
+    }
+    [variant] = template["Resources"][logical_id(stack, endpoint.endpoint_config)]["Properties"]["ProductionVariants"]
+    assert variant["InitialInstanceCount"] == {"Ref": "Count"}
+
+
 def test_inf1_guardrails_warn_that_sagemaker_falls_back() -> None:
     from aws_cdk.assertions import Annotations
 

@@ -173,6 +173,7 @@ class AutopilotEndpoint(Construct):
             # Alarms on this endpoint's metrics name it, and the endpoint names them: a name
             # known at synthesis avoids the circular reference.
             endpoint_name = Names.unique_resource_name(self, max_length=63, separator="-").lower()
+            validation.endpoint_name(endpoint_name, "endpoint_name (generated)")
         self._physical_name = endpoint_name
         self._rollback_alarms: list[cloudwatch.IAlarm] = []
         self._rollback_policy: iam.Policy | None = None
