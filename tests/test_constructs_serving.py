@@ -658,6 +658,8 @@ def test_autopilot_endpoint_takes_serverless_too() -> None:
         ("metric_cpu_utilization", "/aws/sagemaker/Endpoints", "CPUUtilization", "Average"),
         ("metric_memory_utilization", "/aws/sagemaker/Endpoints", "MemoryUtilization", "Average"),
         ("metric_disk_utilization", "/aws/sagemaker/Endpoints", "DiskUtilization", "Average"),
+        ("metric_gpu_utilization", "/aws/sagemaker/Endpoints", "GPUUtilization", "Average"),
+        ("metric_gpu_memory_utilization", "/aws/sagemaker/Endpoints", "GPUMemoryUtilization", "Average"),
     ],
 )
 def test_metric_helpers_use_published_names(

@@ -427,6 +427,16 @@ class AutopilotEndpoint(Construct):
         """``MemoryUtilization`` of the instances (percent). Default: average over 5 minutes."""
         return self.metric(metrics.INSTANCE_NAMESPACE, metrics.MEMORY_UTILIZATION, **{"statistic": metrics.AVERAGE, **options})
 
+    def metric_gpu_utilization(self, **options: Any) -> cloudwatch.Metric:
+        """``GPUUtilization`` of the instances (percent, summed over GPUs). Default: average over 5 minutes."""
+        return self.metric(metrics.INSTANCE_NAMESPACE, metrics.GPU_UTILIZATION, **{"statistic": metrics.AVERAGE, **options})
+
+    def metric_gpu_memory_utilization(self, **options: Any) -> cloudwatch.Metric:
+        """``GPUMemoryUtilization`` of the instances (percent). Default: average over 5 minutes."""
+        return self.metric(
+            metrics.INSTANCE_NAMESPACE, metrics.GPU_MEMORY_UTILIZATION, **{"statistic": metrics.AVERAGE, **options}
+        )
+
     def metric_disk_utilization(self, **options: Any) -> cloudwatch.Metric:
         """``DiskUtilization`` of the instances (percent). Default: average over 5 minutes."""
         return self.metric(metrics.INSTANCE_NAMESPACE, metrics.DISK_UTILIZATION, **{"statistic": metrics.AVERAGE, **options})

@@ -28,6 +28,8 @@ OVERHEAD_LATENCY = "OverheadLatency"  # microseconds
 CPU_UTILIZATION = "CPUUtilization"
 MEMORY_UTILIZATION = "MemoryUtilization"
 DISK_UTILIZATION = "DiskUtilization"
+GPU_UTILIZATION = "GPUUtilization"
+GPU_MEMORY_UTILIZATION = "GPUMemoryUtilization"
 
 SUM = "Sum"
 AVERAGE = "Average"
