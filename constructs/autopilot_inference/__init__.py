@@ -22,6 +22,7 @@ _CONSTRUCT_MODULES = {
     "EndpointDataCapture": ".endpoint",
     "AutopilotModel": ".model",
     "AutopilotInferenceProvider": ".provider",
+    "AutopilotScheduledTransform": ".scheduled_transform",
     "AutopilotValidationError": ".validation",
 }
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .endpoint import AutopilotEndpoint, EndpointDataCapture
     from .model import AutopilotModel
     from .provider import AutopilotInferenceProvider
+    from .scheduled_transform import AutopilotScheduledTransform
     from .validation import AutopilotValidationError
 
 
@@ -51,6 +53,7 @@ __all__ = [
     "AutopilotEndpoint",
     "AutopilotInferenceProvider",
     "AutopilotModel",
+    "AutopilotScheduledTransform",
     "AutopilotValidationError",
     "EndpointDataCapture",
     "InferenceResponseKey",

@@ -48,7 +48,16 @@ MAX_JOB_NAME_PREFIX_LENGTH = MAX_JOB_NAME_LENGTH - JOB_NAME_TIME_LENGTH - RUN_ID
 # The fields of the split time by index, and what each placeholder is made of: a string is
 # literal text, an int the index of a time field, ``RUN_ID`` the run id.
 YEAR, MONTH, DAY, HOUR, MINUTE, SECOND = range(6)
-RUN_ID = "run_id"
+
+
+class _RunId:
+    """The run id's place in a name or location (a marker, never literal text)."""
+
+    def __repr__(self) -> str:
+        return "RUN_ID"
+
+
+RUN_ID = _RunId()
 
 PLACEHOLDERS: dict[str, tuple[object, ...]] = {
     "date": (YEAR, "-", MONTH, "-", DAY),
