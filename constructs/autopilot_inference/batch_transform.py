@@ -8,14 +8,20 @@ from typing import Any
 
 import jsii
 from aws_cdk import CustomResource, Duration, ITaggable, TagManager
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from . import validation
 from ._lambda.autopilot_runtime.properties import TRANSFORM_JOB_RESOURCE_TYPE
 from ._paths import default_prefix
 from ._tags import ResourceTags
-from ._transform_options import MAX_PAYLOAD_IN_MB, transform_options  # noqa: F401 - MAX_PAYLOAD_IN_MB kept importable here
+from ._transform_options import (  # noqa: F401 - MAX_PAYLOAD_IN_MB kept importable here
+    MAX_PAYLOAD_IN_MB,
+    transform_options,
+)
 from .model import AutopilotModel
 
 DEFAULT_WAIT_TIMEOUT = Duration.minutes(55)
@@ -85,6 +91,11 @@ class AutopilotBatchTransform(Construct):
         job_name_prefix: start of the job names; a unique hash is appended. Letters,
             digits and single hyphens, at most 52 characters. Default: derived from the
             stack name and the construct path.
+        failure_topic: SNS topic told when the job started by the last deployment fails or
+            is stopped (an EventBridge rule on its ``SageMaker Transform Job State Change``
+            events), for jobs nobody waits for (``wait_for_completion=False``). A topic
+            encrypted with a customer managed key must let ``events.amazonaws.com`` use the
+            key. Default: no notification.
     """
 
     def __init__(
@@ -117,6 +128,7 @@ class AutopilotBatchTransform(Construct):
         join_source: str | None = None,
         environment: Mapping[str, str] | None = None,
         job_name_prefix: str | None = None,
+        failure_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id)
         if not isinstance(model, AutopilotModel):
@@ -183,6 +195,10 @@ class AutopilotBatchTransform(Construct):
         if volume_kms_key is not None:
             model.allow_key_use(volume_kms_key, encrypt=True)
             self.provider.allow_create_grant(volume_kms_key)
+        self.failure_rule: events.Rule | None = None
+        """The rule that tells ``failure_topic`` of the job's failure (with ``failure_topic``)."""
+        if failure_topic is not None:
+            self.failure_rule = job_failure_rule(self, "FailureRule", self.transform_job_name, failure_topic)
 
     @cached_property
     def transform_job_name(self) -> str:
@@ -198,3 +214,36 @@ class AutopilotBatchTransform(Construct):
     def tags(self) -> TagManager:
         """The job's tags; ``Tags.of(scope).add(...)`` reaches them."""
         return self._tags.manager
+
+
+TRANSFORM_JOB_STATE_CHANGE = "SageMaker Transform Job State Change"
+FAILED_STATUSES = ("Failed", "Stopped")
+
+
+def job_failure_rule(scope: Construct, id: str, job_name: str, topic: sns.ITopic) -> events.Rule:
+    """An EventBridge rule telling ``topic`` when the transform job ``job_name`` fails or is stopped."""
+    return events.Rule(
+        scope,
+        id,
+        description="Tells the topic when this stack's batch transform job fails or is stopped",
+        event_pattern=events.EventPattern(
+            source=["aws.sagemaker"],
+            detail_type=[TRANSFORM_JOB_STATE_CHANGE],
+            detail={"TransformJobName": [job_name], "TransformJobStatus": list(FAILED_STATUSES)},
+        ),
+        targets=[
+            events_targets.SnsTopic(
+                topic,
+                message=events.RuleTargetInput.from_object(
+                    {
+                        "status": events.EventField.from_path("$.detail.TransformJobStatus"),
+                        "transformJobName": events.EventField.from_path("$.detail.TransformJobName"),
+                        "failureReason": events.EventField.from_path("$.detail.FailureReason"),
+                        "time": events.EventField.time,
+                        "account": events.EventField.account,
+                        "region": events.EventField.region,
+                    }
+                ),
+            )
+        ],
+    )
