@@ -561,3 +561,37 @@ def test_cdk_nag_passes_with_scoped_acknowledgements(tmp_path: Path) -> None:
     outcome = assert_passes(synth_app(app))
     mine = {ack.rule for ack in outcome.acknowledged if ack.acknowledged_at.startswith("NagScheduled/Nightly/")}
     assert any("transform-job/nagscheduled-nightly-*" in rule for rule in mine), mine
+
+
+# --- summary ---------------------------------------------------------------------------------------
+
+
+def test_summary_shows_schedule_next_runs_and_locations(tmp_path: Path) -> None:
+    from aws_cdk import App, Stack
+
+    from autopilot_inference.summary import summarize
+
+    app = App(outdir=str(tmp_path / "cdk.out"), context={"aws:cdk:enable-path-metadata": True})
+    stack = Stack(app, "Scoring")
+    construct = scheduled(stack, time_zone="America/New_York", flexible_time_window=Duration.minutes(30))
+    scheduled(stack, construct.model, id="Hourly", schedule="rate(1 hour)", output_s3_uri=f"s3://{BUCKET}/hourly/{{datetime}}/")
+    app.synth()
+    text = summarize(tmp_path / "cdk.out", now=datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc))
+    lines = text.splitlines()
+    (nightly,) = [line for line in lines if line.startswith("  schedule Nightly: ")]
+    # 02:00 New York time (EST, UTC-5) after 07:00 New York time on 1 December.
+    assert nightly == (
+        "  schedule Nightly: cron(0 2 * * ? *), time zone America/New_York, enabled, flexible window 30 min; "
+        "next runs 2026-12-02 02:00 EST, 2026-12-03 02:00 EST, 2026-12-04 02:00 EST"
+    )
+    index = lines.index(nightly)
+    assert lines[index + 1] == (
+        f"    each run: transform job {construct.job_name_prefix}-<YYYYMMDD>t<HHMM>-<run id>, model Model, "
+        f"ml.m5.xlarge x 1: reads {INPUT_TEMPLATE}, writes {OUTPUT_TEMPLATE}"
+    )
+    assert lines[index + 2] == (
+        f"    next run (2026-12-02T07:00:00Z): reads s3://{BUCKET}/incoming/2026-12-02/, writes "
+        f"s3://{BUCKET}/scored/year=2026/month=12/day=02/{construct.job_name_prefix}-20261202t0700-<run id>/"
+    )
+    (hourly,) = [line for line in lines if line.startswith("  schedule Hourly: ")]
+    assert hourly.startswith("  schedule Hourly: rate(1 hour), time zone Etc/UTC, enabled; next runs 2026-12-01 13:00 UTC")

@@ -45,6 +45,7 @@ JOB_NAME_PATH = "$.run.jobName"
 INPUT_PATH = "$.run.input"
 OUTPUT_PATH = "$.run.output"
 ERROR_PATH = "$.error"
+SUMMARY_METADATA_KEY = "autopilot-inference:scheduled-transform"
 
 # What Step Functions' SageMaker integration raises when CreateTransformJob itself is refused
 # for a passing reason (rate or instance limits): the service's exception class names behind
@@ -371,6 +372,19 @@ class AutopilotScheduledTransform(Construct):
             description=description,
         )
         """The EventBridge Scheduler schedule that starts the runs."""
+        # What each run reads and writes, for `summary` (the state machine holds it as intrinsics).
+        schedule_resource = self.schedule.node.default_child
+        schedule_resource.add_metadata(  # type: ignore[union-attr]
+            SUMMARY_METADATA_KEY,
+            {
+                "JobNamePrefix": prefix,
+                "InputS3Uri": input_s3_uri,
+                "OutputS3Uri": output_s3_uri,
+                "InstanceType": instance_type,
+                "InstanceCount": instance_count,
+                "ModelName": model.model_name,
+            },
+        )
 
         self.alarm: cloudwatch.Alarm | None = None
         """The alarm on failed and timed-out executions (with ``failure_alarm``)."""
