@@ -595,3 +595,35 @@ def test_summary_shows_schedule_next_runs_and_locations(tmp_path: Path) -> None:
     )
     (hourly,) = [line for line in lines if line.startswith("  schedule Hourly: ")]
     assert hourly.startswith("  schedule Hourly: rate(1 hour), time zone Etc/UTC, enabled; next runs 2026-12-01 13:00 UTC")
+
+
+# --- the example app's configuration -------------------------------------------------------------
+
+
+def test_every_example_environment_has_a_nightly_schedule() -> None:
+    from autopilot_inference.app_config import default_config, load_config_file
+
+    environments = load_config_file(Path(__file__).resolve().parent.parent / "examples" / "environments.yaml").environments
+    assert {env.name: env.schedule.expression for env in environments if env.schedule} == {
+        "dev": "cron(0 2 * * ? *)", "staging": "cron(0 2 * * ? *)", "prod": "cron(0 2 * * ? *)",
+    }
+    assert all("{date}" in env.schedule.output_s3_uri for env in environments if env.schedule)
+    assert default_config().environments[0].schedule is not None
+
+
+@pytest.mark.parametrize(
+    ("schedule", "message"),
+    [
+        ({"expression": "cron(0 2 * * * *)"}, r"field 'schedule.expression': the expression .*'\?'"),
+        ({"time_zone": "Europe/Atlantis"}, r"field 'schedule.time_zone': the time zone must be an IANA"),
+        ({"every": "night"}, r"schedule.every"),
+        ({"output_s3_uri": "scored/"}, r"field 'schedule.output_s3_uri'"),
+    ],
+)
+def test_config_errors_name_the_schedule_field(schedule: dict[str, Any], message: str) -> None:
+    from autopilot_inference.app_config import DEFAULT_CONFIG, ConfigError, parse_config
+
+    data = json.loads(json.dumps(DEFAULT_CONFIG))
+    data["environments"][0]["schedule"].update(schedule)
+    with pytest.raises(ConfigError, match=message):
+        parse_config(data, "test config")
