@@ -647,3 +647,19 @@ def test_benchmark_counts_no_lambda_for_the_scheduled_wait() -> None:
     assert cost.scheduled_transitions_per_run == 6
     section = bench_schedule.wait_cost_section(cost)
     assert all(len(row) == len(section.headers) for row in section.rows)
+
+
+# --- the README -----------------------------------------------------------------------------------
+
+
+def test_readme_schedule_snippet_synthesizes_after_the_quickstart() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    quickstart = readme.split("<!-- quickstart", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    schedule = readme.split("## Scoring on a schedule", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(quickstart.replace("app.synth()", ""), "README quickstart", "exec"), namespace)  # noqa: S102 - our README
+    exec(compile(schedule, "README schedule", "exec"), namespace)  # noqa: S102 - our README
+    assembly = namespace["app"].synth()
+    template = assembly.get_stack_by_name("ChurnScoring").template
+    assert len(resources(template, SCHEDULE)) == 1
+    assert len(resources(template, "AWS::SNS::Subscription")) == 1
