@@ -386,6 +386,18 @@ def test_scheduler_role_may_only_start_this_state_machine(built: Any) -> None:
     statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
     machine_id = built.stack.resolve(built.construct.state_machine.node.default_child.logical_id)
     assert statements == [{"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": machine_id}}]
+    role = built.template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert role == [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"},
+                     "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]
+
+
+def test_two_schedules_in_a_stack_have_separate_scheduler_roles() -> None:
+    stack = new_stack()
+    first = scheduled(stack)
+    scheduled(stack, first.model, id="Hourly", schedule="rate(1 hour)")
+    template = template_json(stack)
+    roles = {s["Properties"]["Target"]["RoleArn"]["Fn::GetAtt"][0] for s in resources(template, SCHEDULE).values()}
+    assert len(roles) == 2
 
 
 # --- IAM ------------------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ RETRY_INTERVAL = Duration.seconds(60)
 RETRY_MAX_ATTEMPTS = 6
 RETRY_BACKOFF_RATE = 2.0
 RETRY_MAX_DELAY = Duration.minutes(30)
+EXECUTION_TIMEOUT_MARGIN = Duration.hours(3)
 
 # What the .sync integration needs (Step Functions developer guide, "IAM policies for
 # SageMaker AI": CreateTransformJob .sync; the same as aws-cdk-lib's task grants): the job
@@ -268,7 +269,7 @@ class AutopilotScheduledTransform(Construct):
                 "notify_on_success needs a topic: pass notification_topic or create_notification_topic=True."
             )
         timeout_seconds = validation.duration_seconds(
-            timeout, "timeout", minimum=60, maximum=int(MAX_TIMEOUT.to_seconds())
+            timeout, "timeout", minimum=60, maximum=int(MAX_TIMEOUT.to_seconds() - EXECUTION_TIMEOUT_MARGIN.to_seconds())
         )
         prefix = _job_name_prefix(scope, id, job_name_prefix)
         input_pieces = _location(input_s3_uri, "input_s3_uri", prefix)
@@ -342,12 +343,26 @@ class AutopilotScheduledTransform(Construct):
             comment=f"Scheduled batch transform of {prefix}: one job per run",
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             tracing_enabled=True,
+            # A backstop after the task's own timeout and its retries (ExecutionsTimedOut).
+            timeout=Duration.seconds(timeout_seconds + int(EXECUTION_TIMEOUT_MARGIN.to_seconds())),
         )
         """The state machine; start a run by hand with ``{"scheduledTime": "2026-12-01T02:00:00Z"}``."""
         self._allow_state_machine(prefix, notify=self.notification_topic is not None)
 
+        # A role of its own (aws-cdk-lib's default is one role per stack, shared by every schedule's
+        # target), so this schedule may start this state machine only.
+        self.scheduler_role = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
+            description="Lets EventBridge Scheduler start one scheduled batch transform state machine",
+        )
+        """The role Scheduler starts the state machine with (``states:StartExecution`` on it only)."""
         target = scheduler_targets.StepFunctionsStartExecution(
             self.state_machine,
+            role=self.scheduler_role,
             input=scheduler.ScheduleTargetInput.from_object(
                 {SCHEDULED_TIME_FIELD: scheduler.ContextAttribute.scheduled_time}
             ),
