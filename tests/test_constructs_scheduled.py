@@ -675,3 +675,23 @@ def test_readme_schedule_snippet_synthesizes_after_the_quickstart() -> None:
     template = assembly.get_stack_by_name("ChurnScoring").template
     assert len(resources(template, SCHEDULE)) == 1
     assert len(resources(template, "AWS::SNS::Subscription")) == 1
+
+
+def test_every_action_of_the_state_machine_role_is_a_real_api_operation(built: Any) -> None:
+    """Each ``service:Operation`` names an operation of botocore's model of that service.
+
+    Except CloudWatch Logs' permission-only vended-log delivery actions (no API of their own),
+    which Step Functions' logging needs.
+    """
+    permission_only = {"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+                       "logs:DeleteLogDelivery", "logs:ListLogDeliveries"}
+    session = botocore.session.get_session()
+    services = {"sagemaker": "sagemaker", "events": "events", "logs": "logs", "xray": "xray", "sns": "sns", "kms": "kms"}
+    for statement in role_statements(built):
+        for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
+            if action in permission_only:
+                continue
+            prefix, operation = action.split(":")
+            names = session.get_service_model(services[prefix]).operation_names
+            pattern = re.compile("^" + re.escape(operation).replace(r"\*", ".*") + "$")
+            assert any(pattern.match(name) for name in names), action
