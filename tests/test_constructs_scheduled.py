@@ -695,3 +695,20 @@ def test_every_action_of_the_state_machine_role_is_a_real_api_operation(built: A
             names = session.get_service_model(services[prefix]).operation_names
             pattern = re.compile("^" + re.escape(operation).replace(r"\*", ".*") + "$")
             assert any(pattern.match(name) for name in names), action
+
+
+@pytest.mark.parametrize(
+    ("template", "read", "write"),
+    [
+        (f"s3://{BUCKET}/scored/{{date}}/", f"s3://{BUCKET}/scored/", f"s3://{BUCKET}/scored/"),
+        (f"s3://{BUCKET}/scored-{{date}}/", f"s3://{BUCKET}/scored-", f"s3://{BUCKET}/"),
+        (f"s3://{BUCKET}/{{date}}/", f"s3://{BUCKET}/", f"s3://{BUCKET}/"),
+        (f"s3://{BUCKET}/fixed/", f"s3://{BUCKET}/fixed/", f"s3://{BUCKET}/fixed/"),
+    ],
+)
+def test_granted_prefixes_cover_every_rendered_location(template: str, read: str, write: str) -> None:
+    from autopilot_inference.scheduled_transform import _folder_prefix, _literal_prefix
+
+    assert (_literal_prefix(template), _folder_prefix(template)) == (read, write)
+    rendered = locations.render(locations.parse(template, "t", job_name_prefix="p"), "2026-12-01T02:00:00Z", "abcd1234")
+    assert rendered.startswith(read) and rendered.startswith(write)
