@@ -113,7 +113,7 @@ def wait_cost_section(cost: WaitCost) -> Section:
         rows=[
             [f"AutopilotBatchTransform (query interval {cost.query_interval_seconds} s)",
              f"{cost.deploy_time_per_hour:g}", f"{MAX_DEPLOY_TIME_WAIT_MINUTES} min", "1 on_event + 1 framework call"],
-            ["AutopilotScheduledTransform (.sync)", str(cost.scheduled_per_hour), "the task timeout (up to 1 year)",
+            ["AutopilotScheduledTransform (.sync)", str(cost.scheduled_per_hour), "`timeout` (24 h default; up to a year)",
              f"{cost.scheduled_transitions_per_run} state transitions, independent of the job's length"],
         ],
         notes=[
