@@ -29,6 +29,7 @@ _CONSTRUCT_MODULES = {
     "ScalableInstanceCount": ".scaling",
     "AutopilotModel": ".model",
     "AutopilotInferenceProvider": ".provider",
+    "AutopilotScheduledTransform": ".scheduled_transform",
     "AutopilotValidationError": ".validation",
 }
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from .model import AutopilotModel
     from .provider import AutopilotInferenceProvider
     from .scaling import ScalableInstanceCount
+    from .scheduled_transform import AutopilotScheduledTransform
     from .serverless import ServerlessConfig
     from .validation import AutopilotValidationError
 
@@ -62,6 +64,7 @@ __all__ = [
     "AutopilotEndpoint",
     "AutopilotInferenceProvider",
     "AutopilotModel",
+    "AutopilotScheduledTransform",
     "AutopilotValidationError",
     "BlueGreenUpdate",
     "CapacitySize",
