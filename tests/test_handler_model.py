@@ -651,7 +651,7 @@ def test_source_role_that_cannot_be_assumed(aws: StubbedAws) -> None:
 def test_missing_property_is_reported_before_any_call(aws: StubbedAws) -> None:
     message = failure(aws, create_event(props(ExecutionRoleArn=None)))
 
-    assert message == f"AutoML job {JOB}: Property ExecutionRoleArn is required."
+    assert message == f"AutoML job {JOB}: Property ExecutionRoleArn is required. [Custom::AutopilotModel {LOGICAL_ID}]"
     assert aws.calls == []
 
 
