@@ -358,7 +358,10 @@ def test_update_with_same_configuration_keeps_the_model_and_changes_tags_in_plac
     result = aws.handle(update_event(new, old, name))
 
     assert aws.calls == ["DescribeAutoMLJob", "DescribeModel", "DeleteTags", "AddTags"]
-    assert result == {"AutopilotInferencePhase": "isComplete", "PhysicalResourceId": name, "Data": best_data(name)}
+    assert result == {
+        "AutopilotInferencePhase": "isComplete", "PhysicalResourceId": name, "Data": best_data(name),
+        "OldResourceProperties": {},  # the waiter input keeps one copy of the properties
+    }
 
 
 def test_update_without_changes_returns_the_same_data(aws: StubbedAws) -> None:

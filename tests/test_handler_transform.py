@@ -382,6 +382,7 @@ def test_update_of_tags_and_wait_properties_keeps_the_job(aws: StubbedAws) -> No
         "PhysicalResourceId": name,
         "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)},
         "AutopilotInferenceWait": False,
+        "OldResourceProperties": {},  # the waiter input keeps one copy of the properties
     }
     assert completion == {"IsComplete": True}
     assert aws.calls == ["DescribeTransformJob", "DeleteTags", "AddTags"]

@@ -46,9 +46,19 @@ def on_event_result(physical_id: str, data: Mapping[str, str], **extra: Any) -> 
     return {PHASE_KEY: IS_COMPLETE_PHASE, "PhysicalResourceId": physical_id, "Data": dict(data), **extra}
 
 
+def for_waiter(event: Mapping[str, Any], answer: Mapping[str, Any]) -> dict[str, Any]:
+    """``answer`` emptying the event's ``OldResourceProperties``: the framework merges the answer over the event
+    (answer keys prevail) into its waiter input, and is_complete never reads the old properties, so an
+    update's input holds one copy of the properties instead of two, and so does its rollback's."""
+    result = dict(answer)
+    if event.get("OldResourceProperties"):
+        result["OldResourceProperties"] = {}
+    return result
+
+
 def waiter_input_bytes(event: Mapping[str, Any], answer: Mapping[str, Any]) -> int:
     """The size of the framework's waiter input: the event merged with the answer, the real ResponseURL counted."""
-    merged = {**event, **answer, "ResponseURL": ""}
+    merged = {**event, **for_waiter(event, answer), "ResponseURL": ""}
     return len(json.dumps(merged, default=str).encode("utf-8")) + contract.RESPONSE_URL_RESERVE_BYTES
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from . import model_resource, transform_resource
 from .aws import Clients, describe_error, invocation, trim
 from .errors import AutopilotDeploymentError
-from .events import IS_COMPLETE_PHASE, PHASE_KEY, redacted
+from .events import IS_COMPLETE_PHASE, PHASE_KEY, for_waiter, redacted
 from .properties import MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,8 @@ def _resource_type(event: Mapping[str, Any]) -> str:
 def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Create, Update or Delete; the answer always carries the phase key, the physical id and ``Data``."""
     if _resource_type(event) == MODEL_RESOURCE_TYPE:
-        return model_resource.on_event(event, clients)
-    return transform_resource.on_event(event, clients)
+        return for_waiter(event, model_resource.on_event(event, clients))
+    return for_waiter(event, transform_resource.on_event(event, clients))
 
 
 def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:

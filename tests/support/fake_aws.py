@@ -90,6 +90,8 @@ class FakeAws:
         self.job_outcome = "Completed"
         self.job_failure_reason = "ClientError: See job logs for more information"
         self.stack_status: Callable[[], str] = lambda: "CREATE_IN_PROGRESS"
+        self.repeat_candidate_token = False
+        """``ListCandidatesForAutoMLJob`` answers the same ``NextToken`` forever (botocore's PaginationError)."""
         self.calls: list[str] = []
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._persistent: dict[str, Fault] = {}
@@ -195,6 +197,8 @@ class FakeAws:
         raise ClientErrorAnswer("ResourceNotFound", f"Could not find AutoML job {params['AutoMLJobName']}")
 
     def _op_ListCandidatesForAutoMLJob(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.repeat_candidate_token:
+            return {"Candidates": [], "NextToken": "page-2"}
         wanted = params.get("CandidateNameEquals")
         found = [c for c in self.candidates.get(params["AutoMLJobName"], []) if wanted in (None, c["CandidateName"])]
         return {"Candidates": copy.deepcopy(found)}
