@@ -585,17 +585,24 @@ def test_named_candidate_not_completed(aws: StubbedAws) -> None:
     assert "Failed" in message and "out of memory" in message and "choose another candidate_name" in message
 
 
-def test_candidate_without_containers_for_the_processing_unit(aws: StubbedAws) -> None:
+@pytest.mark.parametrize(("only", "requested"), [("GPU", None), ("CPU", "GPU")])
+def test_a_single_container_set_is_used_whatever_the_processing_unit(
+    aws: StubbedAws, only: str, requested: str | None
+) -> None:
+    """The construct's docstring: processing_unit is ignored for jobs with a single set."""
     job_name = "defect-images-v2"
     job = response("describe_auto_ml_job_v2_image_classification.json")
-    del job["BestCandidate"]["InferenceContainerDefinitions"]["GPU"]
+    definitions = job["BestCandidate"]["InferenceContainerDefinitions"]
+    for unit in [unit for unit in definitions if unit != only]:
+        del definitions[unit]
+    properties = props(AutoMLJobName=job_name, InferenceResponseKeys=None, ProcessingUnit=requested)
     aws.sagemaker_stub.add_client_error("describe_auto_ml_job", "ValidationException", "Use DescribeAutoMLJobV2.", 400)
     aws.sagemaker_stub.add_response("describe_auto_ml_job_v2", job, {"AutoMLJobName": job_name})
+    stub_create(aws, name_for(properties), definitions[only])
 
-    message = failure(aws, create_event(props(AutoMLJobName=job_name, InferenceResponseKeys=None, ProcessingUnit="GPU")))
+    aws.handle(create_event(properties))
 
-    assert "defect-images-v2-image-clf-1-1f0e2d3c" in message and "no GPU inference containers" in message
-    assert "container sets for CPU" in message and "processing_unit" in message
+    assert aws.calls == ["DescribeAutoMLJob", "DescribeAutoMLJobV2", "CreateModel"]
 
 
 def test_candidate_without_any_containers(aws: StubbedAws) -> None:

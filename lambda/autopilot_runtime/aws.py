@@ -112,6 +112,16 @@ def last_call() -> str | None:
     return current.last_call if current else None
 
 
+class OutOfTime(BotoCoreError):
+    """A call refused because the invocation could end before its retries do."""
+
+    fmt = (
+        "{operation} not called: {remaining:.0f} s left in this invocation, and a call with its retries may take "
+        "{budget} s. Earlier calls were slow (throttling or network trouble): deploy again once SageMaker answers "
+        "normally."
+    )
+
+
 def _before_call(model: Any, **_: Any) -> None:
     """Record the call; refuse it when the invocation could end before its retries do."""
     current = _INVOCATION.get()
@@ -119,13 +129,8 @@ def _before_call(model: Any, **_: Any) -> None:
         return
     current.last_call = str(model.name)
     remaining = current.remaining_seconds()
-    needed = contract.minimum_remaining_seconds()
-    if remaining is not None and remaining < needed:
-        raise AutopilotDeploymentError(
-            f"{model.name} not called: {remaining:.0f} s left in this invocation, and a call with its retries may "
-            f"take {contract.call_budget_seconds()} s. Earlier calls were slow (throttling or network trouble): "
-            "deploy again once SageMaker answers normally."
-        )
+    if remaining is not None and remaining < contract.minimum_remaining_seconds():
+        raise OutOfTime(operation=model.name, remaining=remaining, budget=contract.call_budget_seconds())
 
 
 def watch(client: Any) -> Any:
