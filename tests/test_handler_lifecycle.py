@@ -329,3 +329,45 @@ def test_a_pagination_error_names_the_call(world: World) -> None:
     message = reasons(world)
     assert "ListCandidatesForAutoMLJob" in message and "same next token" in message.lower()
     assert "ChurnModel" in message
+
+
+# --- point 6: tag-only and wait-only updates touch only tags ------------------------
+
+
+@pytest.mark.parametrize(
+    "denial",
+    [
+        service_error("AccessDeniedException", "User is not authorized to perform: sagemaker:DescribeAutoMLJob"),
+        service_error("ValidationException", "Could not find AutoML job churn-hpo-2026-11"),
+    ],
+    ids=["access-denied", "job-deleted"],
+)
+def test_tag_and_wait_only_update_with_the_automl_job_unreadable(world: World, denial: Any) -> None:
+    world.stack.create(template())
+    model, job, data = world.stack.resources["ChurnModel"].physical_id, world.job(), world.stack.resources["ChurnModel"].data
+    for operation in ("DescribeAutoMLJob", "DescribeAutoMLJobV2", "ListCandidatesForAutoMLJob"):
+        world.aws.fail(operation, denial, times=None)
+    world.aws.calls.clear()
+    tags = [{"Key": "team", "Value": "platform"}]
+
+    status = world.stack.update(template(model={"Tags": tags}, job={"Tags": tags, "WaitTimeoutSeconds": "1800"}))
+
+    assert status == "UPDATE_COMPLETE"
+    assert not [call for call in world.aws.calls if "AutoML" in call]
+    assert world.stack.resources["ChurnModel"].physical_id == model and world.job() == job
+    assert world.stack.resources["ChurnModel"].data == data  # every attribute still there for Fn::GetAtt
+    assert world.aws.models[model].tags["team"] == "platform" and world.aws.jobs[job].tags["team"] == "platform"
+    assert len(world.aws.jobs) == 1
+
+
+# --- point 7: a misspelt property is refused ------------------------------------------
+
+
+def test_a_misspelt_property_in_a_template_fails_the_deployment_before_acting(world: World) -> None:
+    properties = {key: value for key, value in MODEL_PROPS.items() if key != "InferenceResponseKeys"}
+    misspelt = {"ChurnModel": (MODEL_RESOURCE_TYPE, {**properties, "InferenceResponseKey": ["predicted_label"]})}
+
+    assert world.stack.create(misspelt) == "ROLLBACK_COMPLETE"
+
+    assert "InferenceResponseKey (did you mean InferenceResponseKeys?)" in reasons(world)
+    assert world.aws.models == {} and world.aws.calls == []

@@ -72,3 +72,10 @@ def ensure_fits(event: Mapping[str, Any], answer: Mapping[str, Any], label: str)
             "counts the old and the new properties). Shorten the largest properties (Environment values, long "
             "lists) or split the resource."
         )
+
+
+def predicted_arn(event: Mapping[str, Any], resource: str, name: str) -> str:
+    """The ARN SageMaker gives ``resource/name`` in the stack's partition, region and account (to size answers)."""
+    parts = str(event.get("StackId", "")).split(":")
+    partition, region, account = (parts[1], parts[3], parts[4]) if len(parts) > 5 else ("aws", "", "")
+    return f"arn:{partition}:sagemaker:{region}:{account}:{resource}/{name.lower()}"

@@ -31,7 +31,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import contract, naming
+from . import contract, events, naming
 from .aws import (
     Clients,
     as_deployment_error,
@@ -86,9 +86,7 @@ def job_names(event: Mapping[str, Any], raw: Mapping[str, Any], properties: Tran
 
 def predicted_arn(event: Mapping[str, Any], name: str) -> str:
     """The ARN SageMaker will give the job (for sizing the answer before the job exists)."""
-    parts = str(event.get("StackId", "")).split(":")
-    partition, region, account = (parts[1], parts[3], parts[4]) if len(parts) > 5 else ("aws", "", "")
-    return f"arn:{partition}:sagemaker:{region}:{account}:transform-job/{name.lower()}"
+    return events.predicted_arn(event, "transform-job", name)
 
 
 def _now() -> str:
