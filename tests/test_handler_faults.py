@@ -144,9 +144,15 @@ def test_trim_keeps_start_and_end_within_the_limit() -> None:
 
 
 def test_the_reason_budget_leaves_room_for_the_rest_of_the_response() -> None:
-    # ids (StackId ~ 130, RequestId 36, physical id <= 63 or the 55-byte marker, logical id <= 255),
-    # Data (~ 400 for a model) and the framework's "Logs: /aws/lambda/<64>" line.
-    assert contract.MAX_REASON_BYTES + 130 + 36 + 63 + 255 + 400 + 100 + 200 <= contract.RESPONSE_LIMIT_BYTES
+    from support.framework import HANDLER_FUNCTION, JS_STACK
+
+    # The framework's additions: "Error: ", the log group line, 10 stack frames (JSON-escaped).
+    additions = len(json.dumps(f"Error: \n\nLogs: /aws/lambda/{HANDLER_FUNCTION + 'x' * 8}\n{JS_STACK}"))
+    assert additions <= contract.FRAMEWORK_REASON_OVERHEAD_BYTES
+    # ids (StackId ~ 130 with a long stack name, RequestId 36, physical id <= 63 or the 55-byte
+    # marker, logical id <= 255), the keys, and Data (~ 450 for a model with long names).
+    rest = 130 + 36 + 63 + 255 + 150 + 450
+    assert contract.MAX_REASON_BYTES + contract.FRAMEWORK_REASON_OVERHEAD_BYTES + rest <= contract.RESPONSE_LIMIT_BYTES
 
 
 def test_describe_error_names_the_call_of_a_service_error() -> None:

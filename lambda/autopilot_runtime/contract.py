@@ -38,9 +38,11 @@ WAITER_INPUT_LIMIT_BYTES = 256 * 1024
 RESPONSE_URL_RESERVE_BYTES = 2048
 
 # CloudFormation refuses a custom-resource response above 4096 bytes ("Response object is
-# too long"). The reason shares it with the ids, Data and the framework's log group line.
+# too long"). The framework's reason is its JavaScript error's stack: "Error: <message>", its
+# log group line and up to 10 frames; the response also holds the ids and Data.
 RESPONSE_LIMIT_BYTES = 4096
-MAX_REASON_BYTES = 2048
+FRAMEWORK_REASON_OVERHEAD_BYTES = 1200
+MAX_REASON_BYTES = 1800
 
 # The framework's waiter gives up after an hour; the handler stops waiting before that.
 MAX_WAIT_MINUTES = 55

@@ -4,14 +4,15 @@ A faithful copy of what ``framework.ts`` / ``cfn-response.ts`` / the waiter stat
 with the user function, written from the facts the project keeps about it:
 
 - ``onEvent`` answers a ``Delete`` of the ``CREATE_FAILED`` marker itself, without the handler;
-- the handler gets the event with ``ResponseURL`` replaced by ``"..."``; an error (or a
-  killed invocation) fails the resource, a failed ``Create`` with the ``CREATE_FAILED``
-  marker as physical id;
+- the handler gets the event (``invokeUserFunction`` puts the real ``ResponseURL`` back into
+  the payload); an error (or a killed invocation) fails the resource, a failed ``Create``
+  with the ``CREATE_FAILED`` marker as physical id; the reason is the JavaScript error's
+  ``stack``: ``Error: <errorMessage>\n\nLogs: /aws/lambda/<function>\n`` and its frames;
 - the answer is merged into the event (answer keys prevail, the physical id defaulting
   to the request id on Create) and started as the waiter's input, which
   ``StartExecution`` refuses above 256 KiB (after the handler acted);
 - ``isComplete`` is called at once and then every ``query_interval`` for
-  ``total_timeout / query_interval`` attempts, with the merged event (ResponseURL ``"..."``);
+  ``total_timeout / query_interval`` attempts, with the merged event;
   ``IsComplete: false`` retries, ``Data`` then is an error, an exception fails the resource
   at once with the merged event's physical id; ``Data`` of the final answer is merged into
   ``on_event``'s; running out of attempts fails with "Operation timed out";
@@ -32,6 +33,15 @@ CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
 MAX_WAITER_INPUT_BYTES = 256 * 1024
 MAX_RESPONSE_BYTES = 4096
 HANDLER_FUNCTION = "ChurnStack-AutopilotInferenceProviderHandler-AbC123dEf456"
+# V8 keeps 10 frames; these are as long as the framework's real ones.
+JS_STACK = "".join(
+    f"\n    at {name} (/var/task/framework.js:{line}:{column})"
+    for name, line, column in [
+        ("invokeUserFunction", 121, 17), ("process.processTicksAndRejections", 95, 5), ("async onEvent", 37, 25),
+        ("async Runtime.handler", 63, 7), ("async Runtime.handleOnceNonStreaming", 1173, 29),
+    ]
+    * 2
+)
 
 
 @dataclass
@@ -79,14 +89,14 @@ class ProviderFramework:
         from autopilot_inference._lambda.autopilot_runtime.handler import handle
 
         self.invocations.append((phase, str(event.get("RequestType"))))
-        sanitized = {**copy.deepcopy(event), "ResponseURL": "..."}
+        payload = copy.deepcopy(event)
         context = FakeContext(self.clock, self.handler_timeout)
         try:
-            result = handle(sanitized, context, clients=self.aws.clients(), now=self.clock.now)
+            result = handle(payload, context, clients=self.aws.clients(), now=self.clock.now)
         except LambdaKilled:
             raise _Failed(f"Task timed out after {self.handler_timeout:.2f} seconds") from None
         except Exception as error:  # the Lambda runtime reports str(error) as errorMessage
-            raise _Failed(f"{error}\n\nLogs: /aws/lambda/{HANDLER_FUNCTION}\n") from error
+            raise _Failed(f"Error: {error}\n\nLogs: /aws/lambda/{HANDLER_FUNCTION}\n{JS_STACK}") from error
         return json.loads(json.dumps(result))
 
     def __call__(self, request: dict[str, Any]) -> Response:
