@@ -229,6 +229,16 @@ def test_create_failing_while_waiting_stops_the_job_through_the_following_delete
     assert "AccessDeniedException" in reasons(world)
 
 
+def test_lost_answers_are_delivered_again_and_adopt_what_the_first_delivery_made(world: World) -> None:
+    world.framework.lost_answers = 2
+    assert world.stack.create(template()) == "CREATE_COMPLETE"
+    world.framework.lost_answers = 1
+    assert world.stack.update(template(job=BIGGER)) == "UPDATE_COMPLETE"
+
+    assert len(world.aws.models) == 1 and len(world.aws.jobs) == 2  # one per request, never one per delivery
+    world.assert_no_unknown_job_running()
+
+
 def test_an_event_over_the_waiter_input_limit_fails_before_acting(world: World) -> None:
     huge = {"Environment": {f"VALUE_{index}": "x" * 1000 for index in range(262)}}  # the event fits, not with the answer
 

@@ -84,6 +84,8 @@ class ProviderFramework:
         self.handler_timeout = handler_timeout
         self.invocations: list[tuple[str, str]] = []
         """``(phase, RequestType)`` of each handler invocation."""
+        self.lost_answers = 0
+        """The next ``lost_answers`` on_event answers are lost in transit: the Lambda invoke is retried."""
 
     def _invoke(self, event: dict[str, Any], phase: str) -> dict[str, Any]:
         from autopilot_inference._lambda.autopilot_runtime.handler import handle
@@ -104,6 +106,9 @@ class ProviderFramework:
             return self._respond("SUCCESS", request)
         try:
             answer = self._invoke(request, "onEvent")
+            while self.lost_answers:
+                self.lost_answers -= 1
+                answer = self._invoke(request, "onEvent")
             physical_id = answer.get("PhysicalResourceId") or (
                 request["RequestId"] if request["RequestType"] == "Create" else request["PhysicalResourceId"]
             )
