@@ -220,6 +220,45 @@ def test_lambda_killed_after_update_started_the_job(world: World) -> None:
     world.assert_no_unknown_job_running()
 
 
+def read_timeout() -> BaseException:
+    return ReadTimeoutError(endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com/")
+
+
+def test_update_whose_create_answer_was_lost_is_rolled_back_and_the_job_stopped(world: World) -> None:
+    world.stack.create(template(job={"WaitForCompletion": "false"}))
+    previous = world.job()
+    world.aws.lose_answer("CreateTransformJob", read_timeout)
+
+    status = world.stack.update(template(job={**BIGGER, "WaitForCompletion": "false"}))
+
+    assert status == "UPDATE_ROLLBACK_COMPLETE" and world.job() == previous
+    assert "CreateTransformJob failed: Read timeout" in reasons(world)
+    assert len(world.aws.jobs) == 2
+    world.assert_no_unknown_job_running()
+
+
+def test_create_whose_create_answer_was_lost_leaves_a_job_the_next_create_stops(world: World) -> None:
+    world.aws.lose_answer("CreateTransformJob", read_timeout)
+
+    assert world.stack.create(template()) == "ROLLBACK_COMPLETE"
+    orphan = next(iter(world.aws.jobs))
+    world.stack = Stack(world.framework, stack_id=world.stack.stack_id.replace("5b9f3c10", "88888888"))
+    assert world.stack.create(template()) == "CREATE_COMPLETE"
+
+    assert world.aws.job_status(orphan) == "Stopped"
+    world.assert_no_unknown_job_running()
+
+
+def test_persistent_connection_errors_on_create_fail_the_stack_cleanly(world: World) -> None:
+    closed = raising(lambda: ConnectionClosedError(endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com/"))
+    world.aws.fail("CreateTransformJob", closed, times=None)
+
+    assert world.stack.create(template()) == "ROLLBACK_COMPLETE"
+
+    assert "CreateTransformJob failed: Connection was closed" in reasons(world) and "Scoring" in reasons(world)
+    assert world.aws.jobs == {} and world.aws.models == {}
+
+
 def test_create_failing_while_waiting_stops_the_job_through_the_following_delete(world: World) -> None:
     world.aws.fail("DescribeTransformJob", service_error("AccessDeniedException", "not authorized to DescribeTransformJob"))
 

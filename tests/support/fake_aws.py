@@ -96,6 +96,7 @@ class FakeAws:
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._persistent: dict[str, Fault] = {}
         self._kill_after: set[str] = set()
+        self._lost_after: dict[str, Callable[[], BaseException]] = {}
         self._pending: dict[int, dict[str, Any]] = {}
         self.sagemaker = boto3.client("sagemaker", region_name=REGION)
         self.cloudformation = boto3.client("cloudformation", region_name=REGION)
@@ -128,6 +129,10 @@ class FakeAws:
         """Stop failing ``operation``."""
         self._persistent.pop(operation, None)
         self._faults.pop(operation, None)
+
+    def lose_answer(self, operation: str, error: Callable[[], BaseException]) -> None:
+        """The next ``operation`` acts, then its answer is lost: the caller sees ``error()`` (e.g. a read timeout)."""
+        self._lost_after[operation] = error
 
     def kill_after(self, operation: str) -> None:
         """The invocation is killed right after the next successful ``operation`` acted."""
@@ -177,6 +182,8 @@ class FakeAws:
         report = ParamValidator().validate(answer, model.output_shape) if model.output_shape else None
         if report is not None and report.has_errors():
             raise ParamValidationError(report=report.generate_report())
+        if operation in self._lost_after:
+            raise self._lost_after.pop(operation)()
         if operation in self._kill_after:
             self._kill_after.discard(operation)
             raise LambdaKilled(f"killed after {operation}")
