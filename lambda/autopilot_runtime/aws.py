@@ -54,7 +54,7 @@ TRANSIENT_ERROR_CODES = frozenset(
         "ServiceUnavailable",
     }
 )
-# The handler times out after at most 14 minutes: shorter-lived credentials suffice.
+# One invocation lasts at most contract.HANDLER_TIMEOUT_SECONDS: STS's shortest session (900 s) suffices.
 ASSUMED_ROLE_SECONDS = 900
 _SESSION_NAME_NOT_ALLOWED = re.compile(r"[^\w+=,.@-]")
 

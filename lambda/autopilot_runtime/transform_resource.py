@@ -93,17 +93,17 @@ def _now() -> str:
     return current_time().isoformat()
 
 
-def jobs_of(client: Any, contains: str, **filters: Any) -> list[dict[str, Any]]:
-    """Summaries of the jobs whose name contains ``contains``, newest first (at most ``MAX_LIST_PAGES`` pages)."""
+def jobs_of(client: Any, contains: str, pages: int = MAX_LIST_PAGES, **filters: Any) -> list[dict[str, Any]]:
+    """Summaries of the jobs whose name contains ``contains``, newest first (at most ``pages`` pages of 100)."""
     found: list[dict[str, Any]] = []
-    pages = client.get_paginator("list_transform_jobs").paginate(
+    results = client.get_paginator("list_transform_jobs").paginate(
         NameContains=contains,
         SortBy="CreationTime",
         SortOrder="Descending",
-        PaginationConfig={"MaxItems": 100 * MAX_LIST_PAGES, "PageSize": 100},
+        PaginationConfig={"MaxItems": 100 * pages, "PageSize": 100},
         **filters,
     )
-    for page in pages:
+    for page in results:
         found.extend(page.get("TransformJobSummaries", []))
     return found
 
@@ -172,7 +172,7 @@ def restore(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     client = clients.sagemaker()
     previous: tuple[str, str] | None = None
     try:
-        for summary in jobs_of(client, names.of_configuration):
+        for summary in jobs_of(client, names.of_configuration, pages=1):  # the newest job is on the first page
             name = str(summary.get("TransformJobName", ""))
             if names.is_of_configuration(name):
                 previous = (name, str(summary.get("TransformJobArn", "")))
