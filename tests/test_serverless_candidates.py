@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.stub import ANY
 from conftest import FIXTURES
 from handler_support import StubbedAws, aws, cfn_event, fake_aws_environment, response  # noqa: F401
-from test_handler_model import LOGICAL_ID, PROPS, failure, name_for, props, stub_describe
+from test_handler_model import LOGICAL_ID, failure, name_for, props, stub_create, stub_describe
 
 from autopilot_inference import cli
 from autopilot_inference._lambda.autopilot_runtime.properties import (
@@ -54,14 +55,7 @@ def test_single_container_candidate_for_a_serverless_endpoint_is_created(aws: St
     stub_describe(aws, job, name=job["AutoMLJobName"])
     name = name_for(properties)
     [container] = job["BestCandidate"]["InferenceContainers"]
-    expected = {
-        "ModelName": name,
-        "Containers": [container],
-        "ExecutionRoleArn": PROPS["ExecutionRoleArn"],
-        "EnableNetworkIsolation": False,
-        "Tags": [{"Key": "team", "Value": "ml"}],
-    }
-    aws.sagemaker_stub.add_response("create_model", {"ModelArn": f"arn:aws:sagemaker:x:1:model/{name}"}, expected)
+    stub_create(aws, name, [container], facts=ANY)
     result = aws.handle(create_event(properties))
     assert aws.calls == ["DescribeAutoMLJob", "CreateModel"]
     assert result["PhysicalResourceId"] == name
