@@ -183,6 +183,16 @@ def test_transform_prop_types(overrides: dict[str, Any], expected: str) -> None:
         ),
         ({"endpoint_name": 7}, "endpoint_name must be a str; got int 7."),
         (
+            {"serverless": {"memory_size_in_mb": 2048}},
+            "serverless must be a ServerlessConfig; got dict. Use ServerlessConfig(memory_size_in_mb=..., max_concurrency=...).",
+        ),
+        ({"blue_green": True}, "blue_green must be a BlueGreenUpdate; got bool True."),
+        (
+            {"rollback_alarms": ["HighLatency"]},
+            "rollback_alarms must be a list of CloudWatch alarms (aws_cloudwatch.IAlarm); item 0 is str 'HighLatency'. "
+            'For an existing alarm use cloudwatch.Alarm.from_alarm_arn(self, "Alarm", "arn:aws:cloudwatch:...").',
+        ),
+        (
             {"data_capture": EndpointDataCapture(destination_s3_uri="s3://bucket/capture/", kms_key=KEY_ARN)},  # type: ignore[arg-type]
             f"data_capture.kms_key must be an kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}",
         ),

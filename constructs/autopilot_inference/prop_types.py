@@ -17,11 +17,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 
 from . import validation
+from .alarms import EndpointAlarms
+from .deployment import BlueGreenUpdate, RollingUpdate
+from .serverless import ServerlessConfig
 
 Check = Callable[[Any, str], "str | None"]
 """A type check: the message for a wrong value of the prop, or ``None``."""
@@ -266,17 +271,41 @@ TRANSFORM_PROPS: dict[str, Check] = {
     "join_source": string,
     "environment": string_mapping,
     "job_name_prefix": string,
+    "failure_topic": interface(
+        "sns.ITopic", sns.ITopic, 'For an existing topic use sns.Topic.from_topic_arn(self, "Topic", "arn:aws:sns:...").'
+    ),
 }
 """``AutopilotBatchTransform``'s props and their type checks."""
 
+def alarms(value: Any, prop: str) -> str | None:
+    """A list of ``cloudwatch.IAlarm``; ``None`` passes."""
+    if value is None:
+        return None
+    fix = 'For an existing alarm use cloudwatch.Alarm.from_alarm_arn(self, "Alarm", "arn:aws:cloudwatch:...").'
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return f"{prop} must be a list of CloudWatch alarms (aws_cloudwatch.IAlarm); got {describe(value)}. {fix}"
+    for index, item in enumerate(value):
+        if not implements(item, cloudwatch.IAlarm):
+            return (
+                f"{prop} must be a list of CloudWatch alarms (aws_cloudwatch.IAlarm); item {index} is "
+                f"{describe(item)}. {fix}"
+            )
+    return None
+
+
 ENDPOINT_PROPS: dict[str, Check] = {
     "model": autopilot_model,
-    "instance_type": required(string),
-    "initial_instance_count": required(integer),
+    "instance_type": string,
+    "initial_instance_count": integer,
     "kms_key": KEY,
     "data_capture": data_capture,
     "endpoint_name": string,
     "variant_name": required(string),
+    "serverless": instance_of("a ServerlessConfig", ServerlessConfig, "Use ServerlessConfig(memory_size_in_mb=..., max_concurrency=...)."),
+    "blue_green": instance_of("a BlueGreenUpdate", BlueGreenUpdate),
+    "rolling_update": instance_of("a RollingUpdate", RollingUpdate),
+    "rollback_alarms": alarms,
+    "endpoint_alarms": instance_of("an EndpointAlarms", EndpointAlarms),
 }
 """``AutopilotEndpoint``'s (and ``add_endpoint``'s) props and their type checks."""
 

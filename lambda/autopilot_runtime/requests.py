@@ -76,9 +76,12 @@ def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
 
 
 def create_model_request(
-    model_name: str, containers: Sequence[Mapping[str, Any]], properties: ModelProperties
+    model_name: str,
+    containers: Sequence[Mapping[str, Any]],
+    properties: ModelProperties,
+    extra_tags: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """``CreateModel`` keyword arguments."""
+    """``CreateModel`` keyword arguments; ``extra_tags`` (the handler's own) follow the resource's tags."""
     request: dict[str, Any] = {
         "ModelName": model_name,
         "Containers": [dict(container) for container in containers],
@@ -87,8 +90,9 @@ def create_model_request(
     }
     if properties.vpc_config:
         request["VpcConfig"] = properties.vpc_config
-    if properties.tags:
-        request["Tags"] = tag_list(properties.tags)
+    tags = {**properties.tags, **(extra_tags or {})}
+    if tags:
+        request["Tags"] = tag_list(tags)
     return request
 
 
