@@ -602,7 +602,8 @@ def test_summary_shows_schedule_next_runs_and_locations(tmp_path: Path) -> None:
         f"ml.m5.xlarge x 1: reads {INPUT_TEMPLATE}, writes {OUTPUT_TEMPLATE}"
     )
     assert lines[index + 2] == (
-        f"    next run (2026-12-02T07:00:00Z): reads s3://{BUCKET}/incoming/2026-12-02/, writes "
+        f"    next run (2026-12-02T07:00:00Z): job {construct.job_name_prefix}-20261202t0700-<run id> "
+        f"reads s3://{BUCKET}/incoming/2026-12-02/, writes "
         f"s3://{BUCKET}/scored/year=2026/month=12/day=02/{construct.job_name_prefix}-20261202t0700-<run id>/"
     )
     (hourly,) = [line for line in lines if line.startswith("  schedule Hourly: ")]

@@ -114,3 +114,38 @@ def next_runs(
         run = datetime.fromisoformat(at.group(1)).replace(tzinfo=zone)
         return [run] if run > after else []
     raise ScheduleError(f"not a schedule expression: {expression!r}")
+
+
+def describe_runs(
+    expression: str,
+    time_zone: str | None,
+    *,
+    now: datetime,
+    count: int = 3,
+    start: datetime | None = None,
+    job_name_prefix: str | None = None,
+    input_s3_uri: str | None = None,
+    output_s3_uri: str | None = None,
+) -> list[str]:
+    """What a schedule will do, one line each: its next run times in ``time_zone``, and what the next
+    run reads and writes (``summary`` and ``plan --schedule`` print these lines).
+
+    Raises:
+        ScheduleError: the expression or time zone is not one Scheduler accepts.
+        LocationTemplateError: a location template has an unknown placeholder.
+    """
+    from . import _run_locations as locations
+
+    check_expression(expression)
+    check_time_zone(time_zone)
+    runs = next_runs(expression, time_zone, after=max(now, start) if start else now, count=count)
+    lines = ["next runs " + (", ".join(run.strftime("%Y-%m-%d %H:%M %Z") for run in runs) if runs else "none")]
+    if runs and job_name_prefix and input_s3_uri and output_s3_uri:
+        time = runs[0].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        rendered = [
+            locations.render(locations.parse(uri, prop, job_name_prefix=job_name_prefix), time, "<run id>")
+            for uri, prop in ((input_s3_uri, "input_s3_uri"), (output_s3_uri, "output_s3_uri"))
+        ]
+        job = locations.render(locations.job_name_pieces(job_name_prefix), time, "<run id>")
+        lines.append(f"next run ({time}): job {job} reads {rendered[0]}, writes {rendered[1]}")
+    return lines

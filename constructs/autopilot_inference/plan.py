@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -337,10 +338,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--serverless", action="store_true", help="the model is served by a serverless endpoint (one container only)"
     )
+    schedule = parser.add_argument_group(
+        "scheduled scoring", "preview an AutopilotScheduledTransform's runs (with or without a job to plan)"
+    )
+    schedule.add_argument("--schedule", help="schedule expression: cron(0 2 * * ? *), rate(1 day) or at(...)")
+    schedule.add_argument("--time-zone", help="IANA time zone of the schedule (default UTC)")
+    schedule.add_argument("--input-s3-uri", help="input location template, e.g. s3://bucket/incoming/{date}/")
+    schedule.add_argument("--output-s3-uri", help="output location template, e.g. s3://bucket/scored/{date}/")
+    schedule.add_argument(
+        "--job-name-prefix", default="scoring", help="start of the runs' job names (default: scoring)"
+    )
+    schedule.add_argument("--runs", type=int, default=3, help="how many next run times to show (default 3)")
+
+
+def schedule_preview(args: argparse.Namespace, now: datetime | None = None) -> str:
+    """The ``--schedule`` part of a plan: next run times and what the next run reads and writes.
+
+    The same checks as ``AutopilotScheduledTransform`` at synth time, so the same messages.
+    """
+    from . import _run_locations as locations
+    from . import _schedules as schedules
+
+    if (args.input_s3_uri is None) != (args.output_s3_uri is None):
+        raise PlanUsageError("--input-s3-uri and --output-s3-uri go together: give both location templates, or neither.")
+    if not 1 <= args.runs <= 100:
+        raise PlanUsageError(f"--runs must be between 1 and 100; got {args.runs}.")
+    try:
+        lines = schedules.describe_runs(
+            args.schedule,
+            args.time_zone,
+            now=now or datetime.now(timezone.utc),
+            count=args.runs,
+            job_name_prefix=args.job_name_prefix,
+            input_s3_uri=args.input_s3_uri,
+            output_s3_uri=args.output_s3_uri,
+        )
+    except (schedules.ScheduleError, locations.LocationTemplateError) as error:
+        raise PlanUsageError(str(error)) from None
+    header = f"Schedule {args.schedule}, time zone {args.time_zone or 'UTC'}"
+    return "\n".join([header, *(f"  {line}" for line in lines)])
 
 
 def run(args: argparse.Namespace, client_factory: Callable[[str | None], Any] = _default_client_factory) -> str:
     """Build and render the plan; raises AutopilotDeploymentError as a deployment would."""
+    preview = schedule_preview(args) if getattr(args, "schedule", None) else None
+    if preview is not None and not args.describe_file and not args.job:
+        return preview
     job, candidate = load_job_and_candidate(args, client_factory)
     plan = build_plan(
         job,
@@ -352,7 +395,12 @@ def run(args: argparse.Namespace, client_factory: Callable[[str | None], Any] = 
     )
     for warning in plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return plan_to_json(plan) if args.json else render_plan(plan)
+    if args.json:
+        document = json.loads(plan_to_json(plan))
+        if preview is not None:
+            document["schedule"] = preview.splitlines()
+        return json.dumps(document, indent=2)
+    return render_plan(plan) if preview is None else f"{render_plan(plan)}\n\n{preview}"
 
 
 __all__: Sequence[str] = ("Plan", "PlanUsageError", "build_plan", "render_plan", "run", "add_arguments")

@@ -311,39 +311,41 @@ def _schedule_lines(template: _Template, now: datetime | None) -> Iterator[str]:
         details.append("enabled" if props.get("State", "ENABLED") == "ENABLED" else "DISABLED")
         if window.get("Mode") == "FLEXIBLE":
             details.append(f"flexible window {render_value(window.get('MaximumWindowInMinutes'))} min")
-        runs: list[datetime] = []
-        if isinstance(expression, str) and (zone is None or isinstance(zone, str)):
-            try:
-                start = datetime.fromisoformat(props["StartDate"]) if isinstance(props.get("StartDate"), str) else None
-                runs = schedules.next_runs(expression, zone, after=max(now, start) if start else now, count=NEXT_RUNS)
-            except (schedules.ScheduleError, ValueError):
-                runs = []
         label = template.label(logical_id)
         if label.endswith("/Schedule"):
             label = label[: -len("/Schedule")]
+        prefix = str(facts.get("JobNamePrefix")) if isinstance(facts, Mapping) else None
+        source = facts.get("InputS3Uri") if isinstance(facts, Mapping) else None
+        target = facts.get("OutputS3Uri") if isinstance(facts, Mapping) else None
+        runs: list[str] = []
+        if isinstance(expression, str) and (zone is None or isinstance(zone, str)):
+            try:
+                start = datetime.fromisoformat(props["StartDate"]) if isinstance(props.get("StartDate"), str) else None
+                runs = schedules.describe_runs(
+                    expression,
+                    zone,
+                    now=now,
+                    count=NEXT_RUNS,
+                    start=start,
+                    job_name_prefix=prefix,
+                    input_s3_uri=source if isinstance(source, str) else None,
+                    output_s3_uri=target if isinstance(target, str) else None,
+                )
+            except (schedules.ScheduleError, locations.LocationTemplateError, ValueError):
+                runs = []
         line = f"  schedule {label}: " + ", ".join(details)
-        if runs:
-            line += "; next runs " + ", ".join(run.strftime("%Y-%m-%d %H:%M %Z") for run in runs)
+        if runs and runs[0] != "next runs none":
+            line += "; " + runs[0]
         yield line
         if not isinstance(facts, Mapping):
             continue
-        prefix = str(facts.get("JobNamePrefix"))
-        source, target = facts.get("InputS3Uri"), facts.get("OutputS3Uri")
         yield (
             f"    each run: transform job {prefix}-<YYYYMMDD>t<HHMM>-<run id>, model "
             f"{template.reference(facts.get('ModelName'))}, {render_value(facts.get('InstanceType'))} x "
             f"{render_value(facts.get('InstanceCount', 1))}: reads {render_value(source)}, writes {render_value(target)}"
         )
-        if runs and isinstance(source, str) and isinstance(target, str):
-            time = runs[0].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            try:
-                rendered = [
-                    locations.render(locations.parse(uri, prop, job_name_prefix=prefix), time, "<run id>")
-                    for uri, prop in ((source, "input_s3_uri"), (target, "output_s3_uri"))
-                ]
-            except locations.LocationTemplateError:
-                continue
-            yield f"    next run ({time}): reads {rendered[0]}, writes {rendered[1]}"
+        for extra in runs[1:]:
+            yield f"    {extra}"
 
 
 def summarize_stack(stack: StackArtifact, now: datetime | None = None) -> list[str]:
