@@ -1,0 +1,1 @@
+"""Test support checked against references written by others (the IAM authorization reference)."""
