@@ -14,11 +14,8 @@ the custom-resource Provider framework's internals. Each is acknowledged here wi
   expected shape: a new or broader wildcard is a new, unacknowledged finding;
 * with a reason naming what the wildcard spans and why it cannot be narrower.
 
-Left for the app's owner to decide, on purpose: create/delete on every SageMaker model or
-transform job of the account (``model/*``, ``transform-job/*``: a ``model_name_prefix`` or
-``job_name_prefix`` given as a token, or more than ten prefixes collapsed into a short
-common start), wildcards in role ARNs a user passed, and statements added to a role the
-user passed (``role=``).
+Left for the app's owner to decide, on purpose: wildcards in role ARNs a user passed, and
+statements added to a role the user passed (``role=``).
 
 The acknowledgements are construct metadata, recorded whether or not cdk-nag runs (they
 cost a few milliseconds of synthesis per stack; this module never imports cdk-nag), so
@@ -41,6 +38,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import IConstruct
+
+from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY
 
 if TYPE_CHECKING:
     from .permissions import DefaultExecutionRole
@@ -190,27 +189,36 @@ class _AtSynthesis:
             action()
 
 
-def at_synthesis(anchor: IConstruct, action: Callable[[], None]) -> None:
-    """Call ``action`` once during synthesis, after every mutating aspect (tags...) has run.
+def at_synthesis(anchor: IConstruct, action: Callable[[], None], priority: float = AspectPriority.READONLY) -> None:
+    """Call ``action`` once during synthesis, by default after every mutating aspect (tags...) has run.
 
-    The aspect visits ``anchor`` and its children only: pick a construct with few.
+    The aspect visits ``anchor`` and its children only: pick a construct with few. With
+    ``priority=AspectPriority.MUTATING`` it runs before the read-only ones (acknowledgements).
     """
-    Aspects.of(anchor).add(_AtSynthesis(action), priority=AspectPriority.READONLY)
+    Aspects.of(anchor).add(_AtSynthesis(action), priority=priority)
 
 
 # --- patterns -----------------------------------------------------------------------------
 
 _PART = r"(?:<AWS::[A-Za-z]+>|[^:<>*]+)"  # a partition, region or account: literal or <AWS::Region>
 _ARN = rf"^arn:{_PART}:"
-_NAME_PREFIX = r"([a-z0-9](?:[a-z0-9-]*[a-z0-9])?-)"  # a literal, lower-cased '<prefix>-'
 _SAGEMAKER = {
     "automl-job": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:automl-job/\*$"),
-    "model": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:model/{_NAME_PREFIX}\*$"),
-    "transform-job": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:transform-job/{_NAME_PREFIX}\*$"),
+    "model": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:model/\*$"),
+    "transform-job": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:transform-job/\*$"),
 }
+
+
+def _owned_by_stack(statement: dict[str, Any]) -> str | None:
+    """``aws:RequestTag`` / ``aws:ResourceTag``: which owner-tag condition (= the stack id) the statement has."""
+    equals = (statement.get("Condition") or {}).get("StringEquals") or {}
+    for key in ("aws:ResourceTag", "aws:RequestTag"):
+        if equals.get(f"{key}/{OWNER_TAG_KEY}") == {"Ref": "AWS::StackId"}:
+            return key
+    return None
 _ECR_REPOSITORIES = re.compile(rf"{_ARN}ecr:{_PART}:\*:repository/\*$")
 _SAGEMAKER_LOG_GROUPS = re.compile(rf"{_ARN}logs:{_PART}:{_PART}:log-group:/aws/sagemaker/\*$")
-_EC2_IN_ACCOUNT = re.compile(rf"{_ARN}ec2:{_PART}:{_PART}:\*$")
+_EC2_IN_ACCOUNT = re.compile(rf"{_ARN}ec2:{_PART}:{_PART}:(network-interface|subnet|security-group)/\*$")
 _S3_LITERAL = re.compile(rf"{_ARN}s3:::([a-z0-9][a-z0-9.-]{{1,61}}[a-z0-9])/([^*]*)\*$")
 _S3_TOKEN = re.compile(rf"{_ARN}s3:::\{{.*\}}\*$")  # s3://<token> -> arn:...:s3:::{"Fn::Select":...}*
 
@@ -225,30 +233,41 @@ def _provider_classifier(function_arns: set[str]) -> Classifier:
         if wildcard.kind != "Resource":
             return None
         value = wildcard.value
-        if wildcard.sid == "ReadAutoMLJobs" and wildcard.actions <= set(permissions.AUTOML_READ_ACTIONS):
+        if wildcard.sid == "ReadAutoMLJobs" and wildcard.actions <= set(permissions.AUTOML_DESCRIBE_ACTIONS):
             if _SAGEMAKER["automl-job"].match(value):
                 return (
-                    "Read-only (DescribeAutoMLJob, DescribeAutoMLJobV2, ListCandidatesForAutoMLJob) on the AutoML "
-                    "jobs of this account and region: used when an automl_job_name is a token, so the job is "
-                    "unknown at synthesis, or when the stack reads more than "
-                    f"{permissions.MAX_AUTOML_JOB_RESOURCES} jobs."
+                    "Read-only (DescribeAutoMLJob, DescribeAutoMLJobV2) on the AutoML jobs of this account and "
+                    "region: used when an automl_job_name is a token, so the job is unknown at synthesis, or when "
+                    f"the stack reads more than {permissions.MAX_AUTOML_JOB_RESOURCES} jobs."
                 )
-        for sid, kind, actions, what, named_after, verbs in (
-            ("ManageModels", "model", permissions.MODEL_ACTIONS, "models",
-             "a hash of the stack id, the resource and its configuration", "create, describe, tag and delete"),
-            ("ManageTransformJobs", "transform-job", permissions.TRANSFORM_JOB_ACTIONS, "transform jobs",
-             "a hash of the CloudFormation request", "create, describe, tag and stop"),
+        if value == "*" and (
+            (wildcard.sid == "ListAutoMLJobCandidates" and wildcard.actions <= set(permissions.AUTOML_LIST_ACTIONS))
+            or (wildcard.sid == "FindModelsAndTransformJobs" and wildcard.actions <= set(permissions.LIST_ACTIONS))
         ):
-            if wildcard.sid != sid or not wildcard.actions <= set(actions):
-                continue
-            match = _SAGEMAKER[kind].match(value)
-            if match:
-                prefix = match.group(1)
+            return (
+                f"{', '.join(sorted(wildcard.actions))}: List calls without resource-level permissions (the IAM "
+                "authorization reference evaluates them against '*'); read-only, used to find a named candidate "
+                "and to tell a model or job that is gone from one the handler may not touch."
+            )
+        owned = _owned_by_stack(wildcard.statement)
+        for kind, actions in (
+            ("model", set(permissions.MODEL_CREATE_ACTIONS + permissions.MODEL_MANAGE_ACTIONS + permissions.TAG_ACTIONS)),
+            (
+                "transform-job",
+                set(
+                    permissions.TRANSFORM_JOB_CREATE_ACTIONS
+                    + permissions.TRANSFORM_JOB_MANAGE_ACTIONS
+                    + permissions.TAG_ACTIONS
+                ),
+            ),
+        ):
+            if owned and wildcard.actions <= actions and _SAGEMAKER[kind].match(value):
                 return (
-                    f"The handler names the SageMaker {what} it creates '{prefix}<hash>' at deploy time, "
-                    f"after {named_after}, so their ARNs cannot be known at synthesis; '{kind}/{prefix}*' "
-                    f"limits {verbs} to the {what} of this stack whose names start with that prefix "
-                    "(the stack's default or one given to a construct)."
+                    f"The handler names the SageMaker {kind}s it creates at deploy time (a hash of the stack, the "
+                    f"resource and its configuration), so their ARNs cannot be known at synthesis; '{kind}/*' is "
+                    f"scoped by ownership instead: the statement's {owned} condition on the "
+                    f"'{OWNER_TAG_KEY}' tag, whose value is this stack's id, limits it to the {kind}s this stack's "
+                    "handler created (and creates them only with that tag)."
                 )
         if wildcard.actions == {"lambda:InvokeFunction"} and value in function_arns:
             return (
@@ -392,13 +411,15 @@ def _execution_role_classifier() -> Classifier:
                 "Endpoints/<name>) with a stream per instance, named at run time; limited to this account and region."
             )
         if (
-            sid == "ManageNetworkInterfaces"
+            sid in ("CreateNetworkInterfacesInModelVpcs", "ManageNetworkInterfacesInModelVpcs")
             and actions <= set(permissions.ENI_MANAGE_ACTIONS)
             and _EC2_IN_ACCOUNT.match(value)
         ):
             return (
                 "SageMaker creates and deletes the network interfaces of models in a VPC at run time, so their ids "
-                "are unknown at synthesis; limited to network interface actions in this account and region."
+                "are unknown at synthesis; limited to this account and region, and (ec2:Vpc) to the subnets, "
+                "security groups and interfaces of the models' VPCs (a new interface carries no ec2:Vpc key: it "
+                "is bound through its subnet and security groups)."
             )
         return _s3_reason(sid or "", value)
 

@@ -27,7 +27,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 PARTITION = "aws"
@@ -268,7 +268,7 @@ _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 _ANY, _SEGMENT = "\x01", "\x02"  # a placeholder matching anything / one ARN segment (no ':' or '/')
 
 
-@lru_cache(maxsize=None)
+@cache
 def _arn_shape(arn_format: str) -> str:
     """The reference's ARN format with placeholders as :data:`_ANY` / :data:`_SEGMENT` markers."""
     segment_names = {"Partition", "Region", "Account", "BucketName"}
@@ -282,7 +282,7 @@ def _arn_shape(arn_format: str) -> str:
 def patterns_overlap(pattern: str, shape: str) -> bool:
     """Whether an IAM resource ``pattern`` (``*``, ``?``) can match some ARN of ``shape``."""
 
-    @lru_cache(maxsize=None)
+    @cache
     def match(i: int, j: int) -> bool:
         if i == len(pattern) and j == len(shape):
             return True
