@@ -7,9 +7,9 @@ botocore's model and the expected values; ``aws.calls`` records what was called.
 from __future__ import annotations
 
 import copy
-from datetime import datetime
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 import pytest

@@ -95,7 +95,14 @@ _ARN_OF: dict[str, str] = {
     "Custom::AutopilotModel": "arn:aws:sagemaker:{region}:{account}:model/{lower}",
 }
 # Ref of these types is an ARN; of others an id/name.
-_REF_IS_ARN = {"AWS::SNS::Topic", "AWS::StepFunctions::StateMachine", "AWS::IAM::ManagedPolicy"}
+_REF_IS_ARN = {
+    "AWS::SNS::Topic",
+    "AWS::StepFunctions::StateMachine",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::SageMaker::Model",
+    "AWS::SageMaker::EndpointConfig",
+    "AWS::SageMaker::Endpoint",
+}
 _REF_ID_PREFIX = {
     "AWS::EC2::VPC": "vpc-",
     "AWS::EC2::Subnet": "subnet-",
@@ -127,7 +134,7 @@ class Resolver:
             return self._pseudo[name]
         if name in self._parameters:
             default = self._parameters[name].get("Default")
-            return str(default) if default is not None else f"param-{name.lower()}"
+            return str(default) if default is not None else UNRESOLVED
         resource_type = self._resources.get(name, {}).get("Type")
         if resource_type is None:
             return UNRESOLVED
@@ -342,56 +349,82 @@ def check_statement(item: PolicyStatement) -> list[Problem]:
     actions = [str(action) for action in _as_list(statement.get("Action"))]
     resources = [str(resource) for resource in _as_list(statement.get("Resource"))]
     conditions = statement.get("Condition") or {}
-    privileges: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    used_resources: set[str] = set()
     for action in actions:
         expanded = expand_action(action)
         if not expanded:
             problem(f"action {action} does not exist in the IAM authorization reference")
-        for name, privilege in expanded:
-            privileges.append((name, _service(name.split(":")[0]) or {}, privilege))
-    used_resources: set[str] = set()
-    for name, service, privilege in privileges:
-        types = _resource_types(service, privilege)
-        matched: set[str] = set()
-        allowed_somewhere = False
+        if len(expanded) == 1 or "*" not in action and "?" not in action:
+            for name, privilege in expanded:
+                problems += _check_privilege(item, name, privilege, resources, conditions, used_resources)
+            continue
+        # A wildcard action stands for the privileges that apply: at least one of them must.
+        verdicts = [
+            _check_privilege(item, name, privilege, resources, conditions, used_resources)
+            for name, privilege in expanded
+        ]
+        if all(verdicts):
+            problem(f"none of the actions {action} stands for is allowed as written: {verdicts[0][0].message}")
+    if actions:
         for resource in resources:
-            if UNRESOLVED in resource:
-                allowed_somewhere = True
-                matched |= set(types)
-                used_resources.add(resource)
-                continue
-            if resource == "*":
-                allowed_somewhere = True
-                matched |= set(types)
-                used_resources.add(resource)
-                if types and name not in STAR_ACKNOWLEDGED:
-                    problem(
-                        f"{name} supports resource-level permissions ({', '.join(sorted(types))}) but is granted on '*'"
-                    )
-                continue
-            for type_name in types:
-                arn_format = service["resources"].get(type_name, {}).get("arn", "")
-                if arn_format and patterns_overlap(resource, _arn_shape(arn_format)):
-                    matched.add(type_name)
-                    allowed_somewhere = True
-                    used_resources.add(resource)
-        if not allowed_somewhere:
-            if not types:
-                problem(f"{name} has no resource-level permissions: IAM evaluates it against '*', not {resources}")
-            else:
-                formats = sorted(service["resources"].get(t, {}).get("arn", t) for t in types)
-                problem(f"{name} accepts none of {resources}; its resource types are {formats}")
-        supported = _supported_keys(service, privilege, matched)
-        for operator, entries in conditions.items():
-            for key in entries or {}:
-                lowered = key.lower()
-                if lowered.startswith("aws:") and not lowered.startswith(_TAG_KEYS):
-                    continue
-                if not _key_matches(key, supported):
-                    problem(f"condition key {key} ({operator}) is supported neither by {name} nor by its resource types named")
+            if resource not in used_resources:
+                problem(f"resource {resource} is of no resource type that {', '.join(actions)} accept")
+    return problems
+
+
+def _check_privilege(
+    item: PolicyStatement,
+    name: str,
+    privilege: dict[str, Any],
+    resources: list[str],
+    conditions: dict[str, Any],
+    used_resources: set[str],
+) -> list[Problem]:
+    """Findings for one privilege of the statement; records the resources it can use."""
+    problems: list[Problem] = []
+
+    def problem(message: str) -> None:
+        problems.append(Problem(item.policy, item.sid, message))
+
+    service = _service(name.split(":")[0]) or {}
+    types = _resource_types(service, privilege)
+    matched: set[str] = set()
+    allowed_somewhere = False
     for resource in resources:
-        if resource not in used_resources and privileges:
-            problem(f"resource {resource} is of no resource type that {', '.join(actions)} accept")
+        if UNRESOLVED in resource:
+            allowed_somewhere = True
+            matched |= set(types)
+            used_resources.add(resource)
+            continue
+        if resource == "*":
+            allowed_somewhere = True
+            matched |= set(types)
+            used_resources.add(resource)
+            if types and name not in STAR_ACKNOWLEDGED:
+                problem(
+                    f"{name} supports resource-level permissions ({', '.join(sorted(types))}) but is granted on '*'"
+                )
+            continue
+        for type_name in types:
+            arn_format = service["resources"].get(type_name, {}).get("arn", "")
+            if arn_format and patterns_overlap(resource, _arn_shape(arn_format)):
+                matched.add(type_name)
+                allowed_somewhere = True
+                used_resources.add(resource)
+    if not allowed_somewhere:
+        if not types:
+            problem(f"{name} has no resource-level permissions: IAM evaluates it against '*', not {resources}")
+        else:
+            formats = sorted(service["resources"].get(t, {}).get("arn", t) for t in types)
+            problem(f"{name} accepts none of {resources}; its resource types are {formats}")
+    supported = _supported_keys(service, privilege, matched)
+    for operator, entries in conditions.items():
+        for key in entries or {}:
+            lowered = key.lower()
+            if lowered.startswith("aws:") and not lowered.startswith(_TAG_KEYS):
+                continue
+            if not _key_matches(key, supported):
+                problem(f"condition key {key} ({operator}) is supported neither by {name} nor by its resource types named")
     return problems
 
 
@@ -402,11 +435,19 @@ def check_with_parliament(item: PolicyStatement) -> list[Problem]:
     statement = json.loads(json.dumps(item.statement).replace(UNRESOLVED, "*"))
     document = {"Version": "2012-10-17", "Statement": [statement]}
     policy = analyze_policy_string(json.dumps(document))
-    return [
-        Problem(item.policy, item.sid, f"parliament {finding.issue}: {finding.detail}")
-        for finding in policy.findings
-        if finding.issue.startswith(PARLIAMENT_FAILING)
-    ]
+    named = {str(action).lower() for action in _as_list(item.statement.get("Action"))}
+    problems = []
+    for finding in policy.findings:
+        if not finding.issue.startswith(PARLIAMENT_FAILING):
+            continue
+        detail = finding.detail
+        if finding.issue == "RESOURCE_MISMATCH" and isinstance(detail, list):
+            # Mismatches of actions a wildcard stands for are judged by check_statement (one must apply).
+            detail = [entry for entry in detail if str(entry.get("action", "")).lower() in named]
+            if not detail:
+                continue
+        problems.append(Problem(item.policy, item.sid, f"parliament {finding.issue}: {detail}"))
+    return problems
 
 
 def check_template(template: dict[str, Any], stack_name: str = "CheckedStack") -> list[Problem]:
