@@ -410,16 +410,17 @@ def _execution_role_classifier() -> Classifier:
                 "SageMaker creates and writes its own log groups under /aws/sagemaker/ (TransformJobs, "
                 "Endpoints/<name>) with a stream per instance, named at run time; limited to this account and region."
             )
+        network = _EC2_IN_ACCOUNT.match(value)
         if (
-            sid in ("CreateNetworkInterfacesInModelVpcs", "ManageNetworkInterfacesInModelVpcs")
+            network
+            and sid in ("CreateNetworkInterfacesInModelVpcs", "ManageNetworkInterfacesInModelVpcs")
             and actions <= set(permissions.ENI_MANAGE_ACTIONS)
-            and _EC2_IN_ACCOUNT.match(value)
         ):
             return (
-                "SageMaker creates and deletes the network interfaces of models in a VPC at run time, so their ids "
-                "are unknown at synthesis; limited to this account and region, and (ec2:Vpc) to the subnets, "
-                "security groups and interfaces of the models' VPCs (a new interface carries no ec2:Vpc key: it "
-                "is bound through its subnet and security groups)."
+                f"'{network.group(1)}/*': SageMaker creates and deletes the network interfaces of models in a VPC at "
+                "run time, in subnets and security groups chosen per model, so their ids are unknown at synthesis; "
+                "limited to this account and region, and (ec2:Vpc) to the models' VPCs (a new interface carries no "
+                "ec2:Vpc key: it is bound through its subnet and security groups)."
             )
         return _s3_reason(sid or "", value)
 
