@@ -469,3 +469,120 @@ def test_model_kms_key_and_vpc_statements_only_when_asked(mixed) -> None:
 )
 def test_minimal_prefixes(prefixes: list[str], expected: list[str]) -> None:
     assert minimal_prefixes(prefixes) == expected
+
+
+# --- cross-stack models, given roles in a VPC, the provider's log groups -------------------------
+
+
+@pytest.fixture(scope="module")
+def cross_stack() -> SimpleNamespace:
+    """A model in one stack, its transform job and endpoint in another (a platform team's split)."""
+    from aws_cdk import App, Stack
+
+    app = App()
+    models = Stack(app, "ModelStack")
+    scoring = Stack(app, "ScoringStack")
+    model = AutopilotModel(models, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    job = AutopilotBatchTransform(scoring, "Nightly", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
+    assembly = app.synth()
+    return SimpleNamespace(
+        models=models,
+        scoring=scoring,
+        model=model,
+        job=job,
+        model_template=assembly.get_stack_by_name("ModelStack").template,
+        scoring_template=assembly.get_stack_by_name("ScoringStack").template,
+    )
+
+
+def test_a_transform_of_another_stacks_model_is_served_by_its_own_stacks_provider(cross_stack) -> None:
+    resource = custom_resource(cross_stack.scoring_template, cross_stack.scoring, cross_stack.job)
+    token = resource["Properties"]["ServiceToken"]
+    # Its own provider (a GetAtt in this stack), not the model stack's imported service token.
+    assert "Fn::GetAtt" in token and "Fn::ImportValue" not in json.dumps(token)
+    assert cross_stack.job.provider is not cross_stack.model.provider
+    assert "Fn::ImportValue" in json.dumps(resource["Properties"]["ModelName"])
+    # Whose policy may start (and tag with its own stack id) the jobs it creates ...
+    scoring_policy = handler_policy(cross_stack.scoring_template)
+    assert by_sid(scoring_policy, "CreateOwnedTransformJobs")["Condition"]["StringEquals"] == {
+        "aws:RequestTag/autopilot-inference:owner": OWNER
+    }
+    # ... and nothing about models, which the model stack's provider alone manages.
+    sids = {statement["Sid"] for statement in scoring_policy["Statement"]}
+    assert not {"CreateOwnedModels", "ManageOwnedModels", "PassExecutionRoles"} & sids
+    assert "CreateOwnedTransformJobs" not in {
+        statement["Sid"] for statement in handler_policy(cross_stack.model_template)["Statement"]
+    }
+
+
+def test_a_given_mutable_role_of_a_vpc_model_gets_the_network_permissions() -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    stack = new_stack("GivenVpcRoleStack")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0)
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    imported = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::111122223333:role/Given", mutable=False)
+    model = AutopilotModel(stack, "Model", automl_job_name=JOB, role=role, vpc=vpc)
+    fixed = AutopilotModel(stack, "Fixed", automl_job_name=JOB, role=imported, vpc=vpc)
+    template = template_json(stack)
+    policy = template["Resources"][logical_id(stack, role.node.find_child("DefaultPolicy"))]
+    document = policy["Properties"]["PolicyDocument"]
+    vpc_arn = "arn:aws:ec2:ap-southeast-2:111122223333:vpc/${" + logical_id(stack, vpc) + "}"
+    actions = {action for statement in document["Statement"] for action in as_list(statement["Action"])}
+    assert actions >= {"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeVpcs"}
+    assert {"ArnEquals": {"ec2:Vpc": [vpc_arn]}} in [render(s.get("Condition")) for s in document["Statement"]]
+    # The model waits for those permissions.
+    assert waits_for(template, custom_resource_id(stack, model), logical_id(stack, role.node.find_child("DefaultPolicy")))
+    # An immutable role cannot receive them: a warning says what it must allow.
+    Annotations.from_stack(stack).has_warning(
+        f"/{fixed.node.path}", Match.string_like_regexp("immutable: it must already allow .*ec2:CreateNetworkInterface")
+    )
+
+
+def test_provider_log_groups_take_a_key_and_a_retention() -> None:
+    from aws_cdk import aws_logs as logs
+
+    from autopilot_inference import AutopilotInferenceProvider
+
+    stack = new_stack("LogKeyStack")
+    key = kms.Key(stack, "LogKey", enable_key_rotation=True)
+    provider = AutopilotInferenceProvider.configure(stack, log_encryption_key=key, log_retention=logs.RetentionDays.ONE_YEAR)
+    model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    assert model.provider is provider
+    template = template_json(stack)
+    groups = resources(template, "AWS::Logs::LogGroup")
+    assert len(groups) == 2
+    for group in groups.values():
+        assert group["Properties"]["RetentionInDays"] == 365
+        assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [logical_id(stack, key), "Arn"]}
+    key_policy = template["Resources"][logical_id(stack, key)]["Properties"]["KeyPolicy"]["Statement"]
+    logs_statement = [s for s in key_policy if s.get("Sid") == "AllowCloudWatchLogsOfThisRegion"]
+    assert len(logs_statement) == 1
+    assert "kms:EncryptionContext:aws:logs:arn" in logs_statement[0]["Condition"]["ArnLike"]
+    with pytest.raises(ValueError, match="before creating any AutopilotModel"):
+        AutopilotInferenceProvider.configure(stack)
+    # Defaults unchanged: three months, CloudWatch Logs' own encryption.
+    plain = template_json(mixed_defaults_stack())
+    for group in resources(plain, "AWS::Logs::LogGroup").values():
+        assert group["Properties"]["RetentionInDays"] == 90
+        assert "KmsKeyId" not in group["Properties"]
+
+
+def mixed_defaults_stack() -> Any:
+    stack = new_stack("PlainLogStack")
+    AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    return stack
+
+
+def test_manifest_input_gets_no_list_bucket() -> None:
+    stack = new_stack("ManifestStack")
+    model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    AutopilotBatchTransform(
+        stack, "T", model=model, input_s3_uri=f"{INPUT_URI}/input.manifest", output_s3_uri=RESULT_URI,
+        input_data_type="ManifestFile",
+    )
+    document = inline_policy(template_json(stack), logical_id(stack, model.role))
+    assert not [s for s in document["Statement"] if "s3:ListBucket" in as_list(s["Action"])]
+    assert render(by_sid(document, "ReadTransformInputs")["Resource"]) == [
+        f"arn:aws:s3:::{BUCKET}/batch/input/input.manifest*"
+    ]

@@ -249,11 +249,12 @@ class AutopilotModel(Construct):
 
     def _allow_network_on_given_role(self, stack: Stack, vpc: ec2.IVpc) -> None:
         """A given role of a VPC model gets the network-interface statements; an immutable one cannot."""
-        added = [
-            self.add_to_role_policy(statement, dependent=self.resource).statement_added
+        results = [
+            self.add_to_role_policy(statement, dependent=self.resource)
             for statement in network_statements(stack, [vpc_arn(stack, vpc.vpc_id)])
         ]
-        if not all(added):
+        # An immutable role "adds" statements nowhere: no policy holds them.
+        if not all(isinstance(result.policy_dependable, iam.Policy) for result in results):
             Annotations.of(self).add_warning_v2(
                 "autopilot-inference:vpc-role",
                 "The role of this VPC model is immutable: it must already allow SageMaker to manage network "
