@@ -86,6 +86,20 @@ MAX_AUTOML_JOB_RESOURCES = 20
 MAX_PREFIX_RESOURCES = 10
 
 
+def source_role_policy(job_arns: Sequence[str]) -> dict[str, Any]:
+    """The identity policy a ``source_role_arn`` in the job's account needs: read the jobs, list candidates.
+
+    ``ListCandidatesForAutoMLJob`` has no resource-level permissions: it must be allowed on ``*``.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadAutoMLJobs", "Effect": "Allow", "Action": list(AUTOML_DESCRIBE_ACTIONS), "Resource": list(job_arns)},
+            {"Sid": "ListAutoMLJobCandidates", "Effect": "Allow", "Action": list(AUTOML_LIST_ACTIONS), "Resource": "*"},
+        ],
+    }
+
+
 def minimal_prefixes(prefixes: Iterable[str], limit: int = MAX_PREFIX_RESOURCES) -> list[str]:
     """The fewest name patterns covering ``prefixes``: drop any that another one already starts.
 
@@ -712,4 +726,5 @@ __all__ = [
     "s3_bucket_arn",
     "s3_object_arn",
     "s3_statements",
+    "source_role_policy",
 ]

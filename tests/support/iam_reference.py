@@ -114,10 +114,12 @@ _REF_ID_PREFIX = {
 class Resolver:
     """Resolves the intrinsic functions of one template to strings."""
 
-    def __init__(self, template: dict[str, Any], stack_name: str = "CheckedStack") -> None:
+    def __init__(
+        self, template: dict[str, Any], stack_name: str = "CheckedStack", pseudo: dict[str, str] | None = None
+    ) -> None:
         self._resources = template.get("Resources", {})
         self._parameters = template.get("Parameters", {})
-        self._pseudo = _pseudo(stack_name)
+        self._pseudo = {**_pseudo(stack_name), **(pseudo or {})}
 
     def _arn(self, logical_id: str) -> str | None:
         resource_type = self._resources.get(logical_id, {}).get("Type", "")
@@ -126,7 +128,7 @@ class Resolver:
             return None
         name = f"{logical_id[:40]}-GENERATED"
         return pattern.format(
-            account=ACCOUNT, region=REGION, name=name, lower=name.lower(), id=f"{logical_id.lower()[:20]}-key-id"
+            account=self._pseudo["AWS::AccountId"], region=self._pseudo["AWS::Region"], name=name, lower=name.lower(), id=f"{logical_id.lower()[:20]}-key-id"
         )
 
     def _ref(self, name: str) -> str:
