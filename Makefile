@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: all install synth test bench snapshot-update clean
+.PHONY: all install checkov synth test bench snapshot-update clean
 
 all: test
 
@@ -31,13 +31,24 @@ $(STAMP)/node: package.json package-lock.json
 
 install: $(STAMP)/python $(STAMP)/node
 
+# checkov pins its own boto3 (conflicting with requirements.txt): it lives in a virtual
+# environment of its own, which tests/test_checkov.py calls by path.
+CHECKOV_VENV := .venv-checkov
+$(STAMP)/checkov: requirements-checkov.txt
+	@mkdir -p $(STAMP)
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	@touch $@
+
+checkov: $(STAMP)/checkov
+
 ## Synthesize the example app into cdk.out/ and summarise what it will deploy.
 synth: install
 	cdk synth --quiet
 	$(BIN)/python -m autopilot_inference summary cdk.out
 
 ## Run the whole test suite (lint first; cdk-nag and cfn-lint run inside pytest).
-test: install
+test: install checkov
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -50,4 +61,4 @@ snapshot-update: install
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/test_snapshot.py
 
 clean:
-	rm -rf $(VENV) node_modules $(STAMP) cdk.out build dist *.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules $(STAMP) cdk.out build dist *.egg-info
