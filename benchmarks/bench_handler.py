@@ -23,6 +23,7 @@ from autopilot_inference._lambda.autopilot_runtime import naming
 from autopilot_inference._lambda.autopilot_runtime.aws import Clients
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.handler import handle
+from autopilot_inference._lambda.autopilot_runtime.model_resource import FACTS_TAG_KEY
 from autopilot_inference._lambda.autopilot_runtime.properties import (
     MODEL_RESOURCE_TYPE,
     TRANSFORM_JOB_RESOURCE_TYPE,
@@ -102,6 +103,9 @@ class CountingAws:
         """Every queued response was consumed."""
         self.stub.assert_no_pending_responses()
         self.stub.deactivate()
+
+
+FACTS = "candidate=c metric=validation:f1 value=0.9 problem=BinaryClassification mode=HYPERPARAMETER_TUNING"
 
 
 def model_name(properties: dict[str, Any]) -> str:
@@ -203,7 +207,7 @@ def model_scenarios() -> list[Scenario]:
         Scenario("Update model, same configuration (no-op)",
                  cfn_event("Update", MODEL_RESOURCE_TYPE, MODEL_PROPERTIES, old_properties=MODEL_PROPERTIES,
                            physical_id=name, logical_id=MODEL_LOGICAL_ID),
-                 [("describe_auto_ml_job", automl_job()), ("describe_model", described_model(name))]),
+                 [("describe_model", described_model(name)), ("list_tags", {"Tags": [{"Key": FACTS_TAG_KEY, "Value": FACTS}]})]),
         Scenario("Update model, new configuration (replacement)",
                  cfn_event("Update", MODEL_RESOURCE_TYPE, replaced, old_properties=MODEL_PROPERTIES,
                            physical_id=name, logical_id=MODEL_LOGICAL_ID),
@@ -225,7 +229,9 @@ def transform_scenarios() -> list[Scenario]:
                          physical_id=name, logical_id=TRANSFORM_LOGICAL_ID)
 
     return [
-        Scenario("Create transform job", create, [("create_transform_job", {"TransformJobArn": job_arn(name)})], target=1),
+        Scenario("Create transform job (after looking for jobs a failed attempt left running)", create,
+                 [("list_transform_jobs", {"TransformJobSummaries": []}),
+                  ("create_transform_job", {"TransformJobArn": job_arn(name)})], target=2),
         Scenario("is_complete poll (job running)", _phase(create, name),
                  [("describe_transform_job", described_job(name, "InProgress"))], target=1),
         Scenario("is_complete poll (job completed)", _phase(create, name),
@@ -274,7 +280,7 @@ def api_calls_section(counts: list[CallCount]) -> Section:
         headers=["event", "calls", "operations", "target", "verdict"],
         rows=rows,
         notes=[
-            "Update of a model re-reads the AutoML job so that the resource's Data stays complete.",
+            "Update of a model's tags rebuilds its Data from the model's facts tag: no AutoML call.",
             "A named candidate costs one ListCandidatesForAutoMLJob call per result page (one page here).",
         ],
     )
@@ -324,6 +330,7 @@ def simulate_wait(job_minutes: float, interval_seconds: int, max_attempts: int) 
     with fake_aws_environment():
         aws = CountingAws()
         create = cfn_event("Create", TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, logical_id=TRANSFORM_LOGICAL_ID)
+        aws.respond("list_transform_jobs", {"TransformJobSummaries": []})
         aws.respond("create_transform_job", {"TransformJobArn": job_arn(transform_job_name(TRANSFORM_PROPERTIES))})
         started = aws.handle(create, now=JOB_START)
         name = started["PhysicalResourceId"]

@@ -27,6 +27,7 @@ from bench_handler import api_calls, api_calls_section, interval_alternatives, w
 from bench_imports import import_section, import_times  # noqa: E402
 from bench_keys import key_engine_cost, key_engine_section  # noqa: E402
 from bench_report import Section, render_text, write_report  # noqa: E402
+from bench_schedule import wait_cost, wait_cost_section  # noqa: E402
 from bench_synth import (  # noqa: E402
     lambda_asset_section,
     round_trips_per_pair,
@@ -95,6 +96,8 @@ def run_all(sizes: Sizes = FULL, progress: Progress = stderr_progress) -> list[S
     imports = import_times(sizes.import_runs)
     progress(f"response-key engine ({sizes.key_samples} calls)")
     keys = key_engine_cost(sizes.key_samples)
+    progress("Lambda invocations per hour of waiting: deploy-time vs scheduled")
+    scheduled_wait = wait_cost()
     return [
         synth_time_section(synth, trips),
         template_growth_section(growth),
@@ -102,6 +105,7 @@ def run_all(sizes: Sizes = FULL, progress: Progress = stderr_progress) -> list[S
         import_section(imports),
         api_calls_section(calls),
         wait_section(runs, alternatives),
+        wait_cost_section(scheduled_wait),
         key_engine_section(keys),
     ]
 

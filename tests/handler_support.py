@@ -61,8 +61,10 @@ class StubbedAws:
             aws_secret_access_key=ASSUMED_CREDENTIALS["SecretAccessKey"],
             aws_session_token=ASSUMED_CREDENTIALS["SessionToken"],
         )
+        self.cloudformation = boto3.client("cloudformation", region_name=REGION)
         self.sagemaker_stub = Stubber(self.sagemaker)
         self.sts_stub = Stubber(self.sts)
+        self.cloudformation_stub = Stubber(self.cloudformation)
         self.reader_stub = Stubber(self.reader)
         self.calls: list[str] = []
         self.reader_calls: list[str] = []
@@ -76,6 +78,8 @@ class StubbedAws:
     def factory(self, service_name: str, credentials: Any = None) -> Any:
         if service_name == "sts":
             return self.sts
+        if service_name == "cloudformation":
+            return self.cloudformation
         if credentials:
             self.reader_credentials.append(dict(credentials))
             return self.reader
@@ -91,17 +95,28 @@ class StubbedAws:
         return result
 
     def activate(self) -> None:
-        for stub in (self.sagemaker_stub, self.sts_stub, self.reader_stub):
+        for stub in self._stubs():
             stub.activate()
 
     def assert_done(self) -> None:
         """Every stubbed response was used."""
-        for stub in (self.sagemaker_stub, self.sts_stub, self.reader_stub):
+        for stub in self._stubs():
             stub.assert_no_pending_responses()
 
     def deactivate(self) -> None:
-        for stub in (self.sagemaker_stub, self.sts_stub, self.reader_stub):
+        for stub in self._stubs():
             stub.deactivate()
+
+    def _stubs(self) -> tuple[Stubber, ...]:
+        return (self.sagemaker_stub, self.sts_stub, self.reader_stub, self.cloudformation_stub)
+
+    def stack_status(self, status: str) -> None:
+        """``DescribeStacks`` of the test stack answers ``status``."""
+        self.cloudformation_stub.add_response(
+            "describe_stacks",
+            {"Stacks": [{"StackName": "ChurnStack", "StackId": STACK_ID, "CreationTime": datetime(2026, 11, 1), "StackStatus": status}]},
+            {"StackName": STACK_ID},
+        )
 
 
 @pytest.fixture(autouse=True)

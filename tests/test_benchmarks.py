@@ -85,7 +85,7 @@ def test_waiter_settings_and_wait_simulation(synth_result: bench_synth.SynthTime
     (run,) = runs
     assert run.outcome == "completed" and run.detected_after_seconds is not None
     assert run.is_complete_invocations > 0 and finite_positive(run.ratio)
-    assert set(run.calls) == {"CreateTransformJob", "DescribeTransformJob"}
+    assert set(run.calls) == {"ListTransformJobs", "CreateTransformJob", "DescribeTransformJob"}
     alternatives = bench_handler.interval_alternatives(interval * attempts, job_minutes=2, intervals=(60,))
     assert alternatives[0].invocations > 0
     assert bench_handler.wait_section(runs, alternatives).rows

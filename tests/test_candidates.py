@@ -190,14 +190,24 @@ def test_empty_inference_containers_fall_back_to_definitions() -> None:
     assert candidate_containers(candidate, "GPU")[0]["Image"].endswith("gpu-py310")
 
 
-def test_missing_processing_unit_names_the_sets_there_are() -> None:
+@pytest.mark.parametrize(("only", "requested"), [("GPU", "CPU"), ("CPU", "GPU")])
+def test_a_single_container_set_is_used_whatever_the_processing_unit(only: str, requested: str) -> None:
     candidate = copy.deepcopy(job(V2_IMAGE)["BestCandidate"])
-    del candidate["InferenceContainerDefinitions"]["GPU"]
+    definitions = candidate["InferenceContainerDefinitions"]
+    for unit in [unit for unit in definitions if unit != only]:
+        del definitions[unit]
+    assert candidate_containers(candidate, requested, job_name="defect-images-v2") == definitions[only]
+
+
+def test_missing_processing_unit_among_several_sets_names_the_sets_there_are() -> None:
+    candidate = copy.deepcopy(job(V2_IMAGE)["BestCandidate"])
+    definitions = candidate["InferenceContainerDefinitions"]
+    definitions["INF2"] = definitions.pop("GPU")  # a set this library does not know, beside CPU
     with pytest.raises(AutopilotDeploymentError) as raised:
         candidate_containers(candidate, "GPU", job_name="defect-images-v2")
     assert str(raised.value) == (
         "AutoML job defect-images-v2: candidate defect-images-v2-image-clf-1-1f0e2d3c has no GPU inference "
-        "containers; it has container sets for CPU. Set processing_unit to one of them."
+        "containers; it has container sets for CPU, INF2. Set processing_unit to one of them."
     )
 
 

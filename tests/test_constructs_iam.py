@@ -128,10 +128,14 @@ def test_handler_creates_models_only_with_the_owner_tag(mixed) -> None:
 def test_handler_manages_only_models_and_jobs_it_owns(mixed) -> None:
     document = handler_policy(mixed.template)
     models = by_sid(document, "ManageOwnedModels")
-    assert sorted(as_list(models["Action"])) == ["sagemaker:DeleteModel", "sagemaker:DescribeModel"]
+    assert sorted(as_list(models["Action"])) == ["sagemaker:DeleteModel", "sagemaker:DescribeModel", "sagemaker:ListTags"]
     assert models["Condition"] == OWNED
     jobs = by_sid(document, "ManageOwnedTransformJobs")
-    assert sorted(as_list(jobs["Action"])) == ["sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"]
+    assert sorted(as_list(jobs["Action"])) == [
+        "sagemaker:DescribeTransformJob",
+        "sagemaker:ListTags",
+        "sagemaker:StopTransformJob",
+    ]
     assert render(jobs["Resource"]) == f"{PREFIX}:transform-job/*"
     assert jobs["Condition"] == OWNED
     create = by_sid(document, "CreateOwnedTransformJobs")
@@ -199,6 +203,7 @@ def test_handler_policy_has_exactly_the_expected_statements(mixed) -> None:
             "ListAutoMLJobCandidates",
             "AssumeAutoMLJobReaderRoles",
             "FindModelsAndTransformJobs",
+            "DescribeOwnStack",
             "CreateOwnedModels",
             "ManageOwnedModels",
             "CreateOwnedTransformJobs",

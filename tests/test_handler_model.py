@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from botocore.stub import ANY
 from handler_support import (  # noqa: F401  (fixtures)
     ASSUMED_CREDENTIALS,
     REGION,
@@ -127,13 +128,24 @@ def stub_describe(aws: StubbedAws, job: dict[str, Any] | None = None, *, name: s
     )
 
 
-def stub_create(aws: StubbedAws, name: str, containers: list[dict[str, Any]], **extra: Any) -> None:
+# The facts tag of the HPO job's best candidate (tests/fixtures/describe_auto_ml_job_hpo_classification.json).
+BEST_FACTS = (
+    f"candidate={BEST} metric=validation:f1 value=0.8771929740905762 problem=BinaryClassification "
+    "mode=HYPERPARAMETER_TUNING"
+)
+
+
+def stub_create(
+    aws: StubbedAws, name: str, containers: list[dict[str, Any]], *, facts: Any = BEST_FACTS, **extra: Any
+) -> None:
+    """``CreateModel`` of ``name``: the resource's tag, then the facts tag (``ANY``: another job's facts)."""
+    tags = ANY if facts is ANY else [{"Key": "team", "Value": "ml"}, {"Key": "autopilot-inference:facts", "Value": facts}]
     expected = {
         "ModelName": name,
         "Containers": containers,
         "ExecutionRoleArn": ROLE_ARN,
         "EnableNetworkIsolation": False,
-        "Tags": [{"Key": "team", "Value": "ml"}],
+        "Tags": tags,
         **extra,
     }
     aws.sagemaker_stub.add_response("create_model", {"ModelArn": model_arn(name)}, expected)
@@ -238,7 +250,7 @@ def test_create_named_candidate_follows_list_pagination(aws: StubbedAws) -> None
     )
     expected = copy.deepcopy(EXPECTED_CONTAINERS)
     expected[1]["ModelDataUrl"] = page2["Candidates"][0]["InferenceContainers"][1]["ModelDataUrl"]
-    stub_create(aws, name, expected)
+    stub_create(aws, name, expected, facts=ANY)
 
     result = aws.handle(create_event(properties))
 
@@ -268,7 +280,7 @@ def test_create_v2_tabular_job_falls_back_to_describe_v2(aws: StubbedAws) -> Non
     containers[1]["Environment"]["SAGEMAKER_INFERENCE_OUTPUT"] = "predicted_label,probability"
     containers[2]["Environment"]["SAGEMAKER_INFERENCE_INPUT"] = "predicted_label,probability"
     containers[2]["Environment"]["SAGEMAKER_INFERENCE_OUTPUT"] = "predicted_label,probability"
-    stub_create(aws, name, containers)
+    stub_create(aws, name, containers, facts=ANY)
 
     result = aws.handle(create_event(properties))
 
@@ -297,7 +309,7 @@ def test_create_v2_image_job_uses_the_processing_unit_container_set(aws: Stubbed
         expected_params={"AutoMLJobName": job_name},
     )
     aws.sagemaker_stub.add_response("describe_auto_ml_job_v2", v2, {"AutoMLJobName": job_name})
-    stub_create(aws, name, v2["BestCandidate"]["InferenceContainerDefinitions"][unit])
+    stub_create(aws, name, v2["BestCandidate"]["InferenceContainerDefinitions"][unit], facts=ANY)
 
     result = aws.handle(create_event(properties))
 
@@ -328,7 +340,7 @@ def test_create_reads_a_job_in_another_account_through_the_source_role(aws: Stub
     )
     expected = copy.deepcopy(EXPECTED_CONTAINERS)
     expected[1]["ModelDataUrl"] = expected[1]["ModelDataUrl"].replace("009-5b1d6ed4", "004-1a2b3c4d")
-    stub_create(aws, name, expected)
+    stub_create(aws, name, expected, facts=ANY)
 
     result = aws.handle(create_event(properties))
 
@@ -342,13 +354,21 @@ def test_create_reads_a_job_in_another_account_through_the_source_role(aws: Stub
 # --- Update ---------------------------------------------------------------------------
 
 
+def stub_list_tags(aws: StubbedAws, name: str, tags: list[dict[str, str]] | None = None) -> None:
+    """``ListTags`` of the model: the facts tag CreateModel set, then ``tags``."""
+    facts = [{"Key": "autopilot-inference:facts", "Value": BEST_FACTS}]
+    aws.sagemaker_stub.add_response(
+        "list_tags", {"Tags": [*(tags or []), *facts]}, {"ResourceArn": model_arn(name)}
+    )
+
+
 def test_update_with_same_configuration_keeps_the_model_and_changes_tags_in_place(aws: StubbedAws) -> None:
     old = props(Tags=[{"Key": "team", "Value": "ml"}, {"Key": "cost-center", "Value": "42"}])
     new = props(Tags=[{"Key": "team", "Value": "platform"}, {"Key": "owner", "Value": "alice"}])
     name = name_for(old)
     assert name_for(new) == name  # tags are not configuration
-    stub_describe(aws)
     aws.sagemaker_stub.add_response("describe_model", describe_model_response(name), {"ModelName": name})
+    stub_list_tags(aws, name, old["Tags"])
     aws.sagemaker_stub.add_response("delete_tags", {}, {"ResourceArn": model_arn(name), "TagKeys": ["cost-center"]})
     aws.sagemaker_stub.add_response(
         "add_tags",
@@ -358,34 +378,51 @@ def test_update_with_same_configuration_keeps_the_model_and_changes_tags_in_plac
 
     result = aws.handle(update_event(new, old, name))
 
-    assert aws.calls == ["DescribeAutoMLJob", "DescribeModel", "DeleteTags", "AddTags"]
-    assert result == {"AutopilotInferencePhase": "isComplete", "PhysicalResourceId": name, "Data": best_data(name)}
+    # No AutoML call: the Stubber has no DescribeAutoMLJob answer, so the job may as well be unreadable.
+    assert aws.calls == ["DescribeModel", "ListTags", "DeleteTags", "AddTags"]
+    assert result == {
+        "AutopilotInferencePhase": "isComplete", "PhysicalResourceId": name, "Data": best_data(name),
+        "OldResourceProperties": {},  # the waiter input keeps one copy of the properties
+    }
 
 
 def test_update_without_changes_returns_the_same_data(aws: StubbedAws) -> None:
     name = name_for(props())
-    stub_describe(aws)
     aws.sagemaker_stub.add_response("describe_model", describe_model_response(name), {"ModelName": name})
+    stub_list_tags(aws, name)
 
     result = aws.handle(update_event(props(), props(), name))
 
-    assert aws.calls == ["DescribeAutoMLJob", "DescribeModel"]
+    assert aws.calls == ["DescribeModel", "ListTags"]
     assert result["PhysicalResourceId"] == name
+    assert result["Data"] == best_data(name)
+
+
+def test_tag_update_of_a_model_without_the_facts_tag_reads_the_job(aws: StubbedAws) -> None:
+    """A model created before the facts tag existed: Data comes from the AutoML job as it used to."""
+    name = name_for(props())
+    aws.sagemaker_stub.add_response("describe_model", describe_model_response(name), {"ModelName": name})
+    aws.sagemaker_stub.add_response("list_tags", {"Tags": [{"Key": "team", "Value": "ml"}]}, {"ResourceArn": model_arn(name)})
+    stub_describe(aws)
+
+    result = aws.handle(update_event(props(), props(), name))
+
+    assert aws.calls == ["DescribeModel", "ListTags", "DescribeAutoMLJob"]
     assert result["Data"] == best_data(name)
 
 
 def test_update_with_same_configuration_recreates_a_vanished_model_under_its_name(aws: StubbedAws) -> None:
     name = name_for(props())
-    stub_describe(aws)
     aws.sagemaker_stub.add_client_error(
         "describe_model", "ValidationException", f'Could not find model "{name}".', 400,
         expected_params={"ModelName": name},
     )
+    stub_describe(aws)
     stub_create(aws, name, EXPECTED_CONTAINERS)
 
     result = aws.handle(update_event(props(), props(), name))
 
-    assert aws.calls == ["DescribeAutoMLJob", "DescribeModel", "CreateModel"]
+    assert aws.calls == ["DescribeModel", "DescribeAutoMLJob", "CreateModel"]
     assert result["PhysicalResourceId"] == name
     assert result["Data"] == best_data(name)
 
@@ -424,7 +461,7 @@ def test_rollback_update_adopts_the_old_model_that_still_exists(aws: StubbedAws)
             "Containers": EXPECTED_CONTAINERS,
             "ExecutionRoleArn": ROLE_ARN,
             "EnableNetworkIsolation": False,
-            "Tags": [{"Key": "team", "Value": "ml"}],
+            "Tags": [{"Key": "team", "Value": "ml"}, {"Key": "autopilot-inference:facts", "Value": BEST_FACTS}],
         },
     )
     aws.sagemaker_stub.add_response("describe_model", describe_model_response(original_name), {"ModelName": original_name})
@@ -589,17 +626,24 @@ def test_named_candidate_not_completed(aws: StubbedAws) -> None:
     assert "Failed" in message and "out of memory" in message and "choose another candidate_name" in message
 
 
-def test_candidate_without_containers_for_the_processing_unit(aws: StubbedAws) -> None:
+@pytest.mark.parametrize(("only", "requested"), [("GPU", None), ("CPU", "GPU")])
+def test_a_single_container_set_is_used_whatever_the_processing_unit(
+    aws: StubbedAws, only: str, requested: str | None
+) -> None:
+    """The construct's docstring: processing_unit is ignored for jobs with a single set."""
     job_name = "defect-images-v2"
     job = response("describe_auto_ml_job_v2_image_classification.json")
-    del job["BestCandidate"]["InferenceContainerDefinitions"]["GPU"]
+    definitions = job["BestCandidate"]["InferenceContainerDefinitions"]
+    for unit in [unit for unit in definitions if unit != only]:
+        del definitions[unit]
+    properties = props(AutoMLJobName=job_name, InferenceResponseKeys=None, ProcessingUnit=requested)
     aws.sagemaker_stub.add_client_error("describe_auto_ml_job", "ValidationException", "Use DescribeAutoMLJobV2.", 400)
     aws.sagemaker_stub.add_response("describe_auto_ml_job_v2", job, {"AutoMLJobName": job_name})
+    stub_create(aws, name_for(properties), definitions[only], facts=ANY)
 
-    message = failure(aws, create_event(props(AutoMLJobName=job_name, InferenceResponseKeys=None, ProcessingUnit="GPU")))
+    aws.handle(create_event(properties))
 
-    assert "defect-images-v2-image-clf-1-1f0e2d3c" in message and "no GPU inference containers" in message
-    assert "container sets for CPU" in message and "processing_unit" in message
+    assert aws.calls == ["DescribeAutoMLJob", "DescribeAutoMLJobV2", "CreateModel"]
 
 
 def test_candidate_without_any_containers(aws: StubbedAws) -> None:
@@ -658,7 +702,7 @@ def test_source_role_that_cannot_be_assumed(aws: StubbedAws) -> None:
 def test_missing_property_is_reported_before_any_call(aws: StubbedAws) -> None:
     message = failure(aws, create_event(props(ExecutionRoleArn=None)))
 
-    assert message == f"AutoML job {JOB}: Property ExecutionRoleArn is required."
+    assert message == f"AutoML job {JOB}: Property ExecutionRoleArn is required. [Custom::AutopilotModel {LOGICAL_ID}]"
     assert aws.calls == []
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -129,7 +129,23 @@ def delete_event(physical_id: str) -> dict[str, Any]:
     return cfn_event("Delete", TRANSFORM_JOB_RESOURCE_TYPE, props(), physical_id=physical_id, logical_id=LOGICAL_ID)
 
 
-def stub_create(aws: StubbedAws, name: str, fields: dict[str, Any] | None = None) -> None:
+def stub_list(aws: StubbedAws, name: str, status: str | None = "InProgress", jobs: list[str] | None = None) -> None:
+    """``ListTransformJobs`` of the jobs of ``name``'s resource (``jobs``; none by default)."""
+    contains = naming.transform_job_names(PREFIX, STACK_ID, LOGICAL_ID, {}).of_resource
+    params: dict[str, Any] = {"NameContains": contains, "SortBy": "CreationTime", "SortOrder": "Descending", "MaxResults": 100}
+    if status:
+        params["StatusEquals"] = status
+    summaries = [
+        {"TransformJobName": job, "TransformJobArn": job_arn(job), "CreationTime": response("describe_transform_job_completed.json")["CreationTime"], "TransformJobStatus": status or "Completed"}
+        for job in jobs or []
+    ]
+    aws.sagemaker_stub.add_response("list_transform_jobs", {"TransformJobSummaries": summaries}, params)
+
+
+def stub_create(aws: StubbedAws, name: str, fields: dict[str, Any] | None = None, *, sweep: bool = True) -> None:
+    """``CreateTransformJob`` of ``name``; on a Create (``sweep``) after listing the resource's running jobs."""
+    if sweep:
+        stub_list(aws, name)
     aws.sagemaker_stub.add_response(
         "create_transform_job",
         {"TransformJobArn": job_arn(name)},
@@ -153,7 +169,9 @@ def test_create_with_every_option_sends_typed_values(aws: StubbedAws) -> None:
 
     result = aws.handle(create_event())
 
-    assert aws.calls == ["CreateTransformJob"]
+    assert aws.calls == ["ListTransformJobs", "CreateTransformJob"]
+    started = result.pop("AutopilotInferenceStarted")
+    assert datetime.fromisoformat(started).tzinfo is not None
     assert result == {
         "AutopilotInferencePhase": "isComplete",
         "PhysicalResourceId": name,
@@ -221,7 +239,7 @@ def test_is_complete_when_completed_returns_data(aws: StubbedAws) -> None:
     completion = aws.handle(is_complete_event(event, result))
 
     assert completion == {"IsComplete": True, "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)}}
-    assert aws.calls == ["CreateTransformJob", "DescribeTransformJob"]
+    assert aws.calls == ["ListTransformJobs", "CreateTransformJob", "DescribeTransformJob"]
 
 
 def test_is_complete_when_failed_reports_the_failure_reason(aws: StubbedAws) -> None:
@@ -255,6 +273,7 @@ def test_is_complete_past_the_wait_timeout(aws: StubbedAws) -> None:
     name = result["PhysicalResourceId"]
     job = described(name, "InProgress")
     aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
+    aws.sagemaker_stub.add_response("stop_transform_job", {}, {"TransformJobName": name})
 
     with pytest.raises(AutopilotDeploymentError) as raised:
         aws.handle(is_complete_event(event, result), now=job["CreationTime"] + timedelta(seconds=3301))
@@ -262,8 +281,22 @@ def test_is_complete_past_the_wait_timeout(aws: StubbedAws) -> None:
     message = str(raised.value)
     assert f"Transform job {name} is still InProgress after 55 min 1 s" in message
     assert "wait_timeout (55 min 0 s" in message
-    assert "keeps running" in message and "stop-transform-job" in message
+    assert "The job was stopped" in message  # nothing the failed deployment started keeps running
     assert "at most 55 minutes" in message and "wait_for_completion=False" in message
+    assert aws.calls[-2:] == ["DescribeTransformJob", "StopTransformJob"]
+
+
+def test_is_complete_past_the_wait_timeout_when_the_stop_fails(aws: StubbedAws) -> None:
+    event, result = started(aws)
+    name = result["PhysicalResourceId"]
+    job = described(name, "InProgress")
+    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
+    aws.sagemaker_stub.add_client_error("stop_transform_job", "AccessDeniedException", "not authorized", 400)
+
+    with pytest.raises(AutopilotDeploymentError) as raised:
+        aws.handle(is_complete_event(event, result), now=job["CreationTime"] + timedelta(seconds=3301))
+
+    assert f"stop-transform-job --transform-job-name {name}" in str(raised.value)
 
 
 def test_is_complete_just_inside_the_wait_timeout_keeps_waiting(aws: StubbedAws) -> None:
@@ -284,7 +317,7 @@ def test_without_waiting_is_complete_at_once(aws: StubbedAws) -> None:
 
     assert result["AutopilotInferenceWait"] is False
     assert completion == {"IsComplete": True}
-    assert aws.calls == ["CreateTransformJob"]
+    assert aws.calls == ["ListTransformJobs", "CreateTransformJob"]
 
 
 def test_is_complete_falls_back_to_the_wait_property_without_the_wait_key(aws: StubbedAws) -> None:
@@ -299,6 +332,7 @@ def test_is_complete_falls_back_to_the_wait_property_without_the_wait_key(aws: S
 def test_duplicate_create_delivery_adopts_the_job_it_started(aws: StubbedAws) -> None:
     name = name_for(props())
     stub_create(aws, name)
+    stub_list(aws, name, jobs=[name])  # the job the first delivery started is kept
     aws.sagemaker_stub.add_client_error(
         "create_transform_job",
         "ResourceInUse",
@@ -312,8 +346,10 @@ def test_duplicate_create_delivery_adopts_the_job_it_started(aws: StubbedAws) ->
     first = aws.handle(create_event())
     second = aws.handle(create_event())
 
-    assert second == first
-    assert aws.calls == ["CreateTransformJob", "CreateTransformJob", "DescribeTransformJob"]
+    assert {**second, "AutopilotInferenceStarted": ""} == {**first, "AutopilotInferenceStarted": ""}
+    assert aws.calls == [
+        "ListTransformJobs", "CreateTransformJob", "ListTransformJobs", "CreateTransformJob", "DescribeTransformJob"
+    ]
 
 
 def test_each_request_gets_its_own_job_name() -> None:
@@ -346,6 +382,7 @@ def test_update_of_tags_and_wait_properties_keeps_the_job(aws: StubbedAws) -> No
         "PhysicalResourceId": name,
         "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)},
         "AutopilotInferenceWait": False,
+        "OldResourceProperties": {},  # the waiter input keeps one copy of the properties
     }
     assert completion == {"IsComplete": True}
     assert aws.calls == ["DescribeTransformJob", "DeleteTags", "AddTags"]
@@ -358,7 +395,8 @@ def test_update_of_the_job_configuration_starts_a_new_job(aws: StubbedAws) -> No
     new_name = name_for(new, "update-request-2")
     assert new_name != old_name
     fields = {**EXPECTED_REQUEST_FIELDS, "TransformResources": {"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1}}
-    stub_create(aws, new_name, fields)
+    aws.stack_status("UPDATE_IN_PROGRESS")
+    stub_create(aws, new_name, fields, sweep=False)
 
     result = aws.handle(update_event(new, old, old_name, "update-request-2"))
 

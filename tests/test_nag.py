@@ -165,6 +165,16 @@ INHERENT_EXAMPLE = {
     "AwsSolutions-SF1": {f"{PROVIDER}/Provider/waiter-state-machine/Resource"},
     "AwsSolutions-SF2": {f"{PROVIDER}/Provider/waiter-state-machine/Resource"},
 }
+# The built-in config's nightly schedule (AutopilotScheduledTransform "Scoring", scheduled_compliance.py).
+SCHEDULED_ROLE_POLICY = "Scoring/Role/DefaultPolicy/Resource"
+INHERENT_EXAMPLE["AwsSolutions-IAM5[Resource::*]"] = {EXECUTION_ROLE, SCHEDULED_ROLE_POLICY}
+INHERENT_EXAMPLE.update({
+    "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": {SCHEDULED_ROLE_POLICY},
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:transform-job/autopilotinference-example-scoring-*]":
+        {SCHEDULED_ROLE_POLICY},
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::amzn-s3-demo-bucket/incoming/*]": {EXECUTION_ROLE},
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::amzn-s3-demo-bucket/scored/*]": {EXECUTION_ROLE},
+})
 
 
 def test_example_app_passes_with_only_the_inherent_findings_acknowledged(example_default: CloudAssemblyDir) -> None:

@@ -12,6 +12,7 @@ from autopilot_inference import (
     AutopilotBatchTransform,
     AutopilotEndpoint,
     AutopilotModel,
+    AutopilotScheduledTransform,
     apply_inference_response_keys,
 )
 from autopilot_inference._lambda.autopilot_runtime.response_keys import INPUT_VARIABLE, OUTPUT_VARIABLE
@@ -43,6 +44,7 @@ def keyword_props(cls: type) -> list[str]:
     [
         ("### `AutopilotModel(", AutopilotModel),
         ("### `AutopilotBatchTransform(", AutopilotBatchTransform),
+        ("### `AutopilotScheduledTransform(", AutopilotScheduledTransform),
         ("### `AutopilotEndpoint(", AutopilotEndpoint),
     ],
 )
@@ -55,6 +57,7 @@ def test_props_table_defaults_match_the_signatures() -> None:
     for heading, cls in (
         ("### `AutopilotModel(", AutopilotModel),
         ("### `AutopilotBatchTransform(", AutopilotBatchTransform),
+        ("### `AutopilotScheduledTransform(", AutopilotScheduledTransform),
         ("### `AutopilotEndpoint(", AutopilotEndpoint),
     ):
         rows = dict(re.findall(r"^\| `([a-z0-9_]+)` \| ([^|]+) \|", section(heading), re.MULTILINE))

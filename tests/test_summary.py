@@ -83,7 +83,8 @@ def test_default_app_summary(default_out: Path, capsys: pytest.CaptureFixture[st
     assert "model Model" in transform_line
     assert "waits for completion" in transform_line
     indented = [line.split()[0] for line in out.splitlines() if line.startswith("  ")]
-    assert indented == ["model", "transform", str(len(stack["Resources"]))]
+    # The built-in config's nightly schedule: its line, what each run does, the next run's locations.
+    assert indented == ["model", "transform", "schedule", "each", "next", str(len(stack["Resources"]))]
     count_line = line_starting(out, f"  {len(stack['Resources'])} resources: ")
     assert "1 Custom::AutopilotModel" in count_line and "1 Custom::AutopilotTransformJob" in count_line
     assert "endpoint" not in out

@@ -20,16 +20,29 @@ _CONSTRUCT_MODULES = {
     "AutopilotBatchTransform": ".batch_transform",
     "AutopilotEndpoint": ".endpoint",
     "EndpointDataCapture": ".endpoint",
+    "ServerlessConfig": ".serverless",
+    "BlueGreenUpdate": ".deployment",
+    "RollingUpdate": ".deployment",
+    "TrafficRouting": ".deployment",
+    "CapacitySize": ".deployment",
+    "EndpointAlarms": ".alarms",
+    "ScalableInstanceCount": ".scaling",
     "AutopilotModel": ".model",
     "AutopilotInferenceProvider": ".provider",
+    "AutopilotScheduledTransform": ".scheduled_transform",
     "AutopilotValidationError": ".validation",
 }
 
 if TYPE_CHECKING:
+    from .alarms import EndpointAlarms
     from .batch_transform import AutopilotBatchTransform
+    from .deployment import BlueGreenUpdate, CapacitySize, RollingUpdate, TrafficRouting
     from .endpoint import AutopilotEndpoint, EndpointDataCapture
     from .model import AutopilotModel
     from .provider import AutopilotInferenceProvider
+    from .scaling import ScalableInstanceCount
+    from .scheduled_transform import AutopilotScheduledTransform
+    from .serverless import ServerlessConfig
     from .validation import AutopilotValidationError
 
 
@@ -51,9 +64,17 @@ __all__ = [
     "AutopilotEndpoint",
     "AutopilotInferenceProvider",
     "AutopilotModel",
+    "AutopilotScheduledTransform",
     "AutopilotValidationError",
+    "BlueGreenUpdate",
+    "CapacitySize",
+    "EndpointAlarms",
     "EndpointDataCapture",
     "InferenceResponseKey",
     "InferenceResponseKeyError",
+    "RollingUpdate",
+    "ScalableInstanceCount",
+    "ServerlessConfig",
+    "TrafficRouting",
     "apply_inference_response_keys",
 ]

@@ -64,6 +64,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
                 "instance_type": "ml.m5.xlarge",
                 "instance_count": 1,
             },
+            "schedule": {
+                "expression": "cron(0 2 * * ? *)",
+                "time_zone": "UTC",
+                "input_s3_uri": "s3://amzn-s3-demo-bucket/incoming/{date}/",
+                "output_s3_uri": "s3://amzn-s3-demo-bucket/scored/{date}/",
+            },
         }
     ]
 }
@@ -104,6 +110,22 @@ class TransformConfig:
 
 
 @dataclass(frozen=True)
+class ScheduleConfig:
+    """An optional recurring batch transform (``AutopilotScheduledTransform``) of the same model."""
+
+    expression: str
+    input_s3_uri: str
+    output_s3_uri: str
+    time_zone: str | None = None
+    instance_type: str = "ml.m5.xlarge"
+    instance_count: int = 1
+    flexible_window_minutes: int | None = None
+    enabled: bool = True
+    notify: bool = True
+    failure_alarm: bool = True
+
+
+@dataclass(frozen=True)
 class EndpointConfig:
     """An optional real-time endpoint serving the same model."""
 
@@ -127,6 +149,7 @@ class EnvironmentConfig:
     model_name_prefix: str | None = None
     processing_unit: str = "CPU"
     endpoint: EndpointConfig | None = None
+    schedule: ScheduleConfig | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     description: str | None = None
 
@@ -169,10 +192,11 @@ _ENVIRONMENT_KEYS = (
     "processing_unit",
     "transform",
     "endpoint",
+    "schedule",
     "tags",
     "description",
 )
-_MERGED_MAPPINGS = ("transform", "endpoint", "tags")
+_MERGED_MAPPINGS = ("transform", "endpoint", "schedule", "tags")
 _TRANSFORM_KEYS = (
     "input_s3_uri",
     "output_s3_uri",
@@ -186,6 +210,18 @@ _TRANSFORM_KEYS = (
     "wait_timeout_minutes",
 )
 _ENDPOINT_KEYS = ("instance_type", "initial_instance_count")
+_SCHEDULE_KEYS = (
+    "expression",
+    "time_zone",
+    "input_s3_uri",
+    "output_s3_uri",
+    "instance_type",
+    "instance_count",
+    "flexible_window_minutes",
+    "enabled",
+    "notify",
+    "failure_alarm",
+)
 _SPLIT_TYPES = ("None", "Line", "RecordIO", "TFRecord")
 _ASSEMBLE_WITH = ("None", "Line")
 _PROCESSING_UNITS = ("CPU", "GPU")
@@ -333,6 +369,44 @@ def _endpoint(where: _Where, value: Any) -> EndpointConfig | None:
     )
 
 
+def _schedule(where: _Where, value: Any) -> ScheduleConfig | None:
+    from . import _schedules
+
+    if value is None or value is False:
+        return None
+    data = _mapping(where, value, "schedule")
+    _check_keys(where, data, _SCHEDULE_KEYS, "schedule.")
+    p = "schedule."
+    s3 = "an S3 URI like s3://bucket/scored/{date}/ (placeholders: see the README)"
+    expression = _string(where, data, "expression", p, required=True)
+    time_zone = _string(where, data, "time_zone", p)
+    for field_name, check in (
+        ("expression", lambda: _schedules.check_expression(expression, "the expression")),  # type: ignore[arg-type]
+        ("time_zone", lambda: _schedules.check_time_zone(time_zone, "the time zone")),
+    ):
+        try:
+            check()
+        except _schedules.ScheduleError as error:
+            raise where.error(str(error), p + field_name) from None
+    defaults = ScheduleConfig("", "", "")
+    window = data.get("flexible_window_minutes")
+    return ScheduleConfig(
+        expression=expression,  # type: ignore[arg-type]
+        time_zone=time_zone,
+        input_s3_uri=_string(where, data, "input_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),  # type: ignore[arg-type]
+        output_s3_uri=_string(where, data, "output_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),  # type: ignore[arg-type]
+        instance_type=_string(where, data, "instance_type", p, pattern=_INSTANCE_TYPE,
+                              expected="a SageMaker instance type like ml.m5.xlarge", default=defaults.instance_type),  # type: ignore[arg-type]
+        instance_count=_integer(where, data, "instance_count", p, defaults.instance_count),
+        flexible_window_minutes=None if window is None else _integer(
+            where, data, "flexible_window_minutes", p, 0, maximum=_schedules.MAX_FLEXIBLE_WINDOW_MINUTES
+        ),
+        enabled=_boolean(where, data, "enabled", p, defaults.enabled),
+        notify=_boolean(where, data, "notify", p, defaults.notify),
+        failure_alarm=_boolean(where, data, "failure_alarm", p, defaults.failure_alarm),
+    )
+
+
 def _merge(defaults: Mapping[str, Any], environment: Mapping[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(dict(defaults))
     for key, value in environment.items():
@@ -385,6 +459,7 @@ def _environment(source: str, label: str, data: Mapping[str, Any]) -> Environmen
         processing_unit=processing_unit.upper(),
         transform=_transform(where, data.get("transform")),
         endpoint=_endpoint(where, data.get("endpoint")),
+        schedule=_schedule(where, data.get("schedule")),
         tags=_string_map(where, data, "tags"),
         description=_string(where, data, "description"),
     )
@@ -406,7 +481,12 @@ def parse_config(data: Any, source: str) -> AppConfig:
     if "name" in defaults:
         raise defaults_where.error("cannot be a default: every environment names its own stack", "name")
     _check_keys(defaults_where, defaults, _ENVIRONMENT_KEYS)
-    for key, allowed in (("transform", _TRANSFORM_KEYS), ("endpoint", _ENDPOINT_KEYS), ("tags", None)):
+    for key, allowed in (
+        ("transform", _TRANSFORM_KEYS),
+        ("endpoint", _ENDPOINT_KEYS),
+        ("schedule", _SCHEDULE_KEYS),
+        ("tags", None),
+    ):
         value = defaults.get(key)
         if value is None or (key == "endpoint" and isinstance(value, bool)):
             continue
@@ -560,6 +640,7 @@ __all__ = [
     "ConfigError",
     "DEFAULT_CONFIG",
     "EndpointConfig",
+    "ScheduleConfig",
     "EnvironmentConfig",
     "TransformConfig",
     "apply_nag_checks",

@@ -8,19 +8,25 @@ from typing import Any
 
 import jsii
 from aws_cdk import CustomResource, Duration, ITaggable, TagManager
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from . import validation
 from ._lambda.autopilot_runtime.properties import TRANSFORM_JOB_RESOURCE_TYPE
 from ._paths import default_prefix
 from ._tags import ResourceTags
+from ._transform_options import (  # noqa: F401 - MAX_PAYLOAD_IN_MB kept importable here
+    MAX_PAYLOAD_IN_MB,
+    transform_options,
+)
 from .model import AutopilotModel
 from .permissions import TransformBinding
 from .provider import AutopilotInferenceProvider
 
 DEFAULT_WAIT_TIMEOUT = Duration.minutes(55)
-MAX_PAYLOAD_IN_MB = 100
 
 
 @jsii.implements(ITaggable)
@@ -87,6 +93,11 @@ class AutopilotBatchTransform(Construct):
         job_name_prefix: start of the job names; a unique hash is appended. Letters,
             digits and single hyphens, at most 52 characters. Default: derived from the
             stack name and the construct path.
+        failure_topic: SNS topic told when the job started by the last deployment fails or
+            is stopped (an EventBridge rule on its ``SageMaker Transform Job State Change``
+            events), for jobs nobody waits for (``wait_for_completion=False``). A topic
+            encrypted with a customer managed key must let ``events.amazonaws.com`` use the
+            key. Default: no notification.
     """
 
     def __init__(
@@ -119,44 +130,36 @@ class AutopilotBatchTransform(Construct):
         join_source: str | None = None,
         environment: Mapping[str, str] | None = None,
         job_name_prefix: str | None = None,
+        failure_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id)
         if not isinstance(model, AutopilotModel):
             raise validation.AutopilotValidationError(f"model must be an AutopilotModel; got {type(model).__name__}.")
-        validation.s3_uri(input_s3_uri, "input_s3_uri")
-        validation.s3_uri(output_s3_uri, "output_s3_uri")
-        validation.instance_type(instance_type, "instance_type")
-        validation.count(instance_count, "instance_count")
-        validation.text(content_type, "content_type", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
-        validation.one_of(split_type, "split_type", validation.SPLIT_TYPES)
-        validation.text(accept, "accept", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
-        validation.one_of(assemble_with, "assemble_with", validation.ASSEMBLE_WITH)
         validation.boolean(wait_for_completion, "wait_for_completion")
         wait_seconds = validation.wait_timeout(wait_timeout) if wait_for_completion else None
-        validation.one_of(input_data_type, "input_data_type", validation.S3_DATA_TYPES, optional=False)
-        validation.one_of(compression_type, "compression_type", validation.COMPRESSION_TYPES)
-        validation.one_of(batch_strategy, "batch_strategy", validation.BATCH_STRATEGIES)
-        validation.integer(max_payload_in_mb, "max_payload_in_mb", minimum=0, maximum=MAX_PAYLOAD_IN_MB)
-        validation.integer(max_concurrent_transforms, "max_concurrent_transforms", minimum=0)
-        if (
-            max_payload_in_mb is not None
-            and max_concurrent_transforms is not None
-            and not validation.is_token(max_payload_in_mb)
-            and not validation.is_token(max_concurrent_transforms)
-            and max_payload_in_mb * max_concurrent_transforms > MAX_PAYLOAD_IN_MB
-        ):
-            raise validation.AutopilotValidationError(
-                f"max_payload_in_mb x max_concurrent_transforms must not exceed {MAX_PAYLOAD_IN_MB} MB; got "
-                f"{max_payload_in_mb} x {max_concurrent_transforms}. Lower one of them."
-            )
-        timeout_seconds = validation.duration_seconds(
-            invocations_timeout, "invocations_timeout", minimum=1, maximum=3600
+        options = transform_options(
+            input_s3_uri=input_s3_uri,
+            output_s3_uri=output_s3_uri,
+            instance_type=instance_type,
+            instance_count=instance_count,
+            content_type=content_type,
+            split_type=split_type,
+            accept=accept,
+            assemble_with=assemble_with,
+            input_data_type=input_data_type,
+            compression_type=compression_type,
+            output_kms_key=output_kms_key,
+            volume_kms_key=volume_kms_key,
+            batch_strategy=batch_strategy,
+            max_payload_in_mb=max_payload_in_mb,
+            max_concurrent_transforms=max_concurrent_transforms,
+            invocations_timeout=invocations_timeout,
+            invocations_max_retries=invocations_max_retries,
+            input_filter=input_filter,
+            output_filter=output_filter,
+            join_source=join_source,
+            environment=environment,
         )
-        validation.integer(invocations_max_retries, "invocations_max_retries", minimum=0, maximum=3)
-        validation.text(input_filter, "input_filter", max_length=validation.MAX_FILTER_LENGTH)
-        validation.text(output_filter, "output_filter", max_length=validation.MAX_FILTER_LENGTH)
-        validation.one_of(join_source, "join_source", validation.JOIN_SOURCES)
-        env = validation.environment(environment)
         validation.name_prefix(job_name_prefix, "job_name_prefix")
 
         self.model = model
@@ -177,59 +180,11 @@ class AutopilotBatchTransform(Construct):
             ),
         )
 
-        transform_input: dict[str, Any] = {
-            "DataSource": {"S3DataSource": {"S3DataType": input_data_type, "S3Uri": input_s3_uri}},
-        }
-        if content_type is not None:
-            transform_input["ContentType"] = content_type
-        if split_type is not None:
-            transform_input["SplitType"] = split_type
-        if compression_type is not None:
-            transform_input["CompressionType"] = compression_type
-        transform_output: dict[str, Any] = {"S3OutputPath": output_s3_uri}
-        if accept is not None:
-            transform_output["Accept"] = accept
-        if assemble_with is not None:
-            transform_output["AssembleWith"] = assemble_with
-        if output_kms_key is not None:
-            transform_output["KmsKeyId"] = output_kms_key.key_arn
-        transform_resources: dict[str, Any] = {"InstanceType": instance_type, "InstanceCount": instance_count}
-        if volume_kms_key is not None:
-            transform_resources["VolumeKmsKeyId"] = volume_kms_key.key_arn
-
         properties: dict[str, Any] = {
             "ModelName": model.model_name,
             "TransformJobNamePrefix": self.job_name_prefix,
-            "TransformInput": transform_input,
-            "TransformOutput": transform_output,
-            "TransformResources": transform_resources,
+            **options.request(),
         }
-        if batch_strategy is not None:
-            properties["BatchStrategy"] = batch_strategy
-        if max_payload_in_mb is not None:
-            properties["MaxPayloadInMB"] = max_payload_in_mb
-        if max_concurrent_transforms is not None:
-            properties["MaxConcurrentTransforms"] = max_concurrent_transforms
-        client_config: dict[str, Any] = {}
-        if timeout_seconds is not None:
-            client_config["InvocationsTimeoutInSeconds"] = timeout_seconds
-        if invocations_max_retries is not None:
-            client_config["InvocationsMaxRetries"] = invocations_max_retries
-        if client_config:
-            properties["ModelClientConfig"] = client_config
-        data_processing = {
-            name: value
-            for name, value in (
-                ("InputFilter", input_filter),
-                ("OutputFilter", output_filter),
-                ("JoinSource", join_source),
-            )
-            if value is not None
-        }
-        if data_processing:
-            properties["DataProcessing"] = data_processing
-        if env:
-            properties["Environment"] = env
         properties["WaitForCompletion"] = "true" if wait_for_completion else "false"
         if wait_seconds is not None:
             properties["WaitTimeoutSeconds"] = wait_seconds
@@ -254,6 +209,10 @@ class AutopilotBatchTransform(Construct):
             model.allow_key_use(output_kms_key, encrypt=True)
         if volume_kms_key is not None:
             self.provider.allow_create_grant(volume_kms_key)
+        self.failure_rule: events.Rule | None = None
+        """The rule that tells ``failure_topic`` of the job's failure (with ``failure_topic``)."""
+        if failure_topic is not None:
+            self.failure_rule = job_failure_rule(self, "FailureRule", self.transform_job_name, failure_topic)
 
     @cached_property
     def transform_job_name(self) -> str:
@@ -269,3 +228,36 @@ class AutopilotBatchTransform(Construct):
     def tags(self) -> TagManager:
         """The job's tags; ``Tags.of(scope).add(...)`` reaches them."""
         return self._tags.manager
+
+
+TRANSFORM_JOB_STATE_CHANGE = "SageMaker Transform Job State Change"
+FAILED_STATUSES = ("Failed", "Stopped")
+
+
+def job_failure_rule(scope: Construct, id: str, job_name: str, topic: sns.ITopic) -> events.Rule:
+    """An EventBridge rule telling ``topic`` when the transform job ``job_name`` fails or is stopped."""
+    return events.Rule(
+        scope,
+        id,
+        description="Tells the topic when this stack's batch transform job fails or is stopped",
+        event_pattern=events.EventPattern(
+            source=["aws.sagemaker"],
+            detail_type=[TRANSFORM_JOB_STATE_CHANGE],
+            detail={"TransformJobName": [job_name], "TransformJobStatus": list(FAILED_STATUSES)},
+        ),
+        targets=[
+            events_targets.SnsTopic(
+                topic,
+                message=events.RuleTargetInput.from_object(
+                    {
+                        "status": events.EventField.from_path("$.detail.TransformJobStatus"),
+                        "transformJobName": events.EventField.from_path("$.detail.TransformJobName"),
+                        "failureReason": events.EventField.from_path("$.detail.FailureReason"),
+                        "time": events.EventField.time,
+                        "account": events.EventField.account,
+                        "region": events.EventField.region,
+                    }
+                ),
+            )
+        ],
+    )

@@ -202,6 +202,7 @@ def at_synthesis(anchor: IConstruct, action: Callable[[], None], priority: float
 
 _PART = r"(?:<AWS::[A-Za-z]+>|[^:<>*]+)"  # a partition, region or account: literal or <AWS::Region>
 _ARN = rf"^arn:{_PART}:"
+_NAME_PREFIX = r"([a-z0-9](?:[a-z0-9-]*[a-z0-9])?-)"  # a literal, lower-cased '<prefix>-' (scheduled jobs)
 _SAGEMAKER = {
     "automl-job": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:automl-job/\*$"),
     "model": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:model/\*$"),

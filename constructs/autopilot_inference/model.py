@@ -15,7 +15,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from . import validation
-from ._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE
+from ._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE, SINGLE_CONTAINER_REQUIRED
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
 from ._paths import default_prefix, stack_of
 from ._tags import ResourceTags
@@ -167,6 +167,8 @@ class AutopilotModel(Construct):
             self.provider.allow_read_automl_job(automl_job_name, candidate_named=candidate_name is not None)
 
         self._connections: ec2.Connections | None = None
+        self._in_vpc = vpc is not None
+        self._network_isolation = bool(network_isolation)
         vpc_config: dict[str, Any] | None = None
         if vpc is not None:
             groups = (
@@ -391,7 +393,46 @@ class AutopilotModel(Construct):
         return iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[self.model_arn])
 
     def add_endpoint(self, id: str, **props: Any) -> AutopilotEndpoint:
-        """A real-time endpoint serving this model; ``props`` as for :class:`AutopilotEndpoint`."""
+        """A real-time endpoint serving this model; ``props`` as for :class:`AutopilotEndpoint`
+        (e.g. ``serverless=ServerlessConfig(...)``)."""
         from .endpoint import AutopilotEndpoint
 
         return AutopilotEndpoint(self, id, model=self, **props)
+
+    # Serving (issue 13): facts the endpoint checks, and use by other libraries.
+
+    @property
+    def in_vpc(self) -> bool:
+        """Whether the containers run in a VPC (``vpc`` given)."""
+        return self._in_vpc
+
+    @property
+    def network_isolation(self) -> bool:
+        """Whether the containers run without network access."""
+        return self._network_isolation
+
+    def require_single_container(self) -> None:
+        """Make the deployment refuse a candidate of more than one container, before ``CreateModel``.
+
+        Set by a serverless endpoint (serverless inference runs no inference pipelines). It is
+        a property of the model, so setting it makes a new model on the next deployment.
+        """
+        self.resource.node.default_child.add_property_override(SINGLE_CONTAINER_REQUIRED, "true")
+
+    def as_alpha_model(self, id: str = "AlphaModel") -> Any:
+        """This model as an ``aws_cdk.aws_sagemaker_alpha.IModel`` (e.g. for its ``EndpointConfig``).
+
+        Needs the optional package ``aws-cdk.aws-sagemaker-alpha``
+        (``pip install "autopilot-inference[alpha]"``). The same object is returned for the same ``id``.
+        """
+        try:
+            from aws_cdk import aws_sagemaker_alpha as sagemaker_alpha
+        except ImportError:
+            raise validation.AutopilotValidationError(
+                "as_alpha_model needs the optional package aws-cdk.aws-sagemaker-alpha: "
+                'pip install "autopilot-inference[alpha]" (or aws-cdk.aws-sagemaker-alpha).'
+            ) from None
+        cache: dict[str, Any] = self.__dict__.setdefault("_alpha_models", {})
+        if id not in cache:
+            cache[id] = sagemaker_alpha.Model.from_model_attributes(self, id, model_arn=self.model_arn, role=self._role)
+        return cache[id]

@@ -38,9 +38,9 @@ AUTOML_LIST_ACTIONS = ("sagemaker:ListCandidatesForAutoMLJob",)
 AUTOML_READ_ACTIONS = AUTOML_DESCRIBE_ACTIONS + AUTOML_LIST_ACTIONS
 """What a job owner's role must allow the handler (``ListCandidatesForAutoMLJob`` on ``*``)."""
 MODEL_CREATE_ACTIONS = ("sagemaker:CreateModel",)
-MODEL_MANAGE_ACTIONS = ("sagemaker:DescribeModel", "sagemaker:DeleteModel")
+MODEL_MANAGE_ACTIONS = ("sagemaker:DescribeModel", "sagemaker:DeleteModel", "sagemaker:ListTags")
 TRANSFORM_JOB_CREATE_ACTIONS = ("sagemaker:CreateTransformJob",)
-TRANSFORM_JOB_MANAGE_ACTIONS = ("sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob")
+TRANSFORM_JOB_MANAGE_ACTIONS = ("sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob", "sagemaker:ListTags")
 TAG_ACTIONS = ("sagemaker:AddTags", "sagemaker:DeleteTags")
 LIST_ACTIONS = ("sagemaker:ListModels", "sagemaker:ListTransformJobs")
 # sagemaker:TaggingAction values of the requests that tag while creating.
@@ -363,6 +363,8 @@ class HandlerPermissions:
         ]
         # Existence checks: a Describe or Delete of a resource that is gone is denied (no tag to match).
         self._ensure("FindModelsAndTransformJobs", LIST_ACTIONS, ["*"])
+        # Whether its own stack is rolling back (the event carries no such flag).
+        self._ensure("DescribeOwnStack", ("cloudformation:DescribeStacks",), [Aws.STACK_ID])
         # Tagging as part of CreateModel / CreateTransformJob: only with the owner tag.
         self._ensure(
             "TagOwnedResourcesAtCreation",

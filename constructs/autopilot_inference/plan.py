@@ -97,11 +97,17 @@ def build_plan(
     candidate: Mapping[str, Any] | None = None,
     processing_unit: str = "CPU",
     artifact_s3_uri: str | None = None,
+    serverless: bool = False,
 ) -> Plan:
-    """Resolve the candidate and apply the keys exactly as a deployment would."""
+    """Resolve the candidate and apply the keys exactly as a deployment would.
+
+    ``serverless``: the model is served by a serverless endpoint, which needs one container.
+    """
     resolved = candidates.resolve_candidate(
         job, candidate, processing_unit=processing_unit, artifact_s3_uri=artifact_s3_uri
     )
+    if serverless:  # serve (issue 13): the handler's SingleContainerRequired check
+        candidates.check_single_container(resolved)
     configured = candidates.apply_keys(resolved, keys)
     count = len(resolved.containers)
     objective = None
@@ -226,6 +232,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--job", help="read this AutoML job live through boto3 instead of a file")
     parser.add_argument("--region", help="AWS region for --job (default: the boto3 default)")
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+    parser.add_argument(
+        "--serverless", action="store_true", help="the model is served by a serverless endpoint (one container only)"
+    )
 
 
 def run(args: argparse.Namespace, client_factory: Callable[[str | None], Any] = _default_client_factory) -> str:
@@ -237,6 +246,7 @@ def run(args: argparse.Namespace, client_factory: Callable[[str | None], Any] = 
         candidate=candidate,
         processing_unit=args.processing_unit,
         artifact_s3_uri=args.artifact_s3_uri,
+        serverless=getattr(args, "serverless", False),
     )
     return plan_to_json(plan) if args.json else render_plan(plan)
 

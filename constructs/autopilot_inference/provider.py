@@ -13,6 +13,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from ._asset import HANDLER, handler_code
+from ._lambda.autopilot_runtime.contract import HANDLER_TIMEOUT_SECONDS
 from ._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR
 from ._paths import stack_of, stack_singleton
 from .compliance import acknowledge_provider_findings
@@ -21,7 +22,8 @@ from .permissions import HandlerPermissions, ModelBinding, TransformBinding
 PROVIDER_ID = "AutopilotInferenceProvider"
 QUERY_INTERVAL = Duration.minutes(1)
 TOTAL_TIMEOUT = Duration.hours(1)
-HANDLER_TIMEOUT = Duration.minutes(5)
+# The handler's retry budget is computed against this timeout (see autopilot_runtime.contract).
+HANDLER_TIMEOUT = Duration.seconds(HANDLER_TIMEOUT_SECONDS)
 HANDLER_MEMORY_MB = 256
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 

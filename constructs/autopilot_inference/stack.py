@@ -1,5 +1,5 @@
-"""The example app's stack: one environment's Autopilot model, batch transform job and
-optional endpoint, built from an :class:`~autopilot_inference.app_config.EnvironmentConfig`.
+"""The example app's stack: one environment's Autopilot model, batch transform job,
+optional nightly scoring schedule and optional endpoint, built from an :class:`~autopilot_inference.app_config.EnvironmentConfig`.
 """
 
 from __future__ import annotations
@@ -63,6 +63,33 @@ class AutopilotInferenceStack(Stack):
             wait_timeout=Duration.minutes(transform.wait_timeout_minutes),
         )
 
+        self.scheduled_transform = None
+        if config.schedule is not None:
+            from .scheduled_transform import AutopilotScheduledTransform
+
+            schedule = config.schedule
+            self.scheduled_transform = AutopilotScheduledTransform(
+                self,
+                "Scoring",
+                model=self.model,
+                schedule=schedule.expression,
+                time_zone=schedule.time_zone,
+                input_s3_uri=schedule.input_s3_uri,
+                output_s3_uri=schedule.output_s3_uri,
+                instance_type=schedule.instance_type,
+                instance_count=schedule.instance_count,
+                flexible_time_window=Duration.minutes(schedule.flexible_window_minutes)
+                if schedule.flexible_window_minutes
+                else None,
+                enabled=schedule.enabled,
+                create_notification_topic=schedule.notify,
+                failure_alarm=schedule.failure_alarm,
+                content_type=transform.content_type,
+                split_type=transform.split_type,
+                accept=transform.accept,
+                assemble_with=transform.assemble_with,
+            )
+
         self.endpoint = None
         if config.endpoint is not None:
             self.endpoint = self.model.add_endpoint(
@@ -81,6 +108,20 @@ class AutopilotInferenceStack(Stack):
             value=self.batch_transform.transform_job_name,
             description="The batch transform job started by the last deployment",
         )
+        if self.scheduled_transform is not None:
+            CfnOutput(
+                self,
+                "ScoringStateMachineArn",
+                value=self.scheduled_transform.state_machine.state_machine_arn,
+                description="Start a scoring run by hand: aws stepfunctions start-execution --state-machine-arn ...",
+            )
+            if self.scheduled_transform.notification_topic is not None:
+                CfnOutput(
+                    self,
+                    "ScoringNotificationTopicArn",
+                    value=self.scheduled_transform.notification_topic.topic_arn,
+                    description="Subscribe to hear of failed scheduled scoring runs",
+                )
 
 
 def stack_description(config: EnvironmentConfig) -> str:

@@ -3,8 +3,9 @@
 Reads ``manifest.json`` and the stack templates as plain JSON (no CDK, no AWS): for each
 stack its name and environment, each ``Custom::AutopilotModel`` (job, candidate, response
 keys, model name prefix), each ``Custom::AutopilotTransformJob`` (input -> output,
-instances, whether the deployment waits), each SageMaker endpoint, and a count of
-resources. Nested assemblies (``cdk.Stage``) are followed.
+instances, whether the deployment waits), each SageMaker endpoint, each scheduled
+transform (expression, time zone, next run times, what each run reads and writes), and a
+count of resources. Nested assemblies (``cdk.Stage``) are followed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,10 @@ MODEL_TYPE = "Custom::AutopilotModel"
 TRANSFORM_TYPE = "Custom::AutopilotTransformJob"
 ENDPOINT_TYPE = "AWS::SageMaker::Endpoint"
 ENDPOINT_CONFIG_TYPE = "AWS::SageMaker::EndpointConfig"
+SCHEDULE_TYPE = "AWS::Scheduler::Schedule"
+# The metadata AutopilotScheduledTransform puts on its schedule (scheduled_transform.SUMMARY_METADATA_KEY).
+SCHEDULED_TRANSFORM_METADATA = "autopilot-inference:scheduled-transform"
+NEXT_RUNS = 3
 _STACK_ARTIFACT = "aws:cloudformation:stack"
 _NESTED_ASSEMBLY = "cdk:cloud-assembly"
 _AGNOSTIC = ("unknown-account", "unknown-region")
@@ -166,6 +172,8 @@ def _model_line(template: _Template, logical_id: str, props: Mapping[str, Any]) 
     ]
     if props.get("ProcessingUnit") not in (None, "", "CPU"):
         details.append(f"{render_value(props['ProcessingUnit'])} containers")
+    if _is_true(props.get("SingleContainerRequired"), default=False):
+        details.append("single container required (serverless endpoint)")
     return f"  model {template.label(logical_id)}: " + ", ".join(details)
 
 
@@ -189,6 +197,79 @@ def _transform_line(template: _Template, logical_id: str, props: Mapping[str, An
     )
 
 
+def _variant_text(template: _Template, variant: Mapping[str, Any]) -> str:
+    serverless = variant.get("ServerlessConfig")
+    if isinstance(serverless, Mapping):
+        size = (
+            f"serverless {render_value(serverless.get('MemorySizeInMB'))} MB, "
+            f"max concurrency {render_value(serverless.get('MaxConcurrency'))}"
+        )
+        if serverless.get("ProvisionedConcurrency") not in (None, ""):
+            size += f", provisioned {render_value(serverless['ProvisionedConcurrency'])}"
+    else:
+        size = f"{render_value(variant.get('InstanceType'))} x {render_value(variant.get('InitialInstanceCount', 1))}"
+    return f"{size} (model {template.reference(variant.get('ModelName'))})"
+
+
+def _capacity(size: Any) -> str:
+    if not isinstance(size, Mapping):
+        return render_value(size)
+    unit = " %" if size.get("Type") == "CAPACITY_PERCENT" else " instance(s)"
+    return f"{render_value(size.get('Value'))}{unit}"
+
+
+def _update_text(deployment: Mapping[str, Any]) -> str | None:
+    """``DeploymentConfig`` in words: the update policy (serve, issue 13)."""
+    blue_green = deployment.get("BlueGreenUpdatePolicy")
+    rolling = deployment.get("RollingUpdatePolicy")
+    if isinstance(blue_green, Mapping):
+        routing = blue_green.get("TrafficRoutingConfiguration") or {}
+        kind = str(routing.get("Type", "ALL_AT_ONCE")).lower().replace("_", " ")
+        text = f"blue/green {kind}"
+        if routing.get("CanarySize"):
+            text += f" {_capacity(routing['CanarySize'])}"
+        if routing.get("LinearStepSize"):
+            text += f" steps of {_capacity(routing['LinearStepSize'])}"
+        text += f", wait {render_value(routing.get('WaitIntervalInSeconds', 0))} s"
+        if blue_green.get("TerminationWaitInSeconds") not in (None, ""):
+            text += f", baking {render_value(blue_green['TerminationWaitInSeconds'])} s"
+        timeout = blue_green.get("MaximumExecutionTimeoutInSeconds")
+    elif isinstance(rolling, Mapping):
+        text = (
+            f"rolling, {_capacity(rolling.get('MaximumBatchSize'))} per step, "
+            f"wait {render_value(rolling.get('WaitIntervalInSeconds'))} s"
+        )
+        timeout = rolling.get("MaximumExecutionTimeoutInSeconds")
+    else:
+        return None
+    if timeout not in (None, ""):
+        text += f", timeout {render_value(timeout)} s"
+    return text
+
+
+def _scaling_text(template: _Template, endpoint_id: str, endpoint_name: Any) -> str | None:
+    """The scalable target of the endpoint's variant, if any (serve, issue 13)."""
+    for target_id, target in template.of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
+        if target.get("ServiceNamespace") != "sagemaker":
+            continue
+        resource_id = json.dumps(target.get("ResourceId"), sort_keys=True)
+        named = isinstance(endpoint_name, str) and f"endpoint/{endpoint_name}/" in resource_id
+        if not named and json.dumps({"Fn::GetAtt": [endpoint_id, "EndpointName"]}) not in resource_id:
+            continue
+        policies = [
+            render_value(policy.get("PolicyType"))
+            for _, policy in template.of_type("AWS::ApplicationAutoScaling::ScalingPolicy")
+            if policy.get("ScalingTargetId") == {"Ref": target_id}
+        ]
+        scheduled = len(target.get("ScheduledActions") or [])
+        details = [*policies] + ([f"{scheduled} scheduled action(s)"] if scheduled else [])
+        return (
+            f"{render_value(target.get('MinCapacity'))}-{render_value(target.get('MaxCapacity'))} instances"
+            + (f" ({', '.join(details)})" if details else "")
+        )
+    return None
+
+
 def _endpoint_lines(template: _Template) -> Iterator[str]:
     for logical_id, props in template.of_type(ENDPOINT_TYPE):
         config_ref = props.get("EndpointConfigName")
@@ -198,21 +279,80 @@ def _endpoint_lines(template: _Template) -> Iterator[str]:
             config_id = argument[0] if isinstance(argument, list) else argument
         config = template.resources.get(config_id, {}) if isinstance(config_id, str) else {}
         variants = (config.get("Properties") or {}).get("ProductionVariants") or []
-        described = [
-            f"{render_value(variant.get('InstanceType'))} x {render_value(variant.get('InitialInstanceCount', 1))}"
-            f" (model {template.reference(variant.get('ModelName'))})"
-            for variant in variants
-            if isinstance(variant, Mapping)
-        ]
+        described = [_variant_text(template, variant) for variant in variants if isinstance(variant, Mapping)]
         yield f"  endpoint {template.label(logical_id)}: " + (", ".join(described) or "no production variants found")
+        scaling = _scaling_text(template, logical_id, props.get("EndpointName"))
+        if scaling:
+            retained = " (kept on update)" if _is_true(props.get("RetainAllVariantProperties"), default=False) else ""
+            yield f"    scaling: {scaling}{retained}"
+        deployment = props.get("DeploymentConfig")
+        if isinstance(deployment, Mapping):
+            update = _update_text(deployment)
+            if update:
+                yield f"    update: {update}"
+            alarms = ((deployment.get("AutoRollbackConfiguration") or {}).get("Alarms")) or []
+            if alarms:
+                names = [template.reference(alarm.get("AlarmName")) for alarm in alarms if isinstance(alarm, Mapping)]
+                yield f"    rollback on alarms: {', '.join(names)}"
 
 
-def summarize_stack(stack: StackArtifact) -> list[str]:
+def _schedule_lines(template: _Template, now: datetime | None) -> Iterator[str]:
+    """Each scheduled transform: expression, time zone, next runs, and what each run reads and writes."""
+    from . import _run_locations as locations
+    from . import _schedules as schedules
+
+    now = now or datetime.now(timezone.utc)
+    for logical_id, props in template.of_type(SCHEDULE_TYPE):
+        facts = (template.resources[logical_id].get("Metadata") or {}).get(SCHEDULED_TRANSFORM_METADATA)
+        expression = props.get("ScheduleExpression")
+        zone = props.get("ScheduleExpressionTimezone")
+        window = props.get("FlexibleTimeWindow") or {}
+        details = [render_value(expression), f"time zone {zone or 'UTC'}"]
+        details.append("enabled" if props.get("State", "ENABLED") == "ENABLED" else "DISABLED")
+        if window.get("Mode") == "FLEXIBLE":
+            details.append(f"flexible window {render_value(window.get('MaximumWindowInMinutes'))} min")
+        runs: list[datetime] = []
+        if isinstance(expression, str) and (zone is None or isinstance(zone, str)):
+            try:
+                start = datetime.fromisoformat(props["StartDate"]) if isinstance(props.get("StartDate"), str) else None
+                runs = schedules.next_runs(expression, zone, after=max(now, start) if start else now, count=NEXT_RUNS)
+            except (schedules.ScheduleError, ValueError):
+                runs = []
+        label = template.label(logical_id)
+        if label.endswith("/Schedule"):
+            label = label[: -len("/Schedule")]
+        line = f"  schedule {label}: " + ", ".join(details)
+        if runs:
+            line += "; next runs " + ", ".join(run.strftime("%Y-%m-%d %H:%M %Z") for run in runs)
+        yield line
+        if not isinstance(facts, Mapping):
+            continue
+        prefix = str(facts.get("JobNamePrefix"))
+        source, target = facts.get("InputS3Uri"), facts.get("OutputS3Uri")
+        yield (
+            f"    each run: transform job {prefix}-<YYYYMMDD>t<HHMM>-<run id>, model "
+            f"{template.reference(facts.get('ModelName'))}, {render_value(facts.get('InstanceType'))} x "
+            f"{render_value(facts.get('InstanceCount', 1))}: reads {render_value(source)}, writes {render_value(target)}"
+        )
+        if runs and isinstance(source, str) and isinstance(target, str):
+            time = runs[0].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            try:
+                rendered = [
+                    locations.render(locations.parse(uri, prop, job_name_prefix=prefix), time, "<run id>")
+                    for uri, prop in ((source, "input_s3_uri"), (target, "output_s3_uri"))
+                ]
+            except locations.LocationTemplateError:
+                continue
+            yield f"    next run ({time}): reads {rendered[0]}, writes {rendered[1]}"
+
+
+def summarize_stack(stack: StackArtifact, now: datetime | None = None) -> list[str]:
     template = _Template(stack)
     lines = [f"{stack.name} ({describe_environment(stack.environment)})"]
     lines += [_model_line(template, logical_id, props) for logical_id, props in template.of_type(MODEL_TYPE)]
     lines += [_transform_line(template, logical_id, props) for logical_id, props in template.of_type(TRANSFORM_TYPE)]
     lines += list(_endpoint_lines(template))
+    lines += list(_schedule_lines(template, now))
     counts = Counter(str(resource.get("Type")) for resource in template.resources.values())
     if counts:
         by_type = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
@@ -222,11 +362,11 @@ def summarize_stack(stack: StackArtifact) -> list[str]:
     return lines
 
 
-def summarize(assembly_dir: str | Path) -> str:
-    """The whole summary of a cloud assembly directory."""
+def summarize(assembly_dir: str | Path, now: datetime | None = None) -> str:
+    """The whole summary of a cloud assembly directory (next runs counted from ``now``, default: now)."""
     stacks = read_stacks(assembly_dir)
     header = f"{assembly_dir}: {len(stacks)} stack{'s' if len(stacks) != 1 else ''}"
-    blocks = ["\n".join(summarize_stack(stack)) for stack in stacks]
+    blocks = ["\n".join(summarize_stack(stack, now)) for stack in stacks]
     return "\n\n".join([header, *blocks])
 
 

@@ -133,6 +133,7 @@ def candidate_containers(
 
     ``InferenceContainers`` (tabular jobs) when present and non-empty; otherwise the
     ``processing_unit`` set of ``InferenceContainerDefinitions`` (V2 image and text jobs).
+    ``processing_unit`` is ignored when the candidate offers a single set: that set is used.
     """
     where = f"AutoML job {job_name}: candidate" if job_name else "Candidate"
     name = candidate_name_of(candidate)
@@ -144,9 +145,11 @@ def candidate_containers(
     if not isinstance(definitions, Mapping):
         definitions = {}
     chosen = definitions.get(unit)
+    available = sorted(str(key) for key, value in definitions.items() if value)
+    if not chosen and len(available) == 1:
+        chosen = definitions[available[0]]
     if chosen:
         return [copy.deepcopy(dict(container)) for container in chosen]
-    available = sorted(str(key) for key, value in definitions.items() if value)
     if available:
         raise AutopilotDeploymentError(
             f"{where} {name} has no {unit} inference containers; it has container sets for "
@@ -233,6 +236,22 @@ def resolve_candidate(
         mode=job_mode(job),
         objective_metric_name=_text(_get(metric, "MetricName")),
         objective_metric_value=_metric_value(_get(metric, "Value")),
+    )
+
+
+def check_single_container(resolved: ResolvedCandidate) -> None:
+    """Raise unless the candidate has exactly one inference container (serverless endpoints).
+
+    SageMaker serverless inference does not run inference pipelines (multi-container models).
+    """
+    count = len(resolved.containers)
+    if count == 1:
+        return
+    raise AutopilotDeploymentError(
+        f"AutoML job {resolved.job_name}: candidate {resolved.candidate_name} has {count} inference containers "
+        "(an inference pipeline), and a serverless endpoint serves only single-container models such as "
+        "ENSEMBLING candidates. Serve this model on instances (remove serverless from the endpoint), or deploy "
+        "a single-container candidate (a job trained in ENSEMBLING mode, or candidate_name)."
     )
 
 

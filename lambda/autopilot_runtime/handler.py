@@ -4,6 +4,10 @@ One function serves the provider's ``on_event`` and ``is_complete``. Every ``on_
 result carries ``AutopilotInferencePhase``; the framework merges it into the event it
 passes to ``is_complete``, which is how a call knows its phase. Clients are made per
 invocation, on first use (``clients`` is the seam tests use to pass Stubber'd clients).
+
+Every failure leaves as an :class:`AutopilotDeploymentError` whose message names the
+resource (type and logical id, besides the job or model its text names) and the API call,
+trimmed in the middle to fit CloudFormation's 4096-byte response with the cause kept.
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import model_resource, transform_resource
-from .aws import Clients
+from .aws import Clients, describe_error, invocation, trim
 from .errors import AutopilotDeploymentError
-from .events import IS_COMPLETE_PHASE, PHASE_KEY, log_summary
+from .events import IS_COMPLETE_PHASE, PHASE_KEY, for_waiter, log_summary
 from .properties import MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE
 
 logger = logging.getLogger(__name__)
@@ -39,8 +43,8 @@ def _resource_type(event: Mapping[str, Any]) -> str:
 def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Create, Update or Delete; the answer always carries the phase key, the physical id and ``Data``."""
     if _resource_type(event) == MODEL_RESOURCE_TYPE:
-        return model_resource.on_event(event, clients)
-    return transform_resource.on_event(event, clients)
+        return for_waiter(event, model_resource.on_event(event, clients))
+    return for_waiter(event, transform_resource.on_event(event, clients))
 
 
 def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:
@@ -49,6 +53,18 @@ def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> di
     if event.get("RequestType") == "Delete" or resource_type == MODEL_RESOURCE_TYPE:
         return {"IsComplete": True}
     return transform_resource.check_complete(event, clients, now)
+
+
+def failure_reason(event: Mapping[str, Any], error: BaseException) -> str:
+    """The reason CloudFormation shows: the error's text naming the resource, at most ``MAX_REASON_BYTES``."""
+    text = str(error) if isinstance(error, AutopilotDeploymentError) else describe_error(error)
+    if not isinstance(error, AutopilotDeploymentError):
+        text = f"unexpected {type(error).__name__}: {text}"
+    logical_id = str(event.get("LogicalResourceId", ""))
+    resource = f"{event.get('ResourceType', 'custom resource')} {logical_id}"
+    if logical_id not in text:
+        text = f"{text} [{resource}]"
+    return trim(text)
 
 
 def handle(
@@ -61,9 +77,15 @@ def handle(
     """Lambda entry point: ``is_complete`` when the event carries the phase key, else ``on_event``."""
     logger.info("Event: %s", json.dumps(log_summary(event), default=str))  # names and ids only (iam)
     clients = clients or Clients()
-    if event.get(PHASE_KEY) == IS_COMPLETE_PHASE:
-        result = is_complete(event, clients, now or datetime.now(timezone.utc))
-    else:
-        result = on_event(event, clients)
+    with invocation(context, now):
+        try:
+            if event.get(PHASE_KEY) == IS_COMPLETE_PHASE:
+                result = is_complete(event, clients, now or datetime.now(timezone.utc))
+            else:
+                result = on_event(event, clients)
+        except Exception as error:
+            reason = failure_reason(event, error)
+            logger.error("Failed: %s", reason, exc_info=True)
+            raise AutopilotDeploymentError(reason) from error
     logger.info("Result: %s", json.dumps(result, default=str))
     return result

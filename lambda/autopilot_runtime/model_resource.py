@@ -3,24 +3,44 @@
 Create reads the job, checks it, picks the candidate, applies the response keys and
 calls ``CreateModel`` under a name derived from the stack, the logical id and the
 configuration, so a repeated delivery (or a rollback) finds and adopts the model it
-already made. Nothing is created before every check has passed.
+already made. Nothing is created before every check has passed, nor when the answer
+would not fit the framework's waiter input.
+
+The model carries a tag ``autopilot-inference:facts`` with the candidate facts of its
+``Data`` (candidate, objective metric, problem type, mode), so an update of tags only
+rebuilds ``Data`` from the model (``DescribeModel``, ``ListTags``) without reading the
+AutoML job; a model made before that tag existed is answered from the job as before.
+
+IAM actions: ``sagemaker:CreateModel``, ``DescribeModel``, ``DeleteModel``, ``AddTags``,
+``DeleteTags`` and (new) ``ListTags`` on ``model/<prefix>-*``; the AutoML reads.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from . import naming
-from .aws import Clients, describe_job, error_code, is_model_existing, is_model_missing, list_candidate, run_lifecycle
-from .candidates import ModelPlan, apply_keys, check_job_ready, resolve_candidate
-from .events import new_properties, old_properties, on_event_result
+from .aws import (
+    Clients,
+    describe_error,
+    describe_job,
+    error_code,
+    is_model_existing,
+    is_model_missing,
+    list_candidate,
+    run_lifecycle,
+)
+from .candidates import ModelPlan, apply_keys, check_job_ready, check_single_container, resolve_candidate
+from .events import ensure_fits, new_properties, old_properties, on_event_result, predicted_arn
 from .existence import denied_because_gone
 from .properties import MODEL_RESOURCE_TYPE, TAGS, ModelProperties, configuration, parse_tags
 from .requests import create_model_request, tag_changes, tag_list
+from .response_keys import normalize_inference_response_keys
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +62,36 @@ def model_data(model_name: str, model_arn: str, plan: ModelPlan) -> dict[str, st
     }
 
 
+FACTS_TAG_KEY = "autopilot-inference:facts"
+# Data keys kept in the facts tag, with their short names there.
+_FACTS = (
+    ("CandidateName", "candidate"),
+    ("ObjectiveMetricName", "metric"),
+    ("ObjectiveMetricValue", "value"),
+    ("ProblemType", "problem"),
+    ("Mode", "mode"),
+)
+_TAG_VALUE = re.compile(r"^[\w.:/=+\-@]*$")
+MAX_TAG_VALUE_LENGTH = 256
+
+
+def facts_tag(data: Mapping[str, str]) -> dict[str, str]:
+    """``{FACTS_TAG_KEY: "candidate=... metric=... ..."}``; empty when a value cannot be a tag value."""
+    values = [str(data.get(key, "")) for key, _ in _FACTS]
+    if not all(_TAG_VALUE.match(value) for value in values):
+        return {}
+    text = " ".join(f"{short}={value}" for (_, short), value in zip(_FACTS, values, strict=True))
+    return {FACTS_TAG_KEY: text} if len(text) <= MAX_TAG_VALUE_LENGTH else {}
+
+
+def parse_facts(text: str) -> dict[str, str] | None:
+    """The Data keys of a facts tag value; ``None`` when it is not one."""
+    pairs = dict(part.partition("=")[::2] for part in text.split(" ") if "=" in part)
+    if any(short not in pairs for _, short in _FACTS):
+        return None
+    return {key: pairs[short] for key, short in _FACTS}
+
+
 def plan_model(properties: ModelProperties, clients: Clients) -> ModelPlan:
     """Read the job (and the named candidate) and run every check; create nothing."""
     job_name = properties.automl_job_name
@@ -55,13 +105,17 @@ def plan_model(properties: ModelProperties, clients: Clients) -> ModelPlan:
         processing_unit=properties.processing_unit,
         artifact_s3_uri=properties.artifact_s3_uri,
     )
+    if properties.single_container_required:  # serve (issue 13): serverless endpoints, before CreateModel
+        check_single_container(resolved)
     return apply_keys(resolved, properties.inference_response_keys)
 
 
 def create_or_adopt(client: Any, model_name: str, plan: ModelPlan, properties: ModelProperties) -> str:
     """``CreateModel``; when the name already exists (a repeated delivery, a rollback) adopt it. Returns the ARN."""
+    facts = facts_tag(model_data(model_name, "", plan))
     try:
-        return str(client.create_model(**create_model_request(model_name, plan.containers, properties))["ModelArn"])
+        request = create_model_request(model_name, plan.containers, properties, facts)
+        return str(client.create_model(**request)["ModelArn"])
     except ClientError as error:
         if not (error_code(error) == "ValidationException" and is_model_existing(error)):
             raise
@@ -82,8 +136,29 @@ def create(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     properties = ModelProperties.parse(raw)
     plan = plan_model(properties, clients)
     name = generated_name(event, raw, properties)
+    ensure_fits(event, on_event_result(name, model_data(name, predicted_arn(event, "model", name), plan)), f"Model {name}")
     arn = create_or_adopt(clients.sagemaker(), name, plan, properties)
     return on_event_result(name, model_data(name, arn, plan))
+
+
+def data_from_model(client: Any, arn: str, name: str, properties: ModelProperties) -> dict[str, str] | None:
+    """``Data`` rebuilt from the model's facts tag (``ListTags``); ``None`` when the model has none or cannot tell."""
+    try:
+        tags = client.list_tags(ResourceArn=arn).get("Tags", [])
+    except (ClientError, BotoCoreError) as error:
+        logger.warning("Model %s: cannot read its tags (%s): reading the AutoML job instead", name, describe_error(error))
+        return None
+    text = next((str(tag.get("Value", "")) for tag in tags if tag.get("Key") == FACTS_TAG_KEY), None)
+    facts = parse_facts(text) if text is not None else None
+    if facts is None:
+        return None
+    return {
+        "ModelName": name,
+        "ModelArn": arn,
+        **facts,
+        "InferenceResponseKeys": ",".join(normalize_inference_response_keys(properties.inference_response_keys)),
+        "AutoMLJobName": properties.automl_job_name,
+    }
 
 
 def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
@@ -93,7 +168,6 @@ def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     if configuration(raw) != configuration(old) or not naming.is_generated_name(physical_id):
         return create(event, clients)
     properties = ModelProperties.parse(raw)
-    plan = plan_model(properties, clients)
     client = clients.sagemaker()
     try:
         arn = str(client.describe_model(ModelName=physical_id)["ModelArn"])
@@ -102,14 +176,20 @@ def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
         if not (is_model_missing(error) or denied_because_gone(error, client, physical_id, kind="model")):
             raise
         logger.info("Model %s vanished: creating it again", physical_id)
+        plan = plan_model(properties, clients)
         arn = create_or_adopt(client, physical_id, plan, properties)
         return on_event_result(physical_id, model_data(physical_id, arn, plan))
+    # Tags only: the model's facts tag gives Data, so the AutoML job is not read.
+    data = data_from_model(client, arn, physical_id, properties)
+    if data is None:
+        data = model_data(physical_id, arn, plan_model(properties, clients))
     added, removed = tag_changes(parse_tags(old.get(TAGS)), properties.tags)
+    removed = [key for key in removed if key != FACTS_TAG_KEY]
     if removed:
         client.delete_tags(ResourceArn=arn, TagKeys=removed)
     if added:
         client.add_tags(ResourceArn=arn, Tags=tag_list(added))
-    return on_event_result(physical_id, model_data(physical_id, arn, plan))
+    return on_event_result(physical_id, data)
 
 
 def delete(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:

@@ -9,6 +9,7 @@ add properties, never rename or remove them.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,10 @@ SERVICE_TOKEN = "ServiceToken"
 TAGS = "Tags"
 
 PROCESSING_UNITS = ("CPU", "GPU")
+
+# Set on a model that a serverless endpoint serves: SageMaker serverless inference runs no
+# inference pipelines, so the handler refuses a multi-container candidate before CreateModel.
+SINGLE_CONTAINER_REQUIRED = "SingleContainerRequired"
 
 # Properties of Custom::AutopilotTransformJob that are passed to CreateTransformJob as they are.
 TRANSFORM_REQUEST_PROPERTIES = (
@@ -38,6 +43,31 @@ TRANSFORM_REQUEST_PROPERTIES = (
 )
 # Properties that change how the handler waits, not the job itself.
 TRANSFORM_WAIT_PROPERTIES = ("WaitForCompletion", "WaitTimeoutSeconds")
+
+# Every property each resource type has ever been created with: an unknown one is refused,
+# naming it, so a misspelt property never deploys the defaults silently. Only ever add here.
+MODEL_PROPERTIES = (
+    SERVICE_TOKEN,
+    "AutoMLJobName",
+    "CandidateName",
+    "InferenceResponseKeys",
+    "ExecutionRoleArn",
+    "ModelNamePrefix",
+    "VpcConfig",
+    "EnableNetworkIsolation",
+    "ArtifactS3Uri",
+    "ProcessingUnit",
+    "SourceRoleArn",
+    SINGLE_CONTAINER_REQUIRED,
+    TAGS,
+)
+TRANSFORM_JOB_PROPERTIES = (
+    SERVICE_TOKEN,
+    "TransformJobNamePrefix",
+    *TRANSFORM_REQUEST_PROPERTIES,
+    *TRANSFORM_WAIT_PROPERTIES,
+    TAGS,
+)
 
 
 class PropertyError(ValueError):
@@ -80,6 +110,22 @@ def parse_tags(value: Any) -> dict[str, str]:
     return tags
 
 
+def check_known(properties: Mapping[str, Any], known: tuple[str, ...], resource_type: str) -> None:
+    """Refuse a property ``resource_type`` does not have, naming it, a close known name, and the known ones."""
+    unknown = sorted(name for name in properties if name not in known)
+    if not unknown:
+        return
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1)
+        hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    listed = ", ".join(name for name in known if name != SERVICE_TOKEN)
+    raise PropertyError(
+        f"{resource_type} has no propert{'y' if len(unknown) == 1 else 'ies'} {', '.join(hints)}. "
+        f"Its properties are: {listed}. Fix the template (the constructs only send known properties)."
+    )
+
+
 def configuration(properties: Mapping[str, Any], *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """The properties that define the resource: all but the service token, tags and ``exclude``."""
     ignored = {SERVICE_TOKEN, TAGS, *exclude}
@@ -112,10 +158,12 @@ class ModelProperties:
     artifact_s3_uri: str | None = None
     processing_unit: str = "CPU"
     source_role_arn: str | None = None
+    single_container_required: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, properties: Mapping[str, Any]) -> ModelProperties:
+        check_known(properties, MODEL_PROPERTIES, MODEL_RESOURCE_TYPE)
         keys = properties.get("InferenceResponseKeys") or ()
         if isinstance(keys, str):
             keys = (keys,)
@@ -139,6 +187,9 @@ class ModelProperties:
             artifact_s3_uri=_optional(properties, "ArtifactS3Uri"),
             processing_unit=processing_unit,
             source_role_arn=_optional(properties, "SourceRoleArn"),
+            single_container_required=parse_bool(
+                properties.get(SINGLE_CONTAINER_REQUIRED), SINGLE_CONTAINER_REQUIRED
+            ),
             tags=parse_tags(properties.get(TAGS)),
         )
 
@@ -156,6 +207,7 @@ class TransformJobProperties:
 
     @classmethod
     def parse(cls, properties: Mapping[str, Any]) -> TransformJobProperties:
+        check_known(properties, TRANSFORM_JOB_PROPERTIES, TRANSFORM_JOB_RESOURCE_TYPE)
         request = {name: properties[name] for name in TRANSFORM_REQUEST_PROPERTIES if properties.get(name) not in (None, "", {})}
         for name in ("ModelName", "TransformInput", "TransformOutput", "TransformResources"):
             if name not in request:

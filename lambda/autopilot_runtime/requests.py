@@ -82,9 +82,13 @@ def create_tags(tags: Mapping[str, str], owner: str | None = None) -> list[dict[
 
 
 def create_model_request(
-    model_name: str, containers: Sequence[Mapping[str, Any]], properties: ModelProperties
+    model_name: str,
+    containers: Sequence[Mapping[str, Any]],
+    properties: ModelProperties,
+    extra_tags: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """``CreateModel`` keyword arguments (tagged with the owner, see :mod:`.ownership`)."""
+    """``CreateModel`` keyword arguments; ``extra_tags`` (the handler's own) follow the resource's tags,
+    then the owner tag (see :mod:`.ownership`)."""
     request: dict[str, Any] = {
         "ModelName": model_name,
         "Containers": [dict(container) for container in containers],
@@ -93,7 +97,7 @@ def create_model_request(
     }
     if properties.vpc_config:
         request["VpcConfig"] = properties.vpc_config
-    tags = create_tags(properties.tags)
+    tags = create_tags({**properties.tags, **(extra_tags or {})})
     if tags:
         request["Tags"] = tags
     return request

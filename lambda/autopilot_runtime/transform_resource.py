@@ -1,8 +1,25 @@
 """``Custom::AutopilotTransformJob``: a batch transform job, optionally waited for.
 
 Job names can never be reused, so each CloudFormation request that starts a job names it
-from the request id; a repeated delivery of the same request adopts the job it already
-started. Delete stops a job still running and never touches S3.
+``<prefix>-<resource><configuration>-<request>`` (:class:`~.naming.TransformJobNames`); a
+repeated delivery of the same request adopts the job it already started.
+
+- **Rollback** (an Update while the stack is ``UPDATE_ROLLBACK_IN_PROGRESS``): the newest job
+  of the old configuration becomes the resource's state again; no job is started and
+  nothing is waited for, so a rollback cannot fail because of a job. Every other job of the
+  resource still running (the one the failed update started, known to CloudFormation or
+  not) is stopped.
+- **Create** first stops jobs of this resource still running from an earlier attempt the
+  framework reported failed (its ``CREATE_FAILED`` marker hides them from the next Delete).
+- Nothing is started when the framework could not pass the answer to its waiter (256 KiB).
+- **Waiting**: a transient error (throttling, 5xx, connection) is the next poll until the
+  wait timeout; the job's own failure, the wait timeout or another error fail the resource,
+  and a job still running is stopped first.
+- **Delete** stops a job still running and never touches S3.
+
+IAM actions: ``sagemaker:CreateTransformJob``, ``DescribeTransformJob``, ``StopTransformJob``,
+``AddTags``/``DeleteTags`` on ``transform-job/<prefix>-*``; ``sagemaker:ListTransformJobs``
+(no resource-level permissions: ``*``); ``cloudformation:DescribeStacks`` on the stack.
 """
 
 from __future__ import annotations
@@ -12,12 +29,22 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from botocore.exceptions import ClientError, ParamValidationError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from . import naming
-from .aws import Clients, as_deployment_error, is_transform_job_existing, is_transform_job_missing, run_lifecycle
+from . import contract, events, naming
+from .aws import (
+    Clients,
+    as_deployment_error,
+    current_time,
+    describe_error,
+    is_transform_job_existing,
+    is_transform_job_missing,
+    is_transient,
+    run_lifecycle,
+    stack_is_rolling_back,
+)
 from .errors import AutopilotDeploymentError
-from .events import WAIT_KEY, new_properties, old_properties, on_event_result
+from .events import STARTED_KEY, WAIT_KEY, ensure_fits, new_properties, old_properties, on_event_result
 from .existence import denied_because_gone
 from .properties import (
     TAGS,
@@ -33,7 +60,9 @@ logger = logging.getLogger(__name__)
 
 RUNNING_STATUSES = ("InProgress", "Stopping")
 FAILED_STATUSES = ("Failed", "Stopped")
-MAX_WAIT_MINUTES = 55
+MAX_WAIT_MINUTES = contract.MAX_WAIT_MINUTES
+# ListTransformJobs pages read when looking for a resource's jobs (100 jobs a page).
+MAX_LIST_PAGES = 5
 
 
 def job_configuration(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,20 +75,82 @@ def transform_data(job_name: str, job_arn: str) -> dict[str, str]:
     return {"TransformJobName": job_name, "TransformJobArn": job_arn}
 
 
-def start(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
-    """Start a job named for this request; adopt it when this request already started it."""
-    raw = new_properties(event)
-    properties = TransformJobProperties.parse(raw)
-    name = naming.transform_job_name(
+def job_names(event: Mapping[str, Any], raw: Mapping[str, Any], properties: TransformJobProperties) -> naming.TransformJobNames:
+    """The job names of this resource and configuration."""
+    return naming.transform_job_names(
         properties.transform_job_name_prefix,
         str(event["StackId"]),
         str(event["LogicalResourceId"]),
         job_configuration(raw),
-        str(event["RequestId"]),
     )
+
+
+def predicted_arn(event: Mapping[str, Any], name: str) -> str:
+    """The ARN SageMaker will give the job (for sizing the answer before the job exists)."""
+    return events.predicted_arn(event, "transform-job", name)
+
+
+def _now() -> str:
+    return current_time().isoformat()
+
+
+def jobs_of(client: Any, contains: str, pages: int = MAX_LIST_PAGES, **filters: Any) -> list[dict[str, Any]]:
+    """Summaries of the jobs whose name contains ``contains``, newest first (at most ``pages`` pages of 100)."""
+    found: list[dict[str, Any]] = []
+    results = client.get_paginator("list_transform_jobs").paginate(
+        NameContains=contains,
+        SortBy="CreationTime",
+        SortOrder="Descending",
+        PaginationConfig={"MaxItems": 100 * pages, "PageSize": 100},
+        **filters,
+    )
+    for page in results:
+        found.extend(page.get("TransformJobSummaries", []))
+    return found
+
+
+def stop_quietly(client: Any, name: str) -> bool:
+    """Stop ``name`` if it still runs; ``False`` (logged) when that failed. Never raises a service error."""
+    try:
+        client.stop_transform_job(TransformJobName=name)
+        logger.info("Stopped transform job %s", name)
+        return True
+    except (ClientError, BotoCoreError) as error:
+        logger.warning("Could not stop transform job %s: %s", name, describe_error(error))
+        return False
+
+
+def stop_other_jobs(client: Any, names: naming.TransformJobNames, keep: str | None) -> list[str]:
+    """Stop every running job of the resource but ``keep``; the names stopped. Best effort: failures are logged."""
+    try:
+        running = jobs_of(client, names.of_resource, StatusEquals="InProgress")
+    except (ClientError, BotoCoreError) as error:
+        logger.warning("Could not list the jobs of %s: %s", names.of_resource, describe_error(error))
+        return []
+    stopped = []
+    for summary in running:
+        name = str(summary.get("TransformJobName", ""))
+        if names.is_of_resource(name) and name != keep and stop_quietly(client, name):
+            stopped.append(name)
+    return stopped
+
+
+def start(event: Mapping[str, Any], clients: Clients, *, wait: bool | None = None) -> dict[str, Any]:
+    """Start a job named for this request; adopt it when this request already started it."""
+    raw = new_properties(event)
+    properties = TransformJobProperties.parse(raw)
+    names = job_names(event, raw, properties)
+    name = names.job(str(event["RequestId"]))
     client = clients.sagemaker()
     shape = client.meta.service_model.operation_model("CreateTransformJob").input_shape
     request = create_transform_job_request(name, properties, shape)
+    waiting = properties.wait_for_completion if wait is None else wait
+    extra = {WAIT_KEY: waiting, STARTED_KEY: _now()}
+    ensure_fits(event, on_event_result(name, transform_data(name, predicted_arn(event, name)), **extra), f"Transform job {name}")
+    if event.get("RequestType") == "Create":
+        # Jobs an earlier Create started before the framework reported it failed: no Delete reaches them.
+        for orphan in stop_other_jobs(client, names, keep=name):
+            logger.info("Stopped transform job %s left running by an earlier failed attempt", orphan)
     try:
         try:
             arn = str(client.create_transform_job(**request)["TransformJobArn"])
@@ -68,16 +159,47 @@ def start(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
                 raise
             logger.info("Transform job %s already exists: adopting it", name)
             arn = str(client.describe_transform_job(TransformJobName=name)["TransformJobArn"])
-    except (ClientError, ParamValidationError) as error:
-        raise AutopilotDeploymentError(f"Transform job {name}: {error}") from error
-    return on_event_result(name, transform_data(name, arn), **{WAIT_KEY: properties.wait_for_completion})
+    except (ClientError, BotoCoreError) as error:
+        raise AutopilotDeploymentError(f"Transform job {name}: {describe_error(error)}") from error
+    return on_event_result(name, transform_data(name, arn), **extra)
+
+
+def restore(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
+    """A rollback: the newest job of the old configuration is the state again; no job starts, nothing waits."""
+    raw = new_properties(event)
+    properties = TransformJobProperties.parse(raw)
+    names = job_names(event, raw, properties)
+    physical_id = str(event.get("PhysicalResourceId", ""))
+    client = clients.sagemaker()
+    previous: tuple[str, str] | None = None
+    try:
+        for summary in jobs_of(client, names.of_configuration, pages=1):  # the newest job is on the first page
+            name = str(summary.get("TransformJobName", ""))
+            if names.is_of_configuration(name):
+                previous = (name, str(summary.get("TransformJobArn", "")))
+                break
+    except (ClientError, BotoCoreError) as error:
+        logger.warning("Could not list the jobs of %s: %s", names.of_configuration, describe_error(error))
+    if previous is None and naming.is_generated_name(physical_id) and not names.is_of_resource(physical_id):
+        # A job named before job names carried their configuration; the failed update did not replace it.
+        previous = (physical_id, predicted_arn(event, physical_id))
+    stopped = stop_other_jobs(client, names, keep=previous[0] if previous else None)
+    if stopped:
+        logger.info("Rollback stopped transform jobs %s", ", ".join(stopped))
+    if previous is not None:
+        logger.info("Rollback: transform job %s is the resource's state again; nothing is started", previous[0])
+        return on_event_result(previous[0], transform_data(*previous), **{WAIT_KEY: False})
+    logger.warning("Rollback found no job of the old configuration (%s*): starting one, not waiting", names.of_configuration)
+    return start(event, clients, wait=False)
 
 
 def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
-    """Same job configuration: keep the job, apply tag changes, do not wait. Otherwise a new job."""
+    """Same job configuration: keep the job, apply tag changes, do not wait. A rollback restores; else a new job."""
     raw, old = new_properties(event), old_properties(event)
     physical_id = str(event.get("PhysicalResourceId", ""))
     if job_configuration(raw) != job_configuration(old) or not naming.is_generated_name(physical_id):
+        if stack_is_rolling_back(clients, str(event["StackId"])):
+            return restore(event, clients)
         return start(event, clients)
     properties = TransformJobProperties.parse(raw)
     client = clients.sagemaker()
@@ -127,14 +249,48 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
+def _utc(value: Any) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _stopped_note(stopped: bool, name: str) -> str:
+    if stopped:
+        return "The job was stopped, so nothing the failed deployment started keeps running."
+    return (
+        f"The job could not be stopped: stop it with `aws sagemaker stop-transform-job --transform-job-name {name}` "
+        "if it still runs."
+    )
+
+
 def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:
-    """Whether the job this request started has finished; raise when it failed or ran too long."""
+    """Whether the job this request started has finished; raise when it failed, ran too long or cannot be read."""
     properties = TransformJobProperties.parse(new_properties(event))
     wait = event.get(WAIT_KEY, properties.wait_for_completion)
     if not wait:
         return {"IsComplete": True}
     name = str(event["PhysicalResourceId"])
-    job = clients.sagemaker().describe_transform_job(TransformJobName=name)
+    client = clients.sagemaker()
+    started = _utc(event.get(STARTED_KEY))
+    try:
+        job = client.describe_transform_job(TransformJobName=name)
+    except (ClientError, BotoCoreError) as error:
+        waited = None if started is None else (now - started).total_seconds()
+        if is_transient(error) and (waited is None or waited <= properties.wait_timeout_seconds):
+            logger.warning("Transform job %s: %s; trying again at the next poll", name, describe_error(error))
+            return {"IsComplete": False}
+        stopped = stop_quietly(client, name)
+        after = f" (waited {_duration(waited)}, wait_timeout {_duration(properties.wait_timeout_seconds)})" if waited else ""
+        raise AutopilotDeploymentError(
+            f"Transform job {name}: cannot read the job's status{after}: {describe_error(error)}. "
+            f"{_stopped_note(stopped, name)}"
+        ) from error
     status = str(job.get("TransformJobStatus", ""))
     if status == "Completed":
         return {"IsComplete": True, "Data": transform_data(name, str(job["TransformJobArn"]))}
@@ -144,19 +300,16 @@ def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> di
             f"Transform job {name} {'failed' if status == 'Failed' else 'was stopped'}: {reason}. "
             "Fix the cause and deploy again: the next deployment starts a new job."
         )
-    created = job.get("CreationTime")
-    if isinstance(created, datetime):
-        if created.tzinfo is None:
-            created = created.replace(tzinfo=timezone.utc)
+    created = _utc(job.get("CreationTime"))
+    if created is not None:
         elapsed = (now - created).total_seconds()
         if elapsed > properties.wait_timeout_seconds:
+            stopped = status == "Stopping" or stop_quietly(client, name)
             raise AutopilotDeploymentError(
                 f"Transform job {name} is still {status or 'running'} after {_duration(elapsed)}, longer than "
                 f"wait_timeout ({_duration(properties.wait_timeout_seconds)}, counted from the job's creation). "
-                "The job keeps running; only the deployment stopped waiting for it (stop it with "
-                f"`aws sagemaker stop-transform-job --transform-job-name {name}` if its output is not wanted). "
-                f"Raise wait_timeout (at most {MAX_WAIT_MINUTES} minutes) or set wait_for_completion=False to "
-                "deploy without waiting."
+                f"{_stopped_note(stopped, name)} Raise wait_timeout (at most {MAX_WAIT_MINUTES} minutes) or set "
+                "wait_for_completion=False to deploy without waiting."
             )
     logger.info("Transform job %s is %s", name, status)
     return {"IsComplete": False}

@@ -74,6 +74,8 @@ class PolicyReplay:
         """What IAM authorizes for one API call (the dependent actions included), in ``account``."""
         if service == "sts" and operation == "AssumeRole":
             return [Request("sts:AssumeRole", str(params["RoleArn"]))]
+        if service == "cloudformation" and operation == "DescribeStacks":
+            return [Request("cloudformation:DescribeStacks", str(params["StackName"]))]
         if service != "sagemaker":
             raise AssertionError(f"no IAM mapping for {service}:{operation}")
         action = f"sagemaker:{operation}"
@@ -119,6 +121,9 @@ class PolicyReplay:
             return [Request(action, arn, self._resource_context(arn))]
         if operation in ("DescribeTransformJob", "StopTransformJob"):
             arn = self.arn("transform-job", str(params["TransformJobName"]))
+            return [Request(action, arn, self._resource_context(arn))]
+        if operation == "ListTags":
+            arn = str(params["ResourceArn"])
             return [Request(action, arn, self._resource_context(arn))]
         if operation == "AddTags":
             arn = str(params["ResourceArn"])

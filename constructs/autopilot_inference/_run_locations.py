@@ -1,0 +1,177 @@
+"""Per-run job names and S3 locations of a scheduled transform, as Step Functions intrinsics.
+
+Pure functions, no CDK: the construct emits them, ``summary`` and the tests read them.
+
+A location template is an ``s3://`` URI that may hold placeholders for the run's
+scheduled time (always UTC: EventBridge Scheduler's ``<aws.scheduler.scheduled-time>``,
+or the execution's start time for a run started by hand without one):
+
+==============  ==========================  ===========================
+placeholder     value                       for 2026-12-01T02:00:00Z
+==============  ==========================  ===========================
+``{date}``      ``YYYY-MM-DD``              ``2026-12-01``
+``{time}``      ``HH-MM-SS``                ``02-00-00``
+``{datetime}``  ``YYYY-MM-DDTHH-MM-SSZ``    ``2026-12-01T02-00-00Z``
+``{year}``      ``YYYY``                    ``2026``
+``{month}``     ``MM``                      ``12``
+``{day}``       ``DD``                      ``01``
+``{hour}``      ``HH``                      ``02``
+``{minute}``    ``MM``                      ``00``
+``{job_name}``  the run's transform job     ``nightly-20261201t0200-1a2b3c4d``
+==============  ==========================  ===========================
+
+The job name is ``<prefix>-<YYYYMMDD>t<HHMM>-<run id>``: the run id is the first group of
+a UUID drawn once per execution (``States.UUID()``) at the first state, so the task's
+retries and a redrive of the execution reuse the name, and two runs never share one.
+
+The state machine splits the time with ``States.StringSplit(time, '-T:.Z')`` into
+``[YYYY, MM, DD, HH, MM, SS, ...]`` and joins the pieces with ``States.Format``;
+:func:`render` is the same computation in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+TIME_DELIMITERS = "-T:.Z"
+"""``States.StringSplit`` delimiters that cut an ISO-8601 UTC time into its fields."""
+
+RUN_ID_LENGTH = 8
+"""Length of the run id: the first group of a UUID (8 lowercase hex digits)."""
+
+MAX_JOB_NAME_LENGTH = 63
+JOB_NAME_TIME_LENGTH = len("20261201t0200")
+MAX_JOB_NAME_PREFIX_LENGTH = MAX_JOB_NAME_LENGTH - JOB_NAME_TIME_LENGTH - RUN_ID_LENGTH - 2
+"""40: what is left of a job name's 63 characters for the prefix."""
+
+# The fields of the split time by index, and what each placeholder is made of: a string is
+# literal text, an int the index of a time field, ``RUN_ID`` the run id.
+YEAR, MONTH, DAY, HOUR, MINUTE, SECOND = range(6)
+
+
+class _RunId:
+    """The run id's place in a name or location (a marker, never literal text)."""
+
+    def __repr__(self) -> str:
+        return "RUN_ID"
+
+
+RUN_ID = _RunId()
+
+PLACEHOLDERS: dict[str, tuple[object, ...]] = {
+    "date": (YEAR, "-", MONTH, "-", DAY),
+    "time": (HOUR, "-", MINUTE, "-", SECOND),
+    "datetime": (YEAR, "-", MONTH, "-", DAY, "T", HOUR, "-", MINUTE, "-", SECOND, "Z"),
+    "year": (YEAR,),
+    "month": (MONTH,),
+    "day": (DAY,),
+    "hour": (HOUR,),
+    "minute": (MINUTE,),
+}
+JOB_NAME_PLACEHOLDER = "job_name"
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+class LocationTemplateError(ValueError):
+    """A location template with an unknown placeholder or stray braces."""
+
+
+def job_name_pieces(prefix: str) -> tuple[object, ...]:
+    """What a run's job name is made of: ``<prefix>-<YYYYMMDD>t<HHMM>-<run id>``."""
+    return (f"{prefix}-", YEAR, MONTH, DAY, "t", HOUR, MINUTE, "-", RUN_ID)
+
+
+def placeholders(template: str) -> list[str]:
+    """The placeholders of ``template``, in order."""
+    return _PLACEHOLDER.findall(template)
+
+
+def parse(template: str, prop: str, *, job_name_prefix: str) -> list[object]:
+    """``template`` as literal text, time field indices and ``RUN_ID``, adjacent literals joined.
+
+    Raises:
+        LocationTemplateError: an unknown placeholder, or a brace outside a placeholder.
+    """
+    pieces: list[object] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        pieces.append(template[position : match.start()])
+        name = match.group(1)
+        if name == JOB_NAME_PLACEHOLDER:
+            pieces.extend(job_name_pieces(job_name_prefix))
+        elif name in PLACEHOLDERS:
+            pieces.extend(PLACEHOLDERS[name])
+        else:
+            known = ", ".join("{" + known + "}" for known in [*PLACEHOLDERS, JOB_NAME_PLACEHOLDER])
+            raise LocationTemplateError(
+                f"{prop} has the unknown placeholder {{{name}}} in {template!r}; use one of {known}."
+            )
+        position = match.end()
+    pieces.append(template[position:])
+    for piece in pieces:
+        if isinstance(piece, str) and ("{" in piece or "}" in piece):
+            raise LocationTemplateError(
+                f"{prop} has a brace outside a placeholder in {template!r}; placeholders look like {{date}}."
+            )
+    return _join_literals(pieces)
+
+
+def _join_literals(pieces: Sequence[object]) -> list[object]:
+    joined: list[object] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            if not piece:
+                continue
+            if joined and isinstance(joined[-1], str):
+                joined[-1] += piece
+                continue
+        joined.append(piece)
+    return joined
+
+
+def sample(pieces: Sequence[object], *, year: str = "2026", run_id: str = "0" * RUN_ID_LENGTH) -> str:
+    """``pieces`` with the longest values each field can take (to check lengths and patterns)."""
+    fields = [year, "12", "31", "23", "59", "59"]
+    return "".join(
+        piece if isinstance(piece, str) else run_id if piece == RUN_ID else fields[piece]  # type: ignore[index]
+        for piece in pieces
+    )
+
+
+def render(pieces: Sequence[object], time: str, run_id: str) -> str:
+    """What the state machine computes for ``pieces`` at ``time`` (ISO-8601 UTC) and ``run_id``."""
+    fields = [part for part in re.split(f"[{re.escape(TIME_DELIMITERS)}]", time)]
+    return "".join(
+        piece if isinstance(piece, str) else run_id if piece == RUN_ID else fields[piece]  # type: ignore[index]
+        for piece in pieces
+    )
+
+
+def _escape(text: str) -> str:
+    """Literal text inside an intrinsic function's quoted string: escape ``' { } \\``."""
+    return re.sub(r"(['{}\\])", r"\\\1", text)
+
+
+def intrinsic(pieces: Sequence[object], *, fields_path: str, run_id_path: str) -> str:
+    """``States.Format`` of ``pieces``: the time fields from the array at ``fields_path``."""
+    template = ""
+    arguments: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            template += _escape(piece)
+            continue
+        template += "{}"
+        arguments.append(run_id_path if piece == RUN_ID else f"States.ArrayGetItem({fields_path}, {piece})")
+    if not arguments:
+        return f"States.Format('{template}')"
+    return f"States.Format('{template}', {', '.join(arguments)})"
+
+
+def split_time_intrinsic(time_path: str) -> str:
+    """The intrinsic that cuts the run's time into fields."""
+    return f"States.StringSplit({time_path}, '{TIME_DELIMITERS}')"
+
+
+RUN_ID_INTRINSIC = "States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 0)"
+"""The run id: the first group of a fresh UUID, drawn once per execution."""

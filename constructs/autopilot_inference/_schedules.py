@@ -1,0 +1,116 @@
+"""EventBridge Scheduler expressions: checked at synth time, next run times for ``summary``.
+
+Pure functions, no CDK. Cron expressions use the AWS 6-field syntax
+``cron(minutes hours day-of-month month day-of-week year)``, evaluated with the
+``aws-croniter`` library; ``rate(value unit)`` and one-time ``at(yyyy-mm-ddThh:mm:ss)``
+expressions are parsed here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+CRON = re.compile(r"^cron\((.*)\)$")
+AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+MAX_FLEXIBLE_WINDOW_MINUTES = 1440  # Scheduler: MaximumWindowInMinutes 1-1440
+
+
+class ScheduleError(ValueError):
+    """A schedule expression or time zone Scheduler would refuse."""
+
+
+def check_time_zone(value: str | None, prop: str = "time_zone") -> str | None:
+    """An IANA time zone name (``Europe/Berlin``), or ``None`` for UTC."""
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(
+            f"{prop} must be an IANA time zone name such as 'Europe/Berlin' or 'America/New_York'; got {value!r}."
+        ) from None
+    return value
+
+
+def check_expression(expression: str, prop: str = "schedule") -> str:
+    """``expression`` if Scheduler accepts its form; else a :class:`ScheduleError` naming ``prop``."""
+    if not isinstance(expression, str):
+        raise ScheduleError(f"{prop} must be a ScheduleExpression or a string; got {type(expression).__name__}.")
+    rate = RATE.match(expression)
+    if rate:
+        value, unit = int(rate.group(1)), rate.group(2)
+        if value < 1 or (value == 1) != (not unit.endswith("s")):
+            raise ScheduleError(
+                f"{prop} {expression!r}: a rate is a positive whole number with a singular unit for 1 "
+                "(rate(1 day)) and a plural one otherwise (rate(2 days))."
+            )
+        return expression
+    cron = CRON.match(expression)
+    if cron:
+        fields = cron.group(1).split()
+        if len(fields) != 6:
+            raise ScheduleError(
+                f"{prop} {expression!r}: a cron expression has 6 fields, 'minutes hours day-of-month month "
+                f"day-of-week year', e.g. cron(0 2 * * ? *) for 02:00 every day; got {len(fields)}."
+            )
+        try:
+            _croniter(cron.group(1))
+        except Exception as error:  # noqa: BLE001 - the library's errors have no common base
+            raise ScheduleError(
+                f"{prop} {expression!r} is not a valid AWS cron expression ({error}); one of day-of-month and "
+                "day-of-week must be '?', e.g. cron(0 2 * * ? *) or cron(0 2 ? * MON-FRI *)."
+            ) from None
+        return expression
+    at = AT.match(expression)
+    if at:
+        try:
+            datetime.fromisoformat(at.group(1))
+        except ValueError:
+            raise ScheduleError(f"{prop} {expression!r}: not a valid date and time.") from None
+        return expression
+    raise ScheduleError(
+        f"{prop} must be cron(minutes hours day-of-month month day-of-week year), rate(value unit) or "
+        f"at(yyyy-mm-ddThh:mm:ss); got {expression!r}. Example: cron(0 2 * * ? *) for 02:00 every day."
+    )
+
+
+def _croniter(fields: str):  # noqa: ANN202 - aws_croniter has no type hints
+    from aws_croniter import AwsCroniter
+
+    return AwsCroniter(fields)
+
+
+def next_runs(
+    expression: str, time_zone: str | None, *, after: datetime, count: int = 3, start: datetime | None = None
+) -> list[datetime]:
+    """The next ``count`` scheduled times after ``after``, in ``time_zone`` (UTC when ``None``).
+
+    Cron fields are wall-clock times of ``time_zone``, as Scheduler evaluates them; a
+    rate counts from ``start`` (or from ``after``: Scheduler counts from the schedule's
+    creation, which the template does not record); ``at`` is one run.
+    """
+    zone = ZoneInfo(time_zone) if time_zone else timezone.utc
+    after = after.astimezone(zone)
+    cron = CRON.match(expression)
+    if cron:
+        # The library evaluates in UTC; feed it the wall-clock time of the zone and read
+        # its answers back as wall-clock times of that zone.
+        wall = after.replace(tzinfo=timezone.utc)
+        runs = _croniter(cron.group(1)).get_next(wall, count)
+        return [run.replace(tzinfo=zone) for run in runs]
+    rate = RATE.match(expression)
+    if rate:
+        step = timedelta(seconds=int(rate.group(1)) * _UNIT_SECONDS[rate.group(2).rstrip("s")])
+        first = (start.astimezone(zone) if start is not None else after) + step
+        while first <= after:
+            first += step
+        return [first + step * index for index in range(count)]
+    at = AT.match(expression)
+    if at:
+        run = datetime.fromisoformat(at.group(1)).replace(tzinfo=zone)
+        return [run] if run > after else []
+    raise ScheduleError(f"not a schedule expression: {expression!r}")

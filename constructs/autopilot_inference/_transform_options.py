@@ -1,0 +1,205 @@
+"""The transform options shared by the deploy-time and the scheduled batch transform.
+
+One place validates them and builds the ``CreateTransformJob`` request fields from them
+(everything but the job name and the model), so both constructs accept and refuse the
+same values and send the same request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
+
+from . import validation
+
+MAX_PAYLOAD_IN_MB = 100
+
+
+@dataclass(frozen=True)
+class TransformOptions:
+    """Validated transform options; :meth:`request` renders them as ``CreateTransformJob`` fields."""
+
+    input_s3_uri: str
+    output_s3_uri: str
+    instance_type: str = "ml.m5.xlarge"
+    instance_count: int = 1
+    content_type: str | None = "text/csv"
+    split_type: str | None = "Line"
+    accept: str | None = "text/csv"
+    assemble_with: str | None = "Line"
+    input_data_type: str = "S3Prefix"
+    compression_type: str | None = None
+    output_kms_key: kms.IKey | None = None
+    volume_kms_key: kms.IKey | None = None
+    batch_strategy: str | None = None
+    max_payload_in_mb: int | None = None
+    max_concurrent_transforms: int | None = None
+    invocations_timeout_seconds: Any = None
+    invocations_max_retries: int | None = None
+    input_filter: str | None = None
+    output_filter: str | None = None
+    join_source: str | None = None
+    environment: Any = None
+
+    def request(self, *, input_s3_uri: Any = None, output_s3_uri: Any = None) -> dict[str, Any]:
+        """``TransformInput``, ``TransformOutput``, ``TransformResources`` and the optional fields.
+
+        ``input_s3_uri``/``output_s3_uri`` replace the locations (the scheduled transform
+        renders them per run); by default the validated ones are used.
+        """
+        transform_input: dict[str, Any] = {
+            "DataSource": {
+                "S3DataSource": {
+                    "S3DataType": self.input_data_type,
+                    "S3Uri": self.input_s3_uri if input_s3_uri is None else input_s3_uri,
+                }
+            },
+        }
+        if self.content_type is not None:
+            transform_input["ContentType"] = self.content_type
+        if self.split_type is not None:
+            transform_input["SplitType"] = self.split_type
+        if self.compression_type is not None:
+            transform_input["CompressionType"] = self.compression_type
+        transform_output: dict[str, Any] = {
+            "S3OutputPath": self.output_s3_uri if output_s3_uri is None else output_s3_uri
+        }
+        if self.accept is not None:
+            transform_output["Accept"] = self.accept
+        if self.assemble_with is not None:
+            transform_output["AssembleWith"] = self.assemble_with
+        if self.output_kms_key is not None:
+            transform_output["KmsKeyId"] = self.output_kms_key.key_arn
+        transform_resources: dict[str, Any] = {
+            "InstanceType": self.instance_type,
+            "InstanceCount": self.instance_count,
+        }
+        if self.volume_kms_key is not None:
+            transform_resources["VolumeKmsKeyId"] = self.volume_kms_key.key_arn
+
+        fields: dict[str, Any] = {
+            "TransformInput": transform_input,
+            "TransformOutput": transform_output,
+            "TransformResources": transform_resources,
+        }
+        if self.batch_strategy is not None:
+            fields["BatchStrategy"] = self.batch_strategy
+        if self.max_payload_in_mb is not None:
+            fields["MaxPayloadInMB"] = self.max_payload_in_mb
+        if self.max_concurrent_transforms is not None:
+            fields["MaxConcurrentTransforms"] = self.max_concurrent_transforms
+        client_config: dict[str, Any] = {}
+        if self.invocations_timeout_seconds is not None:
+            client_config["InvocationsTimeoutInSeconds"] = self.invocations_timeout_seconds
+        if self.invocations_max_retries is not None:
+            client_config["InvocationsMaxRetries"] = self.invocations_max_retries
+        if client_config:
+            fields["ModelClientConfig"] = client_config
+        data_processing = {
+            name: value
+            for name, value in (
+                ("InputFilter", self.input_filter),
+                ("OutputFilter", self.output_filter),
+                ("JoinSource", self.join_source),
+            )
+            if value is not None
+        }
+        if data_processing:
+            fields["DataProcessing"] = data_processing
+        if self.environment:
+            fields["Environment"] = self.environment
+        return fields
+
+    def keys(self) -> list[kms.IKey]:
+        """The KMS keys the model's execution role must be able to use (encrypt and decrypt)."""
+        return [key for key in (self.output_kms_key, self.volume_kms_key) if key is not None]
+
+
+def transform_options(
+    *,
+    input_s3_uri: str,
+    output_s3_uri: str,
+    instance_type: str = "ml.m5.xlarge",
+    instance_count: int = 1,
+    content_type: str | None = "text/csv",
+    split_type: str | None = "Line",
+    accept: str | None = "text/csv",
+    assemble_with: str | None = "Line",
+    input_data_type: str = "S3Prefix",
+    compression_type: str | None = None,
+    output_kms_key: kms.IKey | None = None,
+    volume_kms_key: kms.IKey | None = None,
+    batch_strategy: str | None = None,
+    max_payload_in_mb: int | None = None,
+    max_concurrent_transforms: int | None = None,
+    invocations_timeout: Duration | None = None,
+    invocations_max_retries: int | None = None,
+    input_filter: str | None = None,
+    output_filter: str | None = None,
+    join_source: str | None = None,
+    environment: Mapping[str, str] | None = None,
+    validate_uris: bool = True,
+) -> TransformOptions:
+    """Check every option (errors name the prop) and return them as :class:`TransformOptions`.
+
+    ``validate_uris=False`` leaves the locations to the caller (the scheduled transform
+    checks its templates of locations itself).
+    """
+    if validate_uris:
+        validation.s3_uri(input_s3_uri, "input_s3_uri")
+        validation.s3_uri(output_s3_uri, "output_s3_uri")
+    validation.instance_type(instance_type, "instance_type")
+    validation.count(instance_count, "instance_count")
+    validation.text(content_type, "content_type", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
+    validation.one_of(split_type, "split_type", validation.SPLIT_TYPES)
+    validation.text(accept, "accept", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
+    validation.one_of(assemble_with, "assemble_with", validation.ASSEMBLE_WITH)
+    validation.one_of(input_data_type, "input_data_type", validation.S3_DATA_TYPES, optional=False)
+    validation.one_of(compression_type, "compression_type", validation.COMPRESSION_TYPES)
+    validation.one_of(batch_strategy, "batch_strategy", validation.BATCH_STRATEGIES)
+    validation.integer(max_payload_in_mb, "max_payload_in_mb", minimum=0, maximum=MAX_PAYLOAD_IN_MB)
+    validation.integer(max_concurrent_transforms, "max_concurrent_transforms", minimum=0)
+    if (
+        max_payload_in_mb is not None
+        and max_concurrent_transforms is not None
+        and not validation.is_token(max_payload_in_mb)
+        and not validation.is_token(max_concurrent_transforms)
+        and max_payload_in_mb * max_concurrent_transforms > MAX_PAYLOAD_IN_MB
+    ):
+        raise validation.AutopilotValidationError(
+            f"max_payload_in_mb x max_concurrent_transforms must not exceed {MAX_PAYLOAD_IN_MB} MB; got "
+            f"{max_payload_in_mb} x {max_concurrent_transforms}. Lower one of them."
+        )
+    timeout_seconds = validation.duration_seconds(invocations_timeout, "invocations_timeout", minimum=1, maximum=3600)
+    validation.integer(invocations_max_retries, "invocations_max_retries", minimum=0, maximum=3)
+    validation.text(input_filter, "input_filter", max_length=validation.MAX_FILTER_LENGTH)
+    validation.text(output_filter, "output_filter", max_length=validation.MAX_FILTER_LENGTH)
+    validation.one_of(join_source, "join_source", validation.JOIN_SOURCES)
+    env = validation.environment(environment)
+    return TransformOptions(
+        input_s3_uri=input_s3_uri,
+        output_s3_uri=output_s3_uri,
+        instance_type=instance_type,
+        instance_count=instance_count,
+        content_type=content_type,
+        split_type=split_type,
+        accept=accept,
+        assemble_with=assemble_with,
+        input_data_type=input_data_type,
+        compression_type=compression_type,
+        output_kms_key=output_kms_key,
+        volume_kms_key=volume_kms_key,
+        batch_strategy=batch_strategy,
+        max_payload_in_mb=max_payload_in_mb,
+        max_concurrent_transforms=max_concurrent_transforms,
+        invocations_timeout_seconds=timeout_seconds,
+        invocations_max_retries=invocations_max_retries,
+        input_filter=input_filter,
+        output_filter=output_filter,
+        join_source=join_source,
+        environment=env,
+    )

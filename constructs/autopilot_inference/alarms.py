@@ -1,0 +1,125 @@
+"""``EndpointAlarms``: ready CloudWatch alarms on the fleet of the endpoint's current configuration.
+
+Each alarm watches one of SageMaker's published variant metrics with the dimensions
+``EndpointName``, ``VariantName`` and ``EndpointConfigName``: SageMaker publishes metrics with
+the new configuration's name once the new fleet takes traffic, so during a blue/green or rolling
+update the alarms watch the new fleet only, as in SageMaker's "Auto-Rollback Configuration and
+Monitoring" examples. With ``blue_green`` or ``rolling_update`` they roll the deployment back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from . import metrics, validation
+
+MICROSECONDS_PER_MILLISECOND = 1000
+
+
+@dataclass(frozen=True)
+class EndpointAlarms:
+    """Alarms on the serving fleet's errors and latency; ``None`` leaves one out.
+
+    Args:
+        max_5xx_error_rate: alarm when the share of requests answered with a 5xx error
+            (average of ``Invocation5XXErrors``) exceeds this, 0-1. Default: 0.01 (1 %).
+        max_4xx_error_rate: the same for 4xx errors (``Invocation4XXErrors``). Default: no alarm.
+        max_model_latency: alarm when the average ``ModelLatency`` exceeds this.
+            Default: no alarm.
+        period: the period each datapoint covers (a multiple of 60 s). Default: 1 minute.
+        evaluation_periods: consecutive breaching periods that raise the alarm. Default: 3.
+    """
+
+    max_5xx_error_rate: float | None = 0.01
+    max_4xx_error_rate: float | None = None
+    max_model_latency: Duration | None = None
+    period: Duration | None = None
+    evaluation_periods: int = 3
+
+
+def _rate(value: object, prop: str) -> None:
+    if value is None or validation.is_token(value):
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise validation.AutopilotValidationError(
+            f"{prop} must be a share of requests between 0 and 1 (0.01 is 1 %); got {value!r}."
+        )
+
+
+def validate(alarms: EndpointAlarms, prop: str = "endpoint_alarms") -> None:
+    """Raise :class:`AutopilotValidationError` naming ``prop.<field>``."""
+    if not isinstance(alarms, EndpointAlarms):
+        raise validation.AutopilotValidationError(f"{prop} must be an EndpointAlarms; got {type(alarms).__name__}.")
+    _rate(alarms.max_5xx_error_rate, f"{prop}.max_5xx_error_rate")
+    _rate(alarms.max_4xx_error_rate, f"{prop}.max_4xx_error_rate")
+    if alarms.max_model_latency is not None and not isinstance(alarms.max_model_latency, Duration):
+        raise validation.AutopilotValidationError(
+            f"{prop}.max_model_latency must be an aws_cdk.Duration, e.g. Duration.millis(500); "
+            f"got {alarms.max_model_latency!r}."
+        )
+    validation.duration_seconds(alarms.period, f"{prop}.period", minimum=60, maximum=86400)
+    validation.integer(alarms.evaluation_periods, f"{prop}.evaluation_periods", minimum=1)
+    if (alarms.max_5xx_error_rate, alarms.max_4xx_error_rate, alarms.max_model_latency) == (None, None, None):
+        raise validation.AutopilotValidationError(
+            f"{prop} sets no alarm: give max_5xx_error_rate, max_4xx_error_rate or max_model_latency, "
+            f"or remove {prop}."
+        )
+
+
+def count(alarms: EndpointAlarms) -> int:
+    """How many alarms ``alarms`` asks for."""
+    return sum(
+        value is not None for value in (alarms.max_5xx_error_rate, alarms.max_4xx_error_rate, alarms.max_model_latency)
+    )
+
+
+def create(
+    scope: Construct,
+    alarms: EndpointAlarms,
+    *,
+    endpoint_name: str,
+    variant_name: str,
+    endpoint_config_name: str,
+) -> list[cloudwatch.Alarm]:
+    """The alarms ``alarms`` asks for, as children of ``scope``."""
+    period = alarms.period or Duration.minutes(1)
+    wanted: list[tuple[str, str, float, str]] = []
+    if alarms.max_5xx_error_rate is not None:
+        wanted.append(
+            ("Invocation5XXErrorsAlarm", metrics.INVOCATION_5XX_ERRORS, alarms.max_5xx_error_rate, "5xx error rate")
+        )
+    if alarms.max_4xx_error_rate is not None:
+        wanted.append(
+            ("Invocation4XXErrorsAlarm", metrics.INVOCATION_4XX_ERRORS, alarms.max_4xx_error_rate, "4xx error rate")
+        )
+    if alarms.max_model_latency is not None:
+        threshold = alarms.max_model_latency.to_milliseconds() * MICROSECONDS_PER_MILLISECOND
+        wanted.append(("ModelLatencyAlarm", metrics.MODEL_LATENCY, threshold, "model latency (microseconds)"))
+    created = []
+    for construct_id, metric_name, threshold, what in wanted:
+        metric = metrics.variant_metric(
+            metrics.INVOCATION_NAMESPACE,
+            metric_name,
+            endpoint_name=endpoint_name,
+            variant_name=variant_name,
+            endpoint_config_name=endpoint_config_name,
+            statistic=metrics.AVERAGE,
+            period=period,
+        )
+        created.append(
+            cloudwatch.Alarm(
+                scope,
+                construct_id,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=alarms.evaluation_periods,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=f"Average {what} of the endpoint's current fleet is above {threshold}.",
+            )
+        )
+    return created

@@ -1,0 +1,650 @@
+"""``AutopilotScheduledTransform``: an :class:`AutopilotModel` scoring new data on a schedule.
+
+An EventBridge Scheduler schedule starts a Step Functions state machine whose
+``createTransformJob.sync`` task (aws-cdk-lib's ``SageMakerCreateTransformJob``) creates the
+job and waits for it natively: no Lambda function, no one-hour limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Union
+
+import jsii
+from aws_cdk import Aws, Duration, RemovalPolicy, TimeZone
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as scheduler_targets
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from . import _run_locations as locations
+from . import _schedules as schedules
+from . import validation
+from ._paths import default_prefix
+from ._transform_options import TransformOptions, transform_options
+from .model import AutopilotModel
+
+ScheduleInput = Union[scheduler.ScheduleExpression, str]
+
+DEFAULT_TIMEOUT = Duration.hours(24)
+MAX_TIMEOUT = Duration.days(365)  # a standard state machine execution runs up to one year
+
+# The state machine's input and where it keeps the run's facts.
+SCHEDULED_TIME_FIELD = "scheduledTime"
+RUN_PATH = "$.run"
+JOB_NAME_PATH = "$.run.jobName"
+INPUT_PATH = "$.run.input"
+OUTPUT_PATH = "$.run.output"
+ERROR_PATH = "$.error"
+SUMMARY_METADATA_KEY = "autopilot-inference:scheduled-transform"
+
+# What Step Functions' SageMaker integration raises when CreateTransformJob itself is refused
+# for a passing reason (rate or instance limits): the service's exception class names behind
+# the "SageMaker." prefix, as in the Step Functions developer guide's SageMaker examples
+# (connect-sagemaker: Retry on SageMaker.AmazonSageMakerException and
+# SageMaker.ResourceLimitExceededException). They occur before a job exists, so a retry with
+# the same name is safe; a job that ran and failed is never retried (its name is taken).
+RETRY_ERRORS = (
+    "SageMaker.AmazonSageMakerException",
+    "SageMaker.ResourceLimitExceededException",
+    "ThrottlingException",
+)
+RETRY_INTERVAL = Duration.seconds(60)
+RETRY_MAX_ATTEMPTS = 6
+RETRY_BACKOFF_RATE = 2.0
+RETRY_MAX_DELAY = Duration.minutes(30)
+EXECUTION_TIMEOUT_MARGIN = Duration.hours(3)
+
+# What the .sync integration needs (Step Functions developer guide, "IAM policies for
+# SageMaker AI": CreateTransformJob .sync; the same as aws-cdk-lib's task grants): the job
+# actions, and the managed EventBridge rule Step Functions uses to hear of the job's end.
+TRANSFORM_JOB_ACTIONS = (
+    "sagemaker:CreateTransformJob",
+    "sagemaker:DescribeTransformJob",
+    "sagemaker:StopTransformJob",
+    "sagemaker:ListTags",
+)
+MANAGED_RULE_ACTIONS = ("events:PutTargets", "events:PutRule", "events:DescribeRule")
+MANAGED_RULE_NAME = "StepFunctionsGetEventsForSageMakerTransformJobsRule"
+# CloudWatch Logs delivery and X-Ray: these actions support no resource-level permissions.
+LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+XRAY_ACTIONS = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+)
+
+
+class _TransformTask(tasks.SageMakerCreateTransformJob):
+    """aws-cdk-lib's ``createTransformJob.sync`` task sending the library's own request.
+
+    The task's props have no ``DataProcessing`` and fill ``ModelClientConfig`` with CDK's
+    defaults; the state's ``Parameters`` are replaced by the request that
+    :class:`~autopilot_inference._transform_options.TransformOptions` builds, the one
+    ``AutopilotBatchTransform`` sends, with the per-run fields read from the state input.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, parameters: Mapping[str, Any], **props: Any) -> None:
+        super().__init__(scope, id, **props)
+        self._autopilot_request = dict(parameters)
+
+    def to_state_json(self, top_level_query_language: sfn.QueryLanguage | None = None) -> Any:
+        state = super().to_state_json(top_level_query_language)
+        state["Parameters"] = self._autopilot_request
+        return state
+
+
+def request_parameters(options: TransformOptions, model_name: str) -> dict[str, Any]:
+    """The ``createTransformJob.sync`` task's ``Parameters``: name and locations from the run."""
+    fields = options.request()
+    source = fields["TransformInput"]["DataSource"]["S3DataSource"]
+    del source["S3Uri"]
+    source["S3Uri.$"] = INPUT_PATH
+    del fields["TransformOutput"]["S3OutputPath"]
+    fields["TransformOutput"] = {"S3OutputPath.$": OUTPUT_PATH, **fields["TransformOutput"]}
+    return {"ModelName": model_name, "TransformJobName.$": JOB_NAME_PATH, **fields}
+
+
+def _literal_prefix(template: str) -> str:
+    """The part of a location template before its first placeholder."""
+    return template.split("{", 1)[0]
+
+
+def _folder_prefix(template: str) -> str:
+    """The deepest whole folder before the first placeholder (``s3://b/scored/`` of ``s3://b/scored/{date}/``)."""
+    literal = _literal_prefix(template)
+    if literal == template:
+        return template
+    bucket_end = len("s3://") + len(literal[len("s3://") :].split("/", 1)[0]) + 1
+    cut = literal.rfind("/")
+    return literal[: cut + 1] if cut >= bucket_end - 1 else literal[:bucket_end]
+
+
+@jsii.implements(iam.IGrantable)
+class AutopilotScheduledTransform(Construct):
+    """Batch transform jobs of an :class:`AutopilotModel`, started on a schedule.
+
+    EventBridge Scheduler starts a Step Functions state machine at every scheduled time; the
+    state machine names the run's job, renders its input and output locations from the
+    scheduled time, runs the job with the ``createTransformJob.sync`` integration (which waits
+    as long as the job runs) and fails, after notifying, when the job fails or is stopped.
+    Each run uses the model's current name, so a redeployed model (a new candidate, new
+    response keys) is used from the next run on.
+
+    The model's execution role is granted read on the input and write on the output
+    locations (up to their first placeholder) and use of the KMS keys, when it is mutable.
+
+    Args:
+        scope: the parent construct.
+        id: the construct id.
+        model: the model that transforms the data.
+        schedule: when runs start: a ``ScheduleExpression`` (``ScheduleExpression.cron(...)``,
+            ``.rate(...)``, ``.at(...)``, ``.expression(...)``) or a string
+            ``cron(minutes hours day-of-month month day-of-week year)``, ``rate(value unit)``
+            or ``at(yyyy-mm-ddThh:mm:ss)``, e.g. ``cron(0 2 * * ? *)``.
+        input_s3_uri: ``s3://bucket/prefix`` each run reads; may hold placeholders of the run's
+            scheduled time (UTC) or job name: ``{date}``, ``{time}``, ``{datetime}``, ``{year}``,
+            ``{month}``, ``{day}``, ``{hour}``, ``{minute}``, ``{job_name}``.
+        output_s3_uri: ``s3://bucket/prefix`` each run writes to; placeholders as for
+            ``input_s3_uri``, e.g. ``s3://bucket/scored/{date}/``.
+        time_zone: IANA time zone of a string ``schedule``'s cron or at expression
+            (a ``ScheduleExpression`` carries its own). Default: UTC.
+        flexible_time_window: let Scheduler start a run up to this long after its time
+            (1-1440 minutes). Default: off (on time).
+        start: no run before this time. Default: from the deployment on.
+        end: no run after this time. Default: no end.
+        enabled: whether the schedule starts runs. Default: ``True``.
+        description: the schedule's description. Default: none.
+        job_name_prefix: start of the job names, ``<prefix>-<YYYYMMDD>t<HHMM>-<run id>``:
+            lowercase letters, digits and single hyphens, at most 40 characters.
+            Default: derived from the stack name and the construct path, lowercased.
+        timeout: how long a run may take before it is reported as timed out.
+            Default: 24 hours.
+        notification_topic: SNS topic told of every failed, timed-out or stopped run (job
+            name, error and cause). Default: none, unless ``create_notification_topic``.
+        create_notification_topic: create an encrypted topic for the notifications
+            (subscribe to ``notification_topic``). Default: ``False``.
+        notify_on_success: also tell the topic of each successful run. Default: ``False``.
+        failure_alarm: a CloudWatch alarm on failed and timed-out executions (notifying the
+            topic, if any). Default: ``False``.
+        instance_type, instance_count, content_type, split_type, accept, assemble_with,
+        input_data_type, compression_type, output_kms_key, volume_kms_key, batch_strategy,
+        max_payload_in_mb, max_concurrent_transforms, invocations_timeout,
+        invocations_max_retries, input_filter, output_filter, join_source, environment: as for
+            :class:`~autopilot_inference.batch_transform.AutopilotBatchTransform`, same defaults.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        model: AutopilotModel,
+        schedule: ScheduleInput,
+        input_s3_uri: str,
+        output_s3_uri: str,
+        time_zone: str | None = None,
+        flexible_time_window: Duration | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        enabled: bool = True,
+        description: str | None = None,
+        job_name_prefix: str | None = None,
+        timeout: Duration = DEFAULT_TIMEOUT,
+        notification_topic: sns.ITopic | None = None,
+        create_notification_topic: bool = False,
+        notify_on_success: bool = False,
+        failure_alarm: bool = False,
+        instance_type: str = "ml.m5.xlarge",
+        instance_count: int = 1,
+        content_type: str | None = "text/csv",
+        split_type: str | None = "Line",
+        accept: str | None = "text/csv",
+        assemble_with: str | None = "Line",
+        input_data_type: str = "S3Prefix",
+        compression_type: str | None = None,
+        output_kms_key: kms.IKey | None = None,
+        volume_kms_key: kms.IKey | None = None,
+        batch_strategy: str | None = None,
+        max_payload_in_mb: int | None = None,
+        max_concurrent_transforms: int | None = None,
+        invocations_timeout: Duration | None = None,
+        invocations_max_retries: int | None = None,
+        input_filter: str | None = None,
+        output_filter: str | None = None,
+        join_source: str | None = None,
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        if not isinstance(model, AutopilotModel):
+            raise validation.AutopilotValidationError(f"model must be an AutopilotModel; got {type(model).__name__}.")
+        expression, zone = _schedule(schedule, time_zone)
+        window_seconds = validation.duration_seconds(
+            flexible_time_window, "flexible_time_window", minimum=60, maximum=schedules.MAX_FLEXIBLE_WINDOW_MINUTES * 60
+        )
+        if window_seconds is not None and window_seconds % 60:
+            raise validation.AutopilotValidationError(
+                f"flexible_time_window must be whole minutes; got {window_seconds} seconds."
+            )
+        if start is not None and end is not None and not start < end:
+            raise validation.AutopilotValidationError(f"start ({start}) must be before end ({end}).")
+        for value, prop in ((start, "start"), (end, "end")):
+            if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+                raise validation.AutopilotValidationError(
+                    f"{prop} must be a timezone-aware datetime, e.g. datetime(2027, 1, 1, tzinfo=timezone.utc); "
+                    f"got {value!r}."
+                )
+        for value, prop in (
+            (enabled, "enabled"),
+            (create_notification_topic, "create_notification_topic"),
+            (notify_on_success, "notify_on_success"),
+            (failure_alarm, "failure_alarm"),
+        ):
+            validation.boolean(value, prop)
+        if notification_topic is not None and create_notification_topic:
+            raise validation.AutopilotValidationError(
+                "Pass notification_topic or create_notification_topic=True, not both."
+            )
+        if notify_on_success and notification_topic is None and not create_notification_topic:
+            raise validation.AutopilotValidationError(
+                "notify_on_success needs a topic: pass notification_topic or create_notification_topic=True."
+            )
+        timeout_seconds = validation.duration_seconds(
+            timeout, "timeout", minimum=60, maximum=int(MAX_TIMEOUT.to_seconds() - EXECUTION_TIMEOUT_MARGIN.to_seconds())
+        )
+        prefix = _job_name_prefix(scope, id, job_name_prefix)
+        input_pieces = _location(input_s3_uri, "input_s3_uri", prefix)
+        output_pieces = _location(output_s3_uri, "output_s3_uri", prefix)
+        options = transform_options(
+            input_s3_uri=input_s3_uri,
+            output_s3_uri=output_s3_uri,
+            instance_type=instance_type,
+            instance_count=instance_count,
+            content_type=content_type,
+            split_type=split_type,
+            accept=accept,
+            assemble_with=assemble_with,
+            input_data_type=input_data_type,
+            compression_type=compression_type,
+            output_kms_key=output_kms_key,
+            volume_kms_key=volume_kms_key,
+            batch_strategy=batch_strategy,
+            max_payload_in_mb=max_payload_in_mb,
+            max_concurrent_transforms=max_concurrent_transforms,
+            invocations_timeout=invocations_timeout,
+            invocations_max_retries=invocations_max_retries,
+            input_filter=input_filter,
+            output_filter=output_filter,
+            join_source=join_source,
+            environment=environment,
+            validate_uris=False,
+        )
+
+        self.model = model
+        """The model each run uses (by its current name)."""
+        self.job_name_prefix = prefix
+        """The start of every run's job name."""
+        self.schedule_expression = expression
+        """The schedule expression, e.g. ``cron(0 2 * * ? *)``."""
+        self.time_zone = zone
+        """The schedule's time zone (``None``: UTC)."""
+        self.input_template = input_s3_uri
+        self.output_template = output_s3_uri
+
+        self.notification_topic: sns.ITopic | None = notification_topic
+        """The topic told of failed (and, with ``notify_on_success``, successful) runs."""
+        if create_notification_topic:
+            key = kms.Key(
+                self,
+                "TopicKey",
+                enable_key_rotation=True,
+                description="Encrypts the scheduled batch transform notifications",
+                removal_policy=RemovalPolicy.DESTROY,
+            )
+            self.notification_topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True)
+            if failure_alarm:
+                key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+            description="Runs the scheduled batch transform jobs of one AutopilotScheduledTransform",
+        )
+        """The state machine's role; its policy is written here, not by the tasks' own grants."""
+        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
+        """The state machine's execution log (all events, without execution data)."""
+
+        definition = self._definition(options, model, input_pieces, output_pieces, timeout_seconds, notify_on_success)
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            role=self.role.without_policy_updates(),
+            comment=f"Scheduled batch transform of {prefix}: one job per run",
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            tracing_enabled=True,
+            # A backstop after the task's own timeout and its retries (ExecutionsTimedOut).
+            timeout=Duration.seconds(timeout_seconds + int(EXECUTION_TIMEOUT_MARGIN.to_seconds())),
+        )
+        """The state machine; start a run by hand with ``{"scheduledTime": "2026-12-01T02:00:00Z"}``."""
+        self._allow_state_machine(prefix, notify=self.notification_topic is not None)
+
+        # A role of its own (aws-cdk-lib's default is one role per stack, shared by every schedule's
+        # target), so this schedule may start this state machine only.
+        self.scheduler_role = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
+            description="Lets EventBridge Scheduler start one scheduled batch transform state machine",
+        )
+        """The role Scheduler starts the state machine with (``states:StartExecution`` on it only)."""
+        target = scheduler_targets.StepFunctionsStartExecution(
+            self.state_machine,
+            role=self.scheduler_role,
+            input=scheduler.ScheduleTargetInput.from_object(
+                {SCHEDULED_TIME_FIELD: scheduler.ContextAttribute.scheduled_time}
+            ),
+            retry_attempts=3,
+            max_event_age=Duration.hours(1),
+        )
+        self.schedule = scheduler.Schedule(
+            self,
+            "Schedule",
+            schedule=scheduler.ScheduleExpression.expression(
+                expression, TimeZone.of(zone) if zone is not None else None
+            )
+            if not isinstance(schedule, scheduler.ScheduleExpression)
+            else schedule,
+            target=target,
+            time_window=scheduler.TimeWindow.flexible(Duration.minutes(window_seconds // 60))
+            if window_seconds is not None
+            else scheduler.TimeWindow.off(),
+            start=start,
+            end=end,
+            enabled=enabled,
+            description=description,
+        )
+        """The EventBridge Scheduler schedule that starts the runs."""
+        # What each run reads and writes, for `summary` (the state machine holds it as intrinsics).
+        schedule_resource = self.schedule.node.default_child
+        schedule_resource.add_metadata(  # type: ignore[union-attr]
+            SUMMARY_METADATA_KEY,
+            {
+                "JobNamePrefix": prefix,
+                "InputS3Uri": input_s3_uri,
+                "OutputS3Uri": output_s3_uri,
+                "InstanceType": instance_type,
+                "InstanceCount": instance_count,
+                "ModelName": model.model_name,
+            },
+        )
+
+        self.alarm: cloudwatch.Alarm | None = None
+        """The alarm on failed and timed-out executions (with ``failure_alarm``)."""
+        if failure_alarm:
+            self.alarm = cloudwatch.Alarm(
+                self,
+                "FailureAlarm",
+                metric=cloudwatch.MathExpression(
+                    expression="failed + timedOut",
+                    using_metrics={
+                        "failed": self.state_machine.metric_failed(statistic="Sum"),
+                        "timedOut": self.state_machine.metric_timed_out(statistic="Sum"),
+                    },
+                    period=Duration.minutes(5),
+                    label="Failed and timed-out runs",
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=f"A scheduled batch transform run of {prefix} failed or timed out",
+            )
+            if self.notification_topic is not None:
+                self.alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.notification_topic))
+
+        # The model's execution role reads and writes the run locations, up to their first placeholder.
+        model.allow_read_transform_input(_literal_prefix(input_s3_uri))
+        model.allow_write_results(_folder_prefix(output_s3_uri))
+        for key in options.keys():
+            model.allow_key_use(key, encrypt=True)
+
+        from .scheduled_compliance import acknowledge_scheduled_transform_findings
+
+        acknowledge_scheduled_transform_findings(self)
+
+    # --- the state machine -------------------------------------------------------------------
+
+    def _definition(
+        self,
+        options: TransformOptions,
+        model: AutopilotModel,
+        input_pieces: list[object],
+        output_pieces: list[object],
+        timeout_seconds: int,
+        notify_on_success: bool,
+    ) -> sfn.IChainable:
+        scheduled = sfn.Pass(
+            self, "Scheduled time", parameters={"time.$": f"$.{SCHEDULED_TIME_FIELD}"}, result_path=RUN_PATH
+        )
+        started = sfn.Pass(self, "Start time", parameters={"time.$": "$$.Execution.StartTime"}, result_path=RUN_PATH)
+        split = sfn.Pass(
+            self,
+            "Run id and time fields",
+            parameters={
+                "time.$": f"{RUN_PATH}.time",
+                "fields.$": locations.split_time_intrinsic(f"{RUN_PATH}.time"),
+                "id.$": locations.RUN_ID_INTRINSIC,
+            },
+            result_path=RUN_PATH,
+        )
+        fields, run_id = f"{RUN_PATH}.fields", f"{RUN_PATH}.id"
+        name_and_locations = sfn.Pass(
+            self,
+            "Job name and locations",
+            parameters={
+                "time.$": f"{RUN_PATH}.time",
+                "id.$": run_id,
+                "jobName.$": locations.intrinsic(
+                    locations.job_name_pieces(self.job_name_prefix), fields_path=fields, run_id_path=run_id
+                ),
+                "input.$": locations.intrinsic(input_pieces, fields_path=fields, run_id_path=run_id),
+                "output.$": locations.intrinsic(output_pieces, fields_path=fields, run_id_path=run_id),
+            },
+            result_path=RUN_PATH,
+        )
+        transform = _TransformTask(
+            self,
+            "Transform",
+            parameters=request_parameters(options, model.model_name),
+            model_name=model.model_name,
+            transform_job_name=sfn.JsonPath.string_at(JOB_NAME_PATH),
+            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+            role=model.role,  # keeps the task from creating a role of its own; transform jobs pass none
+            transform_input=tasks.TransformInput(
+                transform_data_source=tasks.TransformDataSource(
+                    s3_data_source=tasks.TransformS3DataSource(s3_uri=sfn.JsonPath.string_at(INPUT_PATH))
+                )
+            ),
+            transform_output=tasks.TransformOutput(s3_output_path=sfn.JsonPath.string_at(OUTPUT_PATH)),
+            task_timeout=sfn.Timeout.duration(Duration.seconds(timeout_seconds)),
+            result_selector={
+                "TransformJobName.$": "$.TransformJobName",
+                "TransformJobArn.$": "$.TransformJobArn",
+                "TransformJobStatus.$": "$.TransformJobStatus",
+                "S3OutputPath.$": "$.TransformOutput.S3OutputPath",
+            },
+            result_path="$.job",
+        )
+        transform.add_retry(
+            errors=list(RETRY_ERRORS),
+            interval=RETRY_INTERVAL,
+            max_attempts=RETRY_MAX_ATTEMPTS,
+            backoff_rate=RETRY_BACKOFF_RATE,
+            max_delay=RETRY_MAX_DELAY,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        failed = sfn.Fail(self, "Run failed", error_path=f"{ERROR_PATH}.Error", cause_path=f"{ERROR_PATH}.Cause")
+        on_error: sfn.IChainable = failed
+        if self.notification_topic is not None:
+            notify_failure = tasks.SnsPublish(
+                self,
+                "Notify failure",
+                topic=self.notification_topic,
+                subject=sfn.JsonPath.format("Scheduled batch transform failed: {}", sfn.JsonPath.string_at(JOB_NAME_PATH)),
+                message=sfn.TaskInput.from_object(
+                    {
+                        "status": "FAILED",
+                        "transformJobName": sfn.JsonPath.string_at(JOB_NAME_PATH),
+                        "input": sfn.JsonPath.string_at(INPUT_PATH),
+                        "output": sfn.JsonPath.string_at(OUTPUT_PATH),
+                        "error": sfn.JsonPath.string_at(f"{ERROR_PATH}.Error"),
+                        "cause": sfn.JsonPath.string_at(f"{ERROR_PATH}.Cause"),
+                        "execution": sfn.JsonPath.execution_id,
+                    }
+                ),
+                result_path=sfn.JsonPath.DISCARD,
+            )
+            notify_failure.add_catch(failed, result_path="$.notificationError")
+            on_error = notify_failure.next(failed)
+        transform.add_catch(on_error, errors=["States.ALL"], result_path=ERROR_PATH)
+
+        succeeded = sfn.Succeed(self, "Run succeeded")
+        after: sfn.IChainable = succeeded
+        if notify_on_success and self.notification_topic is not None:
+            after = tasks.SnsPublish(
+                self,
+                "Notify success",
+                topic=self.notification_topic,
+                subject=sfn.JsonPath.format(
+                    "Scheduled batch transform succeeded: {}", sfn.JsonPath.string_at(JOB_NAME_PATH)
+                ),
+                message=sfn.TaskInput.from_object(
+                    {
+                        "status": "SUCCEEDED",
+                        "transformJobName": sfn.JsonPath.string_at(JOB_NAME_PATH),
+                        "input": sfn.JsonPath.string_at(INPUT_PATH),
+                        "output": sfn.JsonPath.string_at(OUTPUT_PATH),
+                        "execution": sfn.JsonPath.execution_id,
+                    }
+                ),
+                result_path=sfn.JsonPath.DISCARD,
+            ).next(succeeded)
+
+        choose = (
+            sfn.Choice(self, "Run time")
+            .when(sfn.Condition.is_present(f"$.{SCHEDULED_TIME_FIELD}"), scheduled)
+            .otherwise(started)
+            .afterwards()
+        )
+        return choose.next(split).next(name_and_locations).next(transform).next(after)
+
+    def _allow_state_machine(self, prefix: str, *, notify: bool) -> None:
+        """The state machine role's whole policy: its jobs, the managed rule, logs, X-Ray, the topic."""
+        job_arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:transform-job/{prefix}-*"
+        rule_arn = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/{MANAGED_RULE_NAME}"
+        for sid, actions, resources in (
+            ("ManageScheduledTransformJobs", TRANSFORM_JOB_ACTIONS, [job_arn]),
+            ("HearOfTransformJobEnds", MANAGED_RULE_ACTIONS, [rule_arn]),
+            ("DeliverExecutionLogs", LOG_DELIVERY_ACTIONS, ["*"]),
+            ("TraceExecutions", XRAY_ACTIONS, ["*"]),
+        ):
+            self.role.add_to_principal_policy(iam.PolicyStatement(sid=sid, actions=list(actions), resources=resources))
+        if notify and self.notification_topic is not None:
+            self.notification_topic.grant_publish(self.role)
+
+    # --- attributes and grants -----------------------------------------------------------------
+
+    @cached_property
+    def state_machine_arn(self) -> str:
+        return self.state_machine.state_machine_arn
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The state machine's role."""
+        return self.role
+
+    def grant_start(self, principal: iam.IGrantable) -> iam.Grant:
+        """Let ``principal`` start runs by hand (``states:StartExecution`` on this state machine)."""
+        return self.state_machine.grant_start_execution(principal)
+
+
+def _schedule(schedule: Any, time_zone: str | None) -> tuple[str, str | None]:
+    """The expression and time zone of ``schedule``; errors name ``schedule`` or ``time_zone``."""
+    try:
+        if isinstance(schedule, scheduler.ScheduleExpression):
+            if time_zone is not None:
+                raise schedules.ScheduleError(
+                    "time_zone is for a string schedule; a ScheduleExpression carries its own time zone "
+                    "(ScheduleExpression.cron(..., time_zone=aws_cdk.TimeZone.EUROPE_BERLIN))."
+                )
+            expression = schedule.expression_string
+            zone = schedule.time_zone.timezone_name if schedule.time_zone is not None else None
+        else:
+            expression, zone = schedule, schedules.check_time_zone(time_zone)
+        if not validation.is_token(expression):
+            schedules.check_expression(expression)
+    except schedules.ScheduleError as error:
+        raise validation.AutopilotValidationError(str(error)) from None
+    return expression, zone
+
+
+def _job_name_prefix(scope: Construct, id: str, given: str | None) -> str:
+    limit = locations.MAX_JOB_NAME_PREFIX_LENGTH
+    if given is None:
+        return default_prefix(scope, id).lower()[:limit].rstrip("-")
+    validation.name_prefix(given, "job_name_prefix")
+    if validation.is_token(given):
+        raise validation.AutopilotValidationError(
+            "job_name_prefix must be known at synthesis (it scopes the state machine's permissions); got a token."
+        )
+    if given != given.lower() or len(given) > limit:
+        raise validation.AutopilotValidationError(
+            f"job_name_prefix must be at most {limit} lowercase letters, digits and single hyphens: job names "
+            f"are '<prefix>-<YYYYMMDD>t<HHMM>-<run id>' (63 characters at most) and SageMaker ARNs are "
+            f"lowercase; got {given!r} ({len(given)} characters)."
+        )
+    return given
+
+
+def _location(template: Any, prop: str, prefix: str) -> list[object]:
+    """``template`` as pieces; errors name ``prop`` (unknown placeholders, bucket, length)."""
+    if validation.is_token(template):
+        raise validation.AutopilotValidationError(
+            f"{prop} must be known at synthesis (the state machine renders it per run); got a token. "
+            "Build it from literal text and placeholders such as {date}."
+        )
+    bucket = template[len("s3://") :].split("/", 1)[0] if isinstance(template, str) else ""
+    if "{" in bucket:
+        raise validation.AutopilotValidationError(
+            f"{prop}: the bucket of {template!r} must be literal; placeholders may only appear in the key."
+        )
+    validation.s3_uri(template, prop)
+    try:
+        pieces = locations.parse(template, prop, job_name_prefix=prefix)
+    except locations.LocationTemplateError as error:
+        raise validation.AutopilotValidationError(str(error)) from None
+    validation.s3_uri(locations.sample(pieces), prop)
+    return pieces

@@ -1,0 +1,336 @@
+"""An in-memory SageMaker (and CloudFormation ``DescribeStacks``) behind real boto3 clients.
+
+Every request goes through botocore as in production: the client validates the
+parameters against the service model (``ParamValidationError`` for a bad request), then a
+``before-call`` hook answers from memory instead of sending it, the way ``Stubber`` does.
+Every answer is validated against the operation's output shape too. The fake keeps the
+models and transform jobs it was asked to create (status, tags, requests), and can inject
+faults: service errors (throttling, 5xx, long messages), connection errors and timeouts,
+repeated pagination tokens, and the Lambda being killed right after a call acted.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ParamValidationError
+from botocore.validate import ParamValidator
+from cfn_events import ACCOUNT, REGION
+
+from .clock import Clock
+
+
+class LambdaKilled(BaseException):
+    """The invocation was killed (Lambda's timeout): no ``except Exception`` in the handler sees it."""
+
+
+Fault = Callable[[], Any]
+"""Raises an exception, or returns ``(code, message, http_status)`` for a service error."""
+
+
+def service_error(code: str, message: str = "", status: int = 400) -> Fault:
+    """A fault answering the service error ``code``."""
+    return lambda: (code, message or code, status)
+
+
+def raising(factory: Callable[[], BaseException]) -> Fault:
+    """A fault raising what ``factory`` makes (e.g. a botocore connection error)."""
+
+    def fault() -> Any:
+        raise factory()
+
+    return fault
+
+
+@dataclass
+class TransformJob:
+    request: dict[str, Any]
+    created: Any
+    status: str = "InProgress"
+    failure_reason: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    stopped_by: str | None = None
+
+
+@dataclass
+class Model:
+    request: dict[str, Any]
+    created: Any
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class ClientErrorAnswer(Exception):
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+class FakeAws:
+    """SageMaker and CloudFormation stand-ins; ``clients()`` hands them to the handler.
+
+    Transform jobs finish ``job_duration`` after their creation with ``job_outcome``
+    (``Completed`` or ``Failed``), measured on the shared :class:`Clock`.
+    ``stack_status`` answers ``DescribeStacks`` (the CloudFormation emulator sets it).
+    """
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock()
+        self.models: dict[str, Model] = {}
+        self.jobs: dict[str, TransformJob] = {}
+        self.automl_jobs: dict[str, dict[str, Any]] = {}
+        self.candidates: dict[str, list[dict[str, Any]]] = {}
+        self.job_duration = timedelta(minutes=10)
+        self.job_outcome = "Completed"
+        self.job_failure_reason = "ClientError: See job logs for more information"
+        self.stack_status: Callable[[], str] = lambda: "CREATE_IN_PROGRESS"
+        self.repeat_candidate_token = False
+        """``ListCandidatesForAutoMLJob`` answers the same ``NextToken`` forever (botocore's PaginationError)."""
+        self.calls: list[str] = []
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._persistent: dict[str, Fault] = {}
+        self._kill_after: set[str] = set()
+        self._lost_after: dict[str, Callable[[], BaseException]] = {}
+        self._pending: dict[int, dict[str, Any]] = {}
+        self.sagemaker = boto3.client("sagemaker", region_name=REGION)
+        self.cloudformation = boto3.client("cloudformation", region_name=REGION)
+        self.sts = boto3.client("sts", region_name=REGION)
+        for client in (self.sagemaker, self.cloudformation, self.sts):
+            client.meta.events.register("before-parameter-build", self._capture)
+            client.meta.events.register("before-call", self._answer)
+
+    # --- the handler's side -------------------------------------------------------------
+
+    def factory(self, service_name: str, credentials: Any = None) -> Any:
+        """A :class:`~autopilot_runtime.aws.ClientFactory`."""
+        return {"sagemaker": self.sagemaker, "cloudformation": self.cloudformation, "sts": self.sts}[service_name]
+
+    def clients(self) -> Any:
+        from autopilot_inference._lambda.autopilot_runtime.aws import Clients
+
+        return Clients(self.factory)
+
+    # --- fault injection ---------------------------------------------------------------
+
+    def fail(self, operation: str, fault: Fault, times: int | None = 1) -> None:
+        """The next ``times`` calls of ``operation`` answer ``fault`` (``None``: every call from now on)."""
+        if times is None:
+            self._persistent[operation] = fault
+        else:
+            self._faults[operation].extend([fault] * times)
+
+    def heal(self, operation: str) -> None:
+        """Stop failing ``operation``."""
+        self._persistent.pop(operation, None)
+        self._faults.pop(operation, None)
+
+    def lose_answer(self, operation: str, error: Callable[[], BaseException]) -> None:
+        """The next ``operation`` acts, then its answer is lost: the caller sees ``error()`` (e.g. a read timeout)."""
+        self._lost_after[operation] = error
+
+    def kill_after(self, operation: str) -> None:
+        """The invocation is killed right after the next successful ``operation`` acted."""
+        self._kill_after.add(operation)
+
+    # --- what SageMaker holds ----------------------------------------------------------
+
+    def job_status(self, name: str) -> str:
+        job = self.jobs[name]
+        if job.status == "InProgress" and self.clock.now >= job.created + self.job_duration:
+            job.status = self.job_outcome
+            if self.job_outcome == "Failed":
+                job.failure_reason = self.job_failure_reason
+        elif job.status == "Stopping":
+            job.status = "Stopped"
+        return job.status
+
+    def running_jobs(self) -> list[str]:
+        """Jobs still ``InProgress`` (``Stopping`` jobs are on their way out)."""
+        return sorted(name for name in self.jobs if self.job_status(name) == "InProgress")
+
+    def add_automl_job(self, job: dict[str, Any], candidates: list[dict[str, Any]] | None = None) -> None:
+        self.automl_jobs[job["AutoMLJobName"]] = job
+        self.candidates[job["AutoMLJobName"]] = candidates or []
+
+    # --- botocore hooks ----------------------------------------------------------------
+
+    def _capture(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self._pending[id(model)] = copy.deepcopy(params)
+
+    def _answer(self, model: Any, **_: Any) -> Any:
+        operation = model.name
+        params = self._pending.pop(id(model), {})
+        self.calls.append(operation)
+        try:
+            fault = self._faults[operation].popleft() if self._faults[operation] else self._persistent.get(operation)
+            if fault is not None:
+                code, message, status = fault()
+                raise ClientErrorAnswer(code, message, status)
+            answer = getattr(self, f"_op_{operation}")(params)
+        except ClientErrorAnswer as error:
+            parsed = {
+                "Error": {"Code": error.code, "Message": error.message},
+                "ResponseMetadata": {"HTTPStatusCode": error.status},
+            }
+            return AWSResponse("https://fake", error.status, {}, None), parsed
+        report = ParamValidator().validate(answer, model.output_shape) if model.output_shape else None
+        if report is not None and report.has_errors():
+            raise ParamValidationError(report=report.generate_report())
+        if operation in self._lost_after:
+            raise self._lost_after.pop(operation)()
+        if operation in self._kill_after:
+            self._kill_after.discard(operation)
+            raise LambdaKilled(f"killed after {operation}")
+        return AWSResponse("https://fake", 200, {}, None), {**answer, "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+    # --- operations --------------------------------------------------------------------
+
+    def _arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:{kind}/{name.lower()}"
+
+    def _op_DescribeAutoMLJob(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["AutoMLJobName"]
+        if name not in self.automl_jobs:
+            raise ClientErrorAnswer("ResourceNotFound", f"Could not find AutoML job {name}")
+        return copy.deepcopy(self.automl_jobs[name])
+
+    def _op_DescribeAutoMLJobV2(self, params: dict[str, Any]) -> dict[str, Any]:
+        raise ClientErrorAnswer("ResourceNotFound", f"Could not find AutoML job {params['AutoMLJobName']}")
+
+    def _op_ListCandidatesForAutoMLJob(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.repeat_candidate_token:
+            return {"Candidates": [], "NextToken": "page-2"}
+        wanted = params.get("CandidateNameEquals")
+        found = [c for c in self.candidates.get(params["AutoMLJobName"], []) if wanted in (None, c["CandidateName"])]
+        return {"Candidates": copy.deepcopy(found)}
+
+    def _op_CreateModel(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["ModelName"]
+        if name in self.models:
+            raise ClientErrorAnswer("ValidationException", f"Cannot create already existing model \"{self._arn('model', name)}\".")
+        self.models[name] = Model(params, self.clock.now, {t["Key"]: t["Value"] for t in params.get("Tags", [])})
+        return {"ModelArn": self._arn("model", name)}
+
+    def _model(self, name: str) -> Model:
+        if name not in self.models:
+            raise ClientErrorAnswer("ValidationException", f"Could not find model \"{self._arn('model', name)}\".")
+        return self.models[name]
+
+    def _op_DescribeModel(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["ModelName"]
+        model = self._model(name)
+        return {"ModelName": name, "ModelArn": self._arn("model", name), "CreationTime": model.created}
+
+    def _op_DeleteModel(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._model(params["ModelName"])
+        del self.models[params["ModelName"]]
+        return {}
+
+    def _tagged(self, arn: str) -> dict[str, str]:
+        kind, _, name = arn.rpartition(":")[2].partition("/")
+        pool: dict[str, Any] = self.models if kind == "model" else self.jobs
+        for key, item in pool.items():
+            if key.lower() == name:
+                return item.tags
+        raise ClientErrorAnswer("ValidationException", f"Could not find resource {arn}")
+
+    def _op_AddTags(self, params: dict[str, Any]) -> dict[str, Any]:
+        tags = self._tagged(params["ResourceArn"])
+        tags.update({t["Key"]: t["Value"] for t in params["Tags"]})
+        return {"Tags": params["Tags"]}
+
+    def _op_DeleteTags(self, params: dict[str, Any]) -> dict[str, Any]:
+        tags = self._tagged(params["ResourceArn"])
+        for key in params["TagKeys"]:
+            tags.pop(key, None)
+        return {}
+
+    def _op_ListTags(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"Tags": [{"Key": k, "Value": v} for k, v in self._tagged(params["ResourceArn"]).items()]}
+
+    def _op_CreateTransformJob(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["TransformJobName"]
+        if name in self.jobs:
+            raise ClientErrorAnswer(
+                "ResourceInUse", f"Job name must be unique within an AWS account and region, and a job with this name already exists ({self._arn('transform-job', name)})"
+            )
+        if params["ModelName"] not in self.models:
+            raise ClientErrorAnswer("ValidationException", f"Could not find model \"{params['ModelName']}\".")
+        self.jobs[name] = TransformJob(params, self.clock.now, tags={t["Key"]: t["Value"] for t in params.get("Tags", [])})
+        return {"TransformJobArn": self._arn("transform-job", name)}
+
+    def _job(self, name: str) -> TransformJob:
+        if name not in self.jobs:
+            raise ClientErrorAnswer("ValidationException", f"Could not find requested job with name {name}")
+        return self.jobs[name]
+
+    def _op_DescribeTransformJob(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["TransformJobName"]
+        job = self._job(name)
+        request = job.request
+        answer: dict[str, Any] = {
+            "TransformJobName": name,
+            "TransformJobArn": self._arn("transform-job", name),
+            "TransformJobStatus": self.job_status(name),
+            "ModelName": request["ModelName"],
+            "TransformInput": request["TransformInput"],
+            "TransformResources": request["TransformResources"],
+            "CreationTime": job.created,
+        }
+        if "TransformOutput" in request:
+            answer["TransformOutput"] = request["TransformOutput"]
+        if job.failure_reason:
+            answer["FailureReason"] = job.failure_reason
+        return answer
+
+    def _op_StopTransformJob(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["TransformJobName"]
+        if self.job_status(name) != "InProgress":
+            raise ClientErrorAnswer("ValidationException", f"Transform job {name} is not in progress.")
+        self.jobs[name].status = "Stopping"
+        return {}
+
+    def _op_ListTransformJobs(self, params: dict[str, Any]) -> dict[str, Any]:
+        contains = params.get("NameContains", "").lower()
+        names = [name for name in self.jobs if contains in name.lower()]
+        if "StatusEquals" in params:
+            names = [name for name in names if self.job_status(name) == params["StatusEquals"]]
+        if params.get("SortBy") == "CreationTime":
+            # Creation order breaks ties between jobs made at the same instant.
+            order = list(self.jobs)
+            names.sort(key=lambda name: (self.jobs[name].created, order.index(name)))
+        else:
+            names.sort()
+        if params.get("SortOrder", "Descending") == "Descending":
+            names.reverse()
+        start = int(params.get("NextToken") or 0)
+        size = int(params.get("MaxResults") or 10)
+        page = names[start : start + size]
+        answer: dict[str, Any] = {
+            "TransformJobSummaries": [
+                {
+                    "TransformJobName": name,
+                    "TransformJobArn": self._arn("transform-job", name),
+                    "CreationTime": self.jobs[name].created,
+                    "TransformJobStatus": self.job_status(name),
+                }
+                for name in page
+            ]
+        }
+        if start + size < len(names):
+            answer["NextToken"] = str(start + size)
+        return answer
+
+    def _op_DescribeStacks(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Stacks": [
+                {"StackName": params["StackName"].split("/")[1], "StackId": params["StackName"],
+                 "CreationTime": self.clock.now, "StackStatus": self.stack_status()}
+            ]
+        }
