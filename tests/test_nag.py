@@ -167,7 +167,7 @@ INHERENT_EXAMPLE = {
 }
 # The built-in config's nightly schedule (AutopilotScheduledTransform "Scoring", scheduled_compliance.py).
 SCHEDULED_ROLE_POLICY = "Scoring/Role/DefaultPolicy/Resource"
-INHERENT_EXAMPLE["AwsSolutions-IAM5[Resource::*]"] = {EXECUTION_ROLE, SCHEDULED_ROLE_POLICY}
+INHERENT_EXAMPLE["AwsSolutions-IAM5[Resource::*]"] = {EXECUTION_ROLE, SCHEDULED_ROLE_POLICY, f"{PROVIDER}/HandlerPolicy/Resource"}
 INHERENT_EXAMPLE.update({
     "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": {SCHEDULED_ROLE_POLICY},
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:transform-job/autopilotinference-example-scoring-*]":
