@@ -491,6 +491,12 @@ CHECKOV_ACKNOWLEDGEMENTS: tuple[CheckovAcknowledgement, ...] = (
         "By default the provider's log groups use CloudWatch Logs' own encryption (they hold names and ids, no "
         "property values); pass log_encryption_key to AutopilotInferenceProvider.configure to use a KMS key.",
     ),
+    CheckovAcknowledgement(
+        "CKV_AWS_158",
+        r"AWS::Logs::LogGroup\.[A-Za-z0-9]*Logs[0-9A-F]{8}",
+        "The execution log group of an AutopilotScheduledTransform's state machine uses CloudWatch Logs' own "
+        "encryption: it holds execution events (job names, states), no data; the construct has no key prop yet.",
+    ),
 )
 """Every checkov check failing on the library's resources, with its reason (``tests/test_checkov.py``)."""
 
