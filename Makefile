@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: all install synth synth-nag test bench snapshot-update clean
+.PHONY: all install checkov synth synth-nag test bench snapshot-update clean
 
 all: test
 
@@ -41,6 +41,17 @@ ARGS ?=
 OUTDIR ?= cdk.out
 SYNTH_CONTEXT := $(if $(CONFIG),-c config=$(CONFIG))
 
+# checkov pins its own boto3 (conflicting with requirements.txt): it lives in a virtual
+# environment of its own, which tests/test_checkov.py calls by path.
+CHECKOV_VENV := .venv-checkov
+$(STAMP)/checkov: requirements-checkov.txt
+	@mkdir -p $(STAMP)
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	@touch $@
+
+checkov: $(STAMP)/checkov
+
 ## Synthesize the example app into cdk.out/ and summarise what it will deploy.
 synth: install
 	cdk synth --quiet --output $(OUTDIR) $(SYNTH_CONTEXT) $(ARGS)
@@ -52,7 +63,7 @@ synth-nag: install
 	$(BIN)/python -m autopilot_inference summary $(OUTDIR)
 
 ## Run the whole test suite (lint first; cdk-nag and cfn-lint run inside pytest).
-test: install
+test: install checkov
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -65,4 +76,4 @@ snapshot-update: install
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/test_snapshot.py
 
 clean:
-	rm -rf $(VENV) node_modules $(STAMP) cdk.out build dist *.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules $(STAMP) cdk.out build dist *.egg-info

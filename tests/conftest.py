@@ -25,10 +25,14 @@ def best_containers(name: str) -> list[dict[str, Any]]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """cfn-lint every template the session synthesizes (``tests/template_lint.py``)."""
+    """cfn-lint every template the session synthesizes (``tests/template_lint.py``) ..."""
     import template_lint
 
     template_lint.register(config)
+    # ... and check their IAM statements against the authorization reference, in the test that made them.
+    from support import iam_plugin
+
+    iam_plugin.register(config)
 
 
 # --- the example app, synthesized once for the review tests (nag, cfn-lint, snapshots) -----

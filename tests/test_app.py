@@ -79,7 +79,7 @@ def test_default_config_resources(default_synth: tuple[Any, Any]) -> None:
             "AutoMLJobName": "customer-churn-autopilot",
             "InferenceResponseKeys": ["predicted_label", "probability"],
             "ExecutionRoleArn": Match.any_value(),
-            "ModelNamePrefix": Match.string_like_regexp("^AutopilotInference-example"),
+            "ModelNamePrefix": Match.string_like_regexp("^autopilotinference-example-"),
         },
     )
     template.has_resource_properties(

@@ -49,7 +49,9 @@ def mixed() -> SimpleNamespace:
     user_role = iam.Role(stack, "UserRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     models = [
         AutopilotModel(stack, "A", automl_job_name="Churn-Job", automl_output_s3_uri=OUTPUT_URI),
-        AutopilotModel(stack, "B", automl_job_name="churn-job", automl_output_s3_uri=OUTPUT_URI),
+        AutopilotModel(
+            stack, "B", automl_job_name="churn-job", automl_output_s3_uri=OUTPUT_URI, candidate_name="churn-job-004"
+        ),
         AutopilotModel(
             stack, "C", automl_job_name="Other-Job", automl_output_s3_uri=OUTPUT_URI, model_name_prefix="Team-X"
         ),
@@ -79,15 +81,30 @@ def rendered_resources(statement: dict) -> list[str]:
     return sorted(as_list(render(statement["Resource"])))
 
 
+OWNER = {"Ref": "AWS::StackId"}
+OWNED = {"StringEquals": {"aws:ResourceTag/autopilot-inference:owner": OWNER}}
+
+
 def test_handler_reads_each_automl_job_once_lowercased(mixed) -> None:
     statement = by_sid(handler_policy(mixed.template), "ReadAutoMLJobs")
-    assert sorted(as_list(statement["Action"])) == [
-        "sagemaker:DescribeAutoMLJob",
-        "sagemaker:DescribeAutoMLJobV2",
-        "sagemaker:ListCandidatesForAutoMLJob",
-    ]
+    assert sorted(as_list(statement["Action"])) == ["sagemaker:DescribeAutoMLJob", "sagemaker:DescribeAutoMLJobV2"]
     # Remote-Job is read through the source role, not with the handler's own permissions.
     assert rendered_resources(statement) == [f"{PREFIX}:automl-job/churn-job", f"{PREFIX}:automl-job/other-job"]
+
+
+def test_list_candidates_is_on_star_in_its_own_statement(mixed) -> None:
+    # The authorization reference: ListCandidatesForAutoMLJob has no resource-level permissions.
+    assert by_sid(handler_policy(mixed.template), "ListAutoMLJobCandidates") == {
+        "Action": "sagemaker:ListCandidatesForAutoMLJob",
+        "Effect": "Allow",
+        "Resource": "*",
+        "Sid": "ListAutoMLJobCandidates",
+    }
+    # ... granted only when a model names a candidate (the best one comes with DescribeAutoMLJob).
+    stack = new_stack("BestOnlyStack")
+    AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    sids = [statement.get("Sid") for statement in handler_policy(template_json(stack))["Statement"]]
+    assert "ListAutoMLJobCandidates" not in sids
 
 
 def test_handler_assumes_source_roles_once(mixed) -> None:
@@ -96,30 +113,75 @@ def test_handler_assumes_source_roles_once(mixed) -> None:
     assert as_list(statement["Resource"]) == [SOURCE_ROLE]
 
 
-def test_handler_manages_models_by_grouped_lowercase_prefixes(mixed) -> None:
-    statement = by_sid(handler_policy(mixed.template), "ManageModels")
-    assert sorted(as_list(statement["Action"])) == [
-        "sagemaker:AddTags",
-        "sagemaker:CreateModel",
-        "sagemaker:DeleteModel",
-        "sagemaker:DeleteTags",
-        "sagemaker:DescribeModel",
-    ]
-    # One pattern for every default prefix (and IamStack-Custom, which it covers);
-    # team-x-special is covered by team-x.
-    assert rendered_resources(statement) == [f"{PREFIX}:model/iamstack-*", f"{PREFIX}:model/team-x-*"]
+def test_handler_creates_models_only_with_the_owner_tag(mixed) -> None:
+    document = handler_policy(mixed.template)
+    assert by_sid(document, "CreateOwnedModels") == {
+        "Action": "sagemaker:CreateModel",
+        "Condition": {"StringEquals": {"aws:RequestTag/autopilot-inference:owner": OWNER}},
+        "Effect": "Allow",
+        "Resource": by_sid(document, "ManageOwnedModels")["Resource"],
+        "Sid": "CreateOwnedModels",
+    }
+    assert render(by_sid(document, "CreateOwnedModels")["Resource"]) == f"{PREFIX}:model/*"
 
 
-def test_handler_manages_transform_jobs_by_grouped_prefixes(mixed) -> None:
-    statement = by_sid(handler_policy(mixed.template), "ManageTransformJobs")
-    assert sorted(as_list(statement["Action"])) == [
-        "sagemaker:AddTags",
-        "sagemaker:CreateTransformJob",
-        "sagemaker:DeleteTags",
+def test_handler_manages_only_models_and_jobs_it_owns(mixed) -> None:
+    document = handler_policy(mixed.template)
+    models = by_sid(document, "ManageOwnedModels")
+    assert sorted(as_list(models["Action"])) == ["sagemaker:DeleteModel", "sagemaker:DescribeModel", "sagemaker:ListTags"]
+    assert models["Condition"] == OWNED
+    jobs = by_sid(document, "ManageOwnedTransformJobs")
+    assert sorted(as_list(jobs["Action"])) == [
         "sagemaker:DescribeTransformJob",
+        "sagemaker:ListTags",
         "sagemaker:StopTransformJob",
     ]
-    assert rendered_resources(statement) == [f"{PREFIX}:transform-job/iamstack-*", f"{PREFIX}:transform-job/nightly-*"]
+    assert render(jobs["Resource"]) == f"{PREFIX}:transform-job/*"
+    assert jobs["Condition"] == OWNED
+    create = by_sid(document, "CreateOwnedTransformJobs")
+    assert create["Action"] == "sagemaker:CreateTransformJob"
+    assert create["Condition"] == {
+        "StringEquals": {"aws:RequestTag/autopilot-inference:owner": OWNER},
+        # Bound to what the stack's jobs declare.
+        "ForAllValues:StringEquals": {"sagemaker:InstanceTypes": ["ml.m5.xlarge"]},
+    }
+
+
+def test_tags_only_at_creation_with_the_owner_tag_or_on_owned_resources(mixed) -> None:
+    document = handler_policy(mixed.template)
+    arns = [f"{PREFIX}:model/*", f"{PREFIX}:transform-job/*"]
+    at_creation = by_sid(document, "TagOwnedResourcesAtCreation")
+    assert at_creation["Action"] == "sagemaker:AddTags"
+    assert render(at_creation["Resource"]) == arns
+    assert at_creation["Condition"] == {
+        "StringEquals": {
+            "aws:RequestTag/autopilot-inference:owner": OWNER,
+            "sagemaker:TaggingAction": ["CreateModel", "CreateTransformJob"],
+        }
+    }
+    retag = by_sid(document, "RetagOwnedResources")
+    assert sorted(as_list(retag["Action"])) == ["sagemaker:AddTags", "sagemaker:DeleteTags"]
+    assert render(retag["Resource"]) == arns
+    # Never the owner tag itself: tag syncing cannot hand a resource to another stack or orphan it.
+    assert retag["Condition"] == {
+        **OWNED,
+        "ForAllValues:StringNotEquals": {"aws:TagKeys": ["autopilot-inference:owner"]},
+    }
+
+
+def test_existence_checks_are_list_calls_on_star(mixed) -> None:
+    assert by_sid(handler_policy(mixed.template), "FindModelsAndTransformJobs") == {
+        "Action": ["sagemaker:ListModels", "sagemaker:ListTransformJobs"],
+        "Effect": "Allow",
+        "Resource": "*",
+        "Sid": "FindModelsAndTransformJobs",
+    }
+
+
+def test_handler_function_carries_the_owner_stack_id(mixed) -> None:
+    provider = mixed.models[0].provider
+    function = mixed.template["Resources"][logical_id(mixed.stack, provider.handler)]
+    assert function["Properties"]["Environment"]["Variables"] == {"AUTOPILOT_INFERENCE_OWNER": OWNER}
 
 
 def test_handler_passes_only_execution_roles_and_only_to_sagemaker(mixed) -> None:
@@ -135,11 +197,29 @@ def test_handler_passes_only_execution_roles_and_only_to_sagemaker(mixed) -> Non
 def test_handler_policy_has_exactly_the_expected_statements(mixed) -> None:
     sids = [statement.get("Sid") for statement in handler_policy(mixed.template)["Statement"]]
     assert sorted(sids) == sorted(
-        ["PassExecutionRoles", "ReadAutoMLJobs", "ManageModels", "AssumeAutoMLJobReaderRoles", "ManageTransformJobs"]
+        [
+            "PassExecutionRoles",
+            "ReadAutoMLJobs",
+            "ListAutoMLJobCandidates",
+            "AssumeAutoMLJobReaderRoles",
+            "FindModelsAndTransformJobs",
+            "DescribeOwnStack",
+            "CreateOwnedModels",
+            "ManageOwnedModels",
+            "CreateOwnedTransformJobs",
+            "ManageOwnedTransformJobs",
+            "TagOwnedResourcesAtCreation",
+            "RetagOwnedResources",
+        ]
     )
     for statement in handler_policy(mixed.template)["Statement"]:
         assert statement["Effect"] == "Allow"
-        assert "*" != statement["Resource"]
+        # "*" only for the List calls, which have no resource-level permissions.
+        if statement["Resource"] == "*":
+            assert statement["Sid"] in ("ListAutoMLJobCandidates", "FindModelsAndTransformJobs")
+        # Every Create/Describe/Delete/Stop/tag statement on model/* or transform-job/* is scoped by the owner tag.
+        if any(action.startswith(("sagemaker:Create", "sagemaker:Delete", "sagemaker:Describe", "sagemaker:Stop", "sagemaker:AddTags")) for action in as_list(statement["Action"])) and statement["Sid"] != "ReadAutoMLJobs":
+            assert "autopilot-inference:owner" in json.dumps(statement["Condition"])
 
 
 def test_custom_resources_wait_for_the_handler_policy_through_the_provider(mixed) -> None:
@@ -260,8 +340,8 @@ def test_hundred_models_and_jobs_keep_the_handler_policy_small() -> None:
     ]
     assert size + sum(deployed_policy_size(doc) for doc in provider_role_policies) < 10240
     assert len(as_list(by_sid(document, "ReadAutoMLJobs")["Resource"])) == 5
-    assert len(as_list(by_sid(document, "ManageModels")["Resource"])) == 1
-    assert len(as_list(by_sid(document, "ManageTransformJobs")["Resource"])) == 1
+    assert len(as_list(by_sid(document, "ManageOwnedModels")["Resource"])) == 1
+    assert len(as_list(by_sid(document, "ManageOwnedTransformJobs")["Resource"])) == 1
     assert len(as_list(by_sid(document, "PassExecutionRoles")["Resource"])) == 1
     # Models share the stack's default execution role: two resources per pair, nothing more.
     assert len(template["Resources"]) == 200 + 17
@@ -287,7 +367,7 @@ def execution_role_documents(template: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def test_many_distinct_jobs_and_prefixes_collapse() -> None:
+def test_many_distinct_jobs_collapse_and_prefixes_do_not_matter() -> None:
     stack = new_stack("ManyStack")
     for index in range(25):
         AutopilotModel(
@@ -300,15 +380,15 @@ def test_many_distinct_jobs_and_prefixes_collapse() -> None:
     template = template_json(stack)
     document = handler_policy(template)
     assert rendered_resources(by_sid(document, "ReadAutoMLJobs")) == [f"{PREFIX}:automl-job/*"]
-    assert rendered_resources(by_sid(document, "ManageModels")) == [f"{PREFIX}:model/team-*"]
-    Annotations.from_stack(stack).has_warning(
-        "/ManyStack/AutopilotInferenceProvider", Match.string_like_regexp("model_name_prefix values in this stack")
-    )
+    # Ownership, not names, scopes the models: any number of prefixes, one statement, no warning.
+    assert rendered_resources(by_sid(document, "ManageOwnedModels")) == [f"{PREFIX}:model/*"]
+    assert by_sid(document, "ManageOwnedModels")["Condition"] == OWNED
+    assert not Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("model_name_prefix"))
 
 
-def test_token_job_name_and_prefix_use_wildcards_with_a_warning() -> None:
+def test_token_job_name_and_prefix_are_still_scoped_by_ownership() -> None:
     stack = new_stack("TokenStack")
-    model = AutopilotModel(
+    AutopilotModel(
         stack,
         "Model",
         automl_job_name=CfnParameter(stack, "Job").value_as_string,
@@ -318,10 +398,50 @@ def test_token_job_name_and_prefix_use_wildcards_with_a_warning() -> None:
     template = template_json(stack)
     document = handler_policy(template)
     assert rendered_resources(by_sid(document, "ReadAutoMLJobs")) == [f"{PREFIX}:automl-job/*"]
-    assert rendered_resources(by_sid(document, "ManageModels")) == [f"{PREFIX}:model/*"]
-    Annotations.from_stack(stack).has_warning(
-        f"/{model.node.path}", Match.string_like_regexp("model_name_prefix is a token")
+    assert by_sid(document, "ManageOwnedModels")["Condition"] == OWNED
+    assert not Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("is a token"))
+
+
+def test_creation_is_bound_to_what_the_stack_declares() -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    stack = new_stack("BoundStack")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0)
+    volume = kms.Key(stack, "Volume")
+    isolated = [
+        AutopilotModel(
+            stack, f"M{index}", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI, vpc=vpc, network_isolation=True
+        )
+        for index in range(2)
+    ]
+    AutopilotBatchTransform(stack, "T1", model=isolated[0], input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
+    AutopilotBatchTransform(
+        stack,
+        "T2",
+        model=isolated[1],
+        input_s3_uri=INPUT_URI,
+        output_s3_uri=RESULT_URI,
+        instance_type="ml.c5.2xlarge",
+        volume_kms_key=volume,
     )
+    template = template_json(stack)
+    document = handler_policy(template)
+    models = render(by_sid(document, "CreateOwnedModels")["Condition"])
+    subnets = sorted({s for m in isolated for s in render(custom_resource(template, stack, m)["Properties"]["VpcConfig"]["Subnets"])})
+    groups = [render(custom_resource(template, stack, m)["Properties"]["VpcConfig"]["SecurityGroupIds"])[0] for m in isolated]
+    assert sorted(models["ForAllValues:StringEquals"]["sagemaker:VpcSubnets"]) == subnets
+    assert models["ForAllValues:StringEquals"]["sagemaker:VpcSecurityGroupIds"] == groups
+    # Every model of the stack is isolated: so must be every model the handler creates.
+    assert models["Bool"] == {"sagemaker:NetworkIsolation": "true"}
+    jobs = by_sid(document, "CreateOwnedTransformJobs")["Condition"]
+    assert jobs["ForAllValues:StringEquals"] == {"sagemaker:InstanceTypes": ["ml.c5.2xlarge", "ml.m5.xlarge"]}
+    # A job without a volume key passes (IfExists); one with a key must use one the stack declares.
+    assert jobs["StringEqualsIfExists"] == {"sagemaker:VolumeKmsKey": [{"Fn::GetAtt": [logical_id(stack, volume), "Arn"]}]}
+    # One model without isolation lifts the isolation binding (it would refuse that model).
+    mixed_stack = new_stack("MixedIsolationStack")
+    AutopilotModel(mixed_stack, "Closed", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI, network_isolation=True)
+    AutopilotModel(mixed_stack, "Open", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    assert "Bool" not in by_sid(handler_policy(template_json(mixed_stack)), "CreateOwnedModels")["Condition"]
 
 
 def test_model_kms_key_and_vpc_statements_only_when_asked(mixed) -> None:
@@ -354,3 +474,120 @@ def test_model_kms_key_and_vpc_statements_only_when_asked(mixed) -> None:
 )
 def test_minimal_prefixes(prefixes: list[str], expected: list[str]) -> None:
     assert minimal_prefixes(prefixes) == expected
+
+
+# --- cross-stack models, given roles in a VPC, the provider's log groups -------------------------
+
+
+@pytest.fixture(scope="module")
+def cross_stack() -> SimpleNamespace:
+    """A model in one stack, its transform job and endpoint in another (a platform team's split)."""
+    from aws_cdk import App, Stack
+
+    app = App()
+    models = Stack(app, "ModelStack")
+    scoring = Stack(app, "ScoringStack")
+    model = AutopilotModel(models, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    job = AutopilotBatchTransform(scoring, "Nightly", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
+    assembly = app.synth()
+    return SimpleNamespace(
+        models=models,
+        scoring=scoring,
+        model=model,
+        job=job,
+        model_template=assembly.get_stack_by_name("ModelStack").template,
+        scoring_template=assembly.get_stack_by_name("ScoringStack").template,
+    )
+
+
+def test_a_transform_of_another_stacks_model_is_served_by_its_own_stacks_provider(cross_stack) -> None:
+    resource = custom_resource(cross_stack.scoring_template, cross_stack.scoring, cross_stack.job)
+    token = resource["Properties"]["ServiceToken"]
+    # Its own provider (a GetAtt in this stack), not the model stack's imported service token.
+    assert "Fn::GetAtt" in token and "Fn::ImportValue" not in json.dumps(token)
+    assert cross_stack.job.provider is not cross_stack.model.provider
+    assert "Fn::ImportValue" in json.dumps(resource["Properties"]["ModelName"])
+    # Whose policy may start (and tag with its own stack id) the jobs it creates ...
+    scoring_policy = handler_policy(cross_stack.scoring_template)
+    assert by_sid(scoring_policy, "CreateOwnedTransformJobs")["Condition"]["StringEquals"] == {
+        "aws:RequestTag/autopilot-inference:owner": OWNER
+    }
+    # ... and nothing about models, which the model stack's provider alone manages.
+    sids = {statement["Sid"] for statement in scoring_policy["Statement"]}
+    assert not {"CreateOwnedModels", "ManageOwnedModels", "PassExecutionRoles"} & sids
+    assert "CreateOwnedTransformJobs" not in {
+        statement["Sid"] for statement in handler_policy(cross_stack.model_template)["Statement"]
+    }
+
+
+def test_a_given_mutable_role_of_a_vpc_model_gets_the_network_permissions() -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    stack = new_stack("GivenVpcRoleStack")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0)
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    imported = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::111122223333:role/Given", mutable=False)
+    model = AutopilotModel(stack, "Model", automl_job_name=JOB, role=role, vpc=vpc)
+    fixed = AutopilotModel(stack, "Fixed", automl_job_name=JOB, role=imported, vpc=vpc)
+    template = template_json(stack)
+    policy = template["Resources"][logical_id(stack, role.node.find_child("DefaultPolicy"))]
+    document = policy["Properties"]["PolicyDocument"]
+    vpc_arn = "arn:aws:ec2:ap-southeast-2:111122223333:vpc/${" + logical_id(stack, vpc) + "}"
+    actions = {action for statement in document["Statement"] for action in as_list(statement["Action"])}
+    assert actions >= {"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeVpcs"}
+    assert {"ArnEquals": {"ec2:Vpc": [vpc_arn]}} in [render(s.get("Condition")) for s in document["Statement"]]
+    # The model waits for those permissions.
+    assert waits_for(template, custom_resource_id(stack, model), logical_id(stack, role.node.find_child("DefaultPolicy")))
+    # An immutable role cannot receive them: a warning says what it must allow.
+    Annotations.from_stack(stack).has_warning(
+        f"/{fixed.node.path}", Match.string_like_regexp("immutable: it must already allow .*ec2:CreateNetworkInterface")
+    )
+
+
+def test_provider_log_groups_take_a_key_and_a_retention() -> None:
+    from aws_cdk import aws_logs as logs
+
+    from autopilot_inference import AutopilotInferenceProvider
+
+    stack = new_stack("LogKeyStack")
+    key = kms.Key(stack, "LogKey", enable_key_rotation=True)
+    provider = AutopilotInferenceProvider.configure(stack, log_encryption_key=key, log_retention=logs.RetentionDays.ONE_YEAR)
+    model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    assert model.provider is provider
+    template = template_json(stack)
+    groups = resources(template, "AWS::Logs::LogGroup")
+    assert len(groups) == 2
+    for group in groups.values():
+        assert group["Properties"]["RetentionInDays"] == 365
+        assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [logical_id(stack, key), "Arn"]}
+    key_policy = template["Resources"][logical_id(stack, key)]["Properties"]["KeyPolicy"]["Statement"]
+    logs_statement = [s for s in key_policy if s.get("Sid") == "AllowCloudWatchLogsOfThisRegion"]
+    assert len(logs_statement) == 1
+    assert "kms:EncryptionContext:aws:logs:arn" in logs_statement[0]["Condition"]["ArnLike"]
+    with pytest.raises(ValueError, match="before creating any AutopilotModel"):
+        AutopilotInferenceProvider.configure(stack)
+    # Defaults unchanged: three months, CloudWatch Logs' own encryption.
+    plain = template_json(mixed_defaults_stack())
+    for group in resources(plain, "AWS::Logs::LogGroup").values():
+        assert group["Properties"]["RetentionInDays"] == 90
+        assert "KmsKeyId" not in group["Properties"]
+
+
+def mixed_defaults_stack() -> Any:
+    stack = new_stack("PlainLogStack")
+    AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    return stack
+
+
+def test_manifest_input_gets_no_list_bucket() -> None:
+    stack = new_stack("ManifestStack")
+    model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    AutopilotBatchTransform(
+        stack, "T", model=model, input_s3_uri=f"{INPUT_URI}/input.manifest", output_s3_uri=RESULT_URI,
+        input_data_type="ManifestFile",
+    )
+    document = inline_policy(template_json(stack), logical_id(stack, model.role))
+    assert not [s for s in document["Statement"] if "s3:ListBucket" in as_list(s["Action"])]
+    assert render(by_sid(document, "ReadTransformInputs")["Resource"]) == [
+        f"arn:aws:s3:::{BUCKET}/batch/input/input.manifest*"
+    ]

@@ -105,6 +105,7 @@ def built() -> SimpleNamespace:
         user_role=user_role,
         reader=reader,
         group=group,
+        vpc=vpc,
         key=key,
     )
 
@@ -121,7 +122,7 @@ def test_defaults_render_only_required_properties(built: SimpleNamespace) -> Non
     assert properties == {
         "AutoMLJobName": JOB,
         "ExecutionRoleArn": {"Fn::GetAtt": [role_id, "Arn"]},
-        "ModelNamePrefix": "ModelStack-Default",
+        "ModelNamePrefix": "modelstack-default",
         "ArtifactS3Uri": OUTPUT_URI,
     }
 
@@ -132,7 +133,7 @@ def test_every_prop_is_rendered(built: SimpleNamespace) -> None:
     assert properties["InferenceResponseKeys"] == ["predicted_label", "probability", "labels", "probabilities"]
     assert properties["CandidateName"] == "Candidate_With.Odd-Chars"
     assert properties["ArtifactS3Uri"] == "s3://artifacts-bucket/"
-    assert properties["ModelNamePrefix"] == "Churn-Model"
+    assert properties["ModelNamePrefix"] == "churn-model"  # given as Churn-Model: every name is lowercase
     assert properties["ProcessingUnit"] == "GPU"
     assert properties["EnableNetworkIsolation"] == "true"
     assert properties["SourceRoleArn"] == SOURCE_ROLE
@@ -166,7 +167,7 @@ def test_attributes_are_custom_resource_attributes(built: SimpleNamespace) -> No
     ]:
         assert built.stack.resolve(getattr(built.default, attribute)) == {"Fn::GetAtt": [model_id, name]}
     assert built.default.automl_job_name == JOB
-    assert built.default.model_name_prefix == "ModelStack-Default"
+    assert built.default.model_name_prefix == "modelstack-default"
 
 
 def test_tags_reach_the_custom_resource_as_key_value_list(built: SimpleNamespace) -> None:
@@ -181,7 +182,13 @@ def test_tags_reach_the_custom_resource_as_key_value_list(built: SimpleNamespace
 def test_default_execution_role(built: SimpleNamespace) -> None:
     role = built.template["Resources"][logical_id(built.stack, built.default.role)]
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
-        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
+        {
+            "Action": "sts:AssumeRole",
+            # Confused deputy: SageMaker may assume it only when acting for this account.
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+        }
     ]
     assert "Path" not in role["Properties"]
     assert "ManagedPolicyArns" not in role["Properties"]
@@ -294,8 +301,24 @@ def test_vpc_adds_network_interface_permissions_to_default_role(built: SimpleNam
         "ec2:DescribeSubnets",
         "ec2:DescribeVpcs",
     }
-    manage = by_sid(document, "ManageNetworkInterfaces")
-    assert render(manage["Resource"]) == "arn:aws:ec2:ap-southeast-2:111122223333:*"
+    # Narrowed to the model's VPC (ec2:Vpc, where the authorization reference supports it).
+    vpc_arn = "arn:aws:ec2:ap-southeast-2:111122223333:vpc/${" + logical_id(built.stack, built.vpc) + "}"
+    create = by_sid(document, "CreateNetworkInterfacesInModelVpcs")
+    assert create["Action"] == "ec2:CreateNetworkInterface"
+    assert render(create["Resource"]) == [
+        "arn:aws:ec2:ap-southeast-2:111122223333:network-interface/*",
+        "arn:aws:ec2:ap-southeast-2:111122223333:subnet/*",
+        "arn:aws:ec2:ap-southeast-2:111122223333:security-group/*",
+    ]
+    assert render(create["Condition"]) == {"ArnEqualsIfExists": {"ec2:Vpc": [vpc_arn]}}
+    manage = by_sid(document, "ManageNetworkInterfacesInModelVpcs")
+    assert sorted(manage["Action"]) == [
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DeleteNetworkInterfacePermission",
+    ]
+    assert render(manage["Resource"]) == "arn:aws:ec2:ap-southeast-2:111122223333:network-interface/*"
+    assert render(manage["Condition"]) == {"ArnEquals": {"ec2:Vpc": [vpc_arn]}}
     # The role is shared: a stack without VPC models has no such statements (test_constructs_iam).
 
 
@@ -356,4 +379,4 @@ def test_default_name_prefix_follows_the_construct_path_at_any_depth() -> None:
         model = AutopilotModel(scope, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
         ids = model.node.path.removeprefix(stack_path + "/").split("/")
         assert model.model_name_prefix == naming.readable_prefix(["churn-scoring", *ids])
-    assert model.model_name_prefix == "churn-scoring-Team-Churn-Nested-Model"
+    assert model.model_name_prefix == "churn-scoring-team-churn-nested-model"

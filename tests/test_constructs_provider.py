@@ -207,7 +207,7 @@ def test_every_stack_gets_its_own_provider() -> None:
         "First/Nested/AutopilotInferenceProvider",
     ]
     # Names in a nested stack start with the (literal) name of the top-level stack.
-    assert models[2].model_name_prefix == "First-Nested-Model"
+    assert models[2].model_name_prefix == "first-nested-model"
     Template.from_stack(nested).resource_count_is("Custom::AutopilotModel", 1)
 
 

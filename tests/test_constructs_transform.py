@@ -116,7 +116,7 @@ def test_defaults(built: SimpleNamespace) -> None:
     model_id = logical_id(built.stack, built.model.resource.node.default_child)
     assert properties == {
         "ModelName": {"Fn::GetAtt": [model_id, "ModelName"]},
-        "TransformJobNamePrefix": "TransformStack-Default",
+        "TransformJobNamePrefix": "transformstack-default",
         "TransformInput": {
             "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": INPUT_URI}},
             "ContentType": "text/csv",
@@ -135,7 +135,7 @@ def test_every_prop(built: SimpleNamespace) -> None:
     properties = props(built, built.full)
     output_key = {"Fn::GetAtt": [logical_id(built.stack, built.output_key), "Arn"]}
     volume_key = {"Fn::GetAtt": [logical_id(built.stack, built.volume_key), "Arn"]}
-    assert properties["TransformJobNamePrefix"] == "Nightly-Scoring"
+    assert properties["TransformJobNamePrefix"] == "nightly-scoring"  # given as Nightly-Scoring: lowercased
     assert properties["TransformInput"] == {
         "DataSource": {
             "S3DataSource": {"S3DataType": "ManifestFile", "S3Uri": "s3://input-bucket/manifests/input.manifest"}
@@ -192,7 +192,7 @@ def test_attributes(built: SimpleNamespace) -> None:
     job_id = logical_id(built.stack, built.default.resource.node.default_child)
     assert built.stack.resolve(built.default.transform_job_name) == {"Fn::GetAtt": [job_id, "TransformJobName"]}
     assert built.stack.resolve(built.default.transform_job_arn) == {"Fn::GetAtt": [job_id, "TransformJobArn"]}
-    assert built.default.job_name_prefix == "TransformStack-Default"
+    assert built.default.job_name_prefix == "transformstack-default"
     assert built.default.model is built.model
 
 
@@ -234,9 +234,10 @@ def test_default_role_gets_read_input_and_write_output_inline(built: SimpleNames
 def test_kms_keys_granted_to_model_role_and_volume_key_grants_to_handler(built: SimpleNamespace) -> None:
     document = inline_policy(built.template, logical_id(built.stack, built.model.role))
     actions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
-    for key in (built.output_key, built.volume_key):
-        for action in actions:
-            assert allows(document, action, "${" + logical_id(built.stack, key) + ".Arn}")
+    for action in actions:
+        assert allows(document, action, "${" + logical_id(built.stack, built.output_key) + ".Arn}")
+        # Volumes are encrypted through the handler's grant to SageMaker: the role gets nothing of that key.
+        assert not allows(document, action, "${" + logical_id(built.stack, built.volume_key) + ".Arn}")
     handler = resources(built.template, "AWS::IAM::Policy")[
         logical_id(built.stack, built.model.provider.handler_policy)
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -205,10 +206,10 @@ def test_create_best_candidate_v1_hpo_classification_with_keys(aws: StubbedAws, 
         "PhysicalResourceId": name,
         "Data": best_data(name),
     }
-    assert name.startswith(f"{PREFIX}-") and naming.is_generated_name(name)
-    # The event is logged without its pre-signed response URL.
+    assert name.startswith(f"{PREFIX.lower()}-") and naming.is_generated_name(name)
+    # The event is logged by its names and ids: no pre-signed response URL, no property values.
     assert "secret-presigned-url" not in caplog.text
-    assert "(redacted)" in caplog.text
+    assert LOGICAL_ID in caplog.text and ROLE_ARN not in caplog.text
 
 
 def test_model_is_complete_at_once(aws: StubbedAws) -> None:
@@ -536,6 +537,12 @@ def test_delete_failure_names_the_model(aws: StubbedAws) -> None:
     aws.sagemaker_stub.add_client_error(
         "delete_model", "AccessDeniedException", "User is not authorized to perform: sagemaker:DeleteModel", 400,
         expected_params={"ModelName": name},
+    )
+    # The model exists (it is not ours): the denial is a failure, not "already gone".
+    aws.sagemaker_stub.add_response(
+        "list_models",
+        {"Models": [{"ModelName": name, "ModelArn": model_arn(name), "CreationTime": datetime(2026, 1, 1)}]},
+        {"NameContains": name},
     )
 
     message = failure(aws, delete_event(name))

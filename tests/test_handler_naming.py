@@ -55,7 +55,8 @@ def test_odd_and_long_prefixes(prefix: str) -> None:
 
 def test_readable_prefix_is_kept() -> None:
     name = model_name("ChurnStack-ChurnModel", STACK_ID, "ChurnModel", {"AutoMLJobName": "churn"})
-    assert name.startswith("ChurnStack-ChurnModel-") and len(name) == len("ChurnStack-ChurnModel-") + 10
+    # Readable, and lower case: SageMaker authorizes some names as sent and lowercases others in ARNs.
+    assert name.startswith("churnstack-churnmodel-") and len(name) == len("churnstack-churnmodel-") + 10
 
 
 def test_names_are_stable_and_follow_the_configuration() -> None:

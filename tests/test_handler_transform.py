@@ -178,7 +178,7 @@ def test_create_with_every_option_sends_typed_values(aws: StubbedAws) -> None:
         "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)},
         "AutopilotInferenceWait": True,
     }
-    assert name.startswith(f"{PREFIX}-") and naming.TRANSFORM_JOB_NAME_PATTERN.match(name)
+    assert name.startswith(f"{PREFIX.lower()}-") and naming.TRANSFORM_JOB_NAME_PATTERN.match(name)
 
 
 def test_create_with_only_the_required_properties(aws: StubbedAws) -> None:

@@ -141,11 +141,13 @@ def library_acknowledgements(outcome: NagOutcome) -> dict[str, set[str]]:
 PROVIDER = "AutopilotInferenceProvider"
 EXECUTION_ROLE = "AutopilotInferenceExecutionRole/Role/Resource"
 INHERENT_EXAMPLE = {
-    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model/autopilotinference-example-*]":
+    # Scoped by the owner tag (aws:RequestTag / aws:ResourceTag = the stack id), not by name.
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model/*]":
         {f"{PROVIDER}/HandlerPolicy/Resource"},
-    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:transform-job/autopilotinference-example-*]":
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:transform-job/*]":
         {f"{PROVIDER}/HandlerPolicy/Resource"},
-    "AwsSolutions-IAM5[Resource::*]": {EXECUTION_ROLE},
+    # List calls without resource-level permissions (handler), ECR token and metrics (execution role).
+    "AwsSolutions-IAM5[Resource::*]": {EXECUTION_ROLE, f"{PROVIDER}/HandlerPolicy/Resource"},
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:*:repository/*]": {EXECUTION_ROLE},
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*]":
         {EXECUTION_ROLE},
@@ -165,7 +167,7 @@ INHERENT_EXAMPLE = {
 }
 # The built-in config's nightly schedule (AutopilotScheduledTransform "Scoring", scheduled_compliance.py).
 SCHEDULED_ROLE_POLICY = "Scoring/Role/DefaultPolicy/Resource"
-INHERENT_EXAMPLE["AwsSolutions-IAM5[Resource::*]"] = {EXECUTION_ROLE, SCHEDULED_ROLE_POLICY}
+INHERENT_EXAMPLE["AwsSolutions-IAM5[Resource::*]"] = {EXECUTION_ROLE, SCHEDULED_ROLE_POLICY, f"{PROVIDER}/HandlerPolicy/Resource"}
 INHERENT_EXAMPLE.update({
     "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": {SCHEDULED_ROLE_POLICY},
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:transform-job/autopilotinference-example-scoring-*]":
@@ -187,7 +189,7 @@ def test_environment_stacks_pass(example_environments: CloudAssemblyDir) -> None
     assert stacks == {"AutopilotInference-dev", "AutopilotInference-staging", "AutopilotInference-prod"}
     # Pinned stacks render account and region as literals: the acknowledgements follow them.
     assert any(
-        "arn:aws:sagemaker:eu-west-1:333333333333:model/autopilotinference-prod-*" in ack.rule
+        "arn:aws:sagemaker:eu-west-1:333333333333:model/*" in ack.rule
         for ack in outcome.acknowledged
     )
 
@@ -218,7 +220,6 @@ def build_option_stacks(outdir: Path, *, user_acknowledgements: bool) -> Any:
 
     from autopilot_inference import (
         AutopilotBatchTransform,
-        AutopilotInferenceProvider,
         AutopilotModel,
         EndpointDataCapture,
     )
@@ -314,15 +315,6 @@ def build_option_stacks(outdir: Path, *, user_acknowledgements: bool) -> Any:
                     reason=f"Our SageMaker execution role reads batch input and writes results under s3://{location}.",
                 )
             )
-        handler_policy = AutopilotInferenceProvider.of(token_stack).handler_policy
-        for finding in TOKEN_WIDENED:
-            Validations.of(handler_policy).acknowledge(
-                Acknowledgment(
-                    id=f"AwsSolutions::{finding}",
-                    reason=f"{finding.rsplit(':', 1)[1][:-1]}: name prefixes are deployment parameters here, and this "
-                    "account holds only this application's SageMaker models and transform jobs.",
-                )
-            )
 
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
@@ -349,17 +341,18 @@ def test_stacks_with_every_option_pass(option_stacks: CloudAssemblyDir) -> None:
     # describe calls and token locations are acknowledged on the execution role only.
     assert acknowledged["AwsSolutions-IAM5[Action::kms:GenerateDataKey*]"] == {EXECUTION_ROLE}
     assert acknowledged["AwsSolutions-IAM5[Action::kms:ReEncrypt*]"] == {EXECUTION_ROLE}
-    assert acknowledged["AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*]"] == {
-        EXECUTION_ROLE
-    }
+    for resource in ("network-interface", "subnet", "security-group"):
+        finding = f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:{resource}/*]"
+        assert acknowledged[finding] == {EXECUTION_ROLE}
     read_only = "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:automl-job/*]"
     assert acknowledged[read_only] == {f"{PROVIDER}/HandlerPolicy/Resource"}
-    # What widens to every model / job of the account, or sits on the user's role, was the user's call.
+    # Token name prefixes no longer widen anything: ownership scopes the handler, acknowledged by the library.
     by_rule = defaultdict(set)
     for ack in outcome.acknowledged:
         by_rule[ack.rule].add(ack.acknowledged_at)
     for finding in TOKEN_WIDENED:
-        assert by_rule[finding] == {"NagTokens/AutopilotInferenceProvider/HandlerPolicy"}
+        assert "NagTokens/AutopilotInferenceProvider/HandlerPolicy/Resource" in by_rule[finding]
+    # What sits on the user's role was the user's call.
     assert by_rule["AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::amzn-s3-demo-bucket-2/in/*]"] == {
         "NagGivenRoles/GivenRole"
     }
@@ -378,7 +371,6 @@ def test_unacknowledged_findings_fail_the_synthesis(tmp_path: Path) -> None:
     assert set(outcome.open) == {
         ("AwsSolutions-S1", "NagBucket/PlainBucket/Resource"),
         ("AwsSolutions-S10", "NagBucket/PlainBucket/Resource"),
-        *[(finding, "NagTokens/AutopilotInferenceProvider/HandlerPolicy/Resource") for finding in TOKEN_WIDENED],
         ("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::amzn-s3-demo-bucket-2/in/*]",
          "NagGivenRoles/GivenRole/DefaultPolicy/Resource"),
         ("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::amzn-s3-demo-bucket-2/out/*]",
@@ -441,22 +433,27 @@ def test_execution_role_acknowledgements_need_the_expected_shape() -> None:
     assert set(explained) == {"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::amzn-s3-demo-bucket/out/*]"}
 
 
-def test_provider_acknowledgements_need_a_literal_prefix_or_read_only_access() -> None:
+def test_provider_acknowledgements_need_the_owner_condition_or_read_only_access() -> None:
     from autopilot_inference import compliance, permissions
 
     classify = compliance._provider_classifier({"<HandlerE14793E5.Arn>:*"})
     sagemaker = ":sagemaker:eu-west-1:111111111111:"
+    owned = {"StringEquals": {"aws:ResourceTag/autopilot-inference:owner": {"Ref": "AWS::StackId"}}}
+    someone = {"StringEquals": {"aws:ResourceTag/autopilot-inference:owner": "someone-else"}}
     documents = [(None, {"Statement": [
-        statement("ManageModels", list(permissions.MODEL_ACTIONS), [partition_arn(sagemaker + "model/churn-*")]),
-        statement("ManageModels2", list(permissions.MODEL_ACTIONS), [partition_arn(sagemaker + "model/other-*")]),
-        statement("ManageTransformJobs", list(permissions.TRANSFORM_JOB_ACTIONS), [partition_arn(sagemaker + "transform-job/*")]),
-        statement("ReadAutoMLJobs", list(permissions.AUTOML_READ_ACTIONS), [partition_arn(sagemaker + "automl-job/*")]),
+        statement("ManageOwnedModels", list(permissions.MODEL_MANAGE_ACTIONS), [partition_arn(sagemaker + "model/*")], Condition=owned),
+        # Not scoped by this stack's owner tag: not explained.
+        statement("ManageJobs", list(permissions.TRANSFORM_JOB_MANAGE_ACTIONS), [partition_arn(sagemaker + "transform-job/*")]),
+        statement("ManageJobs2", list(permissions.TRANSFORM_JOB_MANAGE_ACTIONS), [partition_arn(sagemaker + "transform-job/*")], Condition=someone),
+        statement("ReadAutoMLJobs", list(permissions.AUTOML_DESCRIBE_ACTIONS), [partition_arn(sagemaker + "automl-job/*")]),
+        statement("ListAutoMLJobCandidates", list(permissions.AUTOML_LIST_ACTIONS), ["*"]),
         statement(None, ["lambda:InvokeFunction"], [{"Fn::Join": ["", [{"Fn::GetAtt": ["HandlerE14793E5", "Arn"]}, ":*"]]}]),
         statement(None, ["lambda:InvokeFunction"], [{"Fn::Join": ["", [{"Fn::GetAtt": ["SomeoneElse", "Arn"]}, ":*"]]}]),
     ]})]
     explained = compliance.explain(compliance.wildcards(documents), classify)
     assert set(explained) == {
-        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:eu-west-1:111111111111:model/churn-*]",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:eu-west-1:111111111111:model/*]",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:eu-west-1:111111111111:automl-job/*]",
+        "AwsSolutions-IAM5[Resource::*]",
         "AwsSolutions-IAM5[Resource::<HandlerE14793E5.Arn>:*]",
     }

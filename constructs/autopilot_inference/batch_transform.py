@@ -23,6 +23,8 @@ from ._transform_options import (  # noqa: F401 - MAX_PAYLOAD_IN_MB kept importa
     transform_options,
 )
 from .model import AutopilotModel
+from .permissions import TransformBinding
+from .provider import AutopilotInferenceProvider
 
 DEFAULT_WAIT_TIMEOUT = Duration.minutes(55)
 
@@ -177,10 +179,21 @@ class AutopilotBatchTransform(Construct):
 
         self.model = model
         """The model the job runs."""
-        self.job_name_prefix = job_name_prefix if job_name_prefix is not None else default_prefix(scope, id)
-        """The start of the job names."""
-        self.provider = model.provider
-        self.provider.allow_manage_transform_jobs(job_name_prefix, construct=self)
+        self.job_name_prefix = (
+            validation.lowercase_prefix(job_name_prefix) if job_name_prefix is not None else default_prefix(scope, id)
+        )
+        """The start of the job names, in lower case (as every generated name)."""
+        # This stack's own provider, also for a model of another stack: its policy covers what it creates.
+        self.provider = AutopilotInferenceProvider.of(self)
+        self.provider.allow_manage_transform_jobs(
+            job_name_prefix,
+            construct=self,
+            binding=TransformBinding(
+                instance_type=instance_type,
+                volume_kms_key=volume_kms_key.key_arn if volume_kms_key is not None else None,
+                output_kms_key=output_kms_key.key_arn if output_kms_key is not None else None,
+            ),
+        )
 
         properties: dict[str, Any] = {
             "ModelName": model.model_name,
@@ -203,12 +216,13 @@ class AutopilotBatchTransform(Construct):
         # The model's execution role reads the input, writes the results and uses the keys. The
         # job waits for those permissions through the model: it references the model's name, and
         # the model waits for the handler's policy and for the role with all its policies.
-        model.allow_read_transform_input(input_s3_uri)
+        # A manifest is one object SageMaker reads: no listing. Volumes are encrypted through the
+        # grant the handler creates for SageMaker: the execution role needs nothing of that key.
+        model.allow_read_transform_input(input_s3_uri, list_bucket=input_data_type == "S3Prefix")
         model.allow_write_results(output_s3_uri)
         if output_kms_key is not None:
             model.allow_key_use(output_kms_key, encrypt=True)
         if volume_kms_key is not None:
-            model.allow_key_use(volume_kms_key, encrypt=True)
             self.provider.allow_create_grant(volume_kms_key)
         self.failure_rule: events.Rule | None = None
         """The rule that tells ``failure_topic`` of the job's failure (with ``failure_topic``)."""

@@ -14,11 +14,8 @@ the custom-resource Provider framework's internals. Each is acknowledged here wi
   expected shape: a new or broader wildcard is a new, unacknowledged finding;
 * with a reason naming what the wildcard spans and why it cannot be narrower.
 
-Left for the app's owner to decide, on purpose: create/delete on every SageMaker model or
-transform job of the account (``model/*``, ``transform-job/*``: a ``model_name_prefix`` or
-``job_name_prefix`` given as a token, or more than ten prefixes collapsed into a short
-common start), wildcards in role ARNs a user passed, and statements added to a role the
-user passed (``role=``).
+Left for the app's owner to decide, on purpose: wildcards in role ARNs a user passed, and
+statements added to a role the user passed (``role=``).
 
 The acknowledgements are construct metadata, recorded whether or not cdk-nag runs (they
 cost a few milliseconds of synthesis per stack; this module never imports cdk-nag), so
@@ -41,6 +38,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import IConstruct
+
+from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY
 
 if TYPE_CHECKING:
     from .permissions import DefaultExecutionRole
@@ -190,27 +189,37 @@ class _AtSynthesis:
             action()
 
 
-def at_synthesis(anchor: IConstruct, action: Callable[[], None]) -> None:
-    """Call ``action`` once during synthesis, after every mutating aspect (tags...) has run.
+def at_synthesis(anchor: IConstruct, action: Callable[[], None], priority: float = AspectPriority.READONLY) -> None:
+    """Call ``action`` once during synthesis, by default after every mutating aspect (tags...) has run.
 
-    The aspect visits ``anchor`` and its children only: pick a construct with few.
+    The aspect visits ``anchor`` and its children only: pick a construct with few. With
+    ``priority=AspectPriority.MUTATING`` it runs before the read-only ones (acknowledgements).
     """
-    Aspects.of(anchor).add(_AtSynthesis(action), priority=AspectPriority.READONLY)
+    Aspects.of(anchor).add(_AtSynthesis(action), priority=priority)
 
 
 # --- patterns -----------------------------------------------------------------------------
 
 _PART = r"(?:<AWS::[A-Za-z]+>|[^:<>*]+)"  # a partition, region or account: literal or <AWS::Region>
 _ARN = rf"^arn:{_PART}:"
-_NAME_PREFIX = r"([a-z0-9](?:[a-z0-9-]*[a-z0-9])?-)"  # a literal, lower-cased '<prefix>-'
+_NAME_PREFIX = r"([a-z0-9](?:[a-z0-9-]*[a-z0-9])?-)"  # a literal, lower-cased '<prefix>-' (scheduled jobs)
 _SAGEMAKER = {
     "automl-job": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:automl-job/\*$"),
-    "model": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:model/{_NAME_PREFIX}\*$"),
-    "transform-job": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:transform-job/{_NAME_PREFIX}\*$"),
+    "model": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:model/\*$"),
+    "transform-job": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:transform-job/\*$"),
 }
+
+
+def _owned_by_stack(statement: dict[str, Any]) -> str | None:
+    """``aws:RequestTag`` / ``aws:ResourceTag``: which owner-tag condition (= the stack id) the statement has."""
+    equals = (statement.get("Condition") or {}).get("StringEquals") or {}
+    for key in ("aws:ResourceTag", "aws:RequestTag"):
+        if equals.get(f"{key}/{OWNER_TAG_KEY}") == {"Ref": "AWS::StackId"}:
+            return key
+    return None
 _ECR_REPOSITORIES = re.compile(rf"{_ARN}ecr:{_PART}:\*:repository/\*$")
 _SAGEMAKER_LOG_GROUPS = re.compile(rf"{_ARN}logs:{_PART}:{_PART}:log-group:/aws/sagemaker/\*$")
-_EC2_IN_ACCOUNT = re.compile(rf"{_ARN}ec2:{_PART}:{_PART}:\*$")
+_EC2_IN_ACCOUNT = re.compile(rf"{_ARN}ec2:{_PART}:{_PART}:(network-interface|subnet|security-group)/\*$")
 _S3_LITERAL = re.compile(rf"{_ARN}s3:::([a-z0-9][a-z0-9.-]{{1,61}}[a-z0-9])/([^*]*)\*$")
 _S3_TOKEN = re.compile(rf"{_ARN}s3:::\{{.*\}}\*$")  # s3://<token> -> arn:...:s3:::{"Fn::Select":...}*
 
@@ -225,30 +234,41 @@ def _provider_classifier(function_arns: set[str]) -> Classifier:
         if wildcard.kind != "Resource":
             return None
         value = wildcard.value
-        if wildcard.sid == "ReadAutoMLJobs" and wildcard.actions <= set(permissions.AUTOML_READ_ACTIONS):
+        if wildcard.sid == "ReadAutoMLJobs" and wildcard.actions <= set(permissions.AUTOML_DESCRIBE_ACTIONS):
             if _SAGEMAKER["automl-job"].match(value):
                 return (
-                    "Read-only (DescribeAutoMLJob, DescribeAutoMLJobV2, ListCandidatesForAutoMLJob) on the AutoML "
-                    "jobs of this account and region: used when an automl_job_name is a token, so the job is "
-                    "unknown at synthesis, or when the stack reads more than "
-                    f"{permissions.MAX_AUTOML_JOB_RESOURCES} jobs."
+                    "Read-only (DescribeAutoMLJob, DescribeAutoMLJobV2) on the AutoML jobs of this account and "
+                    "region: used when an automl_job_name is a token, so the job is unknown at synthesis, or when "
+                    f"the stack reads more than {permissions.MAX_AUTOML_JOB_RESOURCES} jobs."
                 )
-        for sid, kind, actions, what, named_after, verbs in (
-            ("ManageModels", "model", permissions.MODEL_ACTIONS, "models",
-             "a hash of the stack id, the resource and its configuration", "create, describe, tag and delete"),
-            ("ManageTransformJobs", "transform-job", permissions.TRANSFORM_JOB_ACTIONS, "transform jobs",
-             "a hash of the CloudFormation request", "create, describe, tag and stop"),
+        if value == "*" and (
+            (wildcard.sid == "ListAutoMLJobCandidates" and wildcard.actions <= set(permissions.AUTOML_LIST_ACTIONS))
+            or (wildcard.sid == "FindModelsAndTransformJobs" and wildcard.actions <= set(permissions.LIST_ACTIONS))
         ):
-            if wildcard.sid != sid or not wildcard.actions <= set(actions):
-                continue
-            match = _SAGEMAKER[kind].match(value)
-            if match:
-                prefix = match.group(1)
+            return (
+                f"{', '.join(sorted(wildcard.actions))}: List calls without resource-level permissions (the IAM "
+                "authorization reference evaluates them against '*'); read-only, used to find a named candidate "
+                "and to tell a model or job that is gone from one the handler may not touch."
+            )
+        owned = _owned_by_stack(wildcard.statement)
+        for kind, actions in (
+            ("model", set(permissions.MODEL_CREATE_ACTIONS + permissions.MODEL_MANAGE_ACTIONS + permissions.TAG_ACTIONS)),
+            (
+                "transform-job",
+                set(
+                    permissions.TRANSFORM_JOB_CREATE_ACTIONS
+                    + permissions.TRANSFORM_JOB_MANAGE_ACTIONS
+                    + permissions.TAG_ACTIONS
+                ),
+            ),
+        ):
+            if owned and wildcard.actions <= actions and _SAGEMAKER[kind].match(value):
                 return (
-                    f"The handler names the SageMaker {what} it creates '{prefix}<hash>' at deploy time, "
-                    f"after {named_after}, so their ARNs cannot be known at synthesis; '{kind}/{prefix}*' "
-                    f"limits {verbs} to the {what} of this stack whose names start with that prefix "
-                    "(the stack's default or one given to a construct)."
+                    f"The handler names the SageMaker {kind}s it creates at deploy time (a hash of the stack, the "
+                    f"resource and its configuration), so their ARNs cannot be known at synthesis; '{kind}/*' is "
+                    f"scoped by ownership instead: the statement's {owned} condition on the "
+                    f"'{OWNER_TAG_KEY}' tag, whose value is this stack's id, limits it to the {kind}s this stack's "
+                    "handler created (and creates them only with that tag)."
                 )
         if wildcard.actions == {"lambda:InvokeFunction"} and value in function_arns:
             return (
@@ -391,14 +411,17 @@ def _execution_role_classifier() -> Classifier:
                 "SageMaker creates and writes its own log groups under /aws/sagemaker/ (TransformJobs, "
                 "Endpoints/<name>) with a stream per instance, named at run time; limited to this account and region."
             )
+        network = _EC2_IN_ACCOUNT.match(value)
         if (
-            sid == "ManageNetworkInterfaces"
+            network
+            and sid in ("CreateNetworkInterfacesInModelVpcs", "ManageNetworkInterfacesInModelVpcs")
             and actions <= set(permissions.ENI_MANAGE_ACTIONS)
-            and _EC2_IN_ACCOUNT.match(value)
         ):
             return (
-                "SageMaker creates and deletes the network interfaces of models in a VPC at run time, so their ids "
-                "are unknown at synthesis; limited to network interface actions in this account and region."
+                f"'{network.group(1)}/*': SageMaker creates and deletes the network interfaces of models in a VPC at "
+                "run time, in subnets and security groups chosen per model, so their ids are unknown at synthesis; "
+                "limited to this account and region, and (ec2:Vpc) to the models' VPCs (a new interface carries no "
+                "ec2:Vpc key: it is bound through its subnet and security groups)."
             )
         return _s3_reason(sid or "", value)
 
@@ -421,7 +444,75 @@ def acknowledge_execution_role_findings(default_role: DefaultExecutionRole) -> N
     at_synthesis(role, run)
 
 
+# --- checkov ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckovAcknowledgement:
+    """A checkov check that fails on resources of this library, on purpose: on which resources and why."""
+
+    check_id: str
+    resources: str
+    """Regular expression of the ``<Type>.<logical id>`` checkov names (logical ids start with the construct id)."""
+    reason: str
+
+
+_PROVIDER_FUNCTIONS = r"AWS::Lambda::Function\.AutopilotInferenceProvider(Handler|framework(onEvent|isComplete|onTimeout))[0-9A-F]{8}"
+CHECKOV_ACKNOWLEDGEMENTS: tuple[CheckovAcknowledgement, ...] = (
+    CheckovAcknowledgement(
+        "CKV_AWS_115",
+        _PROVIDER_FUNCTIONS,
+        "The custom-resource handler and the provider framework's functions run only during deployments, once "
+        "per resource event and poll; reserved concurrency would take capacity from the account's pool for "
+        "nothing.",
+    ),
+    CheckovAcknowledgement(
+        "CKV_AWS_116",
+        _PROVIDER_FUNCTIONS,
+        "Invoked synchronously (by CloudFormation through the framework's onEvent function, and by its Step "
+        "Functions waiter), which report every failure to CloudFormation; a dead-letter queue only receives "
+        "failed asynchronous invocations.",
+    ),
+    CheckovAcknowledgement(
+        "CKV_AWS_117",
+        _PROVIDER_FUNCTIONS,
+        "They call only AWS APIs (SageMaker, STS, Lambda, Step Functions) and reach no private resource; in a VPC "
+        "they would need NAT or interface endpoints, for no isolation gain.",
+    ),
+    CheckovAcknowledgement(
+        "CKV_AWS_173",
+        _PROVIDER_FUNCTIONS,
+        "Their environment holds no secret: the framework's functions the ARNs of the functions they call, the "
+        "handler its stack's id (the owner tag's value); Lambda encrypts environments at rest with its own key.",
+    ),
+    CheckovAcknowledgement(
+        "CKV_AWS_158",
+        r"AWS::Logs::LogGroup\.AutopilotInferenceProvider(Handler|Framework)LogGroup[0-9A-F]{8}",
+        "By default the provider's log groups use CloudWatch Logs' own encryption (they hold names and ids, no "
+        "property values); pass log_encryption_key to AutopilotInferenceProvider.configure to use a KMS key.",
+    ),
+    CheckovAcknowledgement(
+        "CKV_AWS_158",
+        r"AWS::Logs::LogGroup\.[A-Za-z0-9]*Logs[0-9A-F]{8}",
+        "The execution log group of an AutopilotScheduledTransform's state machine uses CloudWatch Logs' own "
+        "encryption: it holds execution events (job names, states), no data; the construct has no key prop yet.",
+    ),
+)
+"""Every checkov check failing on the library's resources, with its reason (``tests/test_checkov.py``)."""
+
+
+def checkov_acknowledgement(check_id: str, resource: str) -> CheckovAcknowledgement | None:
+    """The acknowledgement covering a failed check on ``resource`` (``<Type>.<logical id>``), if any."""
+    for entry in CHECKOV_ACKNOWLEDGEMENTS:
+        if entry.check_id == check_id and re.fullmatch(entry.resources, resource):
+            return entry
+    return None
+
+
 __all__: Sequence[str] = [
+    "CHECKOV_ACKNOWLEDGEMENTS",
+    "CheckovAcknowledgement",
+    "checkov_acknowledgement",
     "NAG_PACK",
     "STATE_MACHINE_REASONS",
     "Wildcard",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Union
 from weakref import WeakSet
 
 import jsii
-from aws_cdk import CustomResource, ITaggable, Stack, TagManager
+from aws_cdk import Annotations, CustomResource, ITaggable, Stack, TagManager
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -20,13 +20,19 @@ from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
 from ._paths import default_prefix, stack_of
 from ._tags import ResourceTags
 from .permissions import (
+    ENI_DESCRIBE_ACTIONS,
+    ENI_MANAGE_ACTIONS,
     KMS_DECRYPT_ACTIONS,
     KMS_ENCRYPT_DECRYPT_ACTIONS,
     S3_READ_ACTIONS,
     S3_WRITE_ACTIONS,
     DefaultExecutionRole,
+    ModelBinding,
     kms_statement,
+    literal_list,
+    network_statements,
     s3_statements,
+    vpc_arn,
 )
 from .provider import AutopilotInferenceProvider
 
@@ -135,8 +141,10 @@ class AutopilotModel(Construct):
         self.automl_job_name = automl_job_name
         """The AutoML job the model comes from."""
         stack = stack_of(scope)
-        self.model_name_prefix = model_name_prefix if model_name_prefix is not None else default_prefix(scope, id)
-        """The start of the model's name."""
+        self.model_name_prefix = (
+            validation.lowercase_prefix(model_name_prefix) if model_name_prefix is not None else default_prefix(scope, id)
+        )
+        """The start of the model's name, in lower case (as every generated name)."""
         self.provider = AutopilotInferenceProvider.of(stack)
         """The stack's custom-resource provider."""
         self._default_role: DefaultExecutionRole | None = None
@@ -144,7 +152,7 @@ class AutopilotModel(Construct):
             self._default_role = DefaultExecutionRole.of(stack)
             self._default_role.allow_read_artifacts(automl_output_s3_uri)  # type: ignore[arg-type]
             if vpc is not None:
-                self._default_role.allow_network_interfaces()
+                self._default_role.allow_network_interfaces(vpc_arn(stack, vpc.vpc_id))
             role = self._default_role.role
             role_arn = self._default_role.role_arn
         else:
@@ -157,8 +165,7 @@ class AutopilotModel(Construct):
         if source_role_arn is not None:
             self.provider.allow_assume_source_role(source_role_arn)
         else:
-            self.provider.allow_read_automl_job(automl_job_name)
-        self.provider.allow_manage_models(model_name_prefix, construct=self)
+            self.provider.allow_read_automl_job(automl_job_name, candidate_named=candidate_name is not None)
 
         self._connections: ec2.Connections | None = None
         self._in_vpc = vpc is not None
@@ -189,6 +196,15 @@ class AutopilotModel(Construct):
                 "SecurityGroupIds": [group.security_group_id for group in groups],
                 "Subnets": subnet_ids,
             }
+        self.provider.allow_manage_models(
+            model_name_prefix,
+            construct=self,
+            binding=ModelBinding(
+                subnets=literal_list(vpc_config["Subnets"]) if vpc_config else [],
+                security_groups=literal_list(vpc_config["SecurityGroupIds"]) if vpc_config else [],
+                network_isolation=bool(network_isolation),
+            ),
+        )
 
         properties: dict[str, Any] = {
             "AutoMLJobName": automl_job_name,
@@ -230,6 +246,23 @@ class AutopilotModel(Construct):
         self._waiting_for_role.add(self.resource)
         if kms_key is not None:
             self.allow_key_use(kms_key, encrypt=False, dependent=self.resource)
+        if vpc is not None and self._default_role is None:
+            self._allow_network_on_given_role(stack, vpc)
+
+    def _allow_network_on_given_role(self, stack: Stack, vpc: ec2.IVpc) -> None:
+        """A given role of a VPC model gets the network-interface statements; an immutable one cannot."""
+        results = [
+            self.add_to_role_policy(statement, dependent=self.resource)
+            for statement in network_statements(stack, [vpc_arn(stack, vpc.vpc_id)])
+        ]
+        # An immutable role "adds" statements nowhere: no policy holds them.
+        if not all(isinstance(result.policy_dependable, iam.Policy) for result in results):
+            Annotations.of(self).add_warning_v2(
+                "autopilot-inference:vpc-role",
+                "The role of this VPC model is immutable: it must already allow SageMaker to manage network "
+                f"interfaces in the VPC ({', '.join(ENI_DESCRIBE_ACTIONS + ENI_MANAGE_ACTIONS)}), or the model's "
+                "containers cannot start. Pass a mutable role, or add these permissions to it.",
+            )
 
     # Attributes of the custom resource, read when first used.
 
@@ -309,11 +342,13 @@ class AutopilotModel(Construct):
             dependent.node.add_dependency(result.policy_dependable)
         return result
 
-    def allow_read_transform_input(self, uri: str, *, dependent: IConstruct | None = None) -> None:
-        """Let the execution role list and read the objects whose keys start with ``uri``."""
+    def allow_read_transform_input(
+        self, uri: str, *, dependent: IConstruct | None = None, list_bucket: bool = True
+    ) -> None:
+        """Let the execution role read (and, ``list_bucket``, list) the objects whose keys start with ``uri``."""
         self._allow(
-            lambda default: default.allow_read_input(uri),
-            lambda: s3_statements(uri, S3_READ_ACTIONS, list_bucket=True, folder=False),
+            lambda default: default.allow_read_input(uri, list_bucket=list_bucket),
+            lambda: s3_statements(uri, S3_READ_ACTIONS, list_bucket=list_bucket, folder=False),
             dependent,
         )
 

@@ -2,8 +2,7 @@
 
 Every ARN is built from the stack's partition, region and account (as ``Stack.format_arn``
 does) or ``Aws.PARTITION``: an environment-agnostic stack's template holds no account id or
-region. SageMaker puts names into ARNs in lower case, so name patterns are lowered. The
-handler's statements are grouped per stack rather than per resource (an IAM role's inline
+region. The handler's statements are grouped per stack rather than per resource (an IAM role's inline
 policies are limited to 10,240 characters in total), and rendered lazily so that the last
 construct added to the stack is still covered.
 """
@@ -12,41 +11,40 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from aws_cdk import Annotations, ArnFormat, Aws, Fn, Stack
+from aws_cdk import Annotations, ArnFormat, AspectPriority, Aws, Fn, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from . import validation
+from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY
 from ._lazy import lazy_list
-from ._paths import stack_of, stack_prefix, stack_singleton
+from ._paths import stack_of, stack_singleton
 from .compliance import acknowledge_execution_role_findings, at_synthesis
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 EXECUTION_POLICY_NAME = "AutopilotModelExecution"
 
-AUTOML_READ_ACTIONS = (
+AUTOML_DESCRIBE_ACTIONS = (
     "sagemaker:DescribeAutoMLJob",
     "sagemaker:DescribeAutoMLJobV2",
-    "sagemaker:ListCandidatesForAutoMLJob",
 )
-MODEL_ACTIONS = (
-    "sagemaker:CreateModel",
-    "sagemaker:DeleteModel",
-    "sagemaker:DescribeModel",
-    "sagemaker:AddTags",
-    "sagemaker:DeleteTags",
-)
-TRANSFORM_JOB_ACTIONS = (
-    "sagemaker:CreateTransformJob",
-    "sagemaker:DescribeTransformJob",
-    "sagemaker:StopTransformJob",
-    "sagemaker:AddTags",
-    "sagemaker:DeleteTags",
-)
+# No resource-level permissions: IAM evaluates it against "*".
+AUTOML_LIST_ACTIONS = ("sagemaker:ListCandidatesForAutoMLJob",)
+AUTOML_READ_ACTIONS = AUTOML_DESCRIBE_ACTIONS + AUTOML_LIST_ACTIONS
+"""What a job owner's role must allow the handler (``ListCandidatesForAutoMLJob`` on ``*``)."""
+MODEL_CREATE_ACTIONS = ("sagemaker:CreateModel",)
+MODEL_MANAGE_ACTIONS = ("sagemaker:DescribeModel", "sagemaker:DeleteModel", "sagemaker:ListTags")
+TRANSFORM_JOB_CREATE_ACTIONS = ("sagemaker:CreateTransformJob",)
+TRANSFORM_JOB_MANAGE_ACTIONS = ("sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob", "sagemaker:ListTags")
+TAG_ACTIONS = ("sagemaker:AddTags", "sagemaker:DeleteTags")
+LIST_ACTIONS = ("sagemaker:ListModels", "sagemaker:ListTransformJobs")
+# sagemaker:TaggingAction values of the requests that tag while creating.
+TAGGING_ACTIONS = ("CreateModel", "CreateTransformJob")
 ECR_PULL_ACTIONS = (
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
@@ -66,7 +64,7 @@ ENI_DESCRIBE_ACTIONS = (
     "ec2:DescribeVpcs",
 )
 ENI_MANAGE_ACTIONS = (
-    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterface",  # first: see network_statements
     "ec2:CreateNetworkInterfacePermission",
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
@@ -86,6 +84,20 @@ KMS_ENCRYPT_DECRYPT_ACTIONS = (
 MAX_AUTOML_JOB_RESOURCES = 20
 # Above this many distinct name patterns a statement falls back to their common start.
 MAX_PREFIX_RESOURCES = 10
+
+
+def source_role_policy(job_arns: Sequence[str]) -> dict[str, Any]:
+    """The identity policy a ``source_role_arn`` in the job's account needs: read the jobs, list candidates.
+
+    ``ListCandidatesForAutoMLJob`` has no resource-level permissions: it must be allowed on ``*``.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadAutoMLJobs", "Effect": "Allow", "Action": list(AUTOML_DESCRIBE_ACTIONS), "Resource": list(job_arns)},
+            {"Sid": "ListAutoMLJobCandidates", "Effect": "Allow", "Action": list(AUTOML_LIST_ACTIONS), "Resource": "*"},
+        ],
+    }
 
 
 def minimal_prefixes(prefixes: Iterable[str], limit: int = MAX_PREFIX_RESOURCES) -> list[str]:
@@ -231,10 +243,16 @@ class LazyStatements:
 
 
 class HandlerPermissions:
-    """Grouped, deduplicated statements of the handler's policy.
+    """Grouped, deduplicated statements of the handler's policy, scoped by ownership.
 
-    Constructs register what they need; the resources of each statement are rendered at
-    synthesis. Default names all start with the stack prefix, so one pattern covers them.
+    The handler tags every model and transform job it creates with ``autopilot-inference:owner``
+    = the provider stack's id (see ``autopilot_runtime.ownership``). It may create them only with
+    that tag (``aws:RequestTag``) and describe, delete, stop and re-tag only those carrying it
+    (``aws:ResourceTag``), whatever their names. Creation is also bound to what the stack's
+    templates declare, where that holds for every model and job of the stack: the subnets and
+    security groups of its VPC models, network isolation when all its models use it, its jobs'
+    instance types and KMS keys. List calls (no resource-level permissions) are on ``*``.
+    Resources of each statement are rendered at synthesis, so the last construct is covered.
     """
 
     def __init__(self, scope: Construct, policy: iam.Policy, role: iam.IRole) -> None:
@@ -246,21 +264,25 @@ class HandlerPermissions:
         self._automl_jobs: list[str] = []
         self._automl_any = False
         self._source_roles: list[str] = []
-        self._model_prefixes: list[str] = []
-        self._transform_prefixes: list[str] = []
         self._pass_roles: list[str] = []
         self._grant_keys: list[str] = []
         self._statements = LazyStatements(policy)
+        self._models: list[ModelBinding] = []
+        self._jobs: list[TransformBinding] = []
+        at_synthesis(policy, self._add_create_statements, priority=AspectPriority.MUTATING)
 
     # -- registration -------------------------------------------------------------------------
 
-    def allow_read_automl_job(self, job_name: str) -> None:
-        """``Describe*``/``ListCandidates`` on the job (``automl-job/*`` when its name is a token)."""
+    def allow_read_automl_job(self, job_name: str, *, candidate_named: bool = False) -> None:
+        """``Describe*`` on the job (``automl-job/*`` when its name is a token); with ``candidate_named``
+        also ``ListCandidatesForAutoMLJob``, which has no resource-level permissions (``*``)."""
         if validation.is_token(job_name):
             self._automl_any = True
         elif job_name.lower() not in self._automl_jobs:
             self._automl_jobs.append(job_name.lower())
-        self._ensure("ReadAutoMLJobs", AUTOML_READ_ACTIONS, self._automl_resources)
+        self._ensure("ReadAutoMLJobs", AUTOML_DESCRIBE_ACTIONS, self._automl_resources)
+        if candidate_named:
+            self._ensure("ListAutoMLJobCandidates", AUTOML_LIST_ACTIONS, ["*"])
 
     def allow_assume_source_role(self, role_arn: str) -> None:
         """``sts:AssumeRole`` on a role that reads a job in another account."""
@@ -268,19 +290,28 @@ class HandlerPermissions:
             self._source_roles.append(role_arn)
         self._ensure("AssumeAutoMLJobReaderRoles", ("sts:AssumeRole",), lambda: list(self._source_roles))
 
-    def allow_manage_models(self, prefix: str | None, *, construct: IConstruct) -> None:
-        """Model actions on ``model/<prefix>-*``; ``None``: the stack's default prefix."""
-        self._add_prefix(self._model_prefixes, prefix, construct=construct, prop="model_name_prefix")
-        self._ensure("ManageModels", MODEL_ACTIONS, lambda: self._prefix_resources("model", self._model_prefixes))
+    def allow_manage_models(
+        self, prefix: str | None = None, *, construct: IConstruct, binding: ModelBinding | None = None
+    ) -> None:
+        """Create models tagged as the stack's, and describe, delete and re-tag those so tagged.
 
-    def allow_manage_transform_jobs(self, prefix: str | None, *, construct: IConstruct) -> None:
-        """Transform job actions on ``transform-job/<prefix>-*``; ``None``: the stack's default prefix."""
-        self._add_prefix(self._transform_prefixes, prefix, construct=construct, prop="job_name_prefix")
-        self._ensure(
-            "ManageTransformJobs",
-            TRANSFORM_JOB_ACTIONS,
-            lambda: self._prefix_resources("transform-job", self._transform_prefixes),
-        )
+        ``prefix`` is accepted for compatibility and not used: names no longer scope the policy.
+        ``binding``: what the model's template declares (VPC, network isolation).
+        """
+        self._models.append(binding or ModelBinding())
+        self._ensure("ManageOwnedModels", MODEL_MANAGE_ACTIONS, [self._arn("model")], self._owned())
+        self._ensure_common()
+
+    def allow_manage_transform_jobs(
+        self, prefix: str | None = None, *, construct: IConstruct, binding: TransformBinding | None = None
+    ) -> None:
+        """Start transform jobs tagged as the stack's, and describe, stop and re-tag those so tagged.
+
+        ``prefix`` is accepted for compatibility and not used. ``binding``: the job's instance type and keys.
+        """
+        self._jobs.append(binding or TransformBinding())
+        self._ensure("ManageOwnedTransformJobs", TRANSFORM_JOB_MANAGE_ACTIONS, [self._arn("transform-job")], self._owned())
+        self._ensure_common()
 
     def allow_pass_role(self, role_arn: str) -> None:
         """``iam:PassRole`` on the role ``role_arn``, to SageMaker only."""
@@ -311,7 +342,7 @@ class HandlerPermissions:
         self,
         sid: str,
         actions: Sequence[str],
-        resources: Callable[[], list[str]],
+        resources: Callable[[], list[str]] | Sequence[str],
         conditions: dict[str, Any] | None = None,
     ) -> None:
         if self._role is not None:
@@ -319,32 +350,144 @@ class HandlerPermissions:
             self._role = None
         self._statements.ensure(sid, actions, resources, conditions)
 
+    def _arn(self, resource: str) -> str:
+        return sagemaker_arn(self._stack, resource, "*")
+
+    def _owned(self) -> dict[str, Any]:
+        return {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": Aws.STACK_ID}}
+
+    def _ensure_common(self) -> None:
+        resources = lambda: [  # noqa: E731 - rendered at synthesis
+            *([self._arn("model")] if self._models else []),
+            *([self._arn("transform-job")] if self._jobs else []),
+        ]
+        # Existence checks: a Describe or Delete of a resource that is gone is denied (no tag to match).
+        self._ensure("FindModelsAndTransformJobs", LIST_ACTIONS, ["*"])
+        # Whether its own stack is rolling back (the event carries no such flag).
+        self._ensure("DescribeOwnStack", ("cloudformation:DescribeStacks",), [Aws.STACK_ID])
+        # Tagging as part of CreateModel / CreateTransformJob: only with the owner tag.
+        self._ensure(
+            "TagOwnedResourcesAtCreation",
+            ("sagemaker:AddTags",),
+            resources,
+            {
+                "StringEquals": {
+                    f"aws:RequestTag/{OWNER_TAG_KEY}": Aws.STACK_ID,
+                    "sagemaker:TaggingAction": list(TAGGING_ACTIONS),
+                }
+            },
+        )
+        # Tag syncing on the stack's own resources, never of the owner tag itself.
+        self._ensure(
+            "RetagOwnedResources",
+            TAG_ACTIONS,
+            resources,
+            {**self._owned(), "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]}},
+        )
+
+    def _add_create_statements(self) -> None:
+        """At synthesis, once every model and job is known: Create* bound to what they declare."""
+        requested = {f"aws:RequestTag/{OWNER_TAG_KEY}": Aws.STACK_ID}
+        if self._models:
+            self._policy.add_statements(
+                iam.PolicyStatement(
+                    sid="CreateOwnedModels",
+                    actions=list(MODEL_CREATE_ACTIONS),
+                    resources=[self._arn("model")],
+                    conditions=merge_conditions({"StringEquals": requested}, ModelBinding.conditions(self._models)),
+                )
+            )
+        if self._jobs:
+            self._policy.add_statements(
+                iam.PolicyStatement(
+                    sid="CreateOwnedTransformJobs",
+                    actions=list(TRANSFORM_JOB_CREATE_ACTIONS),
+                    resources=[self._arn("transform-job")],
+                    conditions=merge_conditions({"StringEquals": requested}, TransformBinding.conditions(self._jobs)),
+                )
+            )
+
     def _automl_resources(self) -> list[str]:
         if self._automl_any or len(self._automl_jobs) > MAX_AUTOML_JOB_RESOURCES:
             return [sagemaker_arn(self._stack, "automl-job", "*")]
         return [sagemaker_arn(self._stack, "automl-job", name) for name in self._automl_jobs]
 
-    def _add_prefix(self, prefixes: list[str], prefix: str | None, *, construct: IConstruct, prop: str) -> None:
-        if prefix is None:
-            entry = stack_prefix(self._stack).lower() + "-"
-        elif validation.is_token(prefix):
-            entry = ""
-            Annotations.of(construct).add_warning_v2(
-                "autopilot-inference:token-prefix",
-                f"{prop} is a token: the handler may manage every such SageMaker resource of the account. "
-                f"Pass a literal {prop} to scope its permissions.",
-            )
-        else:
-            entry = prefix.lower() + "-"
-        if add_prefix(prefixes, entry):
-            Annotations.of(self._scope).add_warning_v2(
-                "autopilot-inference:many-prefixes",
-                f"More than {MAX_PREFIX_RESOURCES} distinct {prop} values in this stack: the handler's "
-                f"permissions now cover every name starting with their common start. Give them a common start.",
-            )
 
-    def _prefix_resources(self, resource: str, prefixes: list[str]) -> list[str]:
-        return [sagemaker_arn(self._stack, resource, f"{entry}*") for entry in minimal_prefixes(prefixes)]
+def merge_conditions(*parts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Conditions joined operator by operator."""
+    merged: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for operator, entries in part.items():
+            merged.setdefault(operator, {}).update(entries)
+    return merged
+
+
+def _union(lists: Iterable[list[str] | None]) -> list[str] | None:
+    """The distinct items of ``lists`` in order; ``None`` when any is unknown (a token)."""
+    result: list[str] = []
+    for items in lists:
+        if items is None:
+            return None
+        for item in items:
+            if item not in result:
+                result.append(item)
+    return result
+
+
+def literal_list(values: Any) -> list[str] | None:
+    """``values`` as a list of strings (each may be a token), or ``None`` when the list itself is a token."""
+    if values is None:
+        return []
+    if validation.is_token(values):
+        return None
+    return [str(value) for value in values]
+
+
+@dataclass(frozen=True)
+class ModelBinding:
+    """What one model's template declares that ``CreateModel``'s condition keys can check."""
+
+    subnets: list[str] | None = field(default_factory=list)
+    security_groups: list[str] | None = field(default_factory=list)
+    network_isolation: bool = False
+
+    @staticmethod
+    def conditions(models: Sequence[ModelBinding]) -> dict[str, dict[str, Any]]:
+        """Conditions true for every model of the stack (``ForAllValues`` holds for a model without a VPC)."""
+        conditions: dict[str, dict[str, Any]] = {}
+        for key, values in (
+            ("sagemaker:VpcSubnets", _union(model.subnets for model in models)),
+            ("sagemaker:VpcSecurityGroupIds", _union(model.security_groups for model in models)),
+        ):
+            if values:
+                conditions.setdefault("ForAllValues:StringEquals", {})[key] = values
+        if models and all(model.network_isolation for model in models):
+            conditions["Bool"] = {"sagemaker:NetworkIsolation": "true"}
+        return conditions
+
+
+@dataclass(frozen=True)
+class TransformBinding:
+    """What one transform job's template declares that ``CreateTransformJob``'s condition keys can check."""
+
+    instance_type: str | None = None
+    volume_kms_key: str | None = None
+    output_kms_key: str | None = None
+
+    @staticmethod
+    def conditions(jobs: Sequence[TransformBinding]) -> dict[str, dict[str, Any]]:
+        """Conditions true for every job of the stack; a job without a key passes ``...IfExists``."""
+        conditions: dict[str, dict[str, Any]] = {}
+        types = [job.instance_type for job in jobs]
+        if types and all(value is not None and not validation.is_token(value) for value in types):
+            conditions["ForAllValues:StringEquals"] = {"sagemaker:InstanceTypes": sorted(set(types))}  # type: ignore[arg-type]
+        for key, values in (
+            ("sagemaker:VolumeKmsKey", _union([job.volume_kms_key] if job.volume_kms_key else [] for job in jobs)),
+            ("sagemaker:OutputKmsKey", _union([job.output_kms_key] if job.output_kms_key else [] for job in jobs)),
+        ):
+            if values:
+                conditions.setdefault("StringEqualsIfExists", {})[key] = values
+        return conditions
 
 
 # ---------------------------------------------------------------------------------------------
@@ -404,6 +547,11 @@ class S3Locations:
 EXECUTION_ROLE_ID = "AutopilotInferenceExecutionRole"
 
 
+def source_account_condition() -> dict[str, Any]:
+    """Trust condition of an execution role: SageMaker may assume it only for this account."""
+    return {"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+
+
 class DefaultExecutionRole(Construct):
     """The SageMaker execution role shared by a stack's models that were given no role.
 
@@ -456,10 +604,12 @@ class DefaultExecutionRole(Construct):
         self._results = S3Locations(self, "result")
         self._keys: dict[str, list[str]] = {}
         self._list_sids: dict[str, str] = {}
+        self._vpc_arns: list[str] = []
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal(SAGEMAKER_PRINCIPAL),
+            # Only SageMaker acting for this account may assume it (confused deputy).
+            assumed_by=iam.ServicePrincipal(SAGEMAKER_PRINCIPAL, conditions=source_account_condition()),
             description="SageMaker execution role of the stack's Autopilot models",
             inline_policies={EXECUTION_POLICY_NAME: document},
         )
@@ -490,11 +640,14 @@ class DefaultExecutionRole(Construct):
         self._artifacts.add(uri, folder=True)
         self._statements.ensure("ReadModelArtifacts", S3_READ_ACTIONS, self._artifacts.object_arns)
 
-    def allow_read_input(self, uri: str) -> None:
-        """Read a transform job's input: list and read the objects whose keys start with ``uri``."""
+    def allow_read_input(self, uri: str, *, list_bucket: bool = True) -> None:
+        """Read a transform job's input: read (and, ``list_bucket``, list) the objects whose keys start with ``uri``.
+
+        A manifest input is one object SageMaker reads: no listing (``list_bucket=False``).
+        """
         bucket = self._inputs.add(uri, folder=False)
         self._statements.ensure("ReadTransformInputs", S3_READ_ACTIONS, self._inputs.object_arns)
-        if bucket is None:
+        if bucket is None or not list_bucket:
             return
         if bucket in self._list_sids:
             return
@@ -519,12 +672,48 @@ class DefaultExecutionRole(Construct):
             arns.append(key.key_arn)
         self._statements.ensure(sid, actions, lambda: list(arns))
 
-    def allow_network_interfaces(self) -> None:
-        """Manage the network interfaces of models that run in a VPC."""
-        self._statements.ensure("DescribeNetwork", ENI_DESCRIBE_ACTIONS, ["*"])
-        self._statements.ensure(
-            "ManageNetworkInterfaces", ENI_MANAGE_ACTIONS, [Stack.of(self).format_arn(service="ec2", resource="*")]
-        )
+    def allow_network_interfaces(self, vpc_arn: str) -> None:
+        """Manage the network interfaces of models that run in the VPC ``vpc_arn`` (see :func:`network_statements`)."""
+        if vpc_arn not in self._vpc_arns:
+            self._vpc_arns.append(vpc_arn)
+        for statement in network_statements(Stack.of(self), lambda: list(self._vpc_arns)):
+            self._statements.ensure(
+                statement.sid or "", statement.actions, statement.resources, statement.conditions or None
+            )
+
+
+def vpc_arn(stack: Stack, vpc_id: str) -> str:
+    """``arn:<partition>:ec2:<region>:<account>:vpc/<id>``: the value of the ``ec2:Vpc`` condition key."""
+    return stack.format_arn(service="ec2", resource="vpc", resource_name=vpc_id)
+
+
+def network_statements(stack: Stack, vpc_arns: Callable[[], list[str]] | list[str]) -> list[iam.PolicyStatement]:
+    """What SageMaker needs for the network interfaces of a model in one of ``vpc_arns``.
+
+    The reference supports ``ec2:Vpc`` on the subnet and security groups a new interface uses, and
+    on the interface for the other actions; the new interface itself carries no such key (hence
+    ``ArnEqualsIfExists`` when creating: the interface passes, its subnet and groups must be in a VPC).
+    """
+    arns = lazy_list(vpc_arns) if callable(vpc_arns) else list(vpc_arns)
+
+    def arn(resource: str) -> str:
+        return stack.format_arn(service="ec2", resource=resource, resource_name="*")
+
+    return [
+        iam.PolicyStatement(sid="DescribeNetwork", actions=list(ENI_DESCRIBE_ACTIONS), resources=["*"]),
+        iam.PolicyStatement(
+            sid="CreateNetworkInterfacesInModelVpcs",
+            actions=["ec2:CreateNetworkInterface"],
+            resources=[arn("network-interface"), arn("subnet"), arn("security-group")],
+            conditions={"ArnEqualsIfExists": {"ec2:Vpc": arns}},
+        ),
+        iam.PolicyStatement(
+            sid="ManageNetworkInterfacesInModelVpcs",
+            actions=list(ENI_MANAGE_ACTIONS[1:]),
+            resources=[arn("network-interface")],
+            conditions={"ArnEquals": {"ec2:Vpc": arns}},
+        ),
+    ]
 
 
 __all__ = [
@@ -534,7 +723,10 @@ __all__ = [
     "HandlerPermissions",
     "kms_statement",
     "minimal_prefixes",
+    "network_statements",
+    "vpc_arn",
     "s3_bucket_arn",
     "s3_object_arn",
     "s3_statements",
+    "source_role_policy",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -14,9 +14,10 @@ from constructs import Construct, IConstruct
 
 from ._asset import HANDLER, handler_code
 from ._lambda.autopilot_runtime.contract import HANDLER_TIMEOUT_SECONDS
-from ._paths import stack_singleton
+from ._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR
+from ._paths import stack_of, stack_singleton
 from .compliance import acknowledge_provider_findings
-from .permissions import HandlerPermissions
+from .permissions import HandlerPermissions, ModelBinding, TransformBinding
 
 PROVIDER_ID = "AutopilotInferenceProvider"
 QUERY_INTERVAL = Duration.minutes(1)
@@ -30,11 +31,21 @@ LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 class AutopilotInferenceProvider(Construct):
     """One Lambda function serving ``Custom::AutopilotModel`` and ``Custom::AutopilotTransformJob``.
 
-    Do not create it yourself: :meth:`of` finds or creates the one of a stack, at stack
-    scope under the id ``AutopilotInferenceProvider``. Its function is both the framework's
+    :meth:`of` finds or creates the one of a stack, at stack scope under the id
+    ``AutopilotInferenceProvider``; the constructs call it. To set its log groups' key or
+    retention, create it first with :meth:`configure`. Its function is both the framework's
     ``on_event_handler`` and ``is_complete_handler`` (polled every minute for at most an
     hour). Constructs add least-privilege statements to its role with the ``allow_*``
-    methods; statements are grouped per stack so the policy stays small.
+    methods; statements are grouped per stack so the policy stays small. The function's
+    environment carries the stack's id, the owner tag of everything it creates.
+
+    Args:
+        scope: the stack (use :meth:`configure`).
+        id: ``AutopilotInferenceProvider``.
+        log_encryption_key: KMS key that encrypts the handler's and the framework's log
+            groups; a key of this app gets a key-policy statement letting CloudWatch Logs of
+            this account and region use it. Default: CloudWatch Logs' own encryption.
+        log_retention: how long the log groups keep events. Default: three months.
     """
 
     @classmethod
@@ -42,9 +53,40 @@ class AutopilotInferenceProvider(Construct):
         """The provider of ``scope``'s stack, created on first use."""
         return stack_singleton(scope, PROVIDER_ID, cls)
 
-    def __init__(self, scope: Construct, id: str) -> None:
+    @classmethod
+    def configure(
+        cls,
+        scope: IConstruct,
+        *,
+        log_encryption_key: kms.IKey | None = None,
+        log_retention: logs.RetentionDays = LOG_RETENTION,
+    ) -> AutopilotInferenceProvider:
+        """Create the provider of ``scope``'s stack with these props, before any construct uses it."""
+        stack = stack_of(scope)
+        if stack.node.try_find_child(PROVIDER_ID) is not None:
+            raise ValueError(
+                f"The stack {stack.node.path} already has its {PROVIDER_ID}: call "
+                "AutopilotInferenceProvider.configure(stack, ...) before creating any AutopilotModel in it."
+            )
+        cls(stack, PROVIDER_ID, log_encryption_key=log_encryption_key, log_retention=log_retention)
+        return stack_singleton(stack, PROVIDER_ID, cls)
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        log_encryption_key: kms.IKey | None = None,
+        log_retention: logs.RetentionDays = LOG_RETENTION,
+    ) -> None:
         super().__init__(scope, id)
-        self.log_group = logs.LogGroup(self, "HandlerLogGroup", retention=LOG_RETENTION)
+        if log_encryption_key is not None:
+            allow_log_encryption(log_encryption_key)
+        self.log_encryption_key = log_encryption_key
+        self.log_retention = log_retention
+        self.log_group = logs.LogGroup(
+            self, "HandlerLogGroup", retention=log_retention, encryption_key=log_encryption_key
+        )
         self.handler_role = iam.Role(
             self,
             "HandlerRole",
@@ -65,11 +107,14 @@ class AutopilotInferenceProvider(Construct):
             memory_size=HANDLER_MEMORY_MB,
             role=self.handler_role,
             log_group=self.log_group,
+            environment={OWNER_ENV_VAR: Aws.STACK_ID},
         )
         # Every custom resource's ServiceToken refers to the framework's onEvent function, which
         # refers to this function: through them, each resource waits for the handler's policy.
         self.handler.node.add_dependency(self.handler_policy)
-        self.framework_log_group = logs.LogGroup(self, "FrameworkLogGroup", retention=LOG_RETENTION)
+        self.framework_log_group = logs.LogGroup(
+            self, "FrameworkLogGroup", retention=log_retention, encryption_key=log_encryption_key
+        )
         # The framework's own functions log only to their group: no AWS managed policy.
         # onEvent starts the waiter state machine, which calls isComplete/onTimeout: one
         # role each side, or their policies would depend on each other.
@@ -103,21 +148,25 @@ class AutopilotInferenceProvider(Construct):
         """The ARN custom resources send their events to."""
         return self.provider.service_token
 
-    def allow_read_automl_job(self, job_name: str) -> None:
-        """Let the handler describe ``job_name`` and list its candidates."""
-        self.permissions.allow_read_automl_job(job_name)
+    def allow_read_automl_job(self, job_name: str, *, candidate_named: bool = False) -> None:
+        """Let the handler describe ``job_name`` (and, with ``candidate_named``, list candidates: ``*``)."""
+        self.permissions.allow_read_automl_job(job_name, candidate_named=candidate_named)
 
     def allow_assume_source_role(self, role_arn: str) -> None:
         """Let the handler assume ``role_arn`` to read a job in another account."""
         self.permissions.allow_assume_source_role(role_arn)
 
-    def allow_manage_models(self, prefix: str | None, *, construct: IConstruct) -> None:
-        """Let the handler create, tag and delete models named ``<prefix>-...`` (``None``: the stack's default)."""
-        self.permissions.allow_manage_models(prefix, construct=construct)
+    def allow_manage_models(
+        self, prefix: str | None = None, *, construct: IConstruct, binding: ModelBinding | None = None
+    ) -> None:
+        """Let the handler create models tagged as this stack's, and describe, tag and delete those."""
+        self.permissions.allow_manage_models(prefix, construct=construct, binding=binding)
 
-    def allow_manage_transform_jobs(self, prefix: str | None, *, construct: IConstruct) -> None:
-        """Let the handler start, follow and stop transform jobs named ``<prefix>-...``."""
-        self.permissions.allow_manage_transform_jobs(prefix, construct=construct)
+    def allow_manage_transform_jobs(
+        self, prefix: str | None = None, *, construct: IConstruct, binding: TransformBinding | None = None
+    ) -> None:
+        """Let the handler start transform jobs tagged as this stack's, and follow, tag and stop those."""
+        self.permissions.allow_manage_transform_jobs(prefix, construct=construct, binding=binding)
 
     def allow_create_grant(self, key: kms.IKey) -> None:
         """Let the handler describe ``key`` and create grants on it for AWS services (job volumes)."""
@@ -126,3 +175,20 @@ class AutopilotInferenceProvider(Construct):
     def allow_pass_role(self, role_arn: str) -> None:
         """Let the handler pass the role ``role_arn`` to SageMaker only."""
         self.permissions.allow_pass_role(role_arn)
+
+
+def allow_log_encryption(key: kms.IKey) -> None:
+    """Let CloudWatch Logs of this account and region use ``key`` for log groups (no effect on an imported key)."""
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowCloudWatchLogsOfThisRegion",
+            actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                }
+            },
+        )
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -106,6 +107,13 @@ def inference_response_keys(value: Any, prop: str = "inference_response_keys") -
         return []
     if is_token(value):
         return value if not isinstance(value, str) else [value]
+    if isinstance(value, (AbstractSet, Mapping)):
+        # A set iterates in a different order in every process (hash seed): the order is the CSV column order.
+        _fail(
+            f"{prop} must be ordered (a list or tuple, or one comma-separated string): the order of the keys is the "
+            f"order of the columns of the model's CSV output; got a {type(value).__name__}. "
+            f"Pass e.g. [InferenceResponseKey.PREDICTED_LABEL, InferenceResponseKey.PROBABILITY]."
+        )
     if isinstance(value, str) or not isinstance(value, Iterable):
         items: list[Any] = [value]
     else:
@@ -278,6 +286,11 @@ def name_prefix(value: Any, prop: str) -> Any:
             f"ending with a letter or digit (a unique suffix is appended); got {value!r}."
         )
     return value
+
+
+def lowercase_prefix(value: Any) -> Any:
+    """A valid name prefix in lower case (a token as it is: the handler lowercases every name it makes)."""
+    return value if is_token(value) else str(value).lower()
 
 
 def candidate_name(value: Any, prop: str = "candidate_name") -> Any:

@@ -31,6 +31,24 @@ def redacted(event: Mapping[str, Any]) -> dict[str, Any]:
     return copy
 
 
+# What the handler logs of an event: names and ids, never property values (a transform job's
+# Environment may hold secrets) nor the pre-signed ResponseURL.
+LOGGED_EVENT_KEYS = (
+    "RequestType",
+    "ResourceType",
+    "LogicalResourceId",
+    "PhysicalResourceId",
+    "RequestId",
+    "StackId",
+    PHASE_KEY,
+)
+
+
+def log_summary(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The names and ids of ``event``, for logging."""
+    return {key: event[key] for key in LOGGED_EVENT_KEYS if key in event}
+
+
 def new_properties(event: Mapping[str, Any]) -> dict[str, Any]:
     """``ResourceProperties`` of the event."""
     return dict(event.get("ResourceProperties") or {})

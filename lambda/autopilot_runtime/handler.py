@@ -21,7 +21,7 @@ from typing import Any
 from . import model_resource, transform_resource
 from .aws import Clients, describe_error, invocation, trim
 from .errors import AutopilotDeploymentError
-from .events import IS_COMPLETE_PHASE, PHASE_KEY, for_waiter, redacted
+from .events import IS_COMPLETE_PHASE, PHASE_KEY, for_waiter, log_summary
 from .properties import MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def handle(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Lambda entry point: ``is_complete`` when the event carries the phase key, else ``on_event``."""
-    logger.info("Event: %s", json.dumps(redacted(event), default=str))
+    logger.info("Event: %s", json.dumps(log_summary(event), default=str))  # names and ids only (iam)
     clients = clients or Clients()
     with invocation(context, now):
         try:

@@ -37,6 +37,7 @@ from .aws import (
 )
 from .candidates import ModelPlan, apply_keys, check_job_ready, check_single_container, resolve_candidate
 from .events import ensure_fits, new_properties, old_properties, on_event_result, predicted_arn
+from .existence import denied_because_gone
 from .properties import MODEL_RESOURCE_TYPE, TAGS, ModelProperties, configuration, parse_tags
 from .requests import create_model_request, tag_changes, tag_list
 from .response_keys import normalize_inference_response_keys
@@ -171,7 +172,8 @@ def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     try:
         arn = str(client.describe_model(ModelName=physical_id)["ModelArn"])
     except ClientError as error:
-        if not is_model_missing(error):
+        # ownership (iam): a vanished model has no owner tag, so Describe is denied, not "not found".
+        if not (is_model_missing(error) or denied_because_gone(error, client, physical_id, kind="model")):
             raise
         logger.info("Model %s vanished: creating it again", physical_id)
         plan = plan_model(properties, clients)
@@ -196,10 +198,12 @@ def delete(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     if not naming.is_generated_name(physical_id):
         logger.info("Physical id %s names no model: nothing to delete", physical_id)
         return on_event_result(physical_id, {})
+    client = clients.sagemaker()
     try:
-        clients.sagemaker().delete_model(ModelName=physical_id)
+        client.delete_model(ModelName=physical_id)
     except ClientError as error:
-        if not is_model_missing(error):
+        # ownership (iam): a model already gone has no owner tag, so Delete is denied, not "not found".
+        if not (is_model_missing(error) or denied_because_gone(error, client, physical_id, kind="model")):
             raise
         logger.info("Model %s is already gone", physical_id)
     return on_event_result(physical_id, {})

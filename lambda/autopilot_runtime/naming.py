@@ -1,7 +1,8 @@
 """Names of the SageMaker resources: readable, valid for the API and unique.
 
-A model name is ``<prefix>-<hash>``. The prefix is readable (derived at synth time from
-the stack and construct path, or given by the user). The hash covers the stack, the
+A model name is ``<prefix>-<hash>``, in lower case: SageMaker puts some names into ARNs lowercased
+and authorizes others as sent, and a lowercase name is the same either way. The prefix is readable
+(derived at synth time from the stack and construct path, or given by the user). The hash covers the stack, the
 logical resource and the configuration, so two resources never share a name, a new
 configuration gets a new name, and a repeated delivery of the same event reuses it.
 
@@ -32,8 +33,8 @@ _HASH_SUFFIX = re.compile(rf"-[0-9a-f]{{{HASH_LENGTH}}}$")
 
 
 def readable_prefix(parts: Iterable[str], max_length: int = MAX_PREFIX_LENGTH) -> str:
-    """Join ``parts`` into a name prefix of letters, digits and single hyphens."""
-    joined = "-".join(_NOT_ALLOWED.sub("-", part) for part in parts)
+    """Join ``parts`` into a lowercase name prefix of letters, digits and single hyphens."""
+    joined = "-".join(_NOT_ALLOWED.sub("-", part) for part in parts).lower()
     cleaned = re.sub(r"-+", "-", joined).strip("-")
     return cleaned[:max_length].rstrip("-") or DEFAULT_PREFIX
 

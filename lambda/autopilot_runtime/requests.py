@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .ownership import current_owner, user_tags, with_owner
 from .properties import TRANSFORM_REQUEST_PROPERTIES, ModelProperties, PropertyError, TransformJobProperties, parse_bool
 
 _INTEGER_TYPES = ("integer", "long")
@@ -75,13 +76,19 @@ def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in tags.items()]
 
 
+def create_tags(tags: Mapping[str, str], owner: str | None = None) -> list[dict[str, str]]:
+    """The ``Tags`` of a create request: the user's and the owner tag (``owner``, default: the function's environment)."""
+    return tag_list(with_owner(tags, owner if owner is not None else current_owner()))
+
+
 def create_model_request(
     model_name: str,
     containers: Sequence[Mapping[str, Any]],
     properties: ModelProperties,
     extra_tags: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """``CreateModel`` keyword arguments; ``extra_tags`` (the handler's own) follow the resource's tags."""
+    """``CreateModel`` keyword arguments; ``extra_tags`` (the handler's own) follow the resource's tags,
+    then the owner tag (see :mod:`.ownership`)."""
     request: dict[str, Any] = {
         "ModelName": model_name,
         "Containers": [dict(container) for container in containers],
@@ -90,29 +97,31 @@ def create_model_request(
     }
     if properties.vpc_config:
         request["VpcConfig"] = properties.vpc_config
-    tags = {**properties.tags, **(extra_tags or {})}
+    tags = create_tags({**properties.tags, **(extra_tags or {})})
     if tags:
-        request["Tags"] = tag_list(tags)
+        request["Tags"] = tags
     return request
 
 
 def create_transform_job_request(
     job_name: str, properties: TransformJobProperties, input_shape: Any
 ) -> dict[str, Any]:
-    """``CreateTransformJob`` keyword arguments, typed by the operation's ``input_shape``."""
+    """``CreateTransformJob`` keyword arguments, typed by the operation's ``input_shape`` (tagged with the owner)."""
     request: dict[str, Any] = {"TransformJobName": job_name}
     for name in TRANSFORM_REQUEST_PROPERTIES:
         value = properties.request.get(name)
         if _is_absent(value):
             continue
         request[name] = coerce(value, input_shape.members[name], name)
-    if properties.tags:
-        request["Tags"] = tag_list(properties.tags)
+    tags = create_tags(properties.tags)
+    if tags:
+        request["Tags"] = tags
     return request
 
 
 def tag_changes(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """What turns tags ``old`` into ``new``: ``(tags to add or change, keys to remove)``."""
+    """What turns tags ``old`` into ``new``: ``(tags to add or change, keys to remove)``; never the owner tag."""
+    old, new = user_tags(old), user_tags(new)
     added = {key: value for key, value in new.items() if old.get(key) != value}
     removed = [key for key in old if key not in new]
     return added, removed

@@ -45,6 +45,7 @@ from .aws import (
 )
 from .errors import AutopilotDeploymentError
 from .events import STARTED_KEY, WAIT_KEY, ensure_fits, new_properties, old_properties, on_event_result
+from .existence import denied_because_gone
 from .properties import (
     TAGS,
     TRANSFORM_JOB_RESOURCE_TYPE,
@@ -216,7 +217,8 @@ def _status(client: Any, job_name: str) -> str | None:
     try:
         return str(client.describe_transform_job(TransformJobName=job_name).get("TransformJobStatus", ""))
     except ClientError as error:
-        if is_transform_job_missing(error):
+        # ownership (iam): a job that is gone has no owner tag, so Describe is denied, not "not found".
+        if is_transform_job_missing(error) or denied_because_gone(error, client, job_name, kind="transform-job"):
             return None
         raise
 

@@ -1,0 +1,202 @@
+"""Replays the handler's AWS requests against a synthesized policy, as IAM would authorize them.
+
+:class:`PolicyReplay` hooks into botocore clients (the Stubber'd ones of ``tests/handler_support.py``):
+before each call it maps the operation and its parameters to the IAM requests AWS authorizes
+(action, resource ARN, request context: ``aws:RequestTag/*``, ``aws:TagKeys``, ``aws:ResourceTag/*``
+of the resource as it stands, the ``sagemaker:*`` and ``iam:PassedToService`` keys) and evaluates
+each with :mod:`support.iam_eval` against the policy given for that client. A resource name is
+tried as sent and lowercased (SageMaker authorizes some names one way, some the other): both must
+be allowed. A request that is not allowed raises ``AccessDeniedException`` into the handler, as
+AWS would, and is recorded in :attr:`PolicyReplay.denied`. The resources' tags are tracked from the
+calls that succeed (create, tag, delete) and can be seeded with :meth:`PolicyReplay.exists`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .iam_eval import ALLOW, Request, evaluate
+
+SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
+
+
+@dataclass
+class Decision:
+    """One evaluated IAM request."""
+
+    principal: str
+    operation: str
+    request: Request
+    decision: str
+
+
+@dataclass
+class PolicyReplay:
+    """The policies of the handler (and of the roles it assumes) and the tags of the resources."""
+
+    region: str
+    account: str
+    statements: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """principal name -> the statements of its policies, fully resolved to strings."""
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    """lowercased resource ARN -> its tags."""
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def denied(self) -> list[Decision]:
+        return [decision for decision in self.decisions if decision.decision != ALLOW]
+
+    # -- the resources -------------------------------------------------------------------------
+
+    accounts: dict[str, str] = field(default_factory=dict)
+    """principal name -> the account its calls go to (default: :attr:`account`)."""
+
+    def arn(self, kind: str, name: str, account: str | None = None) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{account or self.account}:{kind}/{name}"
+
+    def exists(self, kind: str, name: str, tags: Mapping[str, str]) -> None:
+        """Seed a resource (``model``, ``transform-job``) that exists with ``tags``."""
+        self.tags[self.arn(kind, name).lower()] = dict(tags)
+
+    def _resource_context(self, arn: str) -> dict[str, str]:
+        tags = self.tags.get(arn.lower())
+        return {} if tags is None else {f"aws:ResourceTag/{key}": value for key, value in tags.items()}
+
+    # -- mapping requests ----------------------------------------------------------------------
+
+    def iam_requests(
+        self, service: str, operation: str, params: Mapping[str, Any], account: str | None = None
+    ) -> list[Request]:
+        """What IAM authorizes for one API call (the dependent actions included), in ``account``."""
+        if service == "sts" and operation == "AssumeRole":
+            return [Request("sts:AssumeRole", str(params["RoleArn"]))]
+        if service == "cloudformation" and operation == "DescribeStacks":
+            return [Request("cloudformation:DescribeStacks", str(params["StackName"]))]
+        if service != "sagemaker":
+            raise AssertionError(f"no IAM mapping for {service}:{operation}")
+        action = f"sagemaker:{operation}"
+        tags = {str(tag["Key"]): str(tag["Value"]) for tag in params.get("Tags", [])}
+        request_tags: dict[str, Any] = {f"aws:RequestTag/{key}": value for key, value in tags.items()}
+        if tags:
+            request_tags["aws:TagKeys"] = list(tags)
+        if operation in ("DescribeAutoMLJob", "DescribeAutoMLJobV2"):
+            return [Request(action, self.arn("automl-job", str(params["AutoMLJobName"]), account))]
+        if operation in ("ListCandidatesForAutoMLJob", "ListModels", "ListTransformJobs"):
+            return [Request(action, "*")]
+        if operation == "CreateModel":
+            arn = self.arn("model", str(params["ModelName"]))
+            vpc = params.get("VpcConfig") or {}
+            context: dict[str, Any] = {**request_tags, "sagemaker:NetworkIsolation": str(bool(params.get("EnableNetworkIsolation"))).lower()}
+            if vpc:
+                context["sagemaker:VpcSubnets"] = list(vpc.get("Subnets", []))
+                context["sagemaker:VpcSecurityGroupIds"] = list(vpc.get("SecurityGroupIds", []))
+            requests = [
+                Request(action, arn, context),
+                Request("iam:PassRole", str(params["ExecutionRoleArn"]), {"iam:PassedToService": SAGEMAKER_SERVICE}),
+            ]
+            if tags:
+                requests.append(Request("sagemaker:AddTags", arn, {**request_tags, "sagemaker:TaggingAction": "CreateModel"}))
+            return requests
+        if operation == "CreateTransformJob":
+            arn = self.arn("transform-job", str(params["TransformJobName"]))
+            resources = params.get("TransformResources", {})
+            context = {**request_tags, "sagemaker:InstanceTypes": [str(resources.get("InstanceType"))]}
+            if resources.get("VolumeKmsKeyId"):
+                context["sagemaker:VolumeKmsKey"] = str(resources["VolumeKmsKeyId"])
+            if params.get("TransformOutput", {}).get("KmsKeyId"):
+                context["sagemaker:OutputKmsKey"] = str(params["TransformOutput"]["KmsKeyId"])
+            context["sagemaker:ModelArn"] = self.arn("model", str(params["ModelName"]))
+            requests = [Request(action, arn, context)]
+            if tags:
+                requests.append(
+                    Request("sagemaker:AddTags", arn, {**request_tags, "sagemaker:TaggingAction": "CreateTransformJob"})
+                )
+            return requests
+        if operation in ("DescribeModel", "DeleteModel"):
+            arn = self.arn("model", str(params["ModelName"]))
+            return [Request(action, arn, self._resource_context(arn))]
+        if operation in ("DescribeTransformJob", "StopTransformJob"):
+            arn = self.arn("transform-job", str(params["TransformJobName"]))
+            return [Request(action, arn, self._resource_context(arn))]
+        if operation == "ListTags":
+            arn = str(params["ResourceArn"])
+            return [Request(action, arn, self._resource_context(arn))]
+        if operation == "AddTags":
+            arn = str(params["ResourceArn"])
+            return [Request(action, arn, {**self._resource_context(arn), **request_tags})]
+        if operation == "DeleteTags":
+            arn = str(params["ResourceArn"])
+            return [Request(action, arn, {**self._resource_context(arn), "aws:TagKeys": list(params["TagKeys"])})]
+        raise AssertionError(f"no IAM mapping for sagemaker:{operation}: add one to {__name__}")
+
+    @staticmethod
+    def _lowercased(request: Request) -> Request:
+        """The request with the SageMaker resource's name lowercased (other ARNs are matched as sent)."""
+        if ":sagemaker:" not in request.resource:
+            return request
+        head, _, name = request.resource.rpartition("/")
+        return Request(request.action, f"{head}/{name.lower()}" if head else request.resource, request.context)
+
+    def authorize(self, principal: str, service: str, operation: str, params: Mapping[str, Any]) -> bool:
+        """Evaluate every IAM request of the call, as sent and lowercased; record each decision."""
+        statements = self.statements[principal]
+        allowed = True
+        for request in self.iam_requests(service, operation, params, self.accounts.get(principal)):
+            for variant in {request.resource: request, self._lowercased(request).resource: self._lowercased(request)}.values():
+                decision = evaluate(statements, variant)
+                self.decisions.append(Decision(principal, operation, variant, decision))
+                allowed = allowed and decision == ALLOW
+        return allowed
+
+    # -- tracking what exists ------------------------------------------------------------------
+
+    def record_success(self, operation: str, params: Mapping[str, Any]) -> None:
+        tags = {str(tag["Key"]): str(tag["Value"]) for tag in params.get("Tags", [])}
+        if operation == "CreateModel":
+            self.tags[self.arn("model", str(params["ModelName"])).lower()] = tags
+        elif operation == "CreateTransformJob":
+            self.tags[self.arn("transform-job", str(params["TransformJobName"])).lower()] = tags
+        elif operation == "DeleteModel":
+            self.tags.pop(self.arn("model", str(params["ModelName"])).lower(), None)
+        elif operation == "AddTags":
+            self.tags.setdefault(str(params["ResourceArn"]).lower(), {}).update(tags)
+        elif operation == "DeleteTags":
+            for key in params["TagKeys"]:
+                self.tags.get(str(params["ResourceArn"]).lower(), {}).pop(key, None)
+
+    # -- hooking into clients ------------------------------------------------------------------
+
+    def attach(self, client: Any, principal: str, account: str | None = None) -> None:
+        """Authorize every call of ``client`` (a botocore client) against ``principal``'s policy (in ``account``)."""
+        if account is not None:
+            self.accounts[principal] = account
+        service = client.meta.service_model.service_name
+        replay = self
+
+        def before(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+            context["iam_replay_params"] = dict(params)
+            if not replay.authorize(principal, service, model.name, params):
+                denied = [d.request for d in replay.denied if d.operation == model.name]
+                print(f"iam replay: denied {denied}")  # shown with the failing test's output
+                raise ClientError(
+                    {
+                        "Error": {
+                            "Code": "AccessDeniedException",
+                            "Message": f"User: {principal} is not authorized to perform: {service}:{model.name} "
+                            "(replayed against the synthesized policy)",
+                        },
+                        "ResponseMetadata": {"HTTPStatusCode": 400},
+                    },
+                    model.name,
+                )
+
+        def after(parsed: Mapping[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+            if "Error" not in parsed and "iam_replay_params" in context:
+                replay.record_success(model.name, context["iam_replay_params"])
+
+        client.meta.events.register_first("provide-client-params.*.*", before)
+        client.meta.events.register("after-call.*.*", after)
