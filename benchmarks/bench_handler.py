@@ -21,6 +21,7 @@ from cfn_events import ACCOUNT, REGION, REQUEST_ID, SERVICE_TOKEN, STACK_ID, cfn
 
 from autopilot_inference._lambda.autopilot_runtime import naming
 from autopilot_inference._lambda.autopilot_runtime.aws import Clients
+from autopilot_inference._lambda.autopilot_runtime.contract import MAX_WAIT_MINUTES
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.handler import handle
 from autopilot_inference._lambda.autopilot_runtime.model_resource import FACTS_TAG_KEY
@@ -339,6 +340,8 @@ def simulate_wait(job_minutes: float, interval_seconds: int, max_attempts: int) 
         for attempt in range(1 + max_attempts):
             clock = attempt * interval_seconds
             aws.respond("describe_transform_job", described_job(name, "Completed" if clock >= job_seconds else "InProgress"))
+            if clock < job_seconds and clock > MAX_WAIT_MINUTES * 60:
+                aws.respond("stop_transform_job", {})  # past wait_timeout the handler stops the job it waited for
             polls += 1
             try:
                 result = aws.handle(waiting, now=JOB_START + timedelta(seconds=clock))

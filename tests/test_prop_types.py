@@ -105,12 +105,15 @@ FROM_SG = 'For an existing group use ec2.SecurityGroup.from_security_group_id(se
         ),
         (
             {"inference_response_keys": {"predicted_label": True}},
-            "inference_response_keys must be a list of keys such as [InferenceResponseKey.PREDICTED_LABEL, "
-            "InferenceResponseKey.PROBABILITY], not a dict; got dict. Pass list(...) of the keys you want.",
+            "inference_response_keys must be ordered (a list or tuple, or one comma-separated string): the order of "
+            "the keys is the order of the columns of the model's CSV output; got a dict. "
+            "Pass e.g. [InferenceResponseKey.PREDICTED_LABEL, InferenceResponseKey.PROBABILITY].",
         ),
         (
             {"inference_response_keys": {"predicted_label", "probability"}},
-            "inference_response_keys must be a list (its order is the order of the output columns), not a set; got set.",
+            "inference_response_keys must be ordered (a list or tuple, or one comma-separated string): the order of "
+            "the keys is the order of the columns of the model's CSV output; got a set. "
+            "Pass e.g. [InferenceResponseKey.PREDICTED_LABEL, InferenceResponseKey.PROBABILITY].",
         ),
         ({"automl_job_name": 42}, "automl_job_name must be a str; got int 42."),
         ({"processing_unit": None}, "processing_unit is required; got None."),

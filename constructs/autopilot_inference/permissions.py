@@ -9,6 +9,7 @@ construct added to the stack is still covered.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,12 @@ def source_role_policy(job_arns: Sequence[str]) -> dict[str, Any]:
             {"Sid": "ListAutoMLJobCandidates", "Effect": "Allow", "Action": list(AUTOML_LIST_ACTIONS), "Resource": "*"},
         ],
     }
+
+
+@functools.cache
+def _stack_id() -> str:
+    """``Aws.STACK_ID``: one token, the same in every stack, read from jsii once per process."""
+    return str(Aws.STACK_ID)
 
 
 def minimal_prefixes(prefixes: Iterable[str], limit: int = MAX_PREFIX_RESOURCES) -> list[str]:
@@ -354,7 +361,7 @@ class HandlerPermissions:
         return sagemaker_arn(self._stack, resource, "*")
 
     def _owned(self) -> dict[str, Any]:
-        return {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": Aws.STACK_ID}}
+        return {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": _stack_id()}}
 
     def _ensure_common(self) -> None:
         resources = lambda: [  # noqa: E731 - rendered at synthesis
@@ -364,7 +371,7 @@ class HandlerPermissions:
         # Existence checks: a Describe or Delete of a resource that is gone is denied (no tag to match).
         self._ensure("FindModelsAndTransformJobs", LIST_ACTIONS, ["*"])
         # Whether its own stack is rolling back (the event carries no such flag).
-        self._ensure("DescribeOwnStack", ("cloudformation:DescribeStacks",), [Aws.STACK_ID])
+        self._ensure("DescribeOwnStack", ("cloudformation:DescribeStacks",), [_stack_id()])
         # Tagging as part of CreateModel / CreateTransformJob: only with the owner tag.
         self._ensure(
             "TagOwnedResourcesAtCreation",
@@ -372,7 +379,7 @@ class HandlerPermissions:
             resources,
             {
                 "StringEquals": {
-                    f"aws:RequestTag/{OWNER_TAG_KEY}": Aws.STACK_ID,
+                    f"aws:RequestTag/{OWNER_TAG_KEY}": _stack_id(),
                     "sagemaker:TaggingAction": list(TAGGING_ACTIONS),
                 }
             },
@@ -387,7 +394,7 @@ class HandlerPermissions:
 
     def _add_create_statements(self) -> None:
         """At synthesis, once every model and job is known: Create* bound to what they declare."""
-        requested = {f"aws:RequestTag/{OWNER_TAG_KEY}": Aws.STACK_ID}
+        requested = {f"aws:RequestTag/{OWNER_TAG_KEY}": _stack_id()}
         if self._models:
             self._policy.add_statements(
                 iam.PolicyStatement(

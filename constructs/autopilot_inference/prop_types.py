@@ -131,13 +131,9 @@ def response_keys(value: Any, prop: str) -> str | None:
         return None
     if isinstance(value, (list, tuple)):
         return None
-    if isinstance(value, Mapping):
-        return (
-            f"{prop} must be a list of keys such as [InferenceResponseKey.PREDICTED_LABEL, "
-            f"InferenceResponseKey.PROBABILITY], not a dict; got {describe(value)}. Pass list(...) of the keys you want."
-        )
-    if isinstance(value, (set, frozenset)):
-        return f"{prop} must be a list (its order is the order of the output columns), not a set; got {describe(value)}."
+    unordered = validation.unordered_keys_message(value, prop)
+    if unordered:
+        return unordered
     return f"{prop} must be a list of InferenceResponseKey members or strings, or one comma-separated string; got {describe(value)}."
 
 

@@ -97,6 +97,21 @@ def automl_job_name(value: Any, prop: str = "automl_job_name") -> str:
     return value
 
 
+def unordered_keys_message(value: Any, prop: str = "inference_response_keys") -> str | None:
+    """Why a set or mapping (incl. a dict view) cannot hold response keys; ``None`` for any other value.
+
+    A set iterates in a different order in every process (hash seed), and the order of the keys
+    is the order of the model's CSV output columns.
+    """
+    if not isinstance(value, (AbstractSet, Mapping)):
+        return None
+    return (
+        f"{prop} must be ordered (a list or tuple, or one comma-separated string): the order of the keys is the "
+        f"order of the columns of the model's CSV output; got a {type(value).__name__}. "
+        f"Pass e.g. [InferenceResponseKey.PREDICTED_LABEL, InferenceResponseKey.PROBABILITY]."
+    )
+
+
 def inference_response_keys(value: Any, prop: str = "inference_response_keys") -> Any:
     """The requested keys as a list: trimmed, without duplicates, all among the four known keys.
 
@@ -107,13 +122,9 @@ def inference_response_keys(value: Any, prop: str = "inference_response_keys") -
         return []
     if is_token(value):
         return value if not isinstance(value, str) else [value]
-    if isinstance(value, (AbstractSet, Mapping)):
-        # A set iterates in a different order in every process (hash seed): the order is the CSV column order.
-        _fail(
-            f"{prop} must be ordered (a list or tuple, or one comma-separated string): the order of the keys is the "
-            f"order of the columns of the model's CSV output; got a {type(value).__name__}. "
-            f"Pass e.g. [InferenceResponseKey.PREDICTED_LABEL, InferenceResponseKey.PROBABILITY]."
-        )
+    unordered = unordered_keys_message(value, prop)
+    if unordered:
+        _fail(unordered)
     if isinstance(value, str) or not isinstance(value, Iterable):
         items: list[Any] = [value]
     else:
