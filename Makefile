@@ -62,9 +62,10 @@ synth-nag: install
 	cdk synth --quiet --output $(OUTDIR) -c nag=true $(SYNTH_CONTEXT) $(ARGS)
 	$(BIN)/python -m autopilot_inference summary $(OUTDIR)
 
-## Run the whole test suite (lint first; cdk-nag and cfn-lint run inside pytest).
+## Run the whole test suite (lint and mypy --strict first, see [tool.mypy]; cdk-nag and cfn-lint run inside pytest).
 test: install checkov
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 ## Print the benchmark table and write BENCHMARKS.md.
@@ -76,4 +77,4 @@ snapshot-update: install
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/test_snapshot.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules $(STAMP) cdk.out build dist *.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules $(STAMP) cdk.out build dist *.egg-info .mypy_cache

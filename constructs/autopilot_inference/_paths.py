@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 from weakref import WeakKeyDictionary
@@ -94,7 +93,7 @@ SingletonT = TypeVar("SingletonT", bound=Construct)
 _SINGLETONS: WeakKeyDictionary[Stack, dict[str, Construct]] = WeakKeyDictionary()
 
 
-def stack_singleton(scope: IConstruct, construct_id: str, kind: Callable[[Construct, str], SingletonT]) -> SingletonT:
+def stack_singleton(scope: IConstruct, construct_id: str, kind: type[SingletonT]) -> SingletonT:
     """The one ``kind`` construct of ``scope``'s stack, at stack scope under ``construct_id``; created on first use.
 
     Raises:
@@ -104,13 +103,16 @@ def stack_singleton(scope: IConstruct, construct_id: str, kind: Callable[[Constr
     known = _SINGLETONS.setdefault(stack, {})
     found = known.get(construct_id)
     if found is None:
-        found = stack.node.try_find_child(construct_id)
-        if found is None:
+        child = stack.node.try_find_child(construct_id)
+        if child is None:
             found = kind(stack, construct_id)
-        elif not isinstance(found, kind):  # type: ignore[arg-type]
+        elif not isinstance(child, kind):
             raise TypeError(
-                f"The construct {found.node.path} uses the id {construct_id}, reserved for the stack's "
-                f"{kind.__name__}; rename it."  # type: ignore[attr-defined]
+                f"The construct {child.node.path} uses the id {construct_id}, reserved for the stack's "
+                f"{kind.__name__}; rename it."
             )
+        else:
+            found = child
         known[construct_id] = found
+    # The id is reserved for ``kind``: what was stored under it was created or checked as one.
     return found  # type: ignore[return-value]

@@ -59,7 +59,10 @@ class _RunId:
 
 RUN_ID = _RunId()
 
-PLACEHOLDERS: dict[str, tuple[object, ...]] = {
+Piece = str | int | _RunId
+"""One piece of a parsed template: literal text, a time field index or ``RUN_ID``."""
+
+PLACEHOLDERS: dict[str, tuple[Piece, ...]] = {
     "date": (YEAR, "-", MONTH, "-", DAY),
     "time": (HOUR, "-", MINUTE, "-", SECOND),
     "datetime": (YEAR, "-", MONTH, "-", DAY, "T", HOUR, "-", MINUTE, "-", SECOND, "Z"),
@@ -77,7 +80,7 @@ class LocationTemplateError(ValueError):
     """A location template with an unknown placeholder or stray braces."""
 
 
-def job_name_pieces(prefix: str) -> tuple[object, ...]:
+def job_name_pieces(prefix: str) -> tuple[Piece, ...]:
     """What a run's job name is made of: ``<prefix>-<YYYYMMDD>t<HHMM>-<run id>``."""
     return (f"{prefix}-", YEAR, MONTH, DAY, "t", HOUR, MINUTE, "-", RUN_ID)
 
@@ -87,13 +90,13 @@ def placeholders(template: str) -> list[str]:
     return _PLACEHOLDER.findall(template)
 
 
-def parse(template: str, prop: str, *, job_name_prefix: str) -> list[object]:
+def parse(template: str, prop: str, *, job_name_prefix: str) -> list[Piece]:
     """``template`` as literal text, time field indices and ``RUN_ID``, adjacent literals joined.
 
     Raises:
         LocationTemplateError: an unknown placeholder, or a brace outside a placeholder.
     """
-    pieces: list[object] = []
+    pieces: list[Piece] = []
     position = 0
     for match in _PLACEHOLDER.finditer(template):
         pieces.append(template[position : match.start()])
@@ -117,8 +120,8 @@ def parse(template: str, prop: str, *, job_name_prefix: str) -> list[object]:
     return _join_literals(pieces)
 
 
-def _join_literals(pieces: Sequence[object]) -> list[object]:
-    joined: list[object] = []
+def _join_literals(pieces: Sequence[Piece]) -> list[Piece]:
+    joined: list[Piece] = []
     for piece in pieces:
         if isinstance(piece, str):
             if not piece:
@@ -130,20 +133,20 @@ def _join_literals(pieces: Sequence[object]) -> list[object]:
     return joined
 
 
-def sample(pieces: Sequence[object], *, year: str = "2026", run_id: str = "0" * RUN_ID_LENGTH) -> str:
+def sample(pieces: Sequence[Piece], *, year: str = "2026", run_id: str = "0" * RUN_ID_LENGTH) -> str:
     """``pieces`` with the longest values each field can take (to check lengths and patterns)."""
     fields = [year, "12", "31", "23", "59", "59"]
     return "".join(
-        piece if isinstance(piece, str) else run_id if piece == RUN_ID else fields[piece]  # type: ignore[index]
+        piece if isinstance(piece, str) else run_id if isinstance(piece, _RunId) else fields[piece]
         for piece in pieces
     )
 
 
-def render(pieces: Sequence[object], time: str, run_id: str) -> str:
+def render(pieces: Sequence[Piece], time: str, run_id: str) -> str:
     """What the state machine computes for ``pieces`` at ``time`` (ISO-8601 UTC) and ``run_id``."""
     fields = [part for part in re.split(f"[{re.escape(TIME_DELIMITERS)}]", time)]
     return "".join(
-        piece if isinstance(piece, str) else run_id if piece == RUN_ID else fields[piece]  # type: ignore[index]
+        piece if isinstance(piece, str) else run_id if isinstance(piece, _RunId) else fields[piece]
         for piece in pieces
     )
 
@@ -153,7 +156,7 @@ def _escape(text: str) -> str:
     return re.sub(r"(['{}\\])", r"\\\1", text)
 
 
-def intrinsic(pieces: Sequence[object], *, fields_path: str, run_id_path: str) -> str:
+def intrinsic(pieces: Sequence[Piece], *, fields_path: str, run_id_path: str) -> str:
     """``States.Format`` of ``pieces``: the time fields from the array at ``fields_path``."""
     template = ""
     arguments: list[str] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -78,7 +79,7 @@ def check_expression(expression: str, prop: str = "schedule") -> str:
     )
 
 
-def _croniter(fields: str):  # noqa: ANN202 - aws_croniter has no type hints
+def _croniter(fields: str) -> Any:  # aws_croniter has no type hints: its AwsCroniter
     from aws_croniter import AwsCroniter
 
     return AwsCroniter(fields)

@@ -35,10 +35,10 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from . import validation
 from ._lambda.autopilot_runtime import naming
@@ -261,6 +261,14 @@ def _mapping(where: _Where, value: Any, field_name: str) -> Mapping[str, Any]:
     return value
 
 
+@overload
+def _string(where: _Where, data: Mapping[str, Any], key: str, prefix: str = "", *, required: Literal[True],
+            pattern: re.Pattern[str] | None = None, expected: str | None = None,
+            choices: Sequence[str] | None = None, default: str | None = None) -> str: ...
+@overload
+def _string(where: _Where, data: Mapping[str, Any], key: str, prefix: str = "", *, required: bool = False,
+            pattern: re.Pattern[str] | None = None, expected: str | None = None,
+            choices: Sequence[str] | None = None, default: str | None = None) -> str | None: ...
 def _string(where: _Where, data: Mapping[str, Any], key: str, prefix: str = "", *, required: bool = False,
             pattern: re.Pattern[str] | None = None, expected: str | None = None,
             choices: Sequence[str] | None = None, default: str | None = None) -> str | None:
@@ -341,8 +349,8 @@ def _transform(where: _Where, value: Any) -> TransformConfig:
     s3 = "an S3 URI like s3://bucket/prefix/"
     defaults = TransformConfig("", "")
     return TransformConfig(
-        input_s3_uri=_string(where, data, "input_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),  # type: ignore[arg-type]
-        output_s3_uri=_string(where, data, "output_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),  # type: ignore[arg-type]
+        input_s3_uri=_string(where, data, "input_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),
+        output_s3_uri=_string(where, data, "output_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),
         instance_type=_string(where, data, "instance_type", p, pattern=_INSTANCE_TYPE,
                               expected="a SageMaker instance type like ml.m5.xlarge", default=defaults.instance_type),  # type: ignore[arg-type]
         instance_count=_integer(where, data, "instance_count", p, defaults.instance_count),
@@ -380,10 +388,11 @@ def _schedule(where: _Where, value: Any) -> ScheduleConfig | None:
     s3 = "an S3 URI like s3://bucket/scored/{date}/ (placeholders: see the README)"
     expression = _string(where, data, "expression", p, required=True)
     time_zone = _string(where, data, "time_zone", p)
-    for field_name, check in (
-        ("expression", lambda: _schedules.check_expression(expression, "the expression")),  # type: ignore[arg-type]
+    checks: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("expression", lambda: _schedules.check_expression(expression, "the expression")),
         ("time_zone", lambda: _schedules.check_time_zone(time_zone, "the time zone")),
-    ):
+    )
+    for field_name, check in checks:
         try:
             check()
         except _schedules.ScheduleError as error:
@@ -391,10 +400,10 @@ def _schedule(where: _Where, value: Any) -> ScheduleConfig | None:
     defaults = ScheduleConfig("", "", "")
     window = data.get("flexible_window_minutes")
     return ScheduleConfig(
-        expression=expression,  # type: ignore[arg-type]
+        expression=expression,
         time_zone=time_zone,
-        input_s3_uri=_string(where, data, "input_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),  # type: ignore[arg-type]
-        output_s3_uri=_string(where, data, "output_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),  # type: ignore[arg-type]
+        input_s3_uri=_string(where, data, "input_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),
+        output_s3_uri=_string(where, data, "output_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),
         instance_type=_string(where, data, "instance_type", p, pattern=_INSTANCE_TYPE,
                               expected="a SageMaker instance type like ml.m5.xlarge", default=defaults.instance_type),  # type: ignore[arg-type]
         instance_count=_integer(where, data, "instance_count", p, defaults.instance_count),
@@ -448,11 +457,11 @@ def _environment(source: str, label: str, data: Mapping[str, Any]) -> Environmen
         name=name,
         account=account,
         region=region,
-        automl_job_name=_string(where, data, "automl_job_name", required=True, pattern=_AUTOML_JOB_NAME,  # type: ignore[arg-type]
+        automl_job_name=_string(where, data, "automl_job_name", required=True, pattern=_AUTOML_JOB_NAME,
                                 expected="an AutoML job name (1-32 letters, digits and hyphens)"),
         candidate_name=_string(where, data, "candidate_name"),
         inference_response_keys=_string_list(where, data, "inference_response_keys"),
-        artifact_bucket=bucket,  # type: ignore[arg-type]  # required=True
+        artifact_bucket=bucket,
         artifact_prefix=prefix,
         model_name_prefix=_string(where, data, "model_name_prefix", pattern=_MODEL_NAME_PREFIX,
                                   expected="letters, digits and single hyphens"),

@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import NoReturn
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ ERROR_EXIT_STATUS = 1
 class OneLineErrorParser(argparse.ArgumentParser):
     """argparse, with its errors as one ``error: ...`` line (exit status 2) that points to ``--help``."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(USAGE_EXIT_STATUS, f"error: {message} (see {self.prog} --help)\n")
 
 

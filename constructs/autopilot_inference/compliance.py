@@ -65,6 +65,8 @@ def flatten_reference(value: Any) -> str:
         return value.replace("${", "<").replace("}", ">")
     if isinstance(value, dict):
         if value.get("Fn::Join"):
+            delimiter: str
+            items: list[Any]
             delimiter, items = value["Fn::Join"]
             return delimiter.join(flatten_reference(item) for item in items)
         if value.get("Fn::Sub"):
@@ -318,9 +320,9 @@ def _acknowledge_provider(provider: AutopilotInferenceProvider) -> None:
     for node, item in zip(policies, wrapped, strict=True):
         if "Document" in item:
             acknowledge(node, explained_wildcards(node, classify, item["Document"]))
-    for node in resources:
-        if isinstance(node, sfn.CfnStateMachine):
-            acknowledge(node, STATE_MACHINE_REASONS)
+    for resource in resources:
+        if isinstance(resource, sfn.CfnStateMachine):
+            acknowledge(resource, STATE_MACHINE_REASONS)
 
 
 # --- the default execution role -------------------------------------------------------------

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, cast
 from weakref import WeakSet
 
 import jsii
-from aws_cdk import Annotations, CustomResource, ITaggable, Stack, TagManager
+from aws_cdk import Annotations, CfnResource, CustomResource, ITaggable, Stack, TagManager
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -417,7 +417,8 @@ class AutopilotModel(Construct):
         Set by a serverless endpoint (serverless inference runs no inference pipelines). It is
         a property of the model, so setting it makes a new model on the next deployment.
         """
-        self.resource.node.default_child.add_property_override(SINGLE_CONTAINER_REQUIRED, "true")
+        # jsii types default_child as IConstruct; a CustomResource's is its CfnResource.
+        cast(CfnResource, self.resource.node.default_child).add_property_override(SINGLE_CONTAINER_REQUIRED, "true")
 
     def as_alpha_model(self, id: str = "AlphaModel") -> Any:
         """This model as an ``aws_cdk.aws_sagemaker_alpha.IModel`` (e.g. for its ``EndpointConfig``).

@@ -487,7 +487,7 @@ class TransformBinding:
         conditions: dict[str, dict[str, Any]] = {}
         types = [job.instance_type for job in jobs]
         if types and all(value is not None and not validation.is_token(value) for value in types):
-            conditions["ForAllValues:StringEquals"] = {"sagemaker:InstanceTypes": sorted(set(types))}  # type: ignore[arg-type]
+            conditions["ForAllValues:StringEquals"] = {"sagemaker:InstanceTypes": sorted(set(types))}
         for key, values in (
             ("sagemaker:VolumeKmsKey", _union([job.volume_kms_key] if job.volume_kms_key else [] for job in jobs)),
             ("sagemaker:OutputKmsKey", _union([job.output_kms_key] if job.output_kms_key else [] for job in jobs)),

@@ -108,7 +108,7 @@ class _TransformTask(tasks.SageMakerCreateTransformJob):
         self._autopilot_request = dict(parameters)
 
     def to_state_json(self, top_level_query_language: sfn.QueryLanguage | None = None) -> Any:
-        state = super().to_state_json(top_level_query_language)
+        state = dict(super().to_state_json(top_level_query_language))
         state["Parameters"] = self._autopilot_request
         return state
 
@@ -253,13 +253,13 @@ class AutopilotScheduledTransform(Construct):
                     f"{prop} must be a timezone-aware datetime, e.g. datetime(2027, 1, 1, tzinfo=timezone.utc); "
                     f"got {value!r}."
                 )
-        for value, prop in (
+        for flag, prop in (
             (enabled, "enabled"),
             (create_notification_topic, "create_notification_topic"),
             (notify_on_success, "notify_on_success"),
             (failure_alarm, "failure_alarm"),
         ):
-            validation.boolean(value, prop)
+            validation.boolean(flag, prop)
         if notification_topic is not None and create_notification_topic:
             raise validation.AutopilotValidationError(
                 "Pass notification_topic or create_notification_topic=True, not both."
@@ -428,8 +428,8 @@ class AutopilotScheduledTransform(Construct):
         # The model's execution role reads and writes the run locations, up to their first placeholder.
         model.allow_read_transform_input(_literal_prefix(input_s3_uri))
         model.allow_write_results(_folder_prefix(output_s3_uri))
-        for key in options.keys():
-            model.allow_key_use(key, encrypt=True)
+        for options_key in options.keys():
+            model.allow_key_use(options_key, encrypt=True)
 
         from .scheduled_compliance import acknowledge_scheduled_transform_findings
 
@@ -441,8 +441,8 @@ class AutopilotScheduledTransform(Construct):
         self,
         options: TransformOptions,
         model: AutopilotModel,
-        input_pieces: list[object],
-        output_pieces: list[object],
+        input_pieces: list[locations.Piece],
+        output_pieces: list[locations.Piece],
         timeout_seconds: int,
         notify_on_success: bool,
     ) -> sfn.IChainable:
@@ -629,7 +629,7 @@ def _job_name_prefix(scope: Construct, id: str, given: str | None) -> str:
     return given
 
 
-def _location(template: Any, prop: str, prefix: str) -> list[object]:
+def _location(template: Any, prop: str, prefix: str) -> list[locations.Piece]:
     """``template`` as pieces; errors name ``prop`` (unknown placeholders, bucket, length)."""
     if validation.is_token(template):
         raise validation.AutopilotValidationError(

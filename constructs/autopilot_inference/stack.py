@@ -47,6 +47,10 @@ class AutopilotInferenceStack(Stack):
         )
 
         transform = config.transform
+        # Only when the deployment waits: a timeout without waiting is warned about.
+        wait: dict[str, Any] = (
+            {"wait_timeout": Duration.minutes(transform.wait_timeout_minutes)} if transform.wait_for_completion else {}
+        )
         self.batch_transform = AutopilotBatchTransform(
             self,
             "BatchTransform",
@@ -60,8 +64,7 @@ class AutopilotInferenceStack(Stack):
             accept=transform.accept,
             assemble_with=transform.assemble_with,
             wait_for_completion=transform.wait_for_completion,
-            # Only when the deployment waits: a timeout without waiting is warned about.
-            **({"wait_timeout": Duration.minutes(transform.wait_timeout_minutes)} if transform.wait_for_completion else {}),
+            **wait,
         )
 
         self.scheduled_transform = None

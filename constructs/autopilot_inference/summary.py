@@ -129,7 +129,7 @@ class _Template:
     def __init__(self, stack: StackArtifact) -> None:
         self.stack = stack
         resources = stack.template.get("Resources", {}) if isinstance(stack.template, Mapping) else {}
-        self.resources: dict[str, Mapping[str, Any]] = resources if isinstance(resources, Mapping) else {}
+        self.resources: Mapping[str, Mapping[str, Any]] = resources if isinstance(resources, Mapping) else {}
 
     def of_type(self, resource_type: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
         for logical_id, resource in self.resources.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Any
+from typing import Any, NoReturn, cast
 from weakref import WeakKeyDictionary
 
 from aws_cdk import Duration, Token
@@ -80,14 +80,14 @@ def is_token(value: Any) -> bool:
         return False
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise AutopilotValidationError(message)
 
 
 def automl_job_name(value: Any, prop: str = "automl_job_name") -> str:
     """A job name as ``CreateAutoMLJob`` accepts it: 1-32 letters, digits and hyphens."""
     if is_token(value):
-        return value
+        return cast(str, value)  # a token of a string prop is an encoded str
     if not isinstance(value, str) or len(value) > MAX_AUTOML_JOB_NAME_LENGTH or not AUTOML_JOB_NAME_PATTERN.match(value):
         _fail(
             f"{prop} must be the name of an existing AutoML job: 1-{MAX_AUTOML_JOB_NAME_LENGTH} letters, digits and hyphens, "
@@ -153,7 +153,7 @@ def inference_response_keys(value: Any, prop: str = "inference_response_keys") -
 def s3_uri(value: Any, prop: str) -> str:
     """An ``s3://bucket[/key]`` URI with a valid bucket name."""
     if is_token(value):
-        return value
+        return cast(str, value)  # a token of a string prop is an encoded str
     if not isinstance(value, str) or not value.startswith("s3://"):
         _fail(f"{prop} must be an S3 URI of the form s3://bucket/prefix; got {value!r}.")
     bucket = value[len("s3://") :].split("/", 1)[0]
@@ -181,7 +181,7 @@ def split_s3_uri(value: str) -> tuple[str, str]:
 def instance_type(value: Any, prop: str = "instance_type") -> str:
     """An ML instance type, ``ml.<family>.<size>``."""
     if is_token(value):
-        return value
+        return cast(str, value)  # a token of a string prop is an encoded str
     if not isinstance(value, str) or not INSTANCE_TYPE_PATTERN.match(value):
         _fail(f"{prop} must be a SageMaker ML instance type such as ml.m5.xlarge (ml.<family>.<size>); got {value!r}.")
     return value

@@ -89,11 +89,15 @@ def _installed_botocore_types(kind: str) -> frozenset[str]:
     """The instance types an installed botocore (newer than this table, maybe) lists; empty without botocore."""
     try:
         import botocore.session
+        from botocore.model import StringShape
     except ImportError:
         return frozenset()
     try:
         model = botocore.session.get_session().get_service_model("sagemaker")
-        return frozenset(model.shape_for(_SHAPES[kind]).enum)
+        shape = model.shape_for(_SHAPES[kind])
+        if not isinstance(shape, StringShape):  # only a string shape has an enum
+            return frozenset()
+        return frozenset(shape.enum)
     except Exception:  # noqa: BLE001 - an unexpected botocore: the table alone decides
         return frozenset()
 
@@ -354,7 +358,7 @@ def select_subnets(construct: IConstruct, vpc: Any, vpc_subnets: Any) -> list[st
     selection: Mapping[str, Any] = vpc_subnets._values if vpc_subnets is not None else {}  # noqa: SLF001 - jsii struct
     try:
         selected = vpc.select_subnets(**selection)
-        subnet_ids = selected.subnet_ids
+        subnet_ids: list[str] = selected.subnet_ids
     except RuntimeError as problem:  # jsii's error, e.g. an imported subnet without its availability zone
         raise validation.AutopilotValidationError(
             f"vpc_subnets cannot be selected in vpc: {str(problem).splitlines()[0]}"

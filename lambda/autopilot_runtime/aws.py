@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
@@ -59,7 +59,9 @@ ASSUMED_ROLE_SECONDS = 900
 _SESSION_NAME_NOT_ALLOWED = re.compile(r"[^\w+=,.@-]")
 
 Credentials = Mapping[str, str]
-ClientFactory = Callable[[str, "Credentials | None"], Any]
+ServiceName = Literal["cloudformation", "sagemaker", "sts"]
+"""The services the handler calls."""
+ClientFactory = Callable[[ServiceName, "Credentials | None"], Any]
 """``(service_name, credentials or None) -> client``."""
 
 
@@ -141,11 +143,11 @@ def watch(client: Any) -> Any:
     return client
 
 
-def create_client(service_name: str, credentials: Credentials | None = None, *, region_name: str | None = None) -> Any:
+def create_client(service_name: ServiceName, credentials: Credentials | None = None, *, region_name: str | None = None) -> Any:
     """A boto3 client; with ``credentials`` (from STS ``AssumeRole``) instead of the default chain."""
     import boto3
 
-    keys: dict[str, str] = {}
+    keys: dict[str, Any] = {}
     if credentials:
         keys = {
             "aws_access_key_id": credentials["AccessKeyId"],
@@ -262,7 +264,7 @@ class Clients:
         self._own: dict[str, Any] = {}
         self._readers: dict[str, Any] = {}
 
-    def _client(self, service_name: str) -> Any:
+    def _client(self, service_name: ServiceName) -> Any:
         if service_name not in self._own:
             self._own[service_name] = watch(self._factory(service_name, None))
         return self._own[service_name]

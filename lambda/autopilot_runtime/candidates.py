@@ -260,6 +260,7 @@ def find_candidate(pages: Iterable[Mapping[str, Any]], candidate_name: str, job_
 
     Pages are read only until the candidate is found.
     """
+    candidate: Mapping[str, Any]
     for page in pages:
         for candidate in page.get("Candidates") or ():
             if candidate.get("CandidateName") == candidate_name:
