@@ -15,7 +15,11 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from . import prop_types, validation, value_checks
-from ._lambda.autopilot_runtime.properties import TRANSFORM_JOB_RESOURCE_TYPE
+from ._lambda.autopilot_runtime.properties import (
+    MODEL_ACCEPT_TYPES,
+    MODEL_INPUT_CONTENT_TYPES,
+    TRANSFORM_JOB_RESOURCE_TYPE,
+)
 from ._paths import child_path, default_prefix
 from ._tags import ResourceTags
 from ._transform_options import (  # noqa: F401 - MAX_PAYLOAD_IN_MB kept importable here
@@ -203,6 +207,11 @@ class AutopilotBatchTransform(Construct):
         properties["WaitForCompletion"] = "true" if wait_for_completion else "false"
         if wait_seconds is not None:
             properties["WaitTimeoutSeconds"] = wait_seconds
+        if isinstance(model, AutopilotModel):
+            # What the candidate reads and answers (known at deploy time): the handler refuses a
+            # content_type or accept outside them before the job starts. Not part of the job's configuration.
+            properties[MODEL_INPUT_CONTENT_TYPES] = model.input_content_types
+            properties[MODEL_ACCEPT_TYPES] = model.accept_types
 
         self.resource = CustomResource(
             self,
