@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from handler_support import StubbedAws, aws, fake_aws_environment, response  # noqa: F401  (fixtures)
+from support.cloudformation import GetAtt
+from test_handler_lifecycle import JOB_PROPS, World, reasons, template, world  # noqa: F401  (fixture)
 from test_handler_transform import (
     EXPECTED_REQUEST_FIELDS,
     MODEL,
@@ -179,3 +181,50 @@ def test_image_candidates_have_no_known_types() -> None:
         "AcceptTypes": "",
     }
     assert media_types.model_media_types(None, containers) == media_types.UNKNOWN
+
+
+# --- through the provider framework and a stack (in-memory SageMaker) -------------------
+
+FACTS_FROM_MODEL = {
+    "ModelInputContentTypes": GetAtt("ChurnModel", "InputContentTypes"),
+    "ModelAcceptTypes": GetAtt("ChurnModel", "AcceptTypes"),
+}
+
+
+def test_a_stack_whose_transform_asks_for_an_answer_the_model_cannot_give_starts_no_job(world: World) -> None:
+    output = {**JOB_PROPS["TransformOutput"], "Accept": "application/x-recordio-protobuf"}
+
+    status = world.stack.create(template(model={"DataVersion": "2"}, job={**FACTS_FROM_MODEL, "TransformOutput": output}))
+
+    assert status == "ROLLBACK_COMPLETE"
+    assert world.aws.jobs == {}  # CreateTransformJob was never called
+    assert "accept 'application/x-recordio-protobuf' (TransformOutput.Accept)" in reasons(world)
+
+
+def test_a_stack_whose_transform_asks_for_json_runs_the_job(world: World) -> None:
+    output = {**JOB_PROPS["TransformOutput"], "Accept": "application/json"}
+
+    assert world.stack.create(template(model={"DataVersion": "2"}, job={**FACTS_FROM_MODEL, "TransformOutput": output})) == (
+        "CREATE_COMPLETE"
+    )
+
+    request = world.aws.jobs[world.job()].request
+    assert request["TransformOutput"]["Accept"] == "application/json"
+    assert "ModelAcceptTypes" not in request and "ModelInputContentTypes" not in request
+
+
+def test_upgrading_a_stack_refreshes_the_model_data_in_place_and_starts_no_job(world: World) -> None:
+    """A stack deployed before the model's Data had the media types: the new DataVersion makes CloudFormation
+    update the model in place (same model), so the transform's GetAtt finds the keys and no new job starts.
+    Without it the GetAtt of a key the model's Data lacks fails the update (the emulator raises KeyError)."""
+    assert world.stack.create(template()) == "CREATE_COMPLETE"
+    model, job = world.stack.resources["ChurnModel"], world.job()
+    for key in ("InputContentTypes", "AcceptTypes"):  # what an older handler answered
+        model.data.pop(key)
+    physical_id = model.physical_id
+
+    assert world.stack.update(template(model={"DataVersion": "2"}, job=FACTS_FROM_MODEL)) == "UPDATE_COMPLETE"
+
+    assert world.stack.resources["ChurnModel"].physical_id == physical_id
+    assert world.stack.resources["ChurnModel"].data["InputContentTypes"] == "text/csv"
+    assert world.job() == job and len(world.aws.jobs) == 1
