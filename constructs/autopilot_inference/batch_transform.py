@@ -56,12 +56,14 @@ class AutopilotBatchTransform(Construct):
         instance_type: ML instance type of the job. Default: ``ml.m5.xlarge``.
         instance_count: number of instances (at least 1). Default: 1.
         content_type: MIME type of the input (the inverse-label-transform container
-            of Autopilot classification models only accepts ``text/csv``).
+            of Autopilot classification models only accepts ``text/csv``; the deployment
+            refuses another type for a tabular model before the job starts).
             Default: ``text/csv``.
         split_type: how to split input files into records: ``None``, ``Line``,
             ``RecordIO`` or ``TFRecord``. Default: ``Line``.
         accept: MIME type of the output: ``text/csv``, ``application/json`` or
-            ``application/jsonlines`` for Autopilot models. Default: ``text/csv``.
+            ``application/jsonlines`` for Autopilot models (checked at deploy time, as
+            ``content_type``). Default: ``text/csv``.
         assemble_with: how to join output records: ``None`` or ``Line``. Default: ``Line``.
         wait_for_completion: whether the deployment waits for the job to finish.
             Default: ``True``.

@@ -12,6 +12,9 @@ repeated delivery of the same request adopts the job it already started.
 - **Create** first stops jobs of this resource still running from an earlier attempt the
   framework reported failed (its ``CREATE_FAILED`` marker hides them from the next Delete).
 - Nothing is started when the framework could not pass the answer to its waiter (256 KiB).
+- Nothing is stopped or started when ``TransformInput.ContentType`` / ``TransformOutput.Accept``
+  lies outside what the model reads / answers (``ModelInputContentTypes``/``ModelAcceptTypes``,
+  the model's Data; absent or empty: not checked).
 - **Waiting**: a transient error (throttling, 5xx, connection) is the next poll until the
   wait timeout; the job's own failure, the wait timeout or another error fail the resource,
   and a job still running is stopped first.
