@@ -124,6 +124,7 @@ def test_defaults_render_only_required_properties(built: SimpleNamespace) -> Non
         "ExecutionRoleArn": {"Fn::GetAtt": [role_id, "Arn"]},
         "ModelNamePrefix": "modelstack-default",
         "ArtifactS3Uri": OUTPUT_URI,
+        "DataVersion": "2",  # the Data the attributes read; a new version refreshes Data, never a new model
     }
 
 

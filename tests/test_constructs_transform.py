@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import Duration, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Match, Template
 from constructs_support import (
     INPUT_URI,
     JOB,
@@ -105,6 +106,7 @@ def built() -> SimpleNamespace:
         output_key=output_key,
         volume_key=volume_key,
         mutable_role=mutable_role,
+        mutable_model=mutable_model,
         mutable_job=mutable_job,
         immutable_job=immutable_job,
     )
@@ -126,6 +128,9 @@ def test_defaults(built: SimpleNamespace) -> None:
         "TransformResources": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
         "WaitForCompletion": "true",
         "WaitTimeoutSeconds": 3300,
+        # What the candidate reads and answers, from the model's Data: the handler checks the two types above.
+        "ModelInputContentTypes": {"Fn::GetAtt": [model_id, "InputContentTypes"]},
+        "ModelAcceptTypes": {"Fn::GetAtt": [model_id, "AcceptTypes"]},
         "Tags": [{"Key": "project", "Value": "churn"}],
     }
     assert custom_resource(built.template, built.stack, built.default)["Type"] == TRANSFORM
@@ -186,6 +191,31 @@ def test_not_waiting_and_unset_optionals_are_omitted(built: SimpleNamespace) -> 
         "MaxConcurrentTransforms",
     ):
         assert name not in properties
+
+
+def test_every_job_gets_its_own_models_media_types(built: SimpleNamespace) -> None:
+    """aws_cdk.assertions: each transform reads the media types of the model it runs, from that model's Data."""
+    template = Template.from_stack(built.stack)
+    for job, model in ((built.full, built.model), (built.mutable_job, built.mutable_model)):
+        model_id = logical_id(built.stack, model.resource.node.default_child)
+        job_id = logical_id(built.stack, job.resource.node.default_child)
+        template.has_resource(
+            TRANSFORM,
+            {
+                "Properties": Match.object_like(
+                    {
+                        "TransformJobNamePrefix": props(built, job)["TransformJobNamePrefix"],
+                        "ModelInputContentTypes": {"Fn::GetAtt": [model_id, "InputContentTypes"]},
+                        "ModelAcceptTypes": {"Fn::GetAtt": [model_id, "AcceptTypes"]},
+                    }
+                )
+            },
+        )
+        assert job_id in template.find_resources(TRANSFORM)
+    # The model's attributes are the same tokens the transform uses.
+    assert built.stack.resolve(built.model.accept_types) == {
+        "Fn::GetAtt": [logical_id(built.stack, built.model.resource.node.default_child), "AcceptTypes"]
+    }
 
 
 def test_attributes(built: SimpleNamespace) -> None:

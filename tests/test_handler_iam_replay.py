@@ -38,11 +38,11 @@ from support.iam_replay import PolicyReplay
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel
 from autopilot_inference._lambda.autopilot_runtime import naming
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
+from autopilot_inference._lambda.autopilot_runtime.model_resource import model_configuration
 from autopilot_inference._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR, OWNER_TAG_KEY
 from autopilot_inference._lambda.autopilot_runtime.properties import (
     MODEL_RESOURCE_TYPE,
     TRANSFORM_JOB_RESOURCE_TYPE,
-    configuration,
 )
 from autopilot_inference.permissions import source_role_policy
 
@@ -130,7 +130,7 @@ def replay_for(aws: StubbedAws, stacks: SimpleNamespace, stack: Stack, stack_id:
 
 
 def model_name(properties: dict[str, Any], logical_id: str, stack_id: str = STACK_ID) -> str:
-    return naming.model_name(properties["ModelNamePrefix"], stack_id, logical_id, configuration(properties))
+    return naming.model_name(properties["ModelNamePrefix"], stack_id, logical_id, model_configuration(properties))
 
 
 def model_event(request_type: str, properties: dict[str, Any], logical_id: str, **extra: Any) -> dict[str, Any]:
@@ -298,7 +298,16 @@ def test_cross_account_job_is_read_through_the_source_role(aws: StubbedAws, stac
 
 
 def transform_properties(stacks, stack, construct, stack_id, model: str) -> dict[str, Any]:
-    return properties_of(stacks, stack, construct, stack_id, ModelName=model)
+    # The model's Data (GetAtt, unknown offline) as a tabular model answers it.
+    return properties_of(
+        stacks,
+        stack,
+        construct,
+        stack_id,
+        ModelName=model,
+        ModelInputContentTypes="text/csv",
+        ModelAcceptTypes="text/csv,application/json,application/jsonlines",
+    )
 
 
 def job_name(properties: dict[str, Any], logical_id: str, request_id: str, stack_id: str = STACK_ID) -> str:

@@ -162,6 +162,9 @@ def best_data(name: str, **changes: str) -> dict[str, str]:
         "Mode": "HYPERPARAMETER_TUNING",
         "InferenceResponseKeys": "predicted_label,probability",
         "AutoMLJobName": JOB,
+        # A tabular pipeline's inverse label transform reads only CSV and answers CSV, JSON or JSON Lines.
+        "InputContentTypes": "text/csv",
+        "AcceptTypes": "text/csv,application/json,application/jsonlines",
     }
     data.update(changes)
     return data
@@ -295,6 +298,8 @@ def test_create_v2_tabular_job_falls_back_to_describe_v2(aws: StubbedAws) -> Non
         "Mode": "HYPERPARAMETER_TUNING",
         "InferenceResponseKeys": "predicted_label,probability",
         "AutoMLJobName": job_name,
+        "InputContentTypes": "text/csv",  # V2 tabular: the same pipelines as V1
+        "AcceptTypes": "text/csv,application/json,application/jsonlines",
     }
 
 
@@ -320,6 +325,8 @@ def test_create_v2_image_job_uses_the_processing_unit_container_set(aws: Stubbed
     assert result["Data"]["ProblemType"] == "ImageClassification"
     assert result["Data"]["Mode"] == ""
     assert result["Data"]["InferenceResponseKeys"] == ""
+    # What an image model reads is not known here: no constraint on the transform's types.
+    assert result["Data"]["InputContentTypes"] == "" and result["Data"]["AcceptTypes"] == ""
 
 
 def test_create_reads_a_job_in_another_account_through_the_source_role(aws: StubbedAws) -> None:
@@ -409,6 +416,30 @@ def test_tag_update_of_a_model_without_the_facts_tag_reads_the_job(aws: StubbedA
 
     assert aws.calls == ["DescribeModel", "ListTags", "DescribeAutoMLJob"]
     assert result["Data"] == best_data(name)
+
+
+def test_a_new_data_version_refreshes_data_in_place_from_an_old_facts_tag(aws: StubbedAws) -> None:
+    """A model an older handler made (Data without the media types, facts tag of that time): the construct's
+    new DataVersion is not configuration, so the model stays and Data gains InputContentTypes and AcceptTypes."""
+    name = name_for(props())
+    aws.sagemaker_stub.add_response("describe_model", describe_model_response(name), {"ModelName": name})
+    stub_list_tags(aws, name)
+
+    result = aws.handle(update_event(props(DataVersion="2"), props(), name))
+
+    assert aws.calls == ["DescribeModel", "ListTags"]  # no new model, no AutoML read
+    assert result["PhysicalResourceId"] == name
+    assert result["Data"] == best_data(name)
+
+
+def test_data_version_is_not_part_of_the_model_name(aws: StubbedAws) -> None:
+    name = name_for(props())
+    stub_describe(aws)
+    stub_create(aws, name, EXPECTED_CONTAINERS)
+
+    result = aws.handle(create_event(props(DataVersion="2")))
+
+    assert result["PhysicalResourceId"] == name
 
 
 def test_update_with_same_configuration_recreates_a_vanished_model_under_its_name(aws: StubbedAws) -> None:

@@ -30,6 +30,8 @@ def test_hpo_classification_plan_shows_mode_images_and_changes(capsys) -> None:
     assert "Mode:          HYPERPARAMETER_TUNING (HPO classification: 3 containers)" in out
     assert "Candidate:     churn-hpo-2026-11sNxh-009-5b1d6ed4 (best; validation:f1 = 0.8771929740905762)" in out
     assert "Response keys: predicted_label,probability" in out
+    # The inverse label transform reads only CSV and answers CSV, JSON or JSON Lines (autopilot facts).
+    assert "Media types:   reads text/csv; answers text/csv, application/json, application/jsonlines" in out
     blocks = out.split("Container ")[1:]
     assert [block.splitlines()[0] for block in blocks] == [
         "1/3 - feature transform",
@@ -54,6 +56,8 @@ def test_ensembling_plan_and_json_output(capsys) -> None:
     assert document["layout"] == "ensembling: one container"
     assert document["problem_type"] == "MulticlassClassification"
     assert document["response_keys"] == ["probabilities", "labels"]
+    assert document["reads"] == ["text/csv"]
+    assert document["answers"] == ["text/csv", "application/json", "application/jsonlines"]
     [container] = document["containers"]
     assert container["role"] == "model"
     assert container["changes"] == [
@@ -108,6 +112,7 @@ def test_v2_image_job_gpu_container_set(capsys) -> None:
     assert code == 0
     assert "pytorch-inference:2.1.0-gpu-py310" in out and "cpu-py310" not in out
     assert "Problem type:  ImageClassification" in out
+    assert "Media types:   not known for this problem type" in out
 
 
 def test_named_candidate_from_a_saved_listing(capsys) -> None:

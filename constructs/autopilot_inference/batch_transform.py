@@ -15,7 +15,11 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from . import prop_types, validation, value_checks
-from ._lambda.autopilot_runtime.properties import TRANSFORM_JOB_RESOURCE_TYPE
+from ._lambda.autopilot_runtime.properties import (
+    MODEL_ACCEPT_TYPES,
+    MODEL_INPUT_CONTENT_TYPES,
+    TRANSFORM_JOB_RESOURCE_TYPE,
+)
 from ._paths import child_path, default_prefix
 from ._tags import ResourceTags
 from ._transform_options import (  # noqa: F401 - MAX_PAYLOAD_IN_MB kept importable here
@@ -52,12 +56,14 @@ class AutopilotBatchTransform(Construct):
         instance_type: ML instance type of the job. Default: ``ml.m5.xlarge``.
         instance_count: number of instances (at least 1). Default: 1.
         content_type: MIME type of the input (the inverse-label-transform container
-            of Autopilot classification models only accepts ``text/csv``).
+            of Autopilot classification models only accepts ``text/csv``; the deployment
+            refuses another type for a tabular model before the job starts).
             Default: ``text/csv``.
         split_type: how to split input files into records: ``None``, ``Line``,
             ``RecordIO`` or ``TFRecord``. Default: ``Line``.
         accept: MIME type of the output: ``text/csv``, ``application/json`` or
-            ``application/jsonlines`` for Autopilot models. Default: ``text/csv``.
+            ``application/jsonlines`` for Autopilot models (checked at deploy time, as
+            ``content_type``). Default: ``text/csv``.
         assemble_with: how to join output records: ``None`` or ``Line``. Default: ``Line``.
         wait_for_completion: whether the deployment waits for the job to finish.
             Default: ``True``.
@@ -203,6 +209,11 @@ class AutopilotBatchTransform(Construct):
         properties["WaitForCompletion"] = "true" if wait_for_completion else "false"
         if wait_seconds is not None:
             properties["WaitTimeoutSeconds"] = wait_seconds
+        if isinstance(model, AutopilotModel):
+            # What the candidate reads and answers (known at deploy time): the handler refuses a
+            # content_type or accept outside them before the job starts. Not part of the job's configuration.
+            properties[MODEL_INPUT_CONTENT_TYPES] = model.input_content_types
+            properties[MODEL_ACCEPT_TYPES] = model.accept_types
 
         self.resource = CustomResource(
             self,

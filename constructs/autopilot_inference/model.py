@@ -15,7 +15,13 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from . import prop_types, validation, value_checks
-from ._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE, SINGLE_CONTAINER_REQUIRED
+from ._lambda.autopilot_runtime.media_types import ACCEPT_TYPES_KEY, INPUT_CONTENT_TYPES_KEY
+from ._lambda.autopilot_runtime.properties import (
+    MODEL_DATA_VERSION,
+    MODEL_DATA_VERSION_VALUE,
+    MODEL_RESOURCE_TYPE,
+    SINGLE_CONTAINER_REQUIRED,
+)
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
 from ._paths import default_prefix, stack_of
 from ._tags import ResourceTags
@@ -210,6 +216,8 @@ class AutopilotModel(Construct):
             "AutoMLJobName": automl_job_name,
             "ExecutionRoleArn": role_arn,
             "ModelNamePrefix": self.model_name_prefix,
+            # The Data the attributes below read; a new version refreshes Data in place, never a new model.
+            MODEL_DATA_VERSION: MODEL_DATA_VERSION_VALUE,
         }
         if candidate_name is not None:
             properties["CandidateName"] = candidate_name
@@ -300,6 +308,16 @@ class AutopilotModel(Construct):
     def applied_inference_response_keys(self) -> str:
         """The response keys as applied, comma-joined (empty: the containers' defaults)."""
         return self.resource.get_att_string("InferenceResponseKeys")
+
+    @cached_property
+    def input_content_types(self) -> str:
+        """What the candidate reads, comma-joined media types (``text/csv`` for tabular ones; empty: not known)."""
+        return self.resource.get_att_string(INPUT_CONTENT_TYPES_KEY)
+
+    @cached_property
+    def accept_types(self) -> str:
+        """What the candidate answers, comma-joined media types (empty: not known)."""
+        return self.resource.get_att_string(ACCEPT_TYPES_KEY)
 
     @property
     def tags(self) -> TagManager:

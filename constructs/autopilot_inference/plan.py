@@ -19,6 +19,7 @@ from typing import Any
 
 from ._lambda.autopilot_runtime import candidates
 from ._lambda.autopilot_runtime.errors import AutopilotDeploymentError
+from ._lambda.autopilot_runtime.media_types import model_media_types
 
 LIVE_EXTRA_INSTALL = 'pip install "autopilot-inference[live]"'
 """How to install what ``--job`` needs (boto3)."""
@@ -70,6 +71,10 @@ class Plan:
     response_keys: tuple[str, ...]
     containers: tuple[ContainerPlan, ...]
     warnings: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
+    """Media types the model reads (a transform's ``content_type``); empty: not known, not checked."""
+    answers: tuple[str, ...] = ()
+    """Media types the model answers (a transform's ``accept``); empty: not known, not checked."""
 
 
 def container_role(container: Mapping[str, Any], position: int, count: int) -> str:
@@ -139,6 +144,7 @@ def build_plan(
             "(InferenceContainers), which the deployment uses on any instance type. Only image and text "
             "classification (V2) jobs have CPU and GPU sets.",
         )
+    media = model_media_types(resolved.problem_type, resolved.containers)
     objective = None
     if resolved.objective_metric_name:
         objective = f"{resolved.objective_metric_name} = {resolved.objective_metric_value}"
@@ -163,7 +169,16 @@ def build_plan(
             for index, (before, after) in enumerate(zip(resolved.containers, configured.containers, strict=True))
         ),
         warnings=warnings,
+        reads=media.inputs,
+        answers=media.answers,
     )
+
+
+def media_types_line(plan: Plan) -> str:
+    """What the candidate reads and answers, as the transform handler checks ``content_type``/``accept``."""
+    if not plan.reads and not plan.answers:
+        return "not known for this problem type (content_type and accept are not checked at deploy time)"
+    return f"reads {', '.join(plan.reads) or 'any'}; answers {', '.join(plan.answers) or 'any'}"
 
 
 def render_plan(plan: Plan) -> str:
@@ -175,6 +190,7 @@ def render_plan(plan: Plan) -> str:
         f"Candidate:     {plan.candidate_name} ({plan.candidate_source}"
         + (f"; {plan.objective})" if plan.objective else ")"),
         f"Response keys: {','.join(plan.response_keys) if plan.response_keys else 'none (containers keep their defaults)'}",
+        f"Media types:   {media_types_line(plan)}",
         "",
     ]
     count = len(plan.containers)

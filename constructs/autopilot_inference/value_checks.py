@@ -24,6 +24,11 @@ from constructs import IConstruct
 
 from . import validation
 from ._instance_types import ENDPOINT_INSTANCE_TYPES_BY_FAMILY, SERVICE_SHAPES, TRANSFORM_INSTANCE_TYPES_BY_FAMILY
+from ._lambda.autopilot_runtime.media_types import (  # one place for the media-type facts, shared with the handler
+    AUTOPILOT_ACCEPT_TYPES,
+    AUTOPILOT_INPUT_CONTENT_TYPES,
+)
+from ._lambda.autopilot_runtime.media_types import media_type as _media_type
 from ._paths import stack_of
 
 WARNING_PREFIX = "autopilot-inference"
@@ -33,11 +38,6 @@ WARNING_PREFIX = "autopilot-inference"
 MAX_TRANSFORM_INSTANCE_COUNT = 100
 """``TransformResources.InstanceCount``: "the maximum is 100" (SageMaker API reference)."""
 
-AUTOPILOT_INPUT_CONTENT_TYPES = ("text/csv",)
-"""What Autopilot's tabular inference pipelines read (the inverse label transform reads only CSV)."""
-
-AUTOPILOT_ACCEPT_TYPES = ("text/csv", "application/json", "application/jsonlines")
-"""What the last container of an Autopilot pipeline answers."""
 
 
 @dataclass(frozen=True)
@@ -153,11 +153,6 @@ def transform_instance_count(value: Any, prop: str = "instance_count") -> Findin
 
 
 # --- content types ------------------------------------------------------------------------------
-
-
-def _media_type(value: str) -> str:
-    """``text/CSV; charset=utf-8`` -> ``text/csv``."""
-    return value.split(";", 1)[0].strip().lower()
 
 
 def content_type(value: Any, prop: str = "content_type") -> Finding | None:

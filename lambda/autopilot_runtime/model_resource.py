@@ -38,7 +38,8 @@ from .aws import (
 from .candidates import ModelPlan, apply_keys, check_job_ready, check_single_container, resolve_candidate
 from .events import ensure_fits, new_properties, old_properties, on_event_result, predicted_arn
 from .existence import denied_because_gone
-from .properties import MODEL_RESOURCE_TYPE, TAGS, ModelProperties, configuration, parse_tags
+from .media_types import model_media_types
+from .properties import MODEL_IN_PLACE_PROPERTIES, MODEL_RESOURCE_TYPE, TAGS, ModelProperties, configuration, parse_tags
 from .requests import create_model_request, tag_changes, tag_list
 from .response_keys import normalize_inference_response_keys
 
@@ -49,6 +50,7 @@ def model_data(model_name: str, model_arn: str, plan: ModelPlan) -> dict[str, st
     """The resource's ``Data``: names, ARN and short facts, strings only."""
     resolved = plan.resolved
     value = resolved.objective_metric_value
+    media = model_media_types(resolved.problem_type, resolved.containers)
     return {
         "ModelName": model_name,
         "ModelArn": model_arn,
@@ -59,6 +61,7 @@ def model_data(model_name: str, model_arn: str, plan: ModelPlan) -> dict[str, st
         "Mode": resolved.mode or "",
         "InferenceResponseKeys": ",".join(plan.keys),
         "AutoMLJobName": resolved.job_name,
+        **media.data(),
     }
 
 
@@ -123,10 +126,15 @@ def create_or_adopt(client: Any, model_name: str, plan: ModelPlan, properties: M
     return str(client.describe_model(ModelName=model_name)["ModelArn"])
 
 
+def model_configuration(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """What defines the model: every property but the service token, tags and the in-place ones (``DataVersion``)."""
+    return configuration(raw, exclude=MODEL_IN_PLACE_PROPERTIES)
+
+
 def generated_name(event: Mapping[str, Any], raw: Mapping[str, Any], properties: ModelProperties) -> str:
     """The model name for these properties in this stack resource."""
     return naming.model_name(
-        properties.model_name_prefix, str(event["StackId"]), str(event["LogicalResourceId"]), configuration(raw)
+        properties.model_name_prefix, str(event["StackId"]), str(event["LogicalResourceId"]), model_configuration(raw)
     )
 
 
@@ -141,8 +149,19 @@ def create(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     return on_event_result(name, model_data(name, arn, plan))
 
 
-def data_from_model(client: Any, arn: str, name: str, properties: ModelProperties) -> dict[str, str] | None:
-    """``Data`` rebuilt from the model's facts tag (``ListTags``); ``None`` when the model has none or cannot tell."""
+def described_containers(described: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A ``DescribeModel`` response's containers: ``Containers``, else ``PrimaryContainer``."""
+    containers = described.get("Containers") or []
+    primary = described.get("PrimaryContainer")
+    return list(containers) if containers else ([primary] if isinstance(primary, Mapping) else [])
+
+
+def data_from_model(
+    client: Any, described: Mapping[str, Any], name: str, properties: ModelProperties
+) -> dict[str, str] | None:
+    """``Data`` rebuilt from the model's facts tag (``ListTags``) and its ``DescribeModel`` answer ``described``;
+    ``None`` when the model has no facts tag or cannot tell."""
+    arn = str(described["ModelArn"])
     try:
         tags = client.list_tags(ResourceArn=arn).get("Tags", [])
     except (ClientError, BotoCoreError) as error:
@@ -152,12 +171,15 @@ def data_from_model(client: Any, arn: str, name: str, properties: ModelPropertie
     facts = parse_facts(text) if text is not None else None
     if facts is None:
         return None
+    # The media types follow from the problem type (an old facts tag has it too) and the model's containers.
+    media = model_media_types(facts["ProblemType"] or None, described_containers(described))
     return {
         "ModelName": name,
         "ModelArn": arn,
         **facts,
         "InferenceResponseKeys": ",".join(normalize_inference_response_keys(properties.inference_response_keys)),
         "AutoMLJobName": properties.automl_job_name,
+        **media.data(),
     }
 
 
@@ -165,12 +187,12 @@ def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Same configuration: keep the model and apply tag changes. Otherwise a new model."""
     raw, old = new_properties(event), old_properties(event)
     physical_id = str(event.get("PhysicalResourceId", ""))
-    if configuration(raw) != configuration(old) or not naming.is_generated_name(physical_id):
+    if model_configuration(raw) != model_configuration(old) or not naming.is_generated_name(physical_id):
         return create(event, clients)
     properties = ModelProperties.parse(raw)
     client = clients.sagemaker()
     try:
-        arn = str(client.describe_model(ModelName=physical_id)["ModelArn"])
+        described = client.describe_model(ModelName=physical_id)
     except ClientError as error:
         # ownership (iam): a vanished model has no owner tag, so Describe is denied, not "not found".
         if not (is_model_missing(error) or denied_because_gone(error, client, physical_id, kind="model")):
@@ -179,8 +201,9 @@ def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
         plan = plan_model(properties, clients)
         arn = create_or_adopt(client, physical_id, plan, properties)
         return on_event_result(physical_id, model_data(physical_id, arn, plan))
+    arn = str(described["ModelArn"])
     # Tags only: the model's facts tag gives Data, so the AutoML job is not read.
-    data = data_from_model(client, arn, physical_id, properties)
+    data = data_from_model(client, described, physical_id, properties)
     if data is None:
         data = model_data(physical_id, arn, plan_model(properties, clients))
     added, removed = tag_changes(parse_tags(old.get(TAGS)), properties.tags)

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .media_types import parse_list
+
 MODEL_RESOURCE_TYPE = "Custom::AutopilotModel"
 TRANSFORM_JOB_RESOURCE_TYPE = "Custom::AutopilotTransformJob"
 
@@ -27,6 +29,13 @@ PROCESSING_UNITS = ("CPU", "GPU")
 # Set on a model that a serverless endpoint serves: SageMaker serverless inference runs no
 # inference pipelines, so the handler refuses a multi-container candidate before CreateModel.
 SINGLE_CONTAINER_REQUIRED = "SingleContainerRequired"
+
+# The version of the model's Data the constructs read (GetAtt). Not part of the configuration:
+# raising it makes CloudFormation send an Update that rebuilds Data in place (new keys for a
+# model made by an older handler), never a new model. 2: InputContentTypes and AcceptTypes.
+MODEL_DATA_VERSION = "DataVersion"
+MODEL_DATA_VERSION_VALUE = "2"
+MODEL_IN_PLACE_PROPERTIES = (MODEL_DATA_VERSION,)
 
 # Properties of Custom::AutopilotTransformJob that are passed to CreateTransformJob as they are.
 TRANSFORM_REQUEST_PROPERTIES = (
@@ -43,6 +52,12 @@ TRANSFORM_REQUEST_PROPERTIES = (
 )
 # Properties that change how the handler waits, not the job itself.
 TRANSFORM_WAIT_PROPERTIES = ("WaitForCompletion", "WaitTimeoutSeconds")
+# What the model reads and answers (its Data InputContentTypes / AcceptTypes, comma-joined; empty:
+# not known). Checked against TransformInput.ContentType / TransformOutput.Accept before the job
+# starts; never sent to CreateTransformJob and not part of the job's configuration.
+MODEL_INPUT_CONTENT_TYPES = "ModelInputContentTypes"
+MODEL_ACCEPT_TYPES = "ModelAcceptTypes"
+TRANSFORM_MODEL_FACT_PROPERTIES = (MODEL_INPUT_CONTENT_TYPES, MODEL_ACCEPT_TYPES)
 
 # Every property each resource type has ever been created with: an unknown one is refused,
 # naming it, so a misspelt property never deploys the defaults silently. Only ever add here.
@@ -59,6 +74,7 @@ MODEL_PROPERTIES = (
     "ProcessingUnit",
     "SourceRoleArn",
     SINGLE_CONTAINER_REQUIRED,
+    MODEL_DATA_VERSION,
     TAGS,
 )
 TRANSFORM_JOB_PROPERTIES = (
@@ -66,6 +82,7 @@ TRANSFORM_JOB_PROPERTIES = (
     "TransformJobNamePrefix",
     *TRANSFORM_REQUEST_PROPERTIES,
     *TRANSFORM_WAIT_PROPERTIES,
+    *TRANSFORM_MODEL_FACT_PROPERTIES,
     TAGS,
 )
 
@@ -203,6 +220,10 @@ class TransformJobProperties:
     """The CreateTransformJob request fields, still as CloudFormation delivered them."""
     wait_for_completion: bool = True
     wait_timeout_seconds: int = 3300
+    model_input_content_types: tuple[str, ...] = ()
+    """What the model reads (normalized media types); empty: not known, no check."""
+    model_accept_types: tuple[str, ...] = ()
+    """What the model answers; empty: not known, no check."""
     tags: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -221,5 +242,7 @@ class TransformJobProperties:
             request=request,
             wait_for_completion=parse_bool(properties.get("WaitForCompletion"), "WaitForCompletion", True),
             wait_timeout_seconds=timeout,
+            model_input_content_types=parse_list(properties.get(MODEL_INPUT_CONTENT_TYPES)),
+            model_accept_types=parse_list(properties.get(MODEL_ACCEPT_TYPES)),
             tags=parse_tags(properties.get(TAGS)),
         )

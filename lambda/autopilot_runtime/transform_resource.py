@@ -12,6 +12,9 @@ repeated delivery of the same request adopts the job it already started.
 - **Create** first stops jobs of this resource still running from an earlier attempt the
   framework reported failed (its ``CREATE_FAILED`` marker hides them from the next Delete).
 - Nothing is started when the framework could not pass the answer to its waiter (256 KiB).
+- Nothing is stopped or started when ``TransformInput.ContentType`` / ``TransformOutput.Accept``
+  lies outside what the model reads / answers (``ModelInputContentTypes``/``ModelAcceptTypes``,
+  the model's Data; absent or empty: not checked).
 - **Waiting**: a transient error (throttling, 5xx, connection) is the next poll until the
   wait timeout; the job's own failure, the wait timeout or another error fail the resource,
   and a job still running is stopped first.
@@ -46,9 +49,11 @@ from .aws import (
 from .errors import AutopilotDeploymentError
 from .events import STARTED_KEY, WAIT_KEY, ensure_fits, new_properties, old_properties, on_event_result
 from .existence import denied_because_gone
+from .media_types import is_allowed
 from .properties import (
     TAGS,
     TRANSFORM_JOB_RESOURCE_TYPE,
+    TRANSFORM_MODEL_FACT_PROPERTIES,
     TRANSFORM_WAIT_PROPERTIES,
     TransformJobProperties,
     configuration,
@@ -66,8 +71,37 @@ MAX_LIST_PAGES = 5
 
 
 def job_configuration(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """What defines the job: every property but the service token, tags and the wait properties."""
-    return configuration(raw, exclude=TRANSFORM_WAIT_PROPERTIES)
+    """What defines the job: every property but the service token, tags, the wait properties and the model's
+    media types (facts of the model, which ``ModelName`` already stands for)."""
+    return configuration(raw, exclude=TRANSFORM_WAIT_PROPERTIES + TRANSFORM_MODEL_FACT_PROPERTIES)
+
+
+def _refuse_media_type(prop: str, field: str, value: Any, allowed: tuple[str, ...], model: str, verb: str) -> None:
+    if value is None or value == "" or is_allowed(str(value), allowed):
+        return
+    raise AutopilotDeploymentError(
+        f"{prop} {str(value)!r} ({field}) is not a media type model {model} {verb}: this Autopilot candidate "
+        f"{verb} only {', '.join(allowed)}. Set {prop} of the AutopilotBatchTransform to one of them and deploy "
+        "again. No transform job was started."
+    )
+
+
+def check_media_types(properties: TransformJobProperties) -> None:
+    """Refuse a ``ContentType`` the model does not read or an ``Accept`` it does not answer (when known)."""
+    model = str(properties.request.get("ModelName", ""))
+    transform_input = properties.request.get("TransformInput") or {}
+    transform_output = properties.request.get("TransformOutput") or {}
+    _refuse_media_type(
+        "content_type",
+        "TransformInput.ContentType",
+        transform_input.get("ContentType"),
+        properties.model_input_content_types,
+        model,
+        "reads",
+    )
+    _refuse_media_type(
+        "accept", "TransformOutput.Accept", transform_output.get("Accept"), properties.model_accept_types, model, "answers"
+    )
 
 
 def transform_data(job_name: str, job_arn: str) -> dict[str, str]:
@@ -139,6 +173,7 @@ def start(event: Mapping[str, Any], clients: Clients, *, wait: bool | None = Non
     """Start a job named for this request; adopt it when this request already started it."""
     raw = new_properties(event)
     properties = TransformJobProperties.parse(raw)
+    check_media_types(properties)  # before anything is stopped or started
     names = job_names(event, raw, properties)
     name = names.job(str(event["RequestId"]))
     client = clients.sagemaker()
