@@ -145,6 +145,9 @@ class AutopilotModel(Construct):
                 "read the model artifacts under it. Pass the AutoML job's OutputDataConfig.S3OutputPath "
                 "(e.g. s3://bucket/autopilot/output), or pass a role that can read the artifacts."
             )
+        self._connections: ec2.Connections | None = None
+        self._in_vpc = vpc is not None
+        self._network_isolation = bool(network_isolation)
         if problems:
             # Nothing is built from props that cannot work: every problem is reported on this construct.
             return
@@ -178,9 +181,6 @@ class AutopilotModel(Construct):
         else:
             self.provider.allow_read_automl_job(automl_job_name, candidate_named=candidate_name is not None)
 
-        self._connections: ec2.Connections | None = None
-        self._in_vpc = vpc is not None
-        self._network_isolation = bool(network_isolation)
         vpc_config: dict[str, Any] | None = None
         if vpc is not None:
             groups = (
