@@ -9,10 +9,10 @@ from aws_cdk import CfnParameter, Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs_support import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, custom_resource, new_stack, template_json
+from support.annotations import assert_refused
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, AutopilotValidationError, validation
 from autopilot_inference._lambda.autopilot_runtime import naming
-from support.annotations import assert_refused
 
 MODEL_BASE: dict[str, Any] = {"automl_job_name": JOB, "automl_output_s3_uri": OUTPUT_URI}
 

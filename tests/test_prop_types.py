@@ -17,13 +17,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs_support import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI
-
 from support.annotations import errors_on
+
 from autopilot_inference import (
     AutopilotBatchTransform,
     AutopilotEndpoint,
     AutopilotModel,
-    AutopilotValidationError,
     EndpointDataCapture,
     InferenceResponseKey,
     prop_types,

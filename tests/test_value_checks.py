@@ -18,9 +18,9 @@ from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match
 from constructs_support import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI
-
 from support.annotations import errors_on
-from autopilot_inference import AutopilotBatchTransform, AutopilotModel, AutopilotValidationError, value_checks
+
+from autopilot_inference import AutopilotBatchTransform, AutopilotModel, value_checks
 from autopilot_inference._instance_types import (
     ENDPOINT_INSTANCE_TYPES_BY_FAMILY,
     SERVICE_SHAPES,
