@@ -32,6 +32,7 @@ _CONSTRUCT_MODULES = {
     "AutopilotScheduledTransform": ".scheduled_transform",
     "AutopilotValidationError": ".validation",
     "add_nag_checks": ".nag",
+    "raise_for_errors": "._problems",
 }
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from .deployment import BlueGreenUpdate, CapacitySize, RollingUpdate, TrafficRouting
     from .endpoint import AutopilotEndpoint, EndpointDataCapture
     from .model import AutopilotModel
+    from ._problems import raise_for_errors
     from .nag import add_nag_checks
     from .provider import AutopilotInferenceProvider
     from .scaling import ScalableInstanceCount
@@ -68,6 +70,7 @@ __all__ = [
     "AutopilotModel",
     "AutopilotScheduledTransform",
     "AutopilotValidationError",
+    "raise_for_errors",
     "BlueGreenUpdate",
     "CapacitySize",
     "EndpointAlarms",

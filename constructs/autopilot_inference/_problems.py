@@ -112,3 +112,14 @@ class RaiseFirst:
 
     def check(self, check: Callable[..., T], *args: Any, default: Any = None, **kwargs: Any) -> T:
         return check(*args, **kwargs)
+
+
+class Unbuilt:
+    """Stands in for the resource a construct did not build (its props have problems).
+
+    Its attributes read as placeholders, so that the user's code and the rest of the app still
+    run; the synthesis fails on the construct's error annotations anyway.
+    """
+
+    def get_att_string(self, name: str) -> str:
+        return f"unbuilt-{name}"

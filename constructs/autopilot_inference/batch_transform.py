@@ -17,7 +17,7 @@ from constructs import Construct
 from . import prop_types, validation, value_checks
 from ._lambda.autopilot_runtime.properties import TRANSFORM_JOB_RESOURCE_TYPE
 from ._paths import child_path, default_prefix
-from ._problems import Problems, failed
+from ._problems import Problems, Unbuilt, failed
 from ._tags import ResourceTags
 from ._transform_options import (  # noqa: F401 - MAX_PAYLOAD_IN_MB kept importable here
     MAX_PAYLOAD_IN_MB,
@@ -138,6 +138,7 @@ class AutopilotBatchTransform(Construct):
         type_errors = prop_types.type_errors(prop_types.TRANSFORM_PROPS, locals())
         problems.add_all(type_errors)
         if type_errors:
+            self.resource = Unbuilt()  # type: ignore[assignment]
             return
         problems.check(validation.boolean, wait_for_completion, "wait_for_completion")
         wait_seconds = problems.check(validation.wait_timeout, wait_timeout) if wait_for_completion else None
@@ -182,6 +183,7 @@ class AutopilotBatchTransform(Construct):
         )
         if problems or failed(model):
             # Nothing is built from props that cannot work (or from a model that is not built).
+            self.resource = Unbuilt()  # type: ignore[assignment]
             return
 
         self.model = model

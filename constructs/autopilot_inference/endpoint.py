@@ -20,7 +20,7 @@ from constructs import Construct
 from . import alarms as endpoint_alarms_module
 from . import deployment, metrics, prop_types, validation, value_checks
 from ._paths import child_path
-from ._problems import Problems, failed
+from ._problems import Problems, Unbuilt, failed
 from .alarms import EndpointAlarms
 from .deployment import BlueGreenUpdate, RollingUpdate
 from .scaling import BURSTABLE_PREFIX, ScalableInstanceCount, scaling_role
@@ -124,6 +124,7 @@ class AutopilotEndpoint(Construct):
         type_errors = prop_types.type_errors(prop_types.ENDPOINT_PROPS, locals())
         problems.add_all(type_errors)
         if type_errors:
+            self._not_built()
             return
         if serverless is not None:
             _check_serverless(
@@ -204,6 +205,7 @@ class AutopilotEndpoint(Construct):
 
         if problems or failed(model):
             # Nothing is built from props that cannot work (or for a model that is not built).
+            self._not_built()
             return
 
         capture_config: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | None = None
@@ -285,6 +287,12 @@ class AutopilotEndpoint(Construct):
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=list(INVOKE_ACTIONS), resource_arns=[self.endpoint_arn]
         )
+
+    def _not_built(self) -> None:
+        """Placeholders for what the user's code may read of an endpoint whose props have problems."""
+        self.endpoint_name = Unbuilt().get_att_string("EndpointName")
+        self.endpoint_arn = Unbuilt().get_att_string("EndpointArn")
+        self.endpoint_config_name = Unbuilt().get_att_string("EndpointConfigName")
 
     # Deployment guardrails.
 

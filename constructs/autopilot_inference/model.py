@@ -18,7 +18,7 @@ from . import prop_types, validation, value_checks
 from ._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE, SINGLE_CONTAINER_REQUIRED
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
 from ._paths import default_prefix, stack_of
-from ._problems import Problems
+from ._problems import Problems, Unbuilt
 from ._tags import ResourceTags
 from .permissions import (
     ENI_DESCRIBE_ACTIONS,
@@ -150,6 +150,7 @@ class AutopilotModel(Construct):
         self._network_isolation = bool(network_isolation)
         if problems:
             # Nothing is built from props that cannot work: every problem is reported on this construct.
+            self.resource = Unbuilt()  # type: ignore[assignment]
             return
 
         self.automl_job_name = automl_job_name
