@@ -70,7 +70,6 @@ __all__ = [
     "AutopilotModel",
     "AutopilotScheduledTransform",
     "AutopilotValidationError",
-    "raise_for_errors",
     "BlueGreenUpdate",
     "CapacitySize",
     "EndpointAlarms",
@@ -83,4 +82,5 @@ __all__ = [
     "TrafficRouting",
     "add_nag_checks",
     "apply_inference_response_keys",
+    "raise_for_errors",
 ]
