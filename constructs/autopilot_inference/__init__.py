@@ -36,12 +36,12 @@ _CONSTRUCT_MODULES = {
 }
 
 if TYPE_CHECKING:
+    from ._problems import raise_for_errors
     from .alarms import EndpointAlarms
     from .batch_transform import AutopilotBatchTransform
     from .deployment import BlueGreenUpdate, CapacitySize, RollingUpdate, TrafficRouting
     from .endpoint import AutopilotEndpoint, EndpointDataCapture
     from .model import AutopilotModel
-    from ._problems import raise_for_errors
     from .nag import add_nag_checks
     from .provider import AutopilotInferenceProvider
     from .scaling import ScalableInstanceCount
