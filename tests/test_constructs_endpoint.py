@@ -18,8 +18,9 @@ from constructs_support import (
     resources,
     template_json,
 )
+from support.annotations import assert_refused
 
-from autopilot_inference import AutopilotEndpoint, AutopilotModel, AutopilotValidationError, EndpointDataCapture
+from autopilot_inference import AutopilotEndpoint, AutopilotModel, EndpointDataCapture
 
 
 @pytest.fixture(scope="module")
@@ -167,11 +168,10 @@ def test_grant_invoke(built: SimpleNamespace) -> None:
 def test_invalid_endpoint_props_fail_naming_the_prop(kwargs: dict, match: str) -> None:
     stack = new_stack("BadEndpointStack")
     model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
-    with pytest.raises(AutopilotValidationError, match=match):
-        model.add_endpoint("Endpoint", **kwargs)
+    assert_refused(model.add_endpoint("Endpoint", **kwargs), match)
 
 
 def test_endpoint_needs_an_autopilot_model() -> None:
     stack = new_stack("BadEndpointStack")
-    with pytest.raises(AutopilotValidationError, match="model must be an AutopilotModel"):
-        AutopilotEndpoint(stack, "Endpoint", model="my-model")  # type: ignore[arg-type]
+    endpoint = AutopilotEndpoint(stack, "Endpoint", model="my-model")  # type: ignore[arg-type]
+    assert_refused(endpoint, "model must be an AutopilotModel")

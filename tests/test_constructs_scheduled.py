@@ -26,12 +26,12 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 from botocore.validate import ParamValidator
 from constructs_support import BUCKET, JOB, OUTPUT_URI, new_stack, render, resources, template_json
+from support.annotations import assert_refused, errors_on
 
 from autopilot_inference import (
     AutopilotBatchTransform,
     AutopilotModel,
     AutopilotScheduledTransform,
-    AutopilotValidationError,
 )
 from autopilot_inference import _run_locations as locations
 
@@ -540,8 +540,7 @@ def test_deploy_time_failure_topic_rule() -> None:
     ],
 )
 def test_synth_time_errors_name_the_prop(kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(AutopilotValidationError, match=message):
-        scheduled(new_stack(), **kwargs)
+    assert_refused(scheduled(new_stack(), **kwargs), message)
 
 
 @pytest.mark.parametrize(
@@ -550,12 +549,13 @@ def test_synth_time_errors_name_the_prop(kwargs: dict[str, Any], message: str) -
      {"environment": {"1BAD": "x"}}, {"compression_type": "Zip"}, {"batch_strategy": "Multi"}],
 )
 def test_transform_options_are_refused_exactly_as_the_deploy_time_construct_does(bad: dict[str, Any]) -> None:
-    with pytest.raises(AutopilotValidationError) as deploy_time:
-        AutopilotBatchTransform(new_stack(), "B", model=model_in(new_stack()), input_s3_uri=f"s3://{BUCKET}/in/",
-                                output_s3_uri=f"s3://{BUCKET}/out/", **bad)
-    with pytest.raises(AutopilotValidationError) as on_schedule:
-        scheduled(new_stack(), **bad)
-    assert str(on_schedule.value) == str(deploy_time.value)
+    deploy_time = AutopilotBatchTransform(
+        new_stack(), "B", model=model_in(new_stack()), input_s3_uri=f"s3://{BUCKET}/in/",
+        output_s3_uri=f"s3://{BUCKET}/out/", **bad
+    )
+    on_schedule = scheduled(new_stack(), **bad)
+    assert errors_on(deploy_time)
+    assert errors_on(on_schedule)[0] == errors_on(deploy_time)[0]
 
 
 # --- cdk-nag ---------------------------------------------------------------------------------------

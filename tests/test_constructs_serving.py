@@ -34,6 +34,7 @@ from aws_cdk.assertions import Match, Template
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 from constructs_support import JOB, OUTPUT_URI, logical_id, new_stack, resources, template_json
+from support.annotations import assert_refused, errors_on
 
 from autopilot_inference import (
     AutopilotEndpoint,
@@ -283,22 +284,27 @@ def test_scaled_endpoint_keeps_its_instance_count_on_update(built: SimpleNamespa
 def test_autoscaling_refusals_name_the_prop(endpoint_props_: dict, scaling: dict, match: str) -> None:
     stack = new_stack("BadScaling")
     endpoint = new_model(stack).add_endpoint("Endpoint", **endpoint_props_)
-    with pytest.raises(AutopilotValidationError, match=match):
-        endpoint.auto_scale_instance_count(**scaling)
+    endpoint.auto_scale_instance_count(**scaling)
+    assert_refused(endpoint, match)
 
 
 def test_autoscaling_only_once_and_invocation_target_checked() -> None:
     stack = new_stack("BadScaling")
     endpoint = new_model(stack).add_endpoint("Endpoint")
     scaling = endpoint.auto_scale_instance_count(max_capacity=3)
-    with pytest.raises(AutopilotValidationError, match="already called"):
-        endpoint.auto_scale_instance_count(max_capacity=3)
-    with pytest.raises(AutopilotValidationError, match="safety_factor"):
-        scaling.scale_on_invocations("Bad", max_requests_per_second=5, safety_factor=1.5)
-    with pytest.raises(AutopilotValidationError, match="max_requests_per_second"):
-        scaling.scale_on_invocations("Bad", max_requests_per_second=0)
-    with pytest.raises(AutopilotValidationError, match="min_capacity or max_capacity"):
-        scaling.scale_on_schedule("Bad", schedule=appscaling.Schedule.rate(Duration.hours(1)))
+    assert endpoint.auto_scale_instance_count(max_capacity=3) is scaling
+    scaling.scale_on_invocations("Bad", max_requests_per_second=5, safety_factor=1.5)
+    scaling.scale_on_invocations("Bad", max_requests_per_second=0)
+    scaling.scale_on_schedule("Bad", schedule=appscaling.Schedule.rate(Duration.hours(1)))
+    assert errors_on(endpoint) == [
+        "auto_scale_instance_count was already called for this endpoint: configure the returned "
+        "ScalableInstanceCount instead."
+    ]
+    assert errors_on(scaling) == [
+        "safety_factor must be more than 0 and at most 1; got 1.5.",
+        "max_requests_per_second must be more than 0; got 0.",
+        "scale_on_schedule('Bad') needs min_capacity or max_capacity: the bounds to set at that time.",
+    ]
 
 
 # --- deployment guardrails -----------------------------------------------------------------------
@@ -498,8 +504,7 @@ MINUTE = Duration.minutes(1)
 )
 def test_guardrail_refusals_name_the_prop(kwargs: dict, match: str) -> None:
     stack = new_stack("BadGuardrails")
-    with pytest.raises(AutopilotValidationError, match=match):
-        new_model(stack).add_endpoint("Endpoint", **kwargs)
+    assert_refused(new_model(stack).add_endpoint("Endpoint", **kwargs), match)
 
 
 def test_rollback_alarms_need_a_policy_and_at_most_ten() -> None:
@@ -510,21 +515,20 @@ def test_rollback_alarms_need_a_policy_and_at_most_ten() -> None:
                          evaluation_periods=1)
         for index in range(11)
     ]
-    with pytest.raises(AutopilotValidationError, match="set blue_green or rolling_update"):
-        model.add_endpoint("NoPolicy", rollback_alarms=alarms[:1])
-    with pytest.raises(AutopilotValidationError, match="at most 10"):
-        model.add_endpoint("TooMany", blue_green=BlueGreenUpdate(), rollback_alarms=alarms)
+    assert_refused(model.add_endpoint("NoPolicy", rollback_alarms=alarms[:1]), "set blue_green or rolling_update")
+    assert_refused(model.add_endpoint("TooMany", blue_green=BlueGreenUpdate(), rollback_alarms=alarms), "at most 10")
     endpoint = model.add_endpoint(
         "Nine", blue_green=BlueGreenUpdate(), rollback_alarms=alarms[:8], endpoint_alarms=EndpointAlarms()
     )
     endpoint.add_rollback_alarm(alarms[8])
     endpoint.add_rollback_alarm(alarms[8])  # the same alarm once
     assert len(endpoint.rollback_alarms) == 10
-    with pytest.raises(AutopilotValidationError, match="at most 10"):
-        endpoint.add_rollback_alarm(alarms[9])
+    endpoint.add_rollback_alarm(alarms[9])
+    assert len(endpoint.rollback_alarms) == 10
+    assert_refused(endpoint, "at most 10")
     plain = model.add_endpoint("Plain")
-    with pytest.raises(AutopilotValidationError, match="set blue_green or rolling_update"):
-        plain.add_rollback_alarm(alarms[10])
+    plain.add_rollback_alarm(alarms[10])
+    assert_refused(plain, "set blue_green or rolling_update")
 
 
 def test_token_counts_pass_to_deploy_time() -> None:
@@ -592,10 +596,10 @@ def test_serverless_limits_are_botocores() -> None:
     for size in sizes:
         ServerlessConfig(memory_size_in_mb=size, max_concurrency=concurrency["max"]).validate()
     for bad in (memory["min"] - 1024, memory["max"] + 1024, 1536):
-        with pytest.raises(AutopilotValidationError, match="serverless.memory_size_in_mb"):
-            new_model(stack, f"M{bad}").add_endpoint(
-                "E", serverless=ServerlessConfig(memory_size_in_mb=bad, max_concurrency=1)
-            )
+        endpoint = new_model(stack, f"M{bad}").add_endpoint(
+            "E", serverless=ServerlessConfig(memory_size_in_mb=bad, max_concurrency=1)
+        )
+        assert_refused(endpoint, "serverless.memory_size_in_mb")
     for bad in (concurrency["min"] - 1, concurrency["max"] + 1):
         with pytest.raises(AutopilotValidationError, match="serverless.max_concurrency"):
             ServerlessConfig(memory_size_in_mb=1024, max_concurrency=bad).validate()
@@ -627,8 +631,7 @@ def test_serverless_refusals_name_the_prop() -> None:
         (new_model(stack, "Dict"), {"serverless": {"memory_size_in_mb": 2048}}, "serverless must be a ServerlessConfig"),
     ]
     for model, kwargs, match in cases:
-        with pytest.raises(AutopilotValidationError, match=match):
-            model.add_endpoint("Endpoint", **{"serverless": config, **kwargs})
+        assert_refused(model.add_endpoint("Endpoint", **{"serverless": config, **kwargs}), match)
 
 
 def test_autopilot_endpoint_takes_serverless_too() -> None:

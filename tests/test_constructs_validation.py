@@ -9,6 +9,7 @@ from aws_cdk import CfnParameter, Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs_support import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, custom_resource, new_stack, template_json
+from support.annotations import assert_refused
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, AutopilotValidationError, validation
 from autopilot_inference._lambda.autopilot_runtime import naming
@@ -73,18 +74,17 @@ def build_transform(**overrides: Any) -> AutopilotBatchTransform:
     ],
 )
 def test_model_props_refused(overrides: dict[str, Any], match: str) -> None:
-    with pytest.raises(AutopilotValidationError, match=match):
-        build_model(**overrides)
+    assert_refused(build_model(**overrides), match)
 
 
 def test_security_group_props_with_vpc_refused() -> None:
     stack = new_stack("ValidationStack")
     vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0)
     groups = [ec2.SecurityGroup(stack, f"Group{i}", vpc=vpc) for i in range(6)]
-    with pytest.raises(AutopilotValidationError, match="security_groups holds 6 groups.*at most 5"):
-        AutopilotModel(stack, "TooMany", **MODEL_BASE, vpc=vpc, security_groups=groups)
-    with pytest.raises(AutopilotValidationError, match="allow_all_outbound only applies.*supplied security_groups"):
-        AutopilotModel(stack, "Both", **MODEL_BASE, vpc=vpc, security_groups=groups[:1], allow_all_outbound=False)
+    too_many = AutopilotModel(stack, "TooMany", **MODEL_BASE, vpc=vpc, security_groups=groups)
+    both = AutopilotModel(stack, "Both", **MODEL_BASE, vpc=vpc, security_groups=groups[:1], allow_all_outbound=False)
+    assert_refused(too_many, "security_groups holds 6 groups.*at most 5")
+    assert_refused(both, "allow_all_outbound only applies.*supplied security_groups")
 
 
 @pytest.mark.parametrize(
@@ -142,8 +142,7 @@ def test_security_group_props_with_vpc_refused() -> None:
     ],
 )
 def test_transform_props_refused(overrides: dict[str, Any], match: str) -> None:
-    with pytest.raises(AutopilotValidationError, match=match):
-        build_transform(**overrides)
+    assert_refused(build_transform(**overrides), match)
 
 
 def test_wait_timeout_limit_ignored_when_not_waiting_and_boundaries_accepted() -> None:
@@ -276,15 +275,15 @@ def test_token_duration_in_other_unit_is_refused() -> None:
     stack = new_stack("TokenDurationStack")
     minutes = CfnParameter(stack, "Minutes", type="Number").value_as_number
     model = AutopilotModel(stack, "Model", **MODEL_BASE)
-    with pytest.raises(AutopilotValidationError, match="wait_timeout comes from a token.*Duration.seconds"):
-        AutopilotBatchTransform(
-            stack,
-            "Transform",
-            model=model,
-            input_s3_uri=INPUT_URI,
-            output_s3_uri=RESULT_URI,
-            wait_timeout=Duration.minutes(minutes),
-        )
+    transform = AutopilotBatchTransform(
+        stack,
+        "Transform",
+        model=model,
+        input_s3_uri=INPUT_URI,
+        output_s3_uri=RESULT_URI,
+        wait_timeout=Duration.minutes(minutes),
+    )
+    assert_refused(transform, "wait_timeout comes from a token.*Duration.seconds")
 
 
 def test_given_role_makes_automl_output_uri_optional() -> None:

@@ -17,12 +17,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs_support import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI
+from support.annotations import errors_on
 
 from autopilot_inference import (
     AutopilotBatchTransform,
     AutopilotEndpoint,
     AutopilotModel,
-    AutopilotValidationError,
     EndpointDataCapture,
     InferenceResponseKey,
     prop_types,
@@ -38,9 +38,11 @@ def new_stack() -> Stack:
 
 
 def first_line(build: Any) -> str:
-    with pytest.raises(AutopilotValidationError) as raised:
-        build()
-    return str(raised.value).splitlines()[0]
+    """The first error ``cdk synth`` reports on the construct ``build()`` returns."""
+    construct = build()
+    errors = errors_on(construct)
+    assert errors, f"no error on {construct.node.path}"
+    return errors[0]
 
 
 def model(stack: Stack | None = None, **overrides: Any) -> AutopilotModel:

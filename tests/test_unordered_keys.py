@@ -12,9 +12,9 @@ import textwrap
 import pytest
 from constructs_support import JOB, OUTPUT_URI, new_stack
 from example_synth import REPO_ROOT
+from support.annotations import assert_refused
 
 from autopilot_inference import AutopilotModel, InferenceResponseKey
-from autopilot_inference.validation import AutopilotValidationError
 
 
 @pytest.mark.parametrize(
@@ -29,8 +29,8 @@ from autopilot_inference.validation import AutopilotValidationError
 )
 def test_keys_in_an_unordered_collection_are_refused(keys: object) -> None:
     stack = new_stack("SetKeysStack")
-    with pytest.raises(AutopilotValidationError, match=r"inference_response_keys must be ordered .*column"):
-        AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI, inference_response_keys=keys)
+    model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI, inference_response_keys=keys)
+    assert_refused(model, r"^inference_response_keys must be ordered .*column")
 
 
 SYNTH = textwrap.dedent(

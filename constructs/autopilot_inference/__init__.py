@@ -32,9 +32,11 @@ _CONSTRUCT_MODULES = {
     "AutopilotScheduledTransform": ".scheduled_transform",
     "AutopilotValidationError": ".validation",
     "add_nag_checks": ".nag",
+    "raise_for_errors": "._problems",
 }
 
 if TYPE_CHECKING:
+    from ._problems import raise_for_errors
     from .alarms import EndpointAlarms
     from .batch_transform import AutopilotBatchTransform
     from .deployment import BlueGreenUpdate, CapacitySize, RollingUpdate, TrafficRouting
@@ -80,4 +82,5 @@ __all__ = [
     "TrafficRouting",
     "add_nag_checks",
     "apply_inference_response_keys",
+    "raise_for_errors",
 ]

@@ -15,6 +15,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
 from . import validation
+from ._problems import Problems, RaiseFirst
 
 MAX_PAYLOAD_IN_MB = 100
 
@@ -143,26 +144,29 @@ def transform_options(
     join_source: str | None = None,
     environment: Mapping[str, str] | None = None,
     validate_uris: bool = True,
+    problems: Problems | RaiseFirst | None = None,
 ) -> TransformOptions:
     """Check every option (errors name the prop) and return them as :class:`TransformOptions`.
 
     ``validate_uris=False`` leaves the locations to the caller (the scheduled transform
-    checks its templates of locations itself).
+    checks its templates of locations itself). With ``problems`` (the construct's), every
+    problem is reported there and the invalid value left as it is; without, the first is raised.
     """
+    problems = problems if problems is not None else RaiseFirst()
     if validate_uris:
-        validation.s3_uri(input_s3_uri, "input_s3_uri")
-        validation.s3_uri(output_s3_uri, "output_s3_uri")
-    validation.instance_type(instance_type, "instance_type")
-    validation.count(instance_count, "instance_count")
-    validation.text(content_type, "content_type", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
-    validation.one_of(split_type, "split_type", validation.SPLIT_TYPES)
-    validation.text(accept, "accept", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
-    validation.one_of(assemble_with, "assemble_with", validation.ASSEMBLE_WITH)
-    validation.one_of(input_data_type, "input_data_type", validation.S3_DATA_TYPES, optional=False)
-    validation.one_of(compression_type, "compression_type", validation.COMPRESSION_TYPES)
-    validation.one_of(batch_strategy, "batch_strategy", validation.BATCH_STRATEGIES)
-    validation.integer(max_payload_in_mb, "max_payload_in_mb", minimum=0, maximum=MAX_PAYLOAD_IN_MB)
-    validation.integer(max_concurrent_transforms, "max_concurrent_transforms", minimum=0)
+        problems.check(validation.s3_uri, input_s3_uri, "input_s3_uri")
+        problems.check(validation.s3_uri, output_s3_uri, "output_s3_uri")
+    problems.check(validation.instance_type, instance_type, "instance_type")
+    problems.check(validation.count, instance_count, "instance_count")
+    problems.check(validation.text, content_type, "content_type", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
+    problems.check(validation.one_of, split_type, "split_type", validation.SPLIT_TYPES)
+    problems.check(validation.text, accept, "accept", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
+    problems.check(validation.one_of, assemble_with, "assemble_with", validation.ASSEMBLE_WITH)
+    problems.check(validation.one_of, input_data_type, "input_data_type", validation.S3_DATA_TYPES, optional=False)
+    problems.check(validation.one_of, compression_type, "compression_type", validation.COMPRESSION_TYPES)
+    problems.check(validation.one_of, batch_strategy, "batch_strategy", validation.BATCH_STRATEGIES)
+    problems.check(validation.integer, max_payload_in_mb, "max_payload_in_mb", minimum=0, maximum=MAX_PAYLOAD_IN_MB)
+    problems.check(validation.integer, max_concurrent_transforms, "max_concurrent_transforms", minimum=0)
     if (
         max_payload_in_mb is not None
         and max_concurrent_transforms is not None
@@ -170,16 +174,16 @@ def transform_options(
         and not validation.is_token(max_concurrent_transforms)
         and max_payload_in_mb * max_concurrent_transforms > MAX_PAYLOAD_IN_MB
     ):
-        raise validation.AutopilotValidationError(
+        problems.add(
             f"max_payload_in_mb x max_concurrent_transforms must not exceed {MAX_PAYLOAD_IN_MB} MB; got "
             f"{max_payload_in_mb} x {max_concurrent_transforms}. Lower one of them."
         )
-    timeout_seconds = validation.duration_seconds(invocations_timeout, "invocations_timeout", minimum=1, maximum=3600)
-    validation.integer(invocations_max_retries, "invocations_max_retries", minimum=0, maximum=3)
-    validation.text(input_filter, "input_filter", max_length=validation.MAX_FILTER_LENGTH)
-    validation.text(output_filter, "output_filter", max_length=validation.MAX_FILTER_LENGTH)
-    validation.one_of(join_source, "join_source", validation.JOIN_SOURCES)
-    env = validation.environment(environment)
+    timeout_seconds = problems.check(validation.duration_seconds, invocations_timeout, "invocations_timeout", minimum=1, maximum=3600)
+    problems.check(validation.integer, invocations_max_retries, "invocations_max_retries", minimum=0, maximum=3)
+    problems.check(validation.text, input_filter, "input_filter", max_length=validation.MAX_FILTER_LENGTH)
+    problems.check(validation.text, output_filter, "output_filter", max_length=validation.MAX_FILTER_LENGTH)
+    problems.check(validation.one_of, join_source, "join_source", validation.JOIN_SOURCES)
+    env = problems.check(validation.environment, environment)
     return TransformOptions(
         input_s3_uri=input_s3_uri,
         output_s3_uri=output_s3_uri,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import jsii
-from aws_cdk import CustomResource, Duration, ITaggable, TagManager
+from aws_cdk import CustomResource, Duration, ITaggable, TagManager, TagType
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_kms as kms
@@ -21,6 +21,7 @@ from ._lambda.autopilot_runtime.properties import (
     TRANSFORM_JOB_RESOURCE_TYPE,
 )
 from ._paths import child_path, default_prefix
+from ._problems import Problems, Unbuilt, failed
 from ._tags import ResourceTags
 from ._transform_options import (  # noqa: F401 - MAX_PAYLOAD_IN_MB kept importable here
     MAX_PAYLOAD_IN_MB,
@@ -139,12 +140,16 @@ class AutopilotBatchTransform(Construct):
         failure_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id)
-        prop_types.check_types(prop_types.TRANSFORM_PROPS, locals())
-        if not isinstance(model, AutopilotModel):
-            raise validation.AutopilotValidationError(f"model must be an AutopilotModel; got {type(model).__name__}.")
-        validation.boolean(wait_for_completion, "wait_for_completion")
-        wait_seconds = validation.wait_timeout(wait_timeout) if wait_for_completion else None
+        problems = Problems(self)
+        type_errors = prop_types.type_errors(prop_types.TRANSFORM_PROPS, locals())
+        problems.add_all(type_errors)
+        if type_errors:
+            self.resource = cast(CustomResource, Unbuilt())  # a stand-in: nothing was built
+            return
+        problems.check(validation.boolean, wait_for_completion, "wait_for_completion")
+        wait_seconds = problems.check(validation.wait_timeout, wait_timeout) if wait_for_completion else None
         options = transform_options(
+            problems=problems,
             input_s3_uri=input_s3_uri,
             output_s3_uri=output_s3_uri,
             instance_type=instance_type,
@@ -167,9 +172,9 @@ class AutopilotBatchTransform(Construct):
             join_source=join_source,
             environment=environment,
         )
-        validation.name_prefix(job_name_prefix, "job_name_prefix")
+        problems.check(validation.name_prefix, job_name_prefix, "job_name_prefix")
         value_checks.report(
-            self,
+            problems,
             [
                 value_checks.instance_type(instance_type, "instance_type", value_checks.TRANSFORM),
                 value_checks.transform_instance_count(instance_count),
@@ -182,6 +187,10 @@ class AutopilotBatchTransform(Construct):
                 value_checks.shared_output(scope, child_path(scope, id), output_s3_uri),
             ],
         )
+        if problems or failed(model):
+            # Nothing is built from props that cannot work (or from a model that is not built).
+            self.resource = cast(CustomResource, Unbuilt())  # a stand-in: nothing was built
+            return
 
         self.model = model
         """The model the job runs."""
@@ -253,6 +262,8 @@ class AutopilotBatchTransform(Construct):
     @property
     def tags(self) -> TagManager:
         """The job's tags; ``Tags.of(scope).add(...)`` reaches them."""
+        if "_tags" not in self.__dict__:  # not built (its props have problems): tags go nowhere
+            return TagManager(TagType.KEY_VALUE, TRANSFORM_JOB_RESOURCE_TYPE)
         return self._tags.manager
 
 

@@ -20,6 +20,7 @@ from constructs import Construct
 from . import alarms as endpoint_alarms_module
 from . import deployment, metrics, prop_types, validation, value_checks
 from ._paths import child_path
+from ._problems import Problems, Unbuilt, failed
 from .alarms import EndpointAlarms
 from .deployment import BlueGreenUpdate, RollingUpdate
 from .scaling import BURSTABLE_PREFIX, ScalableInstanceCount, scaling_role
@@ -119,39 +120,38 @@ class AutopilotEndpoint(Construct):
         endpoint_alarms: EndpointAlarms | None = None,
     ) -> None:
         super().__init__(scope, id)
-        prop_types.check_types(prop_types.ENDPOINT_PROPS, locals())
-        from .model import AutopilotModel
-
-        if not isinstance(model, AutopilotModel):
-            raise validation.AutopilotValidationError(f"model must be an AutopilotModel; got {type(model).__name__}.")
+        problems = Problems(self)
+        type_errors = prop_types.type_errors(prop_types.ENDPOINT_PROPS, locals())
+        problems.add_all(type_errors)
+        if type_errors:
+            self._not_built()
+            return
         if serverless is not None:
             _check_serverless(
-                serverless, model, instance_type=instance_type, initial_instance_count=initial_instance_count,
+                problems, serverless, model, instance_type=instance_type, initial_instance_count=initial_instance_count,
                 data_capture=data_capture,
             )
         else:
             instance_type = DEFAULT_INSTANCE_TYPE if instance_type is None else instance_type
             initial_instance_count = 1 if initial_instance_count is None else initial_instance_count
-            validation.instance_type(instance_type, "instance_type")
-            validation.count(initial_instance_count, "initial_instance_count")
-        validation.endpoint_name(endpoint_name, "endpoint_name")
-        validation.endpoint_name(variant_name, "variant_name")
+            problems.check(validation.instance_type, instance_type, "instance_type")
+            problems.check(validation.count, initial_instance_count, "initial_instance_count")
+        problems.check(validation.endpoint_name, endpoint_name, "endpoint_name")
+        problems.check(validation.endpoint_name, variant_name, "variant_name")
         value_checks.report(
-            self,
+            problems,
             [
                 value_checks.instance_type(instance_type, "instance_type", value_checks.ENDPOINT),
                 value_checks.endpoint_name(scope, child_path(scope, id), endpoint_name),
             ],
         )
         if data_capture is not None:
-            if not isinstance(data_capture, EndpointDataCapture):
-                raise validation.AutopilotValidationError(
-                    f"data_capture must be an EndpointDataCapture; got {type(data_capture).__name__}."
-                )
-            validation.s3_uri(data_capture.destination_s3_uri, "data_capture.destination_s3_uri")
-            validation.percentage(data_capture.sampling_percentage, "data_capture.sampling_percentage")
+            problems.check(validation.s3_uri, data_capture.destination_s3_uri, "data_capture.destination_s3_uri")
+            problems.check(
+                validation.percentage, data_capture.sampling_percentage, "data_capture.sampling_percentage"
+            )
             if not (data_capture.capture_input or data_capture.capture_output):
-                raise validation.AutopilotValidationError(
+                problems.add(
                     "data_capture captures nothing: set capture_input or capture_output to True, "
                     "or remove data_capture."
                 )
@@ -172,25 +172,24 @@ class AutopilotEndpoint(Construct):
         if rollback_alarms is not None and (
             isinstance(rollback_alarms, (str, bytes)) or not all(_is_alarm(alarm) for alarm in rollback_alarms)
         ):
-            raise validation.AutopilotValidationError(
-                "rollback_alarms must be a list of CloudWatch alarms (aws_cloudwatch.IAlarm)."
-            )
+            problems.add("rollback_alarms must be a list of CloudWatch alarms (aws_cloudwatch.IAlarm).")
         if endpoint_alarms is not None:
-            endpoint_alarms_module.validate(endpoint_alarms)
+            problems.check(endpoint_alarms_module.validate, endpoint_alarms)
         guarded = blue_green is not None or rolling_update is not None
         if endpoint_name is None and guarded:
             # Alarms on this endpoint's metrics name it, and the endpoint names them: a name
             # known at synthesis avoids the circular reference.
             endpoint_name = Names.unique_resource_name(self, max_length=63, separator="-").lower()
-            validation.endpoint_name(endpoint_name, "endpoint_name (generated)")
+            problems.check(validation.endpoint_name, endpoint_name, "endpoint_name (generated)")
         self._physical_name = endpoint_name
         self._rollback_alarms: list[cloudwatch.IAlarm] = []
         self._rollback_policy: iam.Policy | None = None
         planned_alarms = len(rollback_alarms or ()) + (
             endpoint_alarms_module.count(endpoint_alarms) if endpoint_alarms is not None and guarded else 0
         )
-        deployment.check_alarms(planned_alarms, guarded=guarded)
-        deployment_config = deployment.render(
+        problems.check(deployment.check_alarms, planned_alarms, guarded=guarded)
+        deployment_config = problems.check(
+            deployment.render,
             blue_green=blue_green,
             rolling_update=rolling_update,
             instance_count=initial_instance_count,
@@ -203,6 +202,11 @@ class AutopilotEndpoint(Construct):
                     f"{instance_type} endpoints do not support deployment guardrails: SageMaker updates them "
                     "blue/green all at once, without baking period or rollback alarms.",
                 )
+
+        if problems or failed(model):
+            # Nothing is built from props that cannot work (or for a model that is not built).
+            self._not_built()
+            return
 
         capture_config: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | None = None
         if data_capture is not None:
@@ -284,6 +288,12 @@ class AutopilotEndpoint(Construct):
             grantee=grantee, actions=list(INVOKE_ACTIONS), resource_arns=[self.endpoint_arn]
         )
 
+    def _not_built(self) -> None:
+        """Placeholders for what the user's code may read of an endpoint whose props have problems."""
+        self.endpoint_name = Unbuilt().get_att_string("EndpointName")
+        self.endpoint_arn = Unbuilt().get_att_string("EndpointArn")
+        self.endpoint_config_name = Unbuilt().get_att_string("EndpointConfigName")
+
     # Deployment guardrails.
 
     @property
@@ -297,15 +307,21 @@ class AutopilotEndpoint(Construct):
         The model's execution role may ``cloudwatch:DescribeAlarms`` on it (when mutable), as
         SageMaker reads the alarms with that role.
         """
+        problems = Problems(self)
         if not _is_alarm(alarm):
-            raise validation.AutopilotValidationError(
+            problems.add(
                 f"add_rollback_alarm needs a CloudWatch alarm (aws_cloudwatch.IAlarm); got {type(alarm).__name__}."
             )
+            return
         if alarm in self._rollback_alarms:
             return
-        deployment.check_alarms(
-            len(self._rollback_alarms) + 1, guarded=self._blue_green is not None or self._rolling_update is not None
+        problems.check(
+            deployment.check_alarms,
+            len(self._rollback_alarms) + 1,
+            guarded=self._blue_green is not None or self._rolling_update is not None,
         )
+        if problems:
+            return
         self._rollback_alarms.append(alarm)
         # The whole list again: an override replaces the value at its path.
         self.endpoint.add_property_override(
@@ -337,37 +353,45 @@ class AutopilotEndpoint(Construct):
         ``scale_on_metric``). The endpoint then keeps the scaled instance count when a deployment
         updates it (``RetainAllVariantProperties``; data capture settings still follow the new
         configuration). Only once per endpoint; not for serverless or burstable (``ml.t*``) instances.
+        A mistake is reported on the endpoint (an error annotation); what is returned then scales
+        nothing that matters (the synthesis fails).
         """
+        problems = Problems(self)
         if self.serverless is not None:
-            raise validation.AutopilotValidationError(
+            problems.add(
                 "auto_scale_instance_count: a serverless endpoint has no instances to scale; it scales with "
                 "serverless.max_concurrency. Remove serverless to serve on instances."
             )
         if self._scalable_instance_count is not None:
-            raise validation.AutopilotValidationError(
+            problems.add(
                 "auto_scale_instance_count was already called for this endpoint: configure the returned "
                 "ScalableInstanceCount instead."
             )
-        validation.count(min_capacity, "min_capacity")
-        validation.count(max_capacity, "max_capacity")
+            return self._scalable_instance_count
+        problems.check(validation.count, min_capacity, "min_capacity")
+        problems.check(validation.count, max_capacity, "max_capacity")
         count = self.initial_instance_count
-        plain = not any(validation.is_token(value) for value in (min_capacity, max_capacity, count))
+        plain = not problems and not any(validation.is_token(value) for value in (min_capacity, max_capacity, count))
         if plain and not min_capacity <= count <= max_capacity:  # type: ignore[operator]
-            raise validation.AutopilotValidationError(
+            problems.add(
                 f"min_capacity ({min_capacity}) and max_capacity ({max_capacity}) must include "
                 f"initial_instance_count ({count}): min_capacity <= initial_instance_count <= max_capacity."
             )
         instance_type = self.instance_type
         if not validation.is_token(instance_type) and str(instance_type).startswith(BURSTABLE_PREFIX):
-            raise validation.AutopilotValidationError(
+            problems.add(
                 f"auto_scale_instance_count: SageMaker cannot autoscale burstable instances ({instance_type}); "
                 "choose another instance_type."
             )
         if plain:
             # Sizes in instances must also fit the smallest fleet a deployment may meet.
-            deployment.check_sizes(
+            problems.check(
+                deployment.check_sizes,
                 blue_green=self._blue_green, rolling_update=self._rolling_update, instance_count=min_capacity
             )
+        if problems:
+            # A stand-in that fits what was checked, so that the caller's next calls still work.
+            min_capacity = max_capacity = 1
         self._scalable_instance_count = ScalableInstanceCount(
             self,
             "InstanceCount",
@@ -457,6 +481,7 @@ def _is_alarm(value: Any) -> bool:
 
 
 def _check_serverless(
+    problems: Problems,
     serverless: Any,
     model: AutopilotModel,
     *,
@@ -464,29 +489,28 @@ def _check_serverless(
     initial_instance_count: Any,
     data_capture: Any,
 ) -> None:
-    """What SageMaker serverless inference refuses, named by prop."""
+    """What SageMaker serverless inference refuses, named by prop: every problem is reported in ``problems``."""
     if not isinstance(serverless, ServerlessConfig):
-        raise validation.AutopilotValidationError(
-            f"serverless must be a ServerlessConfig; got {type(serverless).__name__}."
-        )
-    serverless.validate()
+        problems.add(f"serverless must be a ServerlessConfig; got {type(serverless).__name__}.")
+        return
+    problems.check(serverless.validate)
     for prop, value in (("instance_type", instance_type), ("initial_instance_count", initial_instance_count)):
         if value is not None:
-            raise validation.AutopilotValidationError(
+            problems.add(
                 f"{prop} is for endpoints on instances; a serverless endpoint sizes itself with serverless. "
                 f"Remove {prop} or serverless."
             )
     if data_capture is not None:
-        raise validation.AutopilotValidationError(
+        problems.add(
             "data_capture is not available for serverless endpoints: remove data_capture, or serve on instances."
         )
     if model.in_vpc:
-        raise validation.AutopilotValidationError(
+        problems.add(
             "serverless endpoints cannot run a model in a VPC: the model has vpc. Serve it on instances, "
             "or create the model without vpc."
         )
     if model.network_isolation:
-        raise validation.AutopilotValidationError(
+        problems.add(
             "serverless endpoints cannot run a model with network_isolation: serve it on instances, "
             "or create the model without network_isolation."
         )

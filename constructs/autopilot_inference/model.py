@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Union, cast
 from weakref import WeakSet
 
 import jsii
-from aws_cdk import Annotations, CfnResource, CustomResource, ITaggable, Stack, TagManager
+from aws_cdk import Annotations, CfnResource, CustomResource, ITaggable, Stack, TagManager, TagType
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -24,6 +24,7 @@ from ._lambda.autopilot_runtime.properties import (
 )
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
 from ._paths import default_prefix, stack_of
+from ._problems import Problems, Unbuilt
 from ._tags import ResourceTags
 from .permissions import (
     ENI_DESCRIBE_ACTIONS,
@@ -124,25 +125,39 @@ class AutopilotModel(Construct):
         kms_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
-        prop_types.check_types(prop_types.MODEL_PROPS, locals())
-        validation.automl_job_name(automl_job_name)
-        keys = validation.inference_response_keys(inference_response_keys)
-        validation.candidate_name(candidate_name)
-        if automl_output_s3_uri is not None:
-            validation.s3_uri(automl_output_s3_uri, "automl_output_s3_uri")
-        validation.name_prefix(model_name_prefix, "model_name_prefix")
-        unit = validation.processing_unit(processing_unit)
-        validation.network(
-            vpc=vpc, vpc_subnets=vpc_subnets, security_groups=security_groups, allow_all_outbound=allow_all_outbound
-        )
-        validation.boolean(network_isolation, "network_isolation")
-        validation.role_arn(source_role_arn, "source_role_arn")
+        problems = Problems(self)
+        type_errors = prop_types.type_errors(prop_types.MODEL_PROPS, locals())
+        problems.add_all(type_errors)
+        if not type_errors:
+            problems.check(validation.automl_job_name, automl_job_name)
+            keys = problems.check(validation.inference_response_keys, inference_response_keys, default=[])
+            problems.check(validation.candidate_name, candidate_name)
+            if automl_output_s3_uri is not None:
+                problems.check(validation.s3_uri, automl_output_s3_uri, "automl_output_s3_uri")
+            problems.check(validation.name_prefix, model_name_prefix, "model_name_prefix")
+            unit = problems.check(validation.processing_unit, processing_unit, default="CPU")
+            problems.check(
+                validation.network,
+                vpc=vpc,
+                vpc_subnets=vpc_subnets,
+                security_groups=security_groups,
+                allow_all_outbound=allow_all_outbound,
+            )
+            problems.check(validation.boolean, network_isolation, "network_isolation")
+            problems.check(validation.role_arn, source_role_arn, "source_role_arn")
         if role is None and automl_output_s3_uri is None:
-            raise validation.AutopilotValidationError(
+            problems.add(
                 "automl_output_s3_uri is required when no role is given: the default execution role may only "
                 "read the model artifacts under it. Pass the AutoML job's OutputDataConfig.S3OutputPath "
                 "(e.g. s3://bucket/autopilot/output), or pass a role that can read the artifacts."
             )
+        self._connections: ec2.Connections | None = None
+        self._in_vpc = vpc is not None
+        self._network_isolation = bool(network_isolation)
+        if problems:
+            # Nothing is built from props that cannot work: every problem is reported on this construct.
+            self.resource = cast(CustomResource, Unbuilt())  # a stand-in: nothing was built
+            return
 
         self.automl_job_name = automl_job_name
         """The AutoML job the model comes from."""
@@ -173,9 +188,6 @@ class AutopilotModel(Construct):
         else:
             self.provider.allow_read_automl_job(automl_job_name, candidate_named=candidate_name is not None)
 
-        self._connections: ec2.Connections | None = None
-        self._in_vpc = vpc is not None
-        self._network_isolation = bool(network_isolation)
         vpc_config: dict[str, Any] | None = None
         if vpc is not None:
             groups = (
@@ -192,12 +204,15 @@ class AutopilotModel(Construct):
                 ]
             )
             self._connections = ec2.Connections(security_groups=groups)
-            subnet_ids = value_checks.select_subnets(self, vpc, vpc_subnets)
+            subnet_ids = problems.check(value_checks.select_subnets, self, vpc, vpc_subnets)
+            if subnet_ids is None:
+                return
             if not validation.is_token(subnet_ids) and not 1 <= len(subnet_ids) <= MAX_SUBNETS:
-                raise validation.AutopilotValidationError(
+                problems.add(
                     f"vpc_subnets selects {len(subnet_ids)} subnets; SageMaker needs 1-{MAX_SUBNETS}. "
                     "Select other subnets of the VPC."
                 )
+                return
             vpc_config = {
                 "SecurityGroupIds": [group.security_group_id for group in groups],
                 "Subnets": subnet_ids,
@@ -322,6 +337,8 @@ class AutopilotModel(Construct):
     @property
     def tags(self) -> TagManager:
         """The model's tags; ``Tags.of(scope).add(...)`` reaches them."""
+        if "_tags" not in self.__dict__:  # not built (its props have problems): tags go nowhere
+            return TagManager(TagType.KEY_VALUE, MODEL_RESOURCE_TYPE)
         return self._tags.manager
 
     @property

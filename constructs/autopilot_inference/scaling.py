@@ -17,7 +17,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import validation
+from ._problems import Problems
 
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 SERVICE_LINKED_ROLE = "role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com"
@@ -85,18 +85,17 @@ class ScalableInstanceCount(appscaling.BaseScalableAttribute):
         testing guide: ``max_requests_per_second`` is what one instance sustains, and
         ``safety_factor`` (more than 0, at most 1) keeps a margin.
         """
+        problems = Problems(self)
         if isinstance(max_requests_per_second, bool) or not isinstance(max_requests_per_second, (int, float)):
-            raise validation.AutopilotValidationError(
-                f"max_requests_per_second must be a number; got {max_requests_per_second!r}."
-            )
-        if max_requests_per_second <= 0:
-            raise validation.AutopilotValidationError(
+            problems.add(f"max_requests_per_second must be a number; got {max_requests_per_second!r}.")
+        elif max_requests_per_second <= 0:
+            problems.add(
                 f"max_requests_per_second must be more than 0; got {max_requests_per_second}."
             )
         if isinstance(safety_factor, bool) or not isinstance(safety_factor, (int, float)) or not 0 < safety_factor <= 1:
-            raise validation.AutopilotValidationError(
-                f"safety_factor must be more than 0 and at most 1; got {safety_factor!r}."
-            )
+            problems.add(f"safety_factor must be more than 0 and at most 1; got {safety_factor!r}.")
+        if problems:
+            return
         self._do_scale_to_track_metric(
             id,
             target_value=safety_factor * max_requests_per_second * SECONDS_PER_MINUTE,
@@ -120,9 +119,10 @@ class ScalableInstanceCount(appscaling.BaseScalableAttribute):
     ) -> None:
         """Change the capacity bounds on a schedule (``appscaling.Schedule.cron(...)``)."""
         if min_capacity is None and max_capacity is None:
-            raise validation.AutopilotValidationError(
+            Problems(self).add(
                 f"scale_on_schedule({id!r}) needs min_capacity or max_capacity: the bounds to set at that time."
             )
+            return
         self._do_scale_on_schedule(
             id,
             schedule=schedule,

@@ -30,6 +30,7 @@ from . import _run_locations as locations
 from . import _schedules as schedules
 from . import validation
 from ._paths import default_prefix
+from ._problems import Problems, failed
 from ._transform_options import TransformOptions, transform_options
 from .model import AutopilotModel
 
@@ -235,69 +236,78 @@ class AutopilotScheduledTransform(Construct):
         environment: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(model, AutopilotModel):
-            raise validation.AutopilotValidationError(f"model must be an AutopilotModel; got {type(model).__name__}.")
-        expression, zone = _schedule(schedule, time_zone)
-        window_seconds = validation.duration_seconds(
-            flexible_time_window, "flexible_time_window", minimum=60, maximum=schedules.MAX_FLEXIBLE_WINDOW_MINUTES * 60
-        )
-        if window_seconds is not None and window_seconds % 60:
-            raise validation.AutopilotValidationError(
-                f"flexible_time_window must be whole minutes; got {window_seconds} seconds."
+        # Every problem is reported on this construct (an error annotation); the checks below stop at
+        # the first problem of the schedule and locations, the transform options report all of theirs.
+        problems = Problems(self)
+        try:
+            if not isinstance(model, AutopilotModel):
+                raise validation.AutopilotValidationError(f"model must be an AutopilotModel; got {type(model).__name__}.")
+            expression, zone = _schedule(schedule, time_zone)
+            window_seconds = validation.duration_seconds(
+                flexible_time_window, "flexible_time_window", minimum=60, maximum=schedules.MAX_FLEXIBLE_WINDOW_MINUTES * 60
             )
-        if start is not None and end is not None and not start < end:
-            raise validation.AutopilotValidationError(f"start ({start}) must be before end ({end}).")
-        for value, prop in ((start, "start"), (end, "end")):
-            if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+            if window_seconds is not None and window_seconds % 60:
                 raise validation.AutopilotValidationError(
-                    f"{prop} must be a timezone-aware datetime, e.g. datetime(2027, 1, 1, tzinfo=timezone.utc); "
-                    f"got {value!r}."
+                    f"flexible_time_window must be whole minutes; got {window_seconds} seconds."
                 )
-        for flag, prop in (
-            (enabled, "enabled"),
-            (create_notification_topic, "create_notification_topic"),
-            (notify_on_success, "notify_on_success"),
-            (failure_alarm, "failure_alarm"),
-        ):
-            validation.boolean(flag, prop)
-        if notification_topic is not None and create_notification_topic:
-            raise validation.AutopilotValidationError(
-                "Pass notification_topic or create_notification_topic=True, not both."
+            if start is not None and end is not None and not start < end:
+                raise validation.AutopilotValidationError(f"start ({start}) must be before end ({end}).")
+            for value, prop in ((start, "start"), (end, "end")):
+                if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+                    raise validation.AutopilotValidationError(
+                        f"{prop} must be a timezone-aware datetime, e.g. datetime(2027, 1, 1, tzinfo=timezone.utc); "
+                        f"got {value!r}."
+                    )
+            for flag, prop in (
+                (enabled, "enabled"),
+                (create_notification_topic, "create_notification_topic"),
+                (notify_on_success, "notify_on_success"),
+                (failure_alarm, "failure_alarm"),
+            ):
+                validation.boolean(flag, prop)
+            if notification_topic is not None and create_notification_topic:
+                raise validation.AutopilotValidationError(
+                    "Pass notification_topic or create_notification_topic=True, not both."
+                )
+            if notify_on_success and notification_topic is None and not create_notification_topic:
+                raise validation.AutopilotValidationError(
+                    "notify_on_success needs a topic: pass notification_topic or create_notification_topic=True."
+                )
+            timeout_seconds = validation.duration_seconds(
+                timeout, "timeout", minimum=60, maximum=int(MAX_TIMEOUT.to_seconds() - EXECUTION_TIMEOUT_MARGIN.to_seconds())
             )
-        if notify_on_success and notification_topic is None and not create_notification_topic:
-            raise validation.AutopilotValidationError(
-                "notify_on_success needs a topic: pass notification_topic or create_notification_topic=True."
+            prefix = _job_name_prefix(scope, id, job_name_prefix)
+            input_pieces = _location(input_s3_uri, "input_s3_uri", prefix)
+            output_pieces = _location(output_s3_uri, "output_s3_uri", prefix)
+            options = transform_options(
+                input_s3_uri=input_s3_uri,
+                output_s3_uri=output_s3_uri,
+                instance_type=instance_type,
+                instance_count=instance_count,
+                content_type=content_type,
+                split_type=split_type,
+                accept=accept,
+                assemble_with=assemble_with,
+                input_data_type=input_data_type,
+                compression_type=compression_type,
+                output_kms_key=output_kms_key,
+                volume_kms_key=volume_kms_key,
+                batch_strategy=batch_strategy,
+                max_payload_in_mb=max_payload_in_mb,
+                max_concurrent_transforms=max_concurrent_transforms,
+                invocations_timeout=invocations_timeout,
+                invocations_max_retries=invocations_max_retries,
+                input_filter=input_filter,
+                output_filter=output_filter,
+                join_source=join_source,
+                environment=environment,
+                validate_uris=False,
+                problems=problems,
             )
-        timeout_seconds = validation.duration_seconds(
-            timeout, "timeout", minimum=60, maximum=int(MAX_TIMEOUT.to_seconds() - EXECUTION_TIMEOUT_MARGIN.to_seconds())
-        )
-        prefix = _job_name_prefix(scope, id, job_name_prefix)
-        input_pieces = _location(input_s3_uri, "input_s3_uri", prefix)
-        output_pieces = _location(output_s3_uri, "output_s3_uri", prefix)
-        options = transform_options(
-            input_s3_uri=input_s3_uri,
-            output_s3_uri=output_s3_uri,
-            instance_type=instance_type,
-            instance_count=instance_count,
-            content_type=content_type,
-            split_type=split_type,
-            accept=accept,
-            assemble_with=assemble_with,
-            input_data_type=input_data_type,
-            compression_type=compression_type,
-            output_kms_key=output_kms_key,
-            volume_kms_key=volume_kms_key,
-            batch_strategy=batch_strategy,
-            max_payload_in_mb=max_payload_in_mb,
-            max_concurrent_transforms=max_concurrent_transforms,
-            invocations_timeout=invocations_timeout,
-            invocations_max_retries=invocations_max_retries,
-            input_filter=input_filter,
-            output_filter=output_filter,
-            join_source=join_source,
-            environment=environment,
-            validate_uris=False,
-        )
+        except validation.AutopilotValidationError as problem:
+            problems.add(str(problem))
+        if problems or failed(model):
+            return
 
         self.model = model
         """The model each run uses (by its current name)."""

@@ -10,6 +10,7 @@ from aws_cdk import CfnOutput, Duration, Environment, Stack, Tags
 from constructs import Construct
 
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKeyError
+from ._problems import errors_of
 from .app_config import AppConfig, ConfigError, EnvironmentConfig
 from .batch_transform import AutopilotBatchTransform
 from .model import AutopilotModel
@@ -154,6 +155,11 @@ def create_stacks(scope: Construct, app_config: AppConfig) -> list[AutopilotInfe
             )
         except (AutopilotValidationError, InferenceResponseKeyError) as error:
             raise ConfigError(f"{app_config.source}: environment '{environment.name}': {error}") from error
+        # The constructs report a refused value on themselves (an error annotation); here it is
+        # a mistake in the configuration file, reported as one line naming the file.
+        refused = errors_of(stack)
+        if refused:
+            raise ConfigError(f"{app_config.source}: environment '{environment.name}': {refused[0][1]}")
         stacks.append(stack)
     return stacks
 

@@ -1,7 +1,7 @@
 """Synth-time checks of prop values that the API or the containers would refuse later, or silently misuse.
 
 Each check is a pure function returning a :class:`Finding` (an error or a warning naming
-the prop and what to do) or ``None``; :func:`report` raises the errors and attaches the
+the prop and what to do) or ``None``; :func:`report` attaches the errors and the
 warnings to the construct (``Annotations.of(construct).add_warning_v2``), where
 ``cdk synth`` prints them with the construct's path and ``aws_cdk.assertions.Annotations``
 finds them. Checks that compare constructs (two jobs writing one output prefix, two
@@ -30,6 +30,7 @@ from ._lambda.autopilot_runtime.media_types import (  # one place for the media-
 )
 from ._lambda.autopilot_runtime.media_types import media_type as _media_type
 from ._paths import stack_of
+from ._problems import Problems
 
 WARNING_PREFIX = "autopilot-inference"
 """Warning ids are ``autopilot-inference:<rule>``; acknowledge one with
@@ -62,14 +63,16 @@ def warning(rule: str, message: str) -> Finding:
     return Finding("warning", rule, message)
 
 
-def report(construct: IConstruct, findings: Iterable[Finding | None]) -> None:
-    """Raise the first error among ``findings``; attach every warning to ``construct``."""
+def report(construct: IConstruct | Problems, findings: Iterable[Finding | None]) -> None:
+    """Report every error among ``findings`` on the construct (see :mod:`._problems`); attach every warning to it."""
+    problems = construct if isinstance(construct, Problems) else Problems(construct)
     found = [finding for finding in findings if finding is not None]
     for finding in found:
         if finding.severity == "error":
-            raise validation.AutopilotValidationError(finding.message)
+            problems.add(finding.message)
     for finding in found:
-        Annotations.of(construct).add_warning_v2(finding.warning_id, finding.message)
+        if finding.severity == "warning":
+            Annotations.of(problems.construct).add_warning_v2(finding.warning_id, finding.message)
 
 
 # --- instance types -------------------------------------------------------------------------
