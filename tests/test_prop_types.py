@@ -23,6 +23,7 @@ from autopilot_inference import (
     AutopilotBatchTransform,
     AutopilotEndpoint,
     AutopilotModel,
+    AutopilotScheduledTransform,
     EndpointDataCapture,
     InferenceResponseKey,
     prop_types,
@@ -66,6 +67,7 @@ def endpoint(**overrides: Any) -> AutopilotEndpoint:
         (AutopilotModel, prop_types.MODEL_PROPS),
         (AutopilotBatchTransform, prop_types.TRANSFORM_PROPS),
         (AutopilotEndpoint, prop_types.ENDPOINT_PROPS),
+        (AutopilotScheduledTransform, prop_types.SCHEDULED_TRANSFORM_PROPS),
     ],
 )
 def test_every_prop_has_a_type_check(cls: type, table: dict[str, Any]) -> None:
@@ -278,3 +280,28 @@ def test_security_groups_of_the_right_type_still_need_a_vpc() -> None:
     stack = new_stack()
     group = ec2.SecurityGroup.from_security_group_id(stack, "Group", "sg-0abc")
     assert first_line(lambda: model(stack, security_groups=[group])).startswith("security_groups needs vpc")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"output_kms_key": KEY_ARN}, f"output_kms_key must be an kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}"),
+        ({"instance_count": "2"}, "instance_count must be a whole number (int); got str '2'."),
+        ({"timeout": 3600}, "timeout must be an aws_cdk.Duration; got int 3600. Use Duration.seconds(3600)."),
+        (
+            {"start": "2027-01-01"},
+            "start must be a datetime; got str '2027-01-01'. Use e.g. datetime(2027, 1, 1, tzinfo=timezone.utc).",
+        ),
+        (
+            {"schedule": 86400},
+            "schedule must be a schedule expression string or an aws_scheduler.ScheduleExpression; got int 86400. "
+            "Use e.g. 'cron(0 2 * * ? *)' or 'rate(1 day)'.",
+        ),
+    ],
+)
+def test_scheduled_transform_prop_types(overrides: dict[str, Any], expected: str) -> None:
+    stack = new_stack()
+    kwargs = {"model": model(stack), "schedule": "rate(1 day)", "input_s3_uri": INPUT_URI,
+              "output_s3_uri": RESULT_URI, **overrides}
+    scheduled = AutopilotScheduledTransform(stack, "Nightly", **kwargs)
+    assert errors_on(scheduled)[0] == expected

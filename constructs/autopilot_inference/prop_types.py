@@ -14,6 +14,7 @@ so :func:`implements` reads what jsii records instead: the interfaces a class de
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from aws_cdk import Duration
@@ -21,6 +22,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 
 from . import validation
@@ -272,6 +274,30 @@ TRANSFORM_PROPS: dict[str, Check] = {
     ),
 }
 """``AutopilotBatchTransform``'s props and their type checks."""
+
+_TOPIC = TRANSFORM_PROPS["failure_topic"]
+SCHEDULED_TRANSFORM_PROPS: dict[str, Check] = {
+    **{prop: check for prop, check in TRANSFORM_PROPS.items() if prop not in ("wait_for_completion", "wait_timeout", "failure_topic")},
+    "schedule": required(
+        instance_of(
+            "a schedule expression string or an aws_scheduler.ScheduleExpression",
+            (str, scheduler.ScheduleExpression),
+            "Use e.g. 'cron(0 2 * * ? *)' or 'rate(1 day)'.",
+        )
+    ),
+    "start": instance_of("a datetime", datetime, "Use e.g. datetime(2027, 1, 1, tzinfo=timezone.utc)."),
+    "end": instance_of("a datetime", datetime, "Use e.g. datetime(2027, 1, 1, tzinfo=timezone.utc)."),
+    "time_zone": string,
+    "flexible_time_window": duration,
+    "enabled": boolean,
+    "description": string,
+    "timeout": duration,
+    "notification_topic": _TOPIC,
+    "create_notification_topic": boolean,
+    "notify_on_success": boolean,
+    "failure_alarm": boolean,
+}
+"""``AutopilotScheduledTransform``'s props and their type checks (the schedule and its dates are checked by the construct)."""
 
 def alarms(value: Any, prop: str) -> str | None:
     """A list of ``cloudwatch.IAlarm``; ``None`` passes."""

@@ -28,7 +28,7 @@ from constructs import Construct
 
 from . import _run_locations as locations
 from . import _schedules as schedules
-from . import validation
+from . import prop_types, validation
 from ._paths import default_prefix
 from ._problems import Problems, failed
 from ._transform_options import TransformOptions, transform_options
@@ -239,6 +239,10 @@ class AutopilotScheduledTransform(Construct):
         # Every problem is reported on this construct (an error annotation); the checks below stop at
         # the first problem of the schedule and locations, the transform options report all of theirs.
         problems = Problems(self)
+        type_errors = prop_types.type_errors(prop_types.SCHEDULED_TRANSFORM_PROPS, locals())
+        problems.add_all(type_errors)
+        if type_errors:
+            return
         try:
             if not isinstance(model, AutopilotModel):
                 raise validation.AutopilotValidationError(f"model must be an AutopilotModel; got {type(model).__name__}.")
