@@ -7,6 +7,7 @@ same values and send the same request.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -207,3 +208,14 @@ def transform_options(
         join_source=join_source,
         environment=env,
     )
+
+
+TRANSFORM_OPTION_NAMES: tuple[str, ...] = tuple(
+    name for name in inspect.signature(transform_options).parameters if name not in ("validate_uris", "problems")
+)
+"""The transform options both transform constructs take as props, in :func:`transform_options`' order."""
+
+
+def given_options(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The transform options among a construct's props (its ``locals()``), to pass on to :func:`transform_options`."""
+    return {name: props[name] for name in TRANSFORM_OPTION_NAMES}

@@ -25,6 +25,7 @@ from ._problems import Problems, Unbuilt, failed
 from ._tags import ResourceTags
 from ._transform_options import (  # noqa: F401 - MAX_PAYLOAD_IN_MB kept importable here
     MAX_PAYLOAD_IN_MB,
+    given_options,
     transform_options,
 )
 from .model import AutopilotModel
@@ -148,30 +149,7 @@ class AutopilotBatchTransform(Construct):
             return
         problems.check(validation.boolean, wait_for_completion, "wait_for_completion")
         wait_seconds = problems.check(validation.wait_timeout, wait_timeout) if wait_for_completion else None
-        options = transform_options(
-            problems=problems,
-            input_s3_uri=input_s3_uri,
-            output_s3_uri=output_s3_uri,
-            instance_type=instance_type,
-            instance_count=instance_count,
-            content_type=content_type,
-            split_type=split_type,
-            accept=accept,
-            assemble_with=assemble_with,
-            input_data_type=input_data_type,
-            compression_type=compression_type,
-            output_kms_key=output_kms_key,
-            volume_kms_key=volume_kms_key,
-            batch_strategy=batch_strategy,
-            max_payload_in_mb=max_payload_in_mb,
-            max_concurrent_transforms=max_concurrent_transforms,
-            invocations_timeout=invocations_timeout,
-            invocations_max_retries=invocations_max_retries,
-            input_filter=input_filter,
-            output_filter=output_filter,
-            join_source=join_source,
-            environment=environment,
-        )
+        options = transform_options(**given_options(locals()), problems=problems)
         problems.check(validation.name_prefix, job_name_prefix, "job_name_prefix")
         value_checks.report(
             problems,

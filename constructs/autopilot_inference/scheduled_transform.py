@@ -31,7 +31,7 @@ from . import _schedules as schedules
 from . import prop_types, validation
 from ._paths import default_prefix
 from ._problems import Problems, failed
-from ._transform_options import TransformOptions, transform_options
+from ._transform_options import TransformOptions, given_options, transform_options
 from .model import AutopilotModel
 
 ScheduleInput = Union[scheduler.ScheduleExpression, str]
@@ -283,31 +283,7 @@ class AutopilotScheduledTransform(Construct):
             prefix = _job_name_prefix(scope, id, job_name_prefix)
             input_pieces = _location(input_s3_uri, "input_s3_uri", prefix)
             output_pieces = _location(output_s3_uri, "output_s3_uri", prefix)
-            options = transform_options(
-                input_s3_uri=input_s3_uri,
-                output_s3_uri=output_s3_uri,
-                instance_type=instance_type,
-                instance_count=instance_count,
-                content_type=content_type,
-                split_type=split_type,
-                accept=accept,
-                assemble_with=assemble_with,
-                input_data_type=input_data_type,
-                compression_type=compression_type,
-                output_kms_key=output_kms_key,
-                volume_kms_key=volume_kms_key,
-                batch_strategy=batch_strategy,
-                max_payload_in_mb=max_payload_in_mb,
-                max_concurrent_transforms=max_concurrent_transforms,
-                invocations_timeout=invocations_timeout,
-                invocations_max_retries=invocations_max_retries,
-                input_filter=input_filter,
-                output_filter=output_filter,
-                join_source=join_source,
-                environment=environment,
-                validate_uris=False,
-                problems=problems,
-            )
+            options = transform_options(**given_options(locals()), validate_uris=False, problems=problems)
         except validation.AutopilotValidationError as problem:
             problems.add(str(problem))
         if problems or failed(model):
