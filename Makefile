@@ -42,7 +42,7 @@ OUTDIR ?= cdk.out
 SYNTH_CONTEXT := $(if $(CONFIG),-c config=$(CONFIG))
 
 # checkov pins its own boto3 (conflicting with requirements.txt): it lives in a virtual
-# environment of its own, which tests/test_checkov.py calls by path.
+# environment of its own, which tests/review/test_checkov.py calls by path.
 CHECKOV_VENV := .venv-checkov
 $(STAMP)/checkov: requirements-checkov.txt
 	@mkdir -p $(STAMP)
@@ -74,7 +74,7 @@ bench: install
 
 ## Rewrite the snapshot of the example stack after an intended change.
 snapshot-update: install
-	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/test_snapshot.py
+	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/example_app/test_snapshot.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) node_modules $(STAMP) cdk.out build dist *.egg-info .mypy_cache

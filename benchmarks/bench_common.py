@@ -20,7 +20,7 @@ LAMBDA_DIR = REPO_ROOT / "lambda"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 # The event and response helpers the tests use (plain data code, no pytest).
 sys.path.insert(0, str(REPO_ROOT / "tests"))
-from cfn_events import ACCOUNT, REGION, parse_times  # noqa: E402, F401 - ACCOUNT is shared with bench_synth
+from support.cfn_events import ACCOUNT, REGION, parse_times  # noqa: E402, F401 - ACCOUNT is shared with bench_synth
 
 # Fake credentials and a fixed region: no benchmark may reach AWS or read a real profile.
 FAKE_AWS_ENVIRONMENT = {

@@ -17,7 +17,7 @@ import boto3
 from bench_common import fake_aws_environment, fixture, ratio
 from bench_report import Section
 from botocore.stub import Stubber
-from cfn_events import ACCOUNT, REGION, REQUEST_ID, SERVICE_TOKEN, STACK_ID, cfn_event
+from support.cfn_events import ACCOUNT, REGION, REQUEST_ID, SERVICE_TOKEN, STACK_ID, cfn_event
 
 from autopilot_inference._lambda.autopilot_runtime import naming
 from autopilot_inference._lambda.autopilot_runtime.aws import Clients

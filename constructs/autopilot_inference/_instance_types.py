@@ -1,4 +1,4 @@
-"""SageMaker ML instance types, as botocore's SageMaker API model lists them (generated; see tests/test_prop_types.py).
+"""SageMaker ML instance types, as botocore's SageMaker API model lists them (generated; see tests/constructs/test_prop_types.py).
 
 The enums grow with new instance families: a type missing here is only warned about, and
 an unknown family is refused only when no installed botocore knows it either.

@@ -500,7 +500,7 @@ CHECKOV_ACKNOWLEDGEMENTS: tuple[CheckovAcknowledgement, ...] = (
         "encryption: it holds execution events (job names, states), no data; the construct has no key prop yet.",
     ),
 )
-"""Every checkov check failing on the library's resources, with its reason (``tests/test_checkov.py``)."""
+"""Every checkov check failing on the library's resources, with its reason (``tests/review/test_checkov.py``)."""
 
 
 def checkov_acknowledgement(check_id: str, resource: str) -> CheckovAcknowledgement | None:

@@ -22,7 +22,8 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ParamValidationError
 from botocore.validate import ParamValidator
-from cfn_events import ACCOUNT, REGION
+
+from support.cfn_events import ACCOUNT, REGION
 
 from .clock import Clock
 

@@ -1,6 +1,6 @@
 """pytest plugin: every template a test synthesizes is checked against the IAM authorization reference.
 
-It hooks into the template recorder of ``tests/template_lint.py`` (which sees every
+It hooks into the template recorder of ``tests/support/template_lint.py`` (which sees every
 ``App.synth()``, ``Stage.synth()`` and ``Template.from_stack()`` of the session): each new
 template's IAM statements are checked at once, in the test that synthesized it, so a wrong
 statement fails that test with the policy's logical id and the statement's Sid

@@ -1,6 +1,6 @@
 """Replays the handler's AWS requests against a synthesized policy, as IAM would authorize them.
 
-:class:`PolicyReplay` hooks into botocore clients (the Stubber'd ones of ``tests/handler_support.py``):
+:class:`PolicyReplay` hooks into botocore clients (the Stubber'd ones of ``tests/support/handler.py``):
 before each call it maps the operation and its parameters to the IAM requests AWS authorizes
 (action, resource ARN, request context: ``aws:RequestTag/*``, ``aws:TagKeys``, ``aws:ResourceTag/*``
 of the resource as it stands, the ``sagemaker:*`` and ``iam:PassedToService`` keys) and evaluates

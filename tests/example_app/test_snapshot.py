@@ -1,0 +1,107 @@
+"""Snapshots of the example app's templates: any change to what ``cdk deploy`` would do shows here.
+
+The templates of the example app (the built-in example config, and the three stacks of
+``examples/environments.yaml``), synthesized in-process with ``cdk.json``'s context, are
+kept in ``tests/snapshots/<stack>.template.json`` and compared exactly, text for text.
+They are what ``cdk synth`` writes, minus the ``Metadata`` (``aws:cdk:path``, asset paths)
+the CLI adds to each resource.
+After an intended change, rewrite them and review the diff with the change:
+
+    make snapshot-update    # = UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/example_app/test_snapshot.py
+
+With ``UPDATE_SNAPSHOTS=1`` the tests rewrite what differs, report each file as a
+``SnapshotUpdated`` warning in the summary, and pass.
+
+The asset hashes are part of the snapshot: the handler's ``Code.S3Key`` is the hash of
+``lambda/`` without bytecode caches, the same from any checkout path or installed wheel
+(``tests/package/test_package.py``, ``tests/constructs/test_determinism.py``), so it changes exactly when the
+handler code does; the provider framework's comes with the pinned aws-cdk-lib. When only
+an ``S3Key`` differs, the failure lists files under ``lambda/`` a clean checkout lacks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import subprocess
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.example_app import REPO_ROOT, CloudAssemblyDir
+
+SNAPSHOTS = REPO_ROOT / "tests" / "snapshots"
+UPDATE = os.environ.get("UPDATE_SNAPSHOTS", "").strip().lower() in ("1", "true", "yes")
+STACKS = {
+    "AutopilotInference-example": "example_default",
+    "AutopilotInference-dev": "example_environments",
+    "AutopilotInference-staging": "example_environments",
+    "AutopilotInference-prod": "example_environments",
+}
+MAX_DIFF_LINES = 80
+ASSET_KEY = re.compile(r'"S3Key": "[0-9a-f]{64}\.zip"')
+
+
+class SnapshotUpdated(UserWarning):
+    """A snapshot file was (re)written by ``UPDATE_SNAPSHOTS=1``."""
+
+
+def snapshot_text(template: dict[str, Any]) -> str:
+    return json.dumps(template, indent=1, ensure_ascii=False) + "\n"
+
+
+def snapshot_path(stack: str) -> Path:
+    return SNAPSHOTS / f"{stack}.template.json"
+
+
+def stray_lambda_files() -> list[str]:
+    """Files under lambda/ that git does not track and does not ignore (they change the asset hash)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard", "lambda"], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    return listed.stdout.split() if listed.returncode == 0 else ["(not a git checkout)"]
+
+
+def mismatch_message(stack: str, expected: str, actual: str) -> str:
+    diff = list(
+        difflib.unified_diff(
+            expected.splitlines(), actual.splitlines(), f"snapshots/{stack}.template.json", "synthesized", lineterm="", n=2
+        )
+    )
+    shown = "\n".join(diff[:MAX_DIFF_LINES]) + (f"\n... {len(diff) - MAX_DIFF_LINES} more lines" if len(diff) > MAX_DIFF_LINES else "")
+    hint = "If the change is intended: make snapshot-update, and review the diff with the change."
+    if ASSET_KEY.sub("", expected) == ASSET_KEY.sub("", actual):
+        hint = (
+            "Only the handler asset hash (S3Key) differs: the files under lambda/ changed. If that is intended, "
+            f"make snapshot-update. Files under lambda/ that a clean checkout does not have: {stray_lambda_files() or 'none'}."
+        )
+    return f"The template of {stack} differs from its snapshot.\n{hint}\n{shown}"
+
+
+@pytest.mark.parametrize("stack", list(STACKS))
+def test_template_matches_snapshot(stack: str, request: pytest.FixtureRequest) -> None:
+    assembly: CloudAssemblyDir = request.getfixturevalue(STACKS[stack])
+    actual = snapshot_text(assembly.template(stack))
+    path = snapshot_path(stack)
+    expected = path.read_text(encoding="utf-8") if path.is_file() else None
+    if UPDATE:
+        if expected != actual:
+            SNAPSHOTS.mkdir(exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+            warnings.warn(SnapshotUpdated(f"{'rewrote' if expected else 'created'} {path.relative_to(REPO_ROOT)}"), stacklevel=2)
+        return
+    assert expected is not None, f"no snapshot {path.relative_to(REPO_ROOT)}: create it with make snapshot-update"
+    assert actual == expected, mismatch_message(stack, expected, actual)
+
+
+def test_no_snapshot_without_a_stack() -> None:
+    stale = sorted({p.name for p in SNAPSHOTS.glob("*.json")} - {snapshot_path(stack).name for stack in STACKS})
+    if UPDATE:
+        for name in stale:
+            (SNAPSHOTS / name).unlink()
+            warnings.warn(SnapshotUpdated(f"removed tests/snapshots/{name}: no such stack any more"), stacklevel=2)
+        return
+    assert not stale, f"snapshots of stacks the example no longer has: {stale}; make snapshot-update removes them"

@@ -1,0 +1,515 @@
+"""Custom::AutopilotTransformJob through ``handle()``: start, wait, update, delete and failures."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from support.handler import (  # noqa: F401  (fixtures)
+    REGION,
+    STACK_ID,
+    StubbedAws,
+    aws,
+    cfn_event,
+    fake_aws_environment,
+    is_complete_event,
+    response,
+    with_changes,
+)
+
+from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
+from autopilot_inference._lambda.autopilot_runtime.events import CREATE_FAILED_PHYSICAL_ID
+from autopilot_inference._lambda.autopilot_runtime.properties import (
+    TRANSFORM_JOB_RESOURCE_TYPE,
+    TRANSFORM_WAIT_PROPERTIES,
+    configuration,
+)
+
+LOGICAL_ID = "Scoring"
+PREFIX = "ChurnStack-Scoring"
+REQUEST_ID = "0f0c3a55-7d0e-4f5b-a1a4-6b0f6f2f9e01"
+MODEL = "ChurnStack-ChurnModel-8e1d4c2a9f"
+KMS_KEY = f"arn:aws:kms:{REGION}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+PROPS: dict[str, Any] = {
+    "ModelName": MODEL,
+    "TransformJobNamePrefix": PREFIX,
+    "TransformInput": {
+        "DataSource": {
+            "S3DataSource": {"S3DataType": "ManifestFile", "S3Uri": "s3://example-ml-data-111122223333/churn/score.manifest"}
+        },
+        "ContentType": "text/csv",
+        "CompressionType": "Gzip",
+        "SplitType": "Line",
+    },
+    "TransformOutput": {
+        "S3OutputPath": "s3://example-ml-artifacts-111122223333/churn/predictions/",
+        "Accept": "text/csv",
+        "AssembleWith": "Line",
+        "KmsKeyId": KMS_KEY,
+    },
+    "TransformResources": {"InstanceType": "ml.m5.xlarge", "InstanceCount": "2", "VolumeKmsKeyId": KMS_KEY},
+    "BatchStrategy": "MultiRecord",
+    "MaxPayloadInMB": "6",
+    "MaxConcurrentTransforms": "4",
+    "ModelClientConfig": {"InvocationsTimeoutInSeconds": "600", "InvocationsMaxRetries": "2"},
+    "DataProcessing": {"InputFilter": "$[1:]", "OutputFilter": "$[0,-1]", "JoinSource": "Input"},
+    "Environment": {"LOG_LEVEL": "info", "BATCH_SIZE": "100"},
+    "WaitForCompletion": "true",
+    "WaitTimeoutSeconds": "3300",
+    "Tags": [{"Key": "team", "Value": "ml"}],
+}
+
+# What CreateTransformJob must receive for PROPS: numbers as numbers, strings untouched.
+EXPECTED_REQUEST_FIELDS: dict[str, Any] = {
+    "ModelName": MODEL,
+    "TransformInput": PROPS["TransformInput"],
+    "TransformOutput": PROPS["TransformOutput"],
+    "TransformResources": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 2, "VolumeKmsKeyId": KMS_KEY},
+    "BatchStrategy": "MultiRecord",
+    "MaxPayloadInMB": 6,
+    "MaxConcurrentTransforms": 4,
+    "ModelClientConfig": {"InvocationsTimeoutInSeconds": 600, "InvocationsMaxRetries": 2},
+    "DataProcessing": {"InputFilter": "$[1:]", "OutputFilter": "$[0,-1]", "JoinSource": "Input"},
+    "Environment": {"LOG_LEVEL": "info", "BATCH_SIZE": "100"},
+    "Tags": [{"Key": "team", "Value": "ml"}],
+}
+
+
+def props(**changes: Any) -> dict[str, Any]:
+    """The base properties with ``changes``; a value of ``None`` removes the property."""
+    return with_changes(PROPS, **changes)
+
+
+def name_for(properties: dict[str, Any], request_id: str = REQUEST_ID) -> str:
+    delivered = {"ServiceToken": "ignored", **properties}
+    return naming.transform_job_name(
+        properties["TransformJobNamePrefix"],
+        STACK_ID,
+        LOGICAL_ID,
+        configuration(delivered, exclude=TRANSFORM_WAIT_PROPERTIES),
+        request_id,
+    )
+
+
+def job_arn(name: str) -> str:
+    return f"arn:aws:sagemaker:{REGION}:111122223333:transform-job/{name.lower()}"
+
+
+def described(name: str, status: str = "Completed", **changes: Any) -> dict[str, Any]:
+    job = response("describe_transform_job_failed.json" if status == "Failed" else "describe_transform_job_completed.json")
+    job.update(TransformJobName=name, TransformJobArn=job_arn(name), TransformJobStatus=status, **changes)
+    if status not in ("Completed", "Failed"):
+        job.pop("TransformEndTime", None)
+    return job
+
+
+def create_event(properties: dict[str, Any] | None = None, request_id: str = REQUEST_ID) -> dict[str, Any]:
+    return cfn_event(
+        "Create", TRANSFORM_JOB_RESOURCE_TYPE, properties or props(), logical_id=LOGICAL_ID, request_id=request_id
+    )
+
+
+def update_event(new: dict[str, Any], old: dict[str, Any], physical_id: str, request_id: str) -> dict[str, Any]:
+    return cfn_event(
+        "Update",
+        TRANSFORM_JOB_RESOURCE_TYPE,
+        new,
+        old_properties=old,
+        physical_id=physical_id,
+        logical_id=LOGICAL_ID,
+        request_id=request_id,
+    )
+
+
+def delete_event(physical_id: str) -> dict[str, Any]:
+    return cfn_event("Delete", TRANSFORM_JOB_RESOURCE_TYPE, props(), physical_id=physical_id, logical_id=LOGICAL_ID)
+
+
+def stub_list(aws: StubbedAws, name: str, status: str | None = "InProgress", jobs: list[str] | None = None) -> None:
+    """``ListTransformJobs`` of the jobs of ``name``'s resource (``jobs``; none by default)."""
+    contains = naming.transform_job_names(PREFIX, STACK_ID, LOGICAL_ID, {}).of_resource
+    params: dict[str, Any] = {"NameContains": contains, "SortBy": "CreationTime", "SortOrder": "Descending", "MaxResults": 100}
+    if status:
+        params["StatusEquals"] = status
+    summaries = [
+        {"TransformJobName": job, "TransformJobArn": job_arn(job), "CreationTime": response("describe_transform_job_completed.json")["CreationTime"], "TransformJobStatus": status or "Completed"}
+        for job in jobs or []
+    ]
+    aws.sagemaker_stub.add_response("list_transform_jobs", {"TransformJobSummaries": summaries}, params)
+
+
+def stub_create(aws: StubbedAws, name: str, fields: dict[str, Any] | None = None, *, sweep: bool = True) -> None:
+    """``CreateTransformJob`` of ``name``; on a Create (``sweep``) after listing the resource's running jobs."""
+    if sweep:
+        stub_list(aws, name)
+    aws.sagemaker_stub.add_response(
+        "create_transform_job",
+        {"TransformJobArn": job_arn(name)},
+        {"TransformJobName": name, **(fields or EXPECTED_REQUEST_FIELDS)},
+    )
+
+
+def started(aws: StubbedAws, properties: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A Create event and its on_event result, with the job started."""
+    event = create_event(properties)
+    stub_create(aws, name_for(properties or props()))
+    return event, aws.handle(event)
+
+
+# --- Create and waiting ---------------------------------------------------------------
+
+
+def test_create_with_every_option_sends_typed_values(aws: StubbedAws) -> None:
+    name = name_for(props())
+    stub_create(aws, name)
+
+    result = aws.handle(create_event())
+
+    assert aws.calls == ["ListTransformJobs", "CreateTransformJob"]
+    started = result.pop("AutopilotInferenceStarted")
+    assert datetime.fromisoformat(started).tzinfo is not None
+    assert result == {
+        "AutopilotInferencePhase": "isComplete",
+        "PhysicalResourceId": name,
+        "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)},
+        "AutopilotInferenceWait": True,
+    }
+    assert name.startswith(f"{PREFIX.lower()}-") and naming.TRANSFORM_JOB_NAME_PATTERN.match(name)
+
+
+def test_create_with_only_the_required_properties(aws: StubbedAws) -> None:
+    minimal = {
+        key: PROPS[key]
+        for key in ("ModelName", "TransformJobNamePrefix", "TransformInput", "TransformOutput", "TransformResources")
+    }
+    minimal["TransformOutput"] = {**minimal["TransformOutput"], "KmsKeyId": ""}  # empty optional values are dropped
+    name = name_for(minimal)
+    stub_create(
+        aws,
+        name,
+        {
+            "ModelName": MODEL,
+            "TransformInput": PROPS["TransformInput"],
+            "TransformOutput": {
+                "S3OutputPath": "s3://example-ml-artifacts-111122223333/churn/predictions/",
+                "Accept": "text/csv",
+                "AssembleWith": "Line",
+            },
+            "TransformResources": EXPECTED_REQUEST_FIELDS["TransformResources"],
+        },
+    )
+
+    result = aws.handle(create_event(minimal))
+
+    assert result["PhysicalResourceId"] == name
+    assert result["AutopilotInferenceWait"] is True  # waiting is the default
+
+
+def test_is_complete_while_in_progress_returns_no_data(aws: StubbedAws) -> None:
+    event, result = started(aws)
+    name = result["PhysicalResourceId"]
+    job = described(name, "InProgress")
+    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
+
+    completion = aws.handle(is_complete_event(event, result), now=job["CreationTime"] + timedelta(minutes=10))
+
+    assert completion == {"IsComplete": False}  # the framework refuses Data while not complete
+
+
+def test_is_complete_while_stopping_keeps_waiting(aws: StubbedAws) -> None:
+    event, result = started(aws)
+    name = result["PhysicalResourceId"]
+    job = described(name, "Stopping")
+    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
+
+    assert aws.handle(is_complete_event(event, result), now=job["CreationTime"] + timedelta(minutes=1)) == {
+        "IsComplete": False
+    }
+
+
+def test_is_complete_when_completed_returns_data(aws: StubbedAws) -> None:
+    event, result = started(aws)
+    name = result["PhysicalResourceId"]
+    aws.sagemaker_stub.add_response("describe_transform_job", described(name), {"TransformJobName": name})
+
+    completion = aws.handle(is_complete_event(event, result))
+
+    assert completion == {"IsComplete": True, "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)}}
+    assert aws.calls == ["ListTransformJobs", "CreateTransformJob", "DescribeTransformJob"]
+
+
+def test_is_complete_when_failed_reports_the_failure_reason(aws: StubbedAws) -> None:
+    event, result = started(aws)
+    name = result["PhysicalResourceId"]
+    aws.sagemaker_stub.add_response("describe_transform_job", described(name, "Failed"), {"TransformJobName": name})
+
+    with pytest.raises(AutopilotDeploymentError) as raised:
+        aws.handle(is_complete_event(event, result))
+
+    message = str(raised.value)
+    assert f"Transform job {name} failed" in message
+    assert "ClientError: See job logs for more information" in message
+    assert "deploy again" in message
+
+
+def test_is_complete_when_stopped(aws: StubbedAws) -> None:
+    event, result = started(aws)
+    name = result["PhysicalResourceId"]
+    job = described(name, "Stopped", FailureReason="Stopped by user")
+    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
+
+    with pytest.raises(AutopilotDeploymentError) as raised:
+        aws.handle(is_complete_event(event, result))
+
+    assert f"Transform job {name} was stopped: Stopped by user" in str(raised.value)
+
+
+def test_is_complete_past_the_wait_timeout(aws: StubbedAws) -> None:
+    event, result = started(aws)
+    name = result["PhysicalResourceId"]
+    job = described(name, "InProgress")
+    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
+    aws.sagemaker_stub.add_response("stop_transform_job", {}, {"TransformJobName": name})
+
+    with pytest.raises(AutopilotDeploymentError) as raised:
+        aws.handle(is_complete_event(event, result), now=job["CreationTime"] + timedelta(seconds=3301))
+
+    message = str(raised.value)
+    assert f"Transform job {name} is still InProgress after 55 min 1 s" in message
+    assert "wait_timeout (55 min 0 s" in message
+    assert "The job was stopped" in message  # nothing the failed deployment started keeps running
+    assert "at most 55 minutes" in message and "wait_for_completion=False" in message
+    assert aws.calls[-2:] == ["DescribeTransformJob", "StopTransformJob"]
+
+
+def test_is_complete_past_the_wait_timeout_when_the_stop_fails(aws: StubbedAws) -> None:
+    event, result = started(aws)
+    name = result["PhysicalResourceId"]
+    job = described(name, "InProgress")
+    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
+    aws.sagemaker_stub.add_client_error("stop_transform_job", "AccessDeniedException", "not authorized", 400)
+
+    with pytest.raises(AutopilotDeploymentError) as raised:
+        aws.handle(is_complete_event(event, result), now=job["CreationTime"] + timedelta(seconds=3301))
+
+    assert f"stop-transform-job --transform-job-name {name}" in str(raised.value)
+
+
+def test_is_complete_just_inside_the_wait_timeout_keeps_waiting(aws: StubbedAws) -> None:
+    event, result = started(aws, props(WaitTimeoutSeconds="600"))
+    name = result["PhysicalResourceId"]
+    job = described(name, "InProgress")
+    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
+
+    now = job["CreationTime"].astimezone(timezone.utc) + timedelta(seconds=599)
+    assert aws.handle(is_complete_event(event, result), now=now) == {"IsComplete": False}
+
+
+def test_without_waiting_is_complete_at_once(aws: StubbedAws) -> None:
+    properties = props(WaitForCompletion="false")
+    event, result = started(aws, properties)
+
+    completion = aws.handle(is_complete_event(event, result))
+
+    assert result["AutopilotInferenceWait"] is False
+    assert completion == {"IsComplete": True}
+    assert aws.calls == ["ListTransformJobs", "CreateTransformJob"]
+
+
+def test_is_complete_falls_back_to_the_wait_property_without_the_wait_key(aws: StubbedAws) -> None:
+    name = name_for(props())
+    event = {**create_event(props(WaitForCompletion="false")), "PhysicalResourceId": name}
+    event["AutopilotInferencePhase"] = "isComplete"
+
+    assert aws.handle(event) == {"IsComplete": True}
+    assert aws.calls == []
+
+
+def test_duplicate_create_delivery_adopts_the_job_it_started(aws: StubbedAws) -> None:
+    name = name_for(props())
+    stub_create(aws, name)
+    stub_list(aws, name, jobs=[name])  # the job the first delivery started is kept
+    aws.sagemaker_stub.add_client_error(
+        "create_transform_job",
+        "ResourceInUse",
+        "Job name must be unique within an AWS account and region, and a job with this name already exists "
+        f"({job_arn(name)})",
+        400,
+        expected_params={"TransformJobName": name, **EXPECTED_REQUEST_FIELDS},
+    )
+    aws.sagemaker_stub.add_response("describe_transform_job", described(name, "InProgress"), {"TransformJobName": name})
+
+    first = aws.handle(create_event())
+    second = aws.handle(create_event())
+
+    assert {**second, "AutopilotInferenceStarted": ""} == {**first, "AutopilotInferenceStarted": ""}
+    assert aws.calls == [
+        "ListTransformJobs", "CreateTransformJob", "ListTransformJobs", "CreateTransformJob", "DescribeTransformJob"
+    ]
+
+
+def test_each_request_gets_its_own_job_name() -> None:
+    assert name_for(props(), "request-1") != name_for(props(), "request-2")
+
+
+# --- Update ---------------------------------------------------------------------------
+
+
+def test_update_of_tags_and_wait_properties_keeps_the_job(aws: StubbedAws) -> None:
+    old = props(Tags=[{"Key": "team", "Value": "ml"}, {"Key": "stage", "Value": "beta"}])
+    new = props(
+        Tags=[{"Key": "team", "Value": "ml"}, {"Key": "owner", "Value": "alice"}],
+        WaitForCompletion="false",
+        WaitTimeoutSeconds="1800",
+    )
+    name = name_for(old)
+    aws.sagemaker_stub.add_response("describe_transform_job", described(name), {"TransformJobName": name})
+    aws.sagemaker_stub.add_response("delete_tags", {}, {"ResourceArn": job_arn(name), "TagKeys": ["stage"]})
+    aws.sagemaker_stub.add_response(
+        "add_tags", {"Tags": []}, {"ResourceArn": job_arn(name), "Tags": [{"Key": "owner", "Value": "alice"}]}
+    )
+    event = update_event(new, old, name, "update-request-1")
+
+    result = aws.handle(event)
+    completion = aws.handle(is_complete_event(event, result))
+
+    assert result == {
+        "AutopilotInferencePhase": "isComplete",
+        "PhysicalResourceId": name,
+        "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)},
+        "AutopilotInferenceWait": False,
+        "OldResourceProperties": {},  # the waiter input keeps one copy of the properties
+    }
+    assert completion == {"IsComplete": True}
+    assert aws.calls == ["DescribeTransformJob", "DeleteTags", "AddTags"]
+
+
+def test_update_of_the_job_configuration_starts_a_new_job(aws: StubbedAws) -> None:
+    old = props()
+    new = props(TransformResources={"InstanceType": "ml.m5.2xlarge", "InstanceCount": "1"})
+    old_name = name_for(old)
+    new_name = name_for(new, "update-request-2")
+    assert new_name != old_name
+    fields = {**EXPECTED_REQUEST_FIELDS, "TransformResources": {"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1}}
+    aws.stack_status("UPDATE_IN_PROGRESS")
+    stub_create(aws, new_name, fields, sweep=False)
+
+    result = aws.handle(update_event(new, old, old_name, "update-request-2"))
+
+    assert aws.calls == ["CreateTransformJob"]  # the old job is left to CloudFormation's Delete
+    assert result["PhysicalResourceId"] == new_name
+    assert result["AutopilotInferenceWait"] is True
+
+
+# --- Delete ---------------------------------------------------------------------------
+
+
+def test_delete_stops_a_job_in_progress(aws: StubbedAws) -> None:
+    name = name_for(props())
+    aws.sagemaker_stub.add_response("describe_transform_job", described(name, "InProgress"), {"TransformJobName": name})
+    aws.sagemaker_stub.add_response("stop_transform_job", {}, {"TransformJobName": name})
+    event = delete_event(name)
+
+    result = aws.handle(event)
+    completion = aws.handle(is_complete_event(event, result))
+
+    assert result == {"AutopilotInferencePhase": "isComplete", "PhysicalResourceId": name, "Data": {}}
+    assert completion == {"IsComplete": True}
+    assert aws.calls == ["DescribeTransformJob", "StopTransformJob"]
+
+
+@pytest.mark.parametrize("status", ["Completed", "Failed", "Stopped", "Stopping"])
+def test_delete_of_a_finished_job_makes_no_stop_call(aws: StubbedAws, status: str) -> None:
+    name = name_for(props())
+    aws.sagemaker_stub.add_response("describe_transform_job", described(name, status), {"TransformJobName": name})
+
+    result = aws.handle(delete_event(name))
+
+    assert result["PhysicalResourceId"] == name
+    assert aws.calls == ["DescribeTransformJob"]
+
+
+def test_delete_of_a_missing_job_succeeds(aws: StubbedAws) -> None:
+    name = name_for(props())
+    aws.sagemaker_stub.add_client_error(
+        "describe_transform_job", "ResourceNotFound", "Could not find requested job with name " + name, 400,
+        expected_params={"TransformJobName": name},
+    )
+
+    assert aws.handle(delete_event(name))["PhysicalResourceId"] == name
+    assert aws.calls == ["DescribeTransformJob"]
+
+
+def test_delete_when_the_job_finishes_before_the_stop(aws: StubbedAws) -> None:
+    name = name_for(props())
+    aws.sagemaker_stub.add_response("describe_transform_job", described(name, "InProgress"), {"TransformJobName": name})
+    aws.sagemaker_stub.add_client_error(
+        "stop_transform_job", "ValidationException", "The job is not in progress.", 400,
+        expected_params={"TransformJobName": name},
+    )
+    aws.sagemaker_stub.add_response("describe_transform_job", described(name), {"TransformJobName": name})
+
+    assert aws.handle(delete_event(name))["PhysicalResourceId"] == name
+    assert aws.calls == ["DescribeTransformJob", "StopTransformJob", "DescribeTransformJob"]
+
+
+@pytest.mark.parametrize("physical_id", [CREATE_FAILED_PHYSICAL_ID, REQUEST_ID, ""])
+def test_delete_after_failed_create_makes_no_call(aws: StubbedAws, physical_id: str) -> None:
+    assert aws.handle(delete_event(physical_id)) == {
+        "AutopilotInferencePhase": "isComplete",
+        "PhysicalResourceId": physical_id,
+        "Data": {},
+    }
+    assert aws.calls == []
+
+
+# --- Failures -------------------------------------------------------------------------
+
+
+def test_missing_required_property(aws: StubbedAws) -> None:
+    with pytest.raises(AutopilotDeploymentError) as raised:
+        aws.handle(create_event(props(TransformOutput=None)))
+
+    assert str(raised.value) == f"Transform job {PREFIX}: Property TransformOutput is required."
+    assert aws.calls == []
+
+
+def test_property_that_is_not_a_number(aws: StubbedAws) -> None:
+    properties = props(TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": "two"})
+
+    with pytest.raises(AutopilotDeploymentError) as raised:
+        aws.handle(create_event(properties))
+
+    message = str(raised.value)
+    assert "TransformResources.InstanceCount must be a whole number" in message and "'two'" in message
+    assert aws.calls == []
+
+
+def test_create_error_names_the_job(aws: StubbedAws) -> None:
+    name = name_for(props())
+    aws.sagemaker_stub.add_client_error(
+        "create_transform_job", "ValidationException", f"Could not find model \"{MODEL}\".", 400
+    )
+
+    with pytest.raises(AutopilotDeploymentError) as raised:
+        aws.handle(create_event())
+
+    assert str(raised.value).startswith(f"Transform job {name}: ")
+    assert MODEL in str(raised.value)
+
+
+def test_transform_data_stays_small_with_the_longest_names(aws: StubbedAws) -> None:
+    properties = props(TransformJobNamePrefix="T" * 300)
+    name = name_for(properties)
+    assert len(name) == naming.MAX_NAME_LENGTH
+    long_arn = f"arn:aws-iso-b:sagemaker:us-isob-east-1:111122223333:transform-job/{name.lower()}"
+    aws.sagemaker_stub.add_response("create_transform_job", {"TransformJobArn": long_arn})
+
+    result = aws.handle(create_event(properties))
+
+    assert result["Data"] == {"TransformJobName": name, "TransformJobArn": long_arn}
+    assert len(json.dumps(result).encode("utf-8")) < 1024  # CloudFormation's limit is 4096 bytes

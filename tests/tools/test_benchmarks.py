@@ -1,0 +1,141 @@
+"""Smoke test of benchmarks/: every benchmark runs at tiny sizes and returns sane figures.
+
+Nothing here asserts on speed: only that counts are positive, ratios finite and the
+report renders. The figures themselves come from ``make bench``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.paths import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+
+import bench_handler  # noqa: E402
+import bench_imports  # noqa: E402
+import bench_keys  # noqa: E402
+import bench_synth  # noqa: E402
+from bench_report import Section, render_text, write_report  # noqa: E402
+
+
+def finite_positive(value: float) -> bool:
+    return math.isfinite(value) and value > 0
+
+
+@pytest.fixture(scope="module")
+def synth_result() -> bench_synth.SynthTimeResult:
+    """One run each of 1 and 2 pairs (and their baselines)."""
+    return bench_synth.synth_time(sizes=(1, 2), repeats=(1, 1))
+
+
+def test_synth_time(synth_result: bench_synth.SynthTimeResult) -> None:
+    assert [item.pairs for item in synth_result.times] == [1, 2]
+    for item in synth_result.times:
+        assert finite_positive(item.subject_seconds) and finite_positive(item.baseline_seconds)
+        assert finite_positive(item.ratio)
+        assert 0 < item.construct_share < 1
+        assert finite_positive(item.floor_seconds) and finite_positive(item.floor_ratio)
+    assert sorted(synth_result.templates) == [1, 2]
+    section = bench_synth.synth_time_section(synth_result)
+    assert len(section.rows) == 2 and all(len(row) == len(section.headers) for row in section.rows)
+
+
+def test_floor_is_two_bare_custom_resources_per_pair_and_the_provider() -> None:
+    small = bench_synth.synth(bench_synth.build_floor, 1).template["Resources"]
+    large = bench_synth.synth(bench_synth.build_floor, 3).template["Resources"]
+    added = Counter(item["Type"] for item in large.values()) - Counter(item["Type"] for item in small.values())
+    assert added == {"Custom::AutopilotModel": 2, "Custom::AutopilotTransformJob": 2}
+    assert sum(item["Type"] == "AWS::Lambda::Function" for item in small.values()) == 4
+
+
+def test_round_trips_are_counted_per_pair(synth_result: bench_synth.SynthTimeResult) -> None:
+    trips = bench_synth.round_trips_per_pair(1, 2)
+    assert trips.subject is not None and trips.floor is not None and trips.baseline is not None
+    # A pair is at least two custom resources; a CfnModel at least one construct.
+    assert trips.subject >= trips.floor >= 2 and trips.baseline >= 1
+    notes = bench_synth.synth_time_section(synth_result, trips).notes
+    assert any(f"subject {trips.subject:.1f}, floor {trips.floor:.1f}" in note for note in notes)
+
+
+def test_template_growth_and_asset(synth_result: bench_synth.SynthTimeResult) -> None:
+    growth = bench_synth.template_growth(synth_result)
+    assert growth.resources_per_pair > 0 and growth.bytes_per_pair > 0
+    assert growth.small.lambda_functions > 0
+    assert growth.large.resources > growth.small.resources
+    assert bench_synth.template_growth_section(growth).rows
+
+    asset = synth_result.templates[1].asset
+    assert asset is not None
+    assert asset.files > 0 and asset.zip_bytes > 0 and asset.uncompressed_bytes >= asset.zip_bytes
+    assert asset.deterministic
+    assert asset.forbidden == []
+    assert bench_synth.lambda_asset_section(asset).rows
+
+
+def test_waiter_settings_and_wait_simulation(synth_result: bench_synth.SynthTimeResult) -> None:
+    interval, attempts = bench_synth.waiter_settings(synth_result.templates[1].template)
+    assert interval > 0 and attempts > 0
+
+    runs = bench_handler.wait_runs(interval, attempts, job_minutes=(interval / 60 * 2,))
+    (run,) = runs
+    assert run.outcome == "completed" and run.detected_after_seconds is not None
+    assert run.is_complete_invocations > 0 and finite_positive(run.ratio)
+    assert set(run.calls) == {"ListTransformJobs", "CreateTransformJob", "DescribeTransformJob"}
+    alternatives = bench_handler.interval_alternatives(interval * attempts, job_minutes=2, intervals=(60,))
+    assert alternatives[0].invocations > 0
+    assert bench_handler.wait_section(runs, alternatives).rows
+
+
+def test_api_calls() -> None:
+    counts = bench_handler.api_calls()
+    assert counts
+    for item in counts:
+        assert item.error is None, item.error
+        assert item.count == item.consumed >= 0
+    assert any(item.count > 0 for item in counts)
+    section = bench_handler.api_calls_section(counts)
+    assert len(section.rows) == len(counts)
+
+
+def test_import_times() -> None:
+    times = bench_imports.import_times(runs=1)
+    assert set(times.seconds) == set(bench_imports.SUBJECTS)
+    for name in bench_imports.SUBJECTS:
+        assert finite_positive(times.seconds[name]) and finite_positive(times.ratio(name))
+    assert bench_imports.import_section(times).rows
+
+
+def test_key_engine_cost() -> None:
+    cost = bench_keys.key_engine_cost(count=200)
+    assert cost.samples == len(cost.engine_us) == 200
+    assert 0 <= cost.rejected < cost.samples
+    assert finite_positive(cost.mean_us) and finite_positive(cost.p99_us) and finite_positive(cost.deepcopy_ratio)
+    assert cost.p99_us >= min(cost.engine_us)
+    assert bench_keys.key_engine_section(cost).rows
+
+
+def test_container_sets_are_seeded() -> None:
+    first: list[Any] = bench_keys.container_sets(50, seed=7)
+    assert first == bench_keys.container_sets(50, seed=7)
+    assert all(1 <= len(containers) <= 5 for containers, _keys in first)
+
+
+def test_report_writer(tmp_path: Path) -> None:
+    sections = [
+        Section("First", "What it measures.", ["name", "value"], [["a", "1"], ["b|c", "22"]], ["a note"]),
+        Section("Second", "Another.", ["x"], [["y"]]),
+    ]
+    text = render_text(sections)
+    assert "First" in text and "a note" in text and "b|c" in text
+
+    written = write_report(tmp_path / "BENCHMARKS.md", sections, elapsed_seconds=1.0)
+    assert written == (tmp_path / "BENCHMARKS.md").read_text()
+    assert "make bench" in written and "cpu count" in written
+    assert "| name | value |" in written and "| --- | --- |" in written
+    assert "| b\\|c | 22 |" in written

@@ -1,0 +1,99 @@
+"""``plan --schedule``: a scheduled transform's next runs and what each run reads and writes, offline.
+
+Expected times are worked out by hand from the time zones' rules (Europe/Berlin is UTC+1 in
+December, America/New_York UTC-5), not from the code under test; bad expressions and templates
+get the message the construct gives at synth time.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from support.annotations import errors_on
+from support.paths import FIXTURES
+from test_constructs_scheduled import BUCKET, new_stack, scheduled
+
+from autopilot_inference import cli, plan
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def preview_args(**changes: Any) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    plan.add_arguments(parser)
+    args = parser.parse_args([])
+    for name, value in changes.items():
+        setattr(args, name, value)
+    return args
+
+
+def test_next_runs_are_wall_clock_times_of_the_time_zone() -> None:
+    text = plan.schedule_preview(
+        preview_args(
+            schedule="cron(0 2 * * ? *)",
+            time_zone="Europe/Berlin",
+            input_s3_uri="s3://b/incoming/{date}/",
+            output_s3_uri="s3://b/scored/{year}/{month}/{day}/",
+            job_name_prefix="churn-nightly",
+        ),
+        now=NOW,
+    )
+    assert text.splitlines() == [
+        "Schedule cron(0 2 * * ? *), time zone Europe/Berlin",
+        "  next runs 2026-12-02 02:00 CET, 2026-12-03 02:00 CET, 2026-12-04 02:00 CET",
+        # 02:00 in Berlin is 01:00 UTC: placeholders and job names use the UTC scheduled time.
+        "  next run (2026-12-02T01:00:00Z): job churn-nightly-20261202t0100-<run id> "
+        "reads s3://b/incoming/2026-12-02/, writes s3://b/scored/2026/12/02/",
+    ]
+
+
+def test_weekday_cron_skips_the_weekend_and_rate_counts_from_now() -> None:
+    weekdays = plan.schedule_preview(
+        preview_args(schedule="cron(30 6 ? * MON-FRI *)", time_zone="America/New_York", runs=2),
+        now=datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc),  # a Friday, 07:00 in New York
+    )
+    assert weekdays.splitlines()[1] == "  next runs 2026-12-07 06:30 EST, 2026-12-08 06:30 EST"
+    hourly = plan.schedule_preview(preview_args(schedule="rate(6 hours)", runs=2), now=NOW)
+    assert hourly.splitlines()[1] == "  next runs 2026-12-01 18:00 UTC, 2026-12-02 00:00 UTC"
+
+
+@pytest.mark.parametrize(
+    ("changes", "construct_kwargs"),
+    [
+        ({"schedule": "cron(0 2 * *)"}, {"schedule": "cron(0 2 * *)"}),
+        ({"schedule": "cron(0 2 * * * *)"}, {"schedule": "cron(0 2 * * * *)"}),
+        ({"schedule": "rate(1 day)", "time_zone": "Mars/Olympus"}, {"time_zone": "Mars/Olympus"}),
+        (
+            {"schedule": "rate(1 day)", "input_s3_uri": f"s3://{BUCKET}/in/", "output_s3_uri": f"s3://{BUCKET}/{{week}}/"},
+            {"output_s3_uri": f"s3://{BUCKET}/{{week}}/"},
+        ),
+    ],
+)
+def test_bad_schedules_get_the_synth_time_message(changes: dict[str, Any], construct_kwargs: dict[str, Any]) -> None:
+    at_synth = errors_on(scheduled(new_stack(), **construct_kwargs))
+    with pytest.raises(plan.PlanUsageError) as in_plan:
+        plan.schedule_preview(preview_args(**changes), now=NOW)
+    assert len(at_synth) == 1
+    assert str(in_plan.value) in at_synth[0]
+
+
+def test_command_line_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["plan", "--schedule", "rate(1 day)"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Schedule rate(1 day), time zone UTC\n  next runs ")
+
+    assert cli.main(["plan", "--schedule", "rate(1 day)", "--input-s3-uri", "s3://b/in/"]) == 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "error: --input-s3-uri and --output-s3-uri go together: give both location templates, or neither."
+    )
+
+    assert cli.main(["plan", "--schedule", "every night"]) == 2
+    assert capsys.readouterr().err.startswith("error: schedule must be cron(")
+
+    # With a job, the plan of the candidate comes first and the schedule after it.
+    assert cli.main(["plan", str(FIXTURES / "describe_auto_ml_job_ensembling.json"), "--schedule", "rate(1 day)"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("Schedule rate(1 day)") > 0 and "container" in out[: out.index("Schedule")]
