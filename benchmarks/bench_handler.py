@@ -20,7 +20,7 @@ from botocore.stub import Stubber
 from support.cfn_events import ACCOUNT, REGION, REQUEST_ID, SERVICE_TOKEN, STACK_ID, cfn_event
 
 from autopilot_inference._lambda.autopilot_runtime import naming
-from autopilot_inference._lambda.autopilot_runtime.aws import Clients
+from autopilot_inference._lambda.autopilot_runtime.clients import Clients
 from autopilot_inference._lambda.autopilot_runtime.contract import MAX_WAIT_MINUTES
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.handler import handle

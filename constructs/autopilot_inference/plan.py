@@ -249,23 +249,23 @@ def _check_job_document(job: Mapping[str, Any], path: str) -> None:
         )
 
 
-def _live_aws() -> Any:
-    """The handler's AWS module, which needs boto3 (the ``live`` extra)."""
+def _live_clients() -> Any:
+    """The handler's clients module, which needs boto3 (the ``live`` extra)."""
     try:
         import boto3  # noqa: F401 - only to tell whether it is installed
 
-        from ._lambda.autopilot_runtime import aws
+        from ._lambda.autopilot_runtime import clients
     except ImportError:
         raise PlanUsageError(
             f"--job reads the job live through boto3, which is not installed: {LIVE_EXTRA_INSTALL}. "
             f"Or plan from a saved file: {SAVE_JOB_HINT}."
         ) from None
-    return aws
+    return clients
 
 
 def _read_live(args: argparse.Namespace, client_factory: Callable[[str | None], Any]) -> tuple[dict[str, Any], Any]:
     """``--job``: the job (and named candidate) through boto3, its setup problems as one-line errors."""
-    aws = _live_aws()
+    clients = _live_clients()
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
@@ -275,10 +275,12 @@ def _read_live(args: argparse.Namespace, client_factory: Callable[[str | None], 
         ProfileNotFound,
     )
 
+    from ._lambda.autopilot_runtime.service_errors import error_code, error_message
+
     try:
         client = client_factory(args.region)
-        job = aws.describe_job(client, args.job)
-        candidate = aws.list_candidate(client, args.job, args.candidate) if args.candidate else None
+        job = clients.describe_job(client, args.job)
+        candidate = clients.list_candidate(client, args.job, args.candidate) if args.candidate else None
     except NoRegionError:
         raise PlanUsageError(
             "--job needs an AWS region: pass --region REGION, or set AWS_REGION (or a region in your AWS profile)."
@@ -292,7 +294,7 @@ def _read_live(args: argparse.Namespace, client_factory: Callable[[str | None], 
         raise PlanUsageError(f"--job: {error}. Set AWS_PROFILE to a profile in your AWS config, or unset it.") from None
     except ClientError as error:
         raise AutopilotDeploymentError(
-            f"reading AutoML job {args.job}: {aws.error_code(error)}: {aws.error_message(error)}"
+            f"reading AutoML job {args.job}: {error_code(error)}: {error_message(error)}"
         ) from None
     except BotoCoreError as error:
         raise AutopilotDeploymentError(f"reading AutoML job {args.job}: {error}") from None
@@ -300,9 +302,9 @@ def _read_live(args: argparse.Namespace, client_factory: Callable[[str | None], 
 
 
 def _default_client_factory(region: str | None) -> Any:
-    from ._lambda.autopilot_runtime import aws
+    from ._lambda.autopilot_runtime.clients import sagemaker_client
 
-    return aws.sagemaker_client(region_name=region)
+    return sagemaker_client(region_name=region)
 
 
 def load_job_and_candidate(

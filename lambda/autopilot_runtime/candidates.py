@@ -273,7 +273,7 @@ def find_candidate(pages: Iterable[Mapping[str, Any]], candidate_name: str, job_
 
 
 @dataclass(frozen=True)
-class ModelPlan:
+class ModelSpec:
     """What the model will be: the resolved candidate and its containers with the keys applied."""
 
     resolved: ResolvedCandidate
@@ -281,7 +281,7 @@ class ModelPlan:
     keys: tuple[str, ...]
 
 
-def apply_keys(resolved: ResolvedCandidate, keys: str | Sequence[str] | None) -> ModelPlan:
+def apply_keys(resolved: ResolvedCandidate, keys: str | Sequence[str] | None) -> ModelSpec:
     """The candidate's containers configured for ``keys``; unsupported keys name job and candidate."""
     try:
         containers = apply_inference_response_keys(resolved.containers, keys)
@@ -289,4 +289,4 @@ def apply_keys(resolved: ResolvedCandidate, keys: str | Sequence[str] | None) ->
         raise AutopilotDeploymentError(
             f"AutoML job {resolved.job_name}, candidate {resolved.candidate_name}: {error}"
         ) from error
-    return ModelPlan(resolved, containers, normalize_inference_response_keys(keys))
+    return ModelSpec(resolved, containers, normalize_inference_response_keys(keys))

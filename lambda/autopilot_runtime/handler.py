@@ -18,11 +18,13 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from . import model_resource, transform_resource
-from .aws import Clients, describe_error, invocation, trim
+from . import contract, model_resource, transform_resource
+from .clients import Clients
 from .errors import AutopilotDeploymentError
 from .events import IS_COMPLETE_PHASE, PHASE_KEY, for_waiter, log_summary
+from .invocation import invocation
 from .properties import MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE
+from .service_errors import describe_error
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
@@ -52,7 +54,26 @@ def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> di
     resource_type = _resource_type(event)
     if event.get("RequestType") == "Delete" or resource_type == MODEL_RESOURCE_TYPE:
         return {"IsComplete": True}
-    return transform_resource.check_complete(event, clients, now)
+    return transform_resource.is_complete(event, clients, now)
+
+
+def trim(text: str, max_bytes: int = contract.MAX_REASON_BYTES) -> str:
+    """``text`` cut in the middle to at most ``max_bytes`` of JSON-encoded UTF-8; the start and the end stay."""
+
+    def size(value: str) -> int:
+        return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+    if size(text) <= max_bytes:
+        return text
+    marker = " [...] "
+    keep = max_bytes // 2
+    while keep > 0:
+        cut = len(text) - 2 * keep
+        candidate = f"{text[:keep]}{marker}({cut} characters cut){marker}{text[-keep:]}"
+        if size(candidate) <= max_bytes:
+            return candidate
+        keep = int(keep * 0.9) - 1
+    return text[: max_bytes // 8]
 
 
 def failure_reason(event: Mapping[str, Any], error: BaseException) -> str:

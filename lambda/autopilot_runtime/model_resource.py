@@ -25,30 +25,23 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import naming
-from .aws import (
-    Clients,
-    describe_error,
-    describe_job,
-    error_code,
-    is_model_existing,
-    is_model_missing,
-    list_candidate,
-    run_lifecycle,
-)
-from .candidates import ModelPlan, apply_keys, check_job_ready, check_single_container, resolve_candidate
-from .events import ensure_fits, new_properties, old_properties, on_event_result, predicted_arn
-from .existence import denied_because_gone
+from .candidates import ModelSpec, apply_keys, check_job_ready, check_single_container, resolve_candidate
+from .clients import Clients, describe_job, list_candidate
+from .events import ensure_fits, new_properties, on_event_result, predicted_arn
+from .existence import is_gone, is_model_existing
+from .lifecycle import replaces, run_lifecycle, sync_tags
 from .media_types import model_media_types
-from .properties import MODEL_IN_PLACE_PROPERTIES, MODEL_RESOURCE_TYPE, TAGS, ModelProperties, configuration, parse_tags
-from .requests import create_model_request, tag_changes, tag_list
+from .properties import MODEL_IN_PLACE_PROPERTIES, MODEL_RESOURCE_TYPE, ModelProperties, configuration
 from .response_keys import normalize_inference_response_keys
+from .sagemaker_requests import create_model_request
+from .service_errors import describe_error, error_code
 
 logger = logging.getLogger(__name__)
 
 
-def model_data(model_name: str, model_arn: str, plan: ModelPlan) -> dict[str, str]:
+def model_data(model_name: str, model_arn: str, spec: ModelSpec) -> dict[str, str]:
     """The resource's ``Data``: names, ARN and short facts, strings only."""
-    resolved = plan.resolved
+    resolved = spec.resolved
     value = resolved.objective_metric_value
     media = model_media_types(resolved.problem_type, resolved.containers)
     return {
@@ -59,7 +52,7 @@ def model_data(model_name: str, model_arn: str, plan: ModelPlan) -> dict[str, st
         "ObjectiveMetricValue": "" if value is None else str(value),
         "ProblemType": resolved.problem_type or "",
         "Mode": resolved.mode or "",
-        "InferenceResponseKeys": ",".join(plan.keys),
+        "InferenceResponseKeys": ",".join(spec.keys),
         "AutoMLJobName": resolved.job_name,
         **media.data(),
     }
@@ -95,8 +88,8 @@ def parse_facts(text: str) -> dict[str, str] | None:
     return {key: pairs[short] for key, short in _FACTS}
 
 
-def plan_model(properties: ModelProperties, clients: Clients) -> ModelPlan:
-    """Read the job (and the named candidate) and run every check; create nothing."""
+def resolve_model(properties: ModelProperties, clients: Clients) -> ModelSpec:
+    """What the model will be: read the job (and the named candidate) and run every check; create nothing."""
     job_name = properties.automl_job_name
     reader = clients.job_reader(job_name, properties.source_role_arn)
     job = describe_job(reader, job_name)
@@ -113,11 +106,11 @@ def plan_model(properties: ModelProperties, clients: Clients) -> ModelPlan:
     return apply_keys(resolved, properties.inference_response_keys)
 
 
-def create_or_adopt(client: Any, model_name: str, plan: ModelPlan, properties: ModelProperties) -> str:
+def create_or_adopt(client: Any, model_name: str, spec: ModelSpec, properties: ModelProperties) -> str:
     """``CreateModel``; when the name already exists (a repeated delivery, a rollback) adopt it. Returns the ARN."""
-    facts = facts_tag(model_data(model_name, "", plan))
+    facts = facts_tag(model_data(model_name, "", spec))
     try:
-        request = create_model_request(model_name, plan.containers, properties, facts)
+        request = create_model_request(model_name, spec.containers, properties, facts)
         return str(client.create_model(**request)["ModelArn"])
     except ClientError as error:
         if not (error_code(error) == "ValidationException" and is_model_existing(error)):
@@ -142,11 +135,11 @@ def create(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Create (or, on a new configuration, replace): a model under the generated name."""
     raw = new_properties(event)
     properties = ModelProperties.parse(raw)
-    plan = plan_model(properties, clients)
+    spec = resolve_model(properties, clients)
     name = generated_name(event, raw, properties)
-    ensure_fits(event, on_event_result(name, model_data(name, predicted_arn(event, "model", name), plan)), f"Model {name}")
-    arn = create_or_adopt(clients.sagemaker(), name, plan, properties)
-    return on_event_result(name, model_data(name, arn, plan))
+    ensure_fits(event, on_event_result(name, model_data(name, predicted_arn(event, "model", name), spec)), f"Model {name}")
+    arn = create_or_adopt(clients.sagemaker(), name, spec, properties)
+    return on_event_result(name, model_data(name, arn, spec))
 
 
 def described_containers(described: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -185,33 +178,26 @@ def data_from_model(
 
 def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Same configuration: keep the model and apply tag changes. Otherwise a new model."""
-    raw, old = new_properties(event), old_properties(event)
-    physical_id = str(event.get("PhysicalResourceId", ""))
-    if model_configuration(raw) != model_configuration(old) or not naming.is_generated_name(physical_id):
+    if replaces(event, model_configuration):
         return create(event, clients)
-    properties = ModelProperties.parse(raw)
+    physical_id = str(event.get("PhysicalResourceId", ""))
+    properties = ModelProperties.parse(new_properties(event))
     client = clients.sagemaker()
     try:
         described = client.describe_model(ModelName=physical_id)
     except ClientError as error:
-        # ownership (iam): a vanished model has no owner tag, so Describe is denied, not "not found".
-        if not (is_model_missing(error) or denied_because_gone(error, client, physical_id, kind="model")):
+        if not is_gone(error, client, physical_id, kind="model"):
             raise
         logger.info("Model %s vanished: creating it again", physical_id)
-        plan = plan_model(properties, clients)
-        arn = create_or_adopt(client, physical_id, plan, properties)
-        return on_event_result(physical_id, model_data(physical_id, arn, plan))
+        spec = resolve_model(properties, clients)
+        arn = create_or_adopt(client, physical_id, spec, properties)
+        return on_event_result(physical_id, model_data(physical_id, arn, spec))
     arn = str(described["ModelArn"])
     # Tags only: the model's facts tag gives Data, so the AutoML job is not read.
     data = data_from_model(client, described, physical_id, properties)
     if data is None:
-        data = model_data(physical_id, arn, plan_model(properties, clients))
-    added, removed = tag_changes(parse_tags(old.get(TAGS)), properties.tags)
-    removed = [key for key in removed if key != FACTS_TAG_KEY]
-    if removed:
-        client.delete_tags(ResourceArn=arn, TagKeys=removed)
-    if added:
-        client.add_tags(ResourceArn=arn, Tags=tag_list(added))
+        data = model_data(physical_id, arn, resolve_model(properties, clients))
+    sync_tags(client, arn, event, keep=(FACTS_TAG_KEY,))
     return on_event_result(physical_id, data)
 
 
@@ -225,8 +211,7 @@ def delete(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     try:
         client.delete_model(ModelName=physical_id)
     except ClientError as error:
-        # ownership (iam): a model already gone has no owner tag, so Delete is denied, not "not found".
-        if not (is_model_missing(error) or denied_because_gone(error, client, physical_id, kind="model")):
+        if not is_gone(error, client, physical_id, kind="model"):
             raise
         logger.info("Model %s is already gone", physical_id)
     return on_event_result(physical_id, {})

@@ -1,4 +1,4 @@
-"""API requests built from CloudFormation properties.
+"""The SageMaker requests (``CreateModel``, ``CreateTransformJob``) built from CloudFormation properties.
 
 CloudFormation delivers every scalar as a string. :func:`coerce` walks botocore's input
 shape of the operation and turns ``"2"`` into ``2`` where the API wants an integer,
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .ownership import current_owner, user_tags, with_owner
+from .ownership import current_owner, with_owner
 from .properties import TRANSFORM_REQUEST_PROPERTIES, ModelProperties, PropertyError, TransformJobProperties, parse_bool
 
 _INTEGER_TYPES = ("integer", "long")
@@ -118,10 +118,3 @@ def create_transform_job_request(
         request["Tags"] = tags
     return request
 
-
-def tag_changes(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """What turns tags ``old`` into ``new``: ``(tags to add or change, keys to remove)``; never the owner tag."""
-    old, new = user_tags(old), user_tags(new)
-    added = {key: value for key, value in new.items() if old.get(key) != value}
-    removed = [key for key in old if key not in new]
-    return added, removed

@@ -35,31 +35,22 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import contract, events, naming
-from .aws import (
-    Clients,
-    as_deployment_error,
-    current_time,
-    describe_error,
-    is_transform_job_existing,
-    is_transform_job_missing,
-    is_transient,
-    run_lifecycle,
-    stack_is_rolling_back,
-)
+from .clients import Clients
 from .errors import AutopilotDeploymentError
-from .events import STARTED_KEY, WAIT_KEY, ensure_fits, new_properties, old_properties, on_event_result
-from .existence import denied_because_gone
+from .events import STARTED_KEY, WAIT_KEY, ensure_fits, new_properties, on_event_result
+from .existence import is_gone, is_transform_job_existing
+from .invocation import current_time
+from .lifecycle import as_deployment_error, replaces, run_lifecycle, stack_is_rolling_back, sync_tags
 from .media_types import is_allowed
 from .properties import (
-    TAGS,
     TRANSFORM_JOB_RESOURCE_TYPE,
     TRANSFORM_MODEL_FACT_PROPERTIES,
     TRANSFORM_WAIT_PROPERTIES,
     TransformJobProperties,
     configuration,
-    parse_tags,
 )
-from .requests import create_transform_job_request, tag_changes, tag_list
+from .sagemaker_requests import create_transform_job_request
+from .service_errors import describe_error, is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -230,20 +221,15 @@ def restore(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
 
 def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Same job configuration: keep the job, apply tag changes, do not wait. A rollback restores; else a new job."""
-    raw, old = new_properties(event), old_properties(event)
-    physical_id = str(event.get("PhysicalResourceId", ""))
-    if job_configuration(raw) != job_configuration(old) or not naming.is_generated_name(physical_id):
+    if replaces(event, job_configuration):
         if stack_is_rolling_back(clients, str(event["StackId"])):
             return restore(event, clients)
         return start(event, clients)
-    properties = TransformJobProperties.parse(raw)
+    physical_id = str(event.get("PhysicalResourceId", ""))
+    TransformJobProperties.parse(new_properties(event))  # refuse properties the handler cannot use
     client = clients.sagemaker()
     arn = str(client.describe_transform_job(TransformJobName=physical_id)["TransformJobArn"])
-    added, removed = tag_changes(parse_tags(old.get(TAGS)), properties.tags)
-    if removed:
-        client.delete_tags(ResourceArn=arn, TagKeys=removed)
-    if added:
-        client.add_tags(ResourceArn=arn, Tags=tag_list(added))
+    sync_tags(client, arn, event)
     return on_event_result(physical_id, transform_data(physical_id, arn), **{WAIT_KEY: False})
 
 
@@ -252,8 +238,7 @@ def _status(client: Any, job_name: str) -> str | None:
     try:
         return str(client.describe_transform_job(TransformJobName=job_name).get("TransformJobStatus", ""))
     except ClientError as error:
-        # ownership (iam): a job that is gone has no owner tag, so Describe is denied, not "not found".
-        if is_transform_job_missing(error) or denied_because_gone(error, client, job_name, kind="transform-job"):
+        if is_gone(error, client, job_name, kind="transform-job"):
             return None
         raise
 
@@ -304,52 +289,6 @@ def _stopped_note(stopped: bool, name: str) -> str:
     )
 
 
-def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:
-    """Whether the job this request started has finished; raise when it failed, ran too long or cannot be read."""
-    properties = TransformJobProperties.parse(new_properties(event))
-    wait = event.get(WAIT_KEY, properties.wait_for_completion)
-    if not wait:
-        return {"IsComplete": True}
-    name = str(event["PhysicalResourceId"])
-    client = clients.sagemaker()
-    started = _utc(event.get(STARTED_KEY))
-    try:
-        job = client.describe_transform_job(TransformJobName=name)
-    except (ClientError, BotoCoreError) as error:
-        waited = None if started is None else (now - started).total_seconds()
-        if is_transient(error) and (waited is None or waited <= properties.wait_timeout_seconds):
-            logger.warning("Transform job %s: %s; trying again at the next poll", name, describe_error(error))
-            return {"IsComplete": False}
-        stopped = stop_quietly(client, name)
-        after = f" (waited {_duration(waited)}, wait_timeout {_duration(properties.wait_timeout_seconds)})" if waited else ""
-        raise AutopilotDeploymentError(
-            f"Transform job {name}: cannot read the job's status{after}: {describe_error(error)}. "
-            f"{_stopped_note(stopped, name)}"
-        ) from error
-    status = str(job.get("TransformJobStatus", ""))
-    if status == "Completed":
-        return {"IsComplete": True, "Data": transform_data(name, str(job["TransformJobArn"]))}
-    if status in FAILED_STATUSES:
-        reason = job.get("FailureReason") or "no failure reason reported"
-        raise AutopilotDeploymentError(
-            f"Transform job {name} {'failed' if status == 'Failed' else 'was stopped'}: {reason}. "
-            "Fix the cause and deploy again: the next deployment starts a new job."
-        )
-    created = _utc(job.get("CreationTime"))
-    if created is not None:
-        elapsed = (now - created).total_seconds()
-        if elapsed > properties.wait_timeout_seconds:
-            stopped = status == "Stopping" or stop_quietly(client, name)
-            raise AutopilotDeploymentError(
-                f"Transform job {name} is still {status or 'running'} after {_duration(elapsed)}, longer than "
-                f"wait_timeout ({_duration(properties.wait_timeout_seconds)}, counted from the job's creation). "
-                f"{_stopped_note(stopped, name)} Raise wait_timeout (at most {MAX_WAIT_MINUTES} minutes) or set "
-                "wait_for_completion=False to deploy without waiting."
-            )
-    logger.info("Transform job %s is %s", name, status)
-    return {"IsComplete": False}
-
-
 def _label(event: Mapping[str, Any]) -> str:
     physical_id = event.get("PhysicalResourceId")
     if physical_id and naming.is_generated_name(physical_id):
@@ -365,7 +304,50 @@ def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     return run_lifecycle(event, clients, {"Create": start, "Update": update, "Delete": delete}, _label(event))
 
 
-def check_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:
-    """:func:`is_complete` with failures named after the job."""
+
+def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:
+    """Whether the job this request started has finished; raise, naming the job, when it failed, ran too long
+    or cannot be read."""
     with as_deployment_error(_label(event)):
-        return is_complete(event, clients, now)
+        properties = TransformJobProperties.parse(new_properties(event))
+        wait = event.get(WAIT_KEY, properties.wait_for_completion)
+        if not wait:
+            return {"IsComplete": True}
+        name = str(event["PhysicalResourceId"])
+        client = clients.sagemaker()
+        started = _utc(event.get(STARTED_KEY))
+        try:
+            job = client.describe_transform_job(TransformJobName=name)
+        except (ClientError, BotoCoreError) as error:
+            waited = None if started is None else (now - started).total_seconds()
+            if is_transient(error) and (waited is None or waited <= properties.wait_timeout_seconds):
+                logger.warning("Transform job %s: %s; trying again at the next poll", name, describe_error(error))
+                return {"IsComplete": False}
+            stopped = stop_quietly(client, name)
+            after = f" (waited {_duration(waited)}, wait_timeout {_duration(properties.wait_timeout_seconds)})" if waited else ""
+            raise AutopilotDeploymentError(
+                f"Transform job {name}: cannot read the job's status{after}: {describe_error(error)}. "
+                f"{_stopped_note(stopped, name)}"
+            ) from error
+        status = str(job.get("TransformJobStatus", ""))
+        if status == "Completed":
+            return {"IsComplete": True, "Data": transform_data(name, str(job["TransformJobArn"]))}
+        if status in FAILED_STATUSES:
+            reason = job.get("FailureReason") or "no failure reason reported"
+            raise AutopilotDeploymentError(
+                f"Transform job {name} {'failed' if status == 'Failed' else 'was stopped'}: {reason}. "
+                "Fix the cause and deploy again: the next deployment starts a new job."
+            )
+        created = _utc(job.get("CreationTime"))
+        if created is not None:
+            elapsed = (now - created).total_seconds()
+            if elapsed > properties.wait_timeout_seconds:
+                stopped = status == "Stopping" or stop_quietly(client, name)
+                raise AutopilotDeploymentError(
+                    f"Transform job {name} is still {status or 'running'} after {_duration(elapsed)}, longer than "
+                    f"wait_timeout ({_duration(properties.wait_timeout_seconds)}, counted from the job's creation). "
+                    f"{_stopped_note(stopped, name)} Raise wait_timeout (at most {MAX_WAIT_MINUTES} minutes) or set "
+                    "wait_for_completion=False to deploy without waiting."
+                )
+        logger.info("Transform job %s is %s", name, status)
+        return {"IsComplete": False}

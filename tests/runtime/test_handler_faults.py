@@ -11,8 +11,9 @@ from botocore.retries.standard import ExponentialBackoff
 from support.handler import STACK_ID, StubbedAws, aws, cfn_event, fake_aws_environment  # noqa: F401
 
 from autopilot_inference._lambda.autopilot_runtime import contract, naming
-from autopilot_inference._lambda.autopilot_runtime.aws import client_config, describe_error, is_transient, trim
+from autopilot_inference._lambda.autopilot_runtime.clients import client_config
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
+from autopilot_inference._lambda.autopilot_runtime.handler import trim
 from autopilot_inference._lambda.autopilot_runtime.properties import (
     MODEL_RESOURCE_TYPE,
     TRANSFORM_JOB_RESOURCE_TYPE,
@@ -20,6 +21,7 @@ from autopilot_inference._lambda.autopilot_runtime.properties import (
     PropertyError,
     TransformJobProperties,
 )
+from autopilot_inference._lambda.autopilot_runtime.service_errors import describe_error, is_transient
 
 MODEL_PROPS: dict[str, Any] = {
     "AutoMLJobName": "churn-hpo-2026-11",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from autopilot_inference._lambda.autopilot_runtime import ownership
-from autopilot_inference._lambda.autopilot_runtime.requests import create_tags, tag_changes
+from autopilot_inference._lambda.autopilot_runtime.lifecycle import tag_changes
+from autopilot_inference._lambda.autopilot_runtime.sagemaker_requests import create_tags
 
 OWNER = "arn:aws:cloudformation:us-east-1:111122223333:stack/ChurnStack/5b9f3c10-9a1e-11f0-8de9-0a1b2c3d4e5f"
 

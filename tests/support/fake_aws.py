@@ -109,11 +109,11 @@ class FakeAws:
     # --- the handler's side -------------------------------------------------------------
 
     def factory(self, service_name: str, credentials: Any = None) -> Any:
-        """A :class:`~autopilot_runtime.aws.ClientFactory`."""
+        """A :class:`~autopilot_runtime.clients.ClientFactory`."""
         return {"sagemaker": self.sagemaker, "cloudformation": self.cloudformation, "sts": self.sts}[service_name]
 
     def clients(self) -> Any:
-        from autopilot_inference._lambda.autopilot_runtime.aws import Clients
+        from autopilot_inference._lambda.autopilot_runtime.clients import Clients
 
         return Clients(self.factory)
 

@@ -16,7 +16,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from autopilot_inference._lambda.autopilot_runtime.aws import Clients
+from autopilot_inference._lambda.autopilot_runtime.clients import Clients
 from autopilot_inference._lambda.autopilot_runtime.handler import handle
 from support.cfn_events import (  # noqa: F401 - re-exported to the handler tests
     ACCOUNT,

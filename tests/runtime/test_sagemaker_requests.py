@@ -13,12 +13,10 @@ from autopilot_inference._lambda.autopilot_runtime.properties import (
     PropertyError,
     TransformJobProperties,
 )
-from autopilot_inference._lambda.autopilot_runtime.requests import (
+from autopilot_inference._lambda.autopilot_runtime.sagemaker_requests import (
     coerce,
     create_model_request,
     create_transform_job_request,
-    tag_changes,
-    tag_list,
 )
 
 SERVICE = botocore.session.get_session().get_service_model("sagemaker")
@@ -186,11 +184,3 @@ def test_create_model_request_minimal() -> None:
         "EnableNetworkIsolation": False,
     }
     validate_parameters(request, shape("CreateModel"))
-
-
-def test_tag_changes() -> None:
-    old = {"team": "ml", "stage": "beta", "owner": "bob"}
-    new = {"team": "ml", "owner": "alice", "cost": "42"}
-    assert tag_changes(old, new) == ({"owner": "alice", "cost": "42"}, ["stage"])
-    assert tag_changes(new, new) == ({}, [])
-    assert tag_list({"a": "1"}) == [{"Key": "a", "Value": "1"}]

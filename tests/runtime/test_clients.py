@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 from support.handler import REGION, StubbedAws, aws, cfn_event, fake_aws_environment, response  # noqa: F401
 
-from autopilot_inference._lambda.autopilot_runtime import aws as aws_module
-from autopilot_inference._lambda.autopilot_runtime.aws import (
+from autopilot_inference._lambda.autopilot_runtime import clients as clients_module
+from autopilot_inference._lambda.autopilot_runtime.clients import (
     USER_AGENT_EXTRA,
     Clients,
     client_config,
@@ -27,7 +27,7 @@ from autopilot_inference._lambda.autopilot_runtime.properties import MODEL_RESOU
 
 def test_client_config_retries_and_user_agent() -> None:
     config = client_config()
-    assert config.retries == {"mode": "standard", "max_attempts": aws_module.MAX_ATTEMPTS}
+    assert config.retries == {"mode": "standard", "max_attempts": clients_module.MAX_ATTEMPTS}
     assert config.user_agent_extra == USER_AGENT_EXTRA
 
 
@@ -39,7 +39,7 @@ def test_sagemaker_client_carries_the_config(fake_aws_environment: None) -> None
 
 
 def test_client_from_assumed_credentials(fake_aws_environment: None) -> None:
-    client = aws_module.create_client(
+    client = clients_module.create_client(
         "sagemaker", {"AccessKeyId": "ASIAASSUMED", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "x"}
     )
     assert client._request_signer._credentials.access_key == "ASIAASSUMED"
