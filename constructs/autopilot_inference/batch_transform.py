@@ -15,6 +15,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from . import prop_types, validation, value_checks
+from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.properties import (
     MODEL_ACCEPT_TYPES,
     MODEL_INPUT_CONTENT_TYPES,
@@ -32,7 +33,7 @@ from .model import AutopilotModel
 from .permissions import TransformBinding
 from .provider import AutopilotInferenceProvider
 
-DEFAULT_WAIT_TIMEOUT = Duration.minutes(55)
+DEFAULT_WAIT_TIMEOUT = Duration.minutes(contract.MAX_WAIT_MINUTES)
 
 
 @jsii.implements(ITaggable)
@@ -189,13 +190,13 @@ class AutopilotBatchTransform(Construct):
         )
 
         properties: dict[str, Any] = {
-            "ModelName": model.model_name,
-            "TransformJobNamePrefix": self.job_name_prefix,
+            contract.MODEL_NAME: model.model_name,
+            contract.TRANSFORM_JOB_NAME_PREFIX: self.job_name_prefix,
             **options.request(),
         }
-        properties["WaitForCompletion"] = "true" if wait_for_completion else "false"
+        properties[contract.WAIT_FOR_COMPLETION] = "true" if wait_for_completion else "false"
         if wait_seconds is not None:
-            properties["WaitTimeoutSeconds"] = wait_seconds
+            properties[contract.WAIT_TIMEOUT_SECONDS] = wait_seconds
         if isinstance(model, AutopilotModel):
             # What the candidate reads and answers (known at deploy time): the handler refuses a
             # content_type or accept outside them before the job starts. Not part of the job's configuration.
@@ -230,12 +231,12 @@ class AutopilotBatchTransform(Construct):
     @cached_property
     def transform_job_name(self) -> str:
         """The name of the job started by the last deployment."""
-        return self.resource.get_att_string("TransformJobName")
+        return self.resource.get_att_string(contract.ATTR_TRANSFORM_JOB_NAME)
 
     @cached_property
     def transform_job_arn(self) -> str:
         """The ARN of the job started by the last deployment."""
-        return self.resource.get_att_string("TransformJobArn")
+        return self.resource.get_att_string(contract.ATTR_TRANSFORM_JOB_ARN)
 
     @property
     def tags(self) -> TagManager:

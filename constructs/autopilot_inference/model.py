@@ -15,7 +15,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from . import prop_types, validation, value_checks
-from ._lambda.autopilot_runtime.media_types import ACCEPT_TYPES_KEY, INPUT_CONTENT_TYPES_KEY
+from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.properties import (
     MODEL_DATA_VERSION,
     MODEL_DATA_VERSION_VALUE,
@@ -214,40 +214,40 @@ class AutopilotModel(Construct):
                 )
                 return
             vpc_config = {
-                "SecurityGroupIds": [group.security_group_id for group in groups],
-                "Subnets": subnet_ids,
+                contract.SECURITY_GROUP_IDS: [group.security_group_id for group in groups],
+                contract.SUBNETS: subnet_ids,
             }
         self.provider.allow_manage_models(
             model_name_prefix,
             construct=self,
             binding=ModelBinding(
-                subnets=literal_list(vpc_config["Subnets"]) if vpc_config else [],
-                security_groups=literal_list(vpc_config["SecurityGroupIds"]) if vpc_config else [],
+                subnets=literal_list(vpc_config[contract.SUBNETS]) if vpc_config else [],
+                security_groups=literal_list(vpc_config[contract.SECURITY_GROUP_IDS]) if vpc_config else [],
                 network_isolation=bool(network_isolation),
             ),
         )
 
         properties: dict[str, Any] = {
-            "AutoMLJobName": automl_job_name,
-            "ExecutionRoleArn": role_arn,
-            "ModelNamePrefix": self.model_name_prefix,
+            contract.AUTOML_JOB_NAME: automl_job_name,
+            contract.EXECUTION_ROLE_ARN: role_arn,
+            contract.MODEL_NAME_PREFIX: self.model_name_prefix,
             # The Data the attributes below read; a new version refreshes Data in place, never a new model.
             MODEL_DATA_VERSION: MODEL_DATA_VERSION_VALUE,
         }
         if candidate_name is not None:
-            properties["CandidateName"] = candidate_name
+            properties[contract.CANDIDATE_NAME] = candidate_name
         if keys:
-            properties["InferenceResponseKeys"] = keys
+            properties[contract.INFERENCE_RESPONSE_KEYS] = keys
         if vpc_config is not None:
-            properties["VpcConfig"] = vpc_config
+            properties[contract.VPC_CONFIG] = vpc_config
         if network_isolation:
-            properties["EnableNetworkIsolation"] = "true"
+            properties[contract.ENABLE_NETWORK_ISOLATION] = "true"
         if automl_output_s3_uri is not None:
-            properties["ArtifactS3Uri"] = automl_output_s3_uri
-        if unit != "CPU":
-            properties["ProcessingUnit"] = unit
+            properties[contract.ARTIFACT_S3_URI] = automl_output_s3_uri
+        if unit != contract.DEFAULT_PROCESSING_UNIT:
+            properties[contract.PROCESSING_UNIT] = unit
         if source_role_arn is not None:
-            properties["SourceRoleArn"] = source_role_arn
+            properties[contract.SOURCE_ROLE_ARN] = source_role_arn
 
         self.resource = CustomResource(
             self,
@@ -292,47 +292,47 @@ class AutopilotModel(Construct):
     @cached_property
     def model_name(self) -> str:
         """The model's name, e.g. ``MyStack-Model-1a2b3c4d5e``."""
-        return self.resource.get_att_string("ModelName")
+        return self.resource.get_att_string(contract.ATTR_MODEL_NAME)
 
     @cached_property
     def model_arn(self) -> str:
         """The model's ARN."""
-        return self.resource.get_att_string("ModelArn")
+        return self.resource.get_att_string(contract.ATTR_MODEL_ARN)
 
     @cached_property
     def candidate_name(self) -> str:
         """The deployed candidate's name."""
-        return self.resource.get_att_string("CandidateName")
+        return self.resource.get_att_string(contract.ATTR_CANDIDATE_NAME)
 
     @cached_property
     def objective_metric_name(self) -> str:
         """The job's objective metric, e.g. ``validation:f1``."""
-        return self.resource.get_att_string("ObjectiveMetricName")
+        return self.resource.get_att_string(contract.ATTR_OBJECTIVE_METRIC_NAME)
 
     @cached_property
     def objective_metric_value(self) -> str:
         """The candidate's value of the objective metric."""
-        return self.resource.get_att_string("ObjectiveMetricValue")
+        return self.resource.get_att_string(contract.ATTR_OBJECTIVE_METRIC_VALUE)
 
     @cached_property
     def problem_type(self) -> str:
         """``BinaryClassification``, ``MulticlassClassification``, ``Regression``, ..."""
-        return self.resource.get_att_string("ProblemType")
+        return self.resource.get_att_string(contract.ATTR_PROBLEM_TYPE)
 
     @cached_property
     def applied_inference_response_keys(self) -> str:
         """The response keys as applied, comma-joined (empty: the containers' defaults)."""
-        return self.resource.get_att_string("InferenceResponseKeys")
+        return self.resource.get_att_string(contract.ATTR_INFERENCE_RESPONSE_KEYS)
 
     @cached_property
     def input_content_types(self) -> str:
         """What the candidate reads, comma-joined media types (``text/csv`` for tabular ones; empty: not known)."""
-        return self.resource.get_att_string(INPUT_CONTENT_TYPES_KEY)
+        return self.resource.get_att_string(contract.ATTR_INPUT_CONTENT_TYPES)
 
     @cached_property
     def accept_types(self) -> str:
         """What the candidate answers, comma-joined media types (empty: not known)."""
-        return self.resource.get_att_string(ACCEPT_TYPES_KEY)
+        return self.resource.get_att_string(contract.ATTR_ACCEPT_TYPES)
 
     @property
     def tags(self) -> TagManager:

@@ -1,11 +1,27 @@
-"""Limits of the platform the handler runs on, in one place.
+"""The custom resources' contract, shared by the constructs and the handler, in one place.
 
-The construct sets the handler function's timeout from :data:`HANDLER_TIMEOUT_SECONDS`;
-every client's timeouts and retries, the deadline check before each call, the waiter
-input check and the length of failure reasons are computed from the constants here.
+Both sides import the names here (the constructs as ``from ._lambda.autopilot_runtime import
+contract``); no other module spells a resource type, a property name, a ``Data`` key or a
+limit (``tests/package/test_contract.py`` walks every module's string literals to keep it so).
+
+Sections: platform limits of the handler; resource types; properties of
+``Custom::AutopilotModel`` and ``Custom::AutopilotTransformJob``; their ``Data`` (GetAtt)
+attributes; API limits; enumerations (checked against botocore's SageMaker model);
+name patterns.
+
+CloudFormation keeps every resource made with these names: add names, never rename or remove one.
 """
 
 from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------------------
+# Limits of the platform the handler runs on.
+# The construct sets the handler function's timeout from HANDLER_TIMEOUT_SECONDS;
+# every client's timeouts and retries, the deadline check before each call, the waiter
+# input check and the length of failure reasons are computed from the constants here.
+# ---------------------------------------------------------------------------
 
 # The handler function's timeout (the construct's ``timeout``): one invocation, on_event or is_complete.
 HANDLER_TIMEOUT_SECONDS = 300
@@ -46,3 +62,205 @@ MAX_REASON_BYTES = 1800
 
 # The framework's waiter gives up after an hour; the handler stops waiting before that.
 MAX_WAIT_MINUTES = 55
+MAX_WAIT_SECONDS = MAX_WAIT_MINUTES * 60
+# A transform job's WaitTimeoutSeconds when the template gives none: the whole limit.
+DEFAULT_WAIT_TIMEOUT_SECONDS = MAX_WAIT_SECONDS
+
+
+# ---------------------------------------------------------------------------
+# Resource types.
+# ---------------------------------------------------------------------------
+MODEL_RESOURCE_TYPE = "Custom::AutopilotModel"
+TRANSFORM_JOB_RESOURCE_TYPE = "Custom::AutopilotTransformJob"
+RESOURCE_TYPES = (MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE)
+
+# ---------------------------------------------------------------------------
+# Properties of both resource types.
+# ---------------------------------------------------------------------------
+# Set by the framework, not by us: never part of a resource's configuration.
+SERVICE_TOKEN = "ServiceToken"
+# Tags are applied in place; they never replace a model or start a new job.
+TAGS = "Tags"
+# Members of a Tags item (CloudFormation's and the SageMaker API's).
+TAG_KEY = "Key"
+TAG_VALUE = "Value"
+
+# ---------------------------------------------------------------------------
+# Properties of Custom::AutopilotModel.
+# ---------------------------------------------------------------------------
+AUTOML_JOB_NAME = "AutoMLJobName"
+CANDIDATE_NAME = "CandidateName"
+INFERENCE_RESPONSE_KEYS = "InferenceResponseKeys"
+EXECUTION_ROLE_ARN = "ExecutionRoleArn"
+MODEL_NAME_PREFIX = "ModelNamePrefix"
+VPC_CONFIG = "VpcConfig"
+# Members of VpcConfig (the CreateModel request's VpcConfig, passed on as it is).
+SECURITY_GROUP_IDS = "SecurityGroupIds"
+SUBNETS = "Subnets"
+ENABLE_NETWORK_ISOLATION = "EnableNetworkIsolation"
+ARTIFACT_S3_URI = "ArtifactS3Uri"
+PROCESSING_UNIT = "ProcessingUnit"
+SOURCE_ROLE_ARN = "SourceRoleArn"
+# Set on a model that a serverless endpoint serves: SageMaker serverless inference runs no
+# inference pipelines, so the handler refuses a multi-container candidate before CreateModel.
+SINGLE_CONTAINER_REQUIRED = "SingleContainerRequired"
+# The version of the model's Data the constructs read (GetAtt). Not part of the configuration:
+# raising it makes CloudFormation send an Update that rebuilds Data in place (new keys for a
+# model made by an older handler), never a new model. 2: InputContentTypes and AcceptTypes.
+MODEL_DATA_VERSION = "DataVersion"
+MODEL_DATA_VERSION_VALUE = "2"
+MODEL_IN_PLACE_PROPERTIES = (MODEL_DATA_VERSION,)
+
+# Every property Custom::AutopilotModel has ever been created with: an unknown one is refused,
+# naming it, so a misspelt property never deploys the defaults silently. Only ever add here.
+MODEL_PROPERTIES = (
+    SERVICE_TOKEN,
+    AUTOML_JOB_NAME,
+    CANDIDATE_NAME,
+    INFERENCE_RESPONSE_KEYS,
+    EXECUTION_ROLE_ARN,
+    MODEL_NAME_PREFIX,
+    VPC_CONFIG,
+    ENABLE_NETWORK_ISOLATION,
+    ARTIFACT_S3_URI,
+    PROCESSING_UNIT,
+    SOURCE_ROLE_ARN,
+    SINGLE_CONTAINER_REQUIRED,
+    MODEL_DATA_VERSION,
+    TAGS,
+)
+
+# ---------------------------------------------------------------------------
+# Properties of Custom::AutopilotTransformJob.
+# ---------------------------------------------------------------------------
+# Passed to CreateTransformJob as they are: each is also a member of its request (botocore's name).
+MODEL_NAME = "ModelName"
+TRANSFORM_INPUT = "TransformInput"
+TRANSFORM_OUTPUT = "TransformOutput"
+TRANSFORM_RESOURCES = "TransformResources"
+BATCH_STRATEGY = "BatchStrategy"
+MAX_PAYLOAD_IN_MB = "MaxPayloadInMB"
+MAX_CONCURRENT_TRANSFORMS = "MaxConcurrentTransforms"
+MODEL_CLIENT_CONFIG = "ModelClientConfig"
+DATA_PROCESSING = "DataProcessing"
+ENVIRONMENT = "Environment"
+TRANSFORM_REQUEST_PROPERTIES = (
+    MODEL_NAME,
+    TRANSFORM_INPUT,
+    TRANSFORM_OUTPUT,
+    TRANSFORM_RESOURCES,
+    BATCH_STRATEGY,
+    MAX_PAYLOAD_IN_MB,
+    MAX_CONCURRENT_TRANSFORMS,
+    MODEL_CLIENT_CONFIG,
+    DATA_PROCESSING,
+    ENVIRONMENT,
+)
+# The request properties a transform job cannot start without.
+TRANSFORM_REQUIRED_PROPERTIES = (MODEL_NAME, TRANSFORM_INPUT, TRANSFORM_OUTPUT, TRANSFORM_RESOURCES)
+TRANSFORM_JOB_NAME_PREFIX = "TransformJobNamePrefix"
+# Properties that change how the handler waits, not the job itself.
+WAIT_FOR_COMPLETION = "WaitForCompletion"
+WAIT_TIMEOUT_SECONDS = "WaitTimeoutSeconds"
+TRANSFORM_WAIT_PROPERTIES = (WAIT_FOR_COMPLETION, WAIT_TIMEOUT_SECONDS)
+# What the model reads and answers (its Data InputContentTypes / AcceptTypes, comma-joined; empty:
+# not known). Checked against TransformInput.ContentType / TransformOutput.Accept before the job
+# starts; never sent to CreateTransformJob and not part of the job's configuration.
+MODEL_INPUT_CONTENT_TYPES = "ModelInputContentTypes"
+MODEL_ACCEPT_TYPES = "ModelAcceptTypes"
+TRANSFORM_MODEL_FACT_PROPERTIES = (MODEL_INPUT_CONTENT_TYPES, MODEL_ACCEPT_TYPES)
+
+# Every property Custom::AutopilotTransformJob has ever been created with (refused otherwise). Only ever add here.
+TRANSFORM_JOB_PROPERTIES = (
+    SERVICE_TOKEN,
+    TRANSFORM_JOB_NAME_PREFIX,
+    *TRANSFORM_REQUEST_PROPERTIES,
+    *TRANSFORM_WAIT_PROPERTIES,
+    *TRANSFORM_MODEL_FACT_PROPERTIES,
+    TAGS,
+)
+
+# ---------------------------------------------------------------------------
+# Data of Custom::AutopilotModel (Fn::GetAtt attributes; strings only).
+# ---------------------------------------------------------------------------
+ATTR_MODEL_NAME = "ModelName"
+ATTR_MODEL_ARN = "ModelArn"
+ATTR_CANDIDATE_NAME = "CandidateName"
+ATTR_OBJECTIVE_METRIC_NAME = "ObjectiveMetricName"
+ATTR_OBJECTIVE_METRIC_VALUE = "ObjectiveMetricValue"
+ATTR_PROBLEM_TYPE = "ProblemType"
+ATTR_MODE = "Mode"
+# The keys as applied, comma-joined (empty: the containers' defaults).
+ATTR_INFERENCE_RESPONSE_KEYS = "InferenceResponseKeys"
+ATTR_AUTOML_JOB_NAME = "AutoMLJobName"
+# Comma-joined media types the model reads / answers; empty means not known (no constraint).
+ATTR_INPUT_CONTENT_TYPES = "InputContentTypes"
+ATTR_ACCEPT_TYPES = "AcceptTypes"
+MODEL_ATTRIBUTES = (
+    ATTR_MODEL_NAME,
+    ATTR_MODEL_ARN,
+    ATTR_CANDIDATE_NAME,
+    ATTR_OBJECTIVE_METRIC_NAME,
+    ATTR_OBJECTIVE_METRIC_VALUE,
+    ATTR_PROBLEM_TYPE,
+    ATTR_MODE,
+    ATTR_INFERENCE_RESPONSE_KEYS,
+    ATTR_AUTOML_JOB_NAME,
+    ATTR_INPUT_CONTENT_TYPES,
+    ATTR_ACCEPT_TYPES,
+)
+
+# ---------------------------------------------------------------------------
+# Data of Custom::AutopilotTransformJob.
+# ---------------------------------------------------------------------------
+ATTR_TRANSFORM_JOB_NAME = "TransformJobName"
+ATTR_TRANSFORM_JOB_ARN = "TransformJobArn"
+TRANSFORM_JOB_ATTRIBUTES = (ATTR_TRANSFORM_JOB_NAME, ATTR_TRANSFORM_JOB_ARN)
+
+# ---------------------------------------------------------------------------
+# Limits of the SageMaker API and of the provider framework.
+# ---------------------------------------------------------------------------
+# (MAX_WAIT_MINUTES / MAX_WAIT_SECONDS / DEFAULT_WAIT_TIMEOUT_SECONDS above: the framework's hour.)
+MAX_AUTOML_JOB_NAME_LENGTH = 32
+MAX_CANDIDATE_NAME_LENGTH = 64
+# Model, transform job, endpoint and variant names.
+MAX_NAME_LENGTH = 63
+MAX_SUBNETS = 16
+MAX_SECURITY_GROUPS = 5
+MAX_TRANSFORM_ENVIRONMENT_ENTRIES = 16
+MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH = 10240
+MAX_FILTER_LENGTH = 63
+MAX_CONTENT_TYPE_LENGTH = 256
+# The largest MaxPayloadInMB CreateTransformJob accepts.
+PAYLOAD_LIMIT_MB = 100
+
+# ---------------------------------------------------------------------------
+# Enumerations (tests/package/test_contract.py checks them against botocore's enums).
+# ---------------------------------------------------------------------------
+CPU = "CPU"
+GPU = "GPU"
+PROCESSING_UNITS = (CPU, GPU)
+DEFAULT_PROCESSING_UNIT = CPU
+S3_DATA_TYPES = ("S3Prefix", "ManifestFile", "AugmentedManifestFile")
+SPLIT_TYPES = ("None", "Line", "RecordIO", "TFRecord")
+DEFAULT_SPLIT_TYPE = "Line"
+ASSEMBLE_WITH = ("None", "Line")
+DEFAULT_ASSEMBLE_WITH = "Line"
+BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
+COMPRESSION_TYPES = ("None", "Gzip")
+JOIN_SOURCES = ("Input", "None")
+
+# ---------------------------------------------------------------------------
+# Name patterns.
+# ---------------------------------------------------------------------------
+AUTOML_JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+# Model names (and name prefixes): letters, digits and hyphens, starting and ending with a letter or digit.
+MODEL_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$")
+TRANSFORM_JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+# Endpoint, endpoint configuration and production variant names.
+ENDPOINT_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+# ml.<family>.<size>, e.g. ml.m5.xlarge, ml.g4dn.12xlarge, ml.p4d.24xlarge.
+INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+IAM_ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+ENVIRONMENT_KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")
+BUCKET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")

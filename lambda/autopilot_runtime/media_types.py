@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import contract
+
 AUTOPILOT_INPUT_CONTENT_TYPES = ("text/csv",)
 """What Autopilot's tabular inference pipelines read (the inverse label transform reads only CSV)."""
 
@@ -26,9 +28,9 @@ TABULAR_PROBLEM_TYPES = ("BinaryClassification", "MulticlassClassification", "Re
 # transform, algorithm and AutoGluon ensembles); image and text (V2) containers have neither.
 _TABULAR_MARKERS = ("AUTOML_TRANSFORM_MODE", "SAGEMAKER_INFERENCE_SUPPORTED")
 
-# Data keys of Custom::AutopilotModel: comma-joined media types; empty means not known (no constraint).
-INPUT_CONTENT_TYPES_KEY = "InputContentTypes"
-ACCEPT_TYPES_KEY = "AcceptTypes"
+# Data keys of the model resource (the contract's): comma-joined media types; empty means not known.
+INPUT_CONTENT_TYPES_KEY = contract.ATTR_INPUT_CONTENT_TYPES
+ACCEPT_TYPES_KEY = contract.ATTR_ACCEPT_TYPES
 
 
 def media_type(value: str) -> str:

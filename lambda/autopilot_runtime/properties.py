@@ -14,77 +14,54 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import contract
+from .contract import (
+    MODEL_ACCEPT_TYPES,
+    MODEL_DATA_VERSION,
+    MODEL_DATA_VERSION_VALUE,
+    MODEL_IN_PLACE_PROPERTIES,
+    MODEL_INPUT_CONTENT_TYPES,
+    MODEL_PROPERTIES,
+    MODEL_RESOURCE_TYPE,
+    PROCESSING_UNITS,
+    SERVICE_TOKEN,
+    SINGLE_CONTAINER_REQUIRED,
+    TAGS,
+    TRANSFORM_JOB_PROPERTIES,
+    TRANSFORM_JOB_RESOURCE_TYPE,
+    TRANSFORM_MODEL_FACT_PROPERTIES,
+    TRANSFORM_REQUEST_PROPERTIES,
+    TRANSFORM_WAIT_PROPERTIES,
+)
 from .media_types import parse_list
 
-MODEL_RESOURCE_TYPE = "Custom::AutopilotModel"
-TRANSFORM_JOB_RESOURCE_TYPE = "Custom::AutopilotTransformJob"
-
-# Set by the framework, not by us: never part of a resource's configuration.
-SERVICE_TOKEN = "ServiceToken"
-# Tags are applied in place; they never replace a model or start a new job.
-TAGS = "Tags"
-
-PROCESSING_UNITS = ("CPU", "GPU")
-
-# Set on a model that a serverless endpoint serves: SageMaker serverless inference runs no
-# inference pipelines, so the handler refuses a multi-container candidate before CreateModel.
-SINGLE_CONTAINER_REQUIRED = "SingleContainerRequired"
-
-# The version of the model's Data the constructs read (GetAtt). Not part of the configuration:
-# raising it makes CloudFormation send an Update that rebuilds Data in place (new keys for a
-# model made by an older handler), never a new model. 2: InputContentTypes and AcceptTypes.
-MODEL_DATA_VERSION = "DataVersion"
-MODEL_DATA_VERSION_VALUE = "2"
-MODEL_IN_PLACE_PROPERTIES = (MODEL_DATA_VERSION,)
-
-# Properties of Custom::AutopilotTransformJob that are passed to CreateTransformJob as they are.
-TRANSFORM_REQUEST_PROPERTIES = (
-    "ModelName",
-    "TransformInput",
-    "TransformOutput",
-    "TransformResources",
-    "BatchStrategy",
-    "MaxPayloadInMB",
-    "MaxConcurrentTransforms",
-    "ModelClientConfig",
-    "DataProcessing",
-    "Environment",
-)
-# Properties that change how the handler waits, not the job itself.
-TRANSFORM_WAIT_PROPERTIES = ("WaitForCompletion", "WaitTimeoutSeconds")
-# What the model reads and answers (its Data InputContentTypes / AcceptTypes, comma-joined; empty:
-# not known). Checked against TransformInput.ContentType / TransformOutput.Accept before the job
-# starts; never sent to CreateTransformJob and not part of the job's configuration.
-MODEL_INPUT_CONTENT_TYPES = "ModelInputContentTypes"
-MODEL_ACCEPT_TYPES = "ModelAcceptTypes"
-TRANSFORM_MODEL_FACT_PROPERTIES = (MODEL_INPUT_CONTENT_TYPES, MODEL_ACCEPT_TYPES)
-
-# Every property each resource type has ever been created with: an unknown one is refused,
-# naming it, so a misspelt property never deploys the defaults silently. Only ever add here.
-MODEL_PROPERTIES = (
-    SERVICE_TOKEN,
-    "AutoMLJobName",
-    "CandidateName",
-    "InferenceResponseKeys",
-    "ExecutionRoleArn",
-    "ModelNamePrefix",
-    "VpcConfig",
-    "EnableNetworkIsolation",
-    "ArtifactS3Uri",
-    "ProcessingUnit",
-    "SourceRoleArn",
-    SINGLE_CONTAINER_REQUIRED,
-    MODEL_DATA_VERSION,
-    TAGS,
-)
-TRANSFORM_JOB_PROPERTIES = (
-    SERVICE_TOKEN,
-    "TransformJobNamePrefix",
-    *TRANSFORM_REQUEST_PROPERTIES,
-    *TRANSFORM_WAIT_PROPERTIES,
-    *TRANSFORM_MODEL_FACT_PROPERTIES,
-    TAGS,
-)
+# The names above are the contract's (see ``contract``), re-exported for the handler's modules.
+__all__ = [
+    "MODEL_ACCEPT_TYPES",
+    "MODEL_DATA_VERSION",
+    "MODEL_DATA_VERSION_VALUE",
+    "MODEL_IN_PLACE_PROPERTIES",
+    "MODEL_INPUT_CONTENT_TYPES",
+    "MODEL_PROPERTIES",
+    "MODEL_RESOURCE_TYPE",
+    "PROCESSING_UNITS",
+    "SERVICE_TOKEN",
+    "SINGLE_CONTAINER_REQUIRED",
+    "TAGS",
+    "TRANSFORM_JOB_PROPERTIES",
+    "TRANSFORM_JOB_RESOURCE_TYPE",
+    "TRANSFORM_MODEL_FACT_PROPERTIES",
+    "TRANSFORM_REQUEST_PROPERTIES",
+    "TRANSFORM_WAIT_PROPERTIES",
+    "ModelProperties",
+    "PropertyError",
+    "TransformJobProperties",
+    "check_known",
+    "configuration",
+    "parse_bool",
+    "parse_int",
+    "parse_tags",
+]
 
 
 class PropertyError(ValueError):
@@ -121,9 +98,9 @@ def parse_tags(value: Any) -> dict[str, str]:
         return {}
     tags: dict[str, str] = {}
     for tag in value:
-        if not isinstance(tag, Mapping) or "Key" not in tag:
+        if not isinstance(tag, Mapping) or contract.TAG_KEY not in tag:
             raise PropertyError(f"Property Tags must be a list of {{Key, Value}} objects; got {tag!r}.")
-        tags[str(tag["Key"])] = str(tag.get("Value", ""))
+        tags[str(tag[contract.TAG_KEY])] = str(tag.get(contract.TAG_VALUE, ""))
     return tags
 
 
@@ -163,7 +140,7 @@ def _optional(properties: Mapping[str, Any], name: str) -> str | None:
 
 @dataclass(frozen=True)
 class ModelProperties:
-    """Properties of ``Custom::AutopilotModel``."""
+    """Properties of the model resource (``contract.MODEL_RESOURCE_TYPE``)."""
 
     automl_job_name: str
     execution_role_arn: str
@@ -173,7 +150,7 @@ class ModelProperties:
     vpc_config: dict[str, list[str]] | None = None
     enable_network_isolation: bool = False
     artifact_s3_uri: str | None = None
-    processing_unit: str = "CPU"
+    processing_unit: str = contract.DEFAULT_PROCESSING_UNIT
     source_role_arn: str | None = None
     single_container_required: bool = False
     tags: dict[str, str] = field(default_factory=dict)
@@ -181,29 +158,33 @@ class ModelProperties:
     @classmethod
     def parse(cls, properties: Mapping[str, Any]) -> ModelProperties:
         check_known(properties, MODEL_PROPERTIES, MODEL_RESOURCE_TYPE)
-        keys = properties.get("InferenceResponseKeys") or ()
+        keys = properties.get(contract.INFERENCE_RESPONSE_KEYS) or ()
         if isinstance(keys, str):
             keys = (keys,)
-        processing_unit = (_optional(properties, "ProcessingUnit") or "CPU").upper()
+        processing_unit = (_optional(properties, contract.PROCESSING_UNIT) or contract.DEFAULT_PROCESSING_UNIT).upper()
         if processing_unit not in PROCESSING_UNITS:
-            raise PropertyError(f"Property ProcessingUnit must be CPU or GPU; got {processing_unit!r}.")
-        vpc = properties.get("VpcConfig") or None
+            raise PropertyError(
+                f"Property {contract.PROCESSING_UNIT} must be {' or '.join(PROCESSING_UNITS)}; got {processing_unit!r}."
+            )
+        vpc = properties.get(contract.VPC_CONFIG) or None
         if vpc is not None:
             vpc = {
-                "SecurityGroupIds": [str(group) for group in vpc.get("SecurityGroupIds", [])],
-                "Subnets": [str(subnet) for subnet in vpc.get("Subnets", [])],
+                contract.SECURITY_GROUP_IDS: [str(group) for group in vpc.get(contract.SECURITY_GROUP_IDS, [])],
+                contract.SUBNETS: [str(subnet) for subnet in vpc.get(contract.SUBNETS, [])],
             }
         return cls(
-            automl_job_name=_required(properties, "AutoMLJobName"),
-            execution_role_arn=_required(properties, "ExecutionRoleArn"),
-            model_name_prefix=_required(properties, "ModelNamePrefix"),
-            candidate_name=_optional(properties, "CandidateName"),
+            automl_job_name=_required(properties, contract.AUTOML_JOB_NAME),
+            execution_role_arn=_required(properties, contract.EXECUTION_ROLE_ARN),
+            model_name_prefix=_required(properties, contract.MODEL_NAME_PREFIX),
+            candidate_name=_optional(properties, contract.CANDIDATE_NAME),
             inference_response_keys=tuple(str(key) for key in keys),
             vpc_config=vpc,
-            enable_network_isolation=parse_bool(properties.get("EnableNetworkIsolation"), "EnableNetworkIsolation"),
-            artifact_s3_uri=_optional(properties, "ArtifactS3Uri"),
+            enable_network_isolation=parse_bool(
+                properties.get(contract.ENABLE_NETWORK_ISOLATION), contract.ENABLE_NETWORK_ISOLATION
+            ),
+            artifact_s3_uri=_optional(properties, contract.ARTIFACT_S3_URI),
             processing_unit=processing_unit,
-            source_role_arn=_optional(properties, "SourceRoleArn"),
+            source_role_arn=_optional(properties, contract.SOURCE_ROLE_ARN),
             single_container_required=parse_bool(
                 properties.get(SINGLE_CONTAINER_REQUIRED), SINGLE_CONTAINER_REQUIRED
             ),
@@ -213,13 +194,13 @@ class ModelProperties:
 
 @dataclass(frozen=True)
 class TransformJobProperties:
-    """Properties of ``Custom::AutopilotTransformJob``."""
+    """Properties of the transform job resource (``contract.TRANSFORM_JOB_RESOURCE_TYPE``)."""
 
     transform_job_name_prefix: str
     request: dict[str, Any]
     """The CreateTransformJob request fields, still as CloudFormation delivered them."""
     wait_for_completion: bool = True
-    wait_timeout_seconds: int = 3300
+    wait_timeout_seconds: int = contract.DEFAULT_WAIT_TIMEOUT_SECONDS
     model_input_content_types: tuple[str, ...] = ()
     """What the model reads (normalized media types); empty: not known, no check."""
     model_accept_types: tuple[str, ...] = ()
@@ -230,17 +211,19 @@ class TransformJobProperties:
     def parse(cls, properties: Mapping[str, Any]) -> TransformJobProperties:
         check_known(properties, TRANSFORM_JOB_PROPERTIES, TRANSFORM_JOB_RESOURCE_TYPE)
         request = {name: properties[name] for name in TRANSFORM_REQUEST_PROPERTIES if properties.get(name) not in (None, "", {})}
-        for name in ("ModelName", "TransformInput", "TransformOutput", "TransformResources"):
+        for name in contract.TRANSFORM_REQUIRED_PROPERTIES:
             if name not in request:
                 raise PropertyError(f"Property {name} is required.")
-        timeout = parse_int(properties.get("WaitTimeoutSeconds"), "WaitTimeoutSeconds", 3300)
+        timeout = parse_int(
+            properties.get(contract.WAIT_TIMEOUT_SECONDS), contract.WAIT_TIMEOUT_SECONDS, contract.DEFAULT_WAIT_TIMEOUT_SECONDS
+        )
         assert timeout is not None
         if timeout <= 0:
-            raise PropertyError(f"Property WaitTimeoutSeconds must be positive; got {timeout}.")
+            raise PropertyError(f"Property {contract.WAIT_TIMEOUT_SECONDS} must be positive; got {timeout}.")
         return cls(
-            transform_job_name_prefix=_required(properties, "TransformJobNamePrefix"),
+            transform_job_name_prefix=_required(properties, contract.TRANSFORM_JOB_NAME_PREFIX),
             request=request,
-            wait_for_completion=parse_bool(properties.get("WaitForCompletion"), "WaitForCompletion", True),
+            wait_for_completion=parse_bool(properties.get(contract.WAIT_FOR_COMPLETION), contract.WAIT_FOR_COMPLETION, True),
             wait_timeout_seconds=timeout,
             model_input_content_types=parse_list(properties.get(MODEL_INPUT_CONTENT_TYPES)),
             model_accept_types=parse_list(properties.get(MODEL_ACCEPT_TYPES)),
