@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .contract import DEFAULT_PROCESSING_UNIT
 from .errors import AutopilotDeploymentError
 from .response_keys import InferenceResponseKeyError, apply_inference_response_keys, normalize_inference_response_keys
 
@@ -127,7 +128,7 @@ def check_candidate(candidate: Mapping[str, Any], job_name: str) -> None:
 
 
 def candidate_containers(
-    candidate: Mapping[str, Any], processing_unit: str = "CPU", job_name: str | None = None
+    candidate: Mapping[str, Any], processing_unit: str = DEFAULT_PROCESSING_UNIT, job_name: str | None = None
 ) -> list[dict[str, Any]]:
     """Copies of the candidate's inference containers.
 
@@ -212,7 +213,7 @@ def resolve_candidate(
     job: Mapping[str, Any],
     candidate: Mapping[str, Any] | None = None,
     *,
-    processing_unit: str = "CPU",
+    processing_unit: str = DEFAULT_PROCESSING_UNIT,
     artifact_s3_uri: str | None = None,
 ) -> ResolvedCandidate:
     """Check the job and the candidate (``None``: the best one) and return what to deploy.

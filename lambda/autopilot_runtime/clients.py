@@ -26,6 +26,8 @@ USER_AGENT_EXTRA = "autopilot-inference/0.1.0"
 MAX_ATTEMPTS = contract.MAX_ATTEMPTS
 # One invocation lasts at most contract.HANDLER_TIMEOUT_SECONDS: STS's shortest session (900 s) suffices.
 ASSUMED_ROLE_SECONDS = 900
+# STS's limit on RoleSessionName.
+MAX_ROLE_SESSION_NAME_LENGTH = 64
 _SESSION_NAME_NOT_ALLOWED = re.compile(r"[^\w+=,.@-]")
 
 Credentials = Mapping[str, str]
@@ -67,7 +69,7 @@ def sagemaker_client(region_name: str | None = None) -> Any:
 def role_session_name(job_name: str) -> str:
     """An STS role session name that says which job is read (2-64 allowed characters)."""
     name = _SESSION_NAME_NOT_ALLOWED.sub("-", f"autopilot-{job_name}")
-    return name[:64]
+    return name[:MAX_ROLE_SESSION_NAME_LENGTH]
 
 
 def assume_role(sts_client: Any, role_arn: str, job_name: str) -> dict[str, str]:

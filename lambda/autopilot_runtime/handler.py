@@ -20,16 +20,16 @@ from typing import Any
 
 from . import contract, model_resource, transform_resource
 from .clients import Clients
+from .contract import MODEL_RESOURCE_TYPE, RESOURCE_TYPES
 from .errors import AutopilotDeploymentError
 from .events import IS_COMPLETE_PHASE, PHASE_KEY, for_waiter, log_summary
 from .invocation import invocation
-from .properties import MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE
 from .service_errors import describe_error
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
-SUPPORTED_TYPES = (MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE)
+SUPPORTED_TYPES = RESOURCE_TYPES
 
 
 def _resource_type(event: Mapping[str, Any]) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -27,11 +27,27 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import naming
 from .candidates import ModelSpec, apply_keys, check_job_ready, check_single_container, resolve_candidate
 from .clients import Clients, describe_job, list_candidate
+from .contract import (
+    ATTR_AUTOML_JOB_NAME,
+    ATTR_CANDIDATE_NAME,
+    ATTR_INFERENCE_RESPONSE_KEYS,
+    ATTR_MODE,
+    ATTR_MODEL_ARN,
+    ATTR_MODEL_NAME,
+    ATTR_OBJECTIVE_METRIC_NAME,
+    ATTR_OBJECTIVE_METRIC_VALUE,
+    ATTR_PROBLEM_TYPE,
+    AUTOML_JOB_NAME,
+    MODEL_IN_PLACE_PROPERTIES,
+    MODEL_RESOURCE_TYPE,
+    TAG_KEY,
+    TAG_VALUE,
+)
 from .events import ensure_fits, new_properties, on_event_result, predicted_arn
 from .existence import is_gone, is_model_existing
 from .lifecycle import replaces, run_lifecycle, sync_tags
-from .media_types import model_media_types
-from .properties import MODEL_IN_PLACE_PROPERTIES, MODEL_RESOURCE_TYPE, ModelProperties, configuration
+from .media_types import MediaTypes, model_media_types
+from .properties import ModelProperties, configuration
 from .response_keys import normalize_inference_response_keys
 from .sagemaker_requests import create_model_request
 from .service_errors import describe_error, error_code
@@ -39,33 +55,43 @@ from .service_errors import describe_error, error_code
 logger = logging.getLogger(__name__)
 
 
-def model_data(model_name: str, model_arn: str, spec: ModelSpec) -> dict[str, str]:
-    """The resource's ``Data``: names, ARN and short facts, strings only."""
-    resolved = spec.resolved
-    value = resolved.objective_metric_value
-    media = model_media_types(resolved.problem_type, resolved.containers)
+def _data(
+    name: str, arn: str, facts: Mapping[str, str], keys: Sequence[str], job_name: str, media: MediaTypes
+) -> dict[str, str]:
+    """The resource's ``Data`` (strings only): ``facts`` are the candidate facts of :data:`_FACTS`."""
     return {
-        "ModelName": model_name,
-        "ModelArn": model_arn,
-        "CandidateName": resolved.candidate_name,
-        "ObjectiveMetricName": resolved.objective_metric_name or "",
-        "ObjectiveMetricValue": "" if value is None else str(value),
-        "ProblemType": resolved.problem_type or "",
-        "Mode": resolved.mode or "",
-        "InferenceResponseKeys": ",".join(spec.keys),
-        "AutoMLJobName": resolved.job_name,
+        ATTR_MODEL_NAME: name,
+        ATTR_MODEL_ARN: arn,
+        **facts,
+        ATTR_INFERENCE_RESPONSE_KEYS: ",".join(keys),
+        ATTR_AUTOML_JOB_NAME: job_name,
         **media.data(),
     }
+
+
+def model_data(model_name: str, model_arn: str, spec: ModelSpec) -> dict[str, str]:
+    """The resource's ``Data``: names, ARN and short facts of the resolved candidate."""
+    resolved = spec.resolved
+    value = resolved.objective_metric_value
+    facts = {
+        ATTR_CANDIDATE_NAME: resolved.candidate_name,
+        ATTR_OBJECTIVE_METRIC_NAME: resolved.objective_metric_name or "",
+        ATTR_OBJECTIVE_METRIC_VALUE: "" if value is None else str(value),
+        ATTR_PROBLEM_TYPE: resolved.problem_type or "",
+        ATTR_MODE: resolved.mode or "",
+    }
+    media = model_media_types(resolved.problem_type, resolved.containers)
+    return _data(model_name, model_arn, facts, spec.keys, resolved.job_name, media)
 
 
 FACTS_TAG_KEY = "autopilot-inference:facts"
 # Data keys kept in the facts tag, with their short names there.
 _FACTS = (
-    ("CandidateName", "candidate"),
-    ("ObjectiveMetricName", "metric"),
-    ("ObjectiveMetricValue", "value"),
-    ("ProblemType", "problem"),
-    ("Mode", "mode"),
+    (ATTR_CANDIDATE_NAME, "candidate"),
+    (ATTR_OBJECTIVE_METRIC_NAME, "metric"),
+    (ATTR_OBJECTIVE_METRIC_VALUE, "value"),
+    (ATTR_PROBLEM_TYPE, "problem"),
+    (ATTR_MODE, "mode"),
 )
 _TAG_VALUE = re.compile(r"^[\w.:/=+\-@]*$")
 MAX_TAG_VALUE_LENGTH = 256
@@ -160,20 +186,14 @@ def data_from_model(
     except (ClientError, BotoCoreError) as error:
         logger.warning("Model %s: cannot read its tags (%s): reading the AutoML job instead", name, describe_error(error))
         return None
-    text = next((str(tag.get("Value", "")) for tag in tags if tag.get("Key") == FACTS_TAG_KEY), None)
+    text = next((str(tag.get(TAG_VALUE, "")) for tag in tags if tag.get(TAG_KEY) == FACTS_TAG_KEY), None)
     facts = parse_facts(text) if text is not None else None
     if facts is None:
         return None
     # The media types follow from the problem type (an old facts tag has it too) and the model's containers.
-    media = model_media_types(facts["ProblemType"] or None, described_containers(described))
-    return {
-        "ModelName": name,
-        "ModelArn": arn,
-        **facts,
-        "InferenceResponseKeys": ",".join(normalize_inference_response_keys(properties.inference_response_keys)),
-        "AutoMLJobName": properties.automl_job_name,
-        **media.data(),
-    }
+    media = model_media_types(facts[ATTR_PROBLEM_TYPE] or None, described_containers(described))
+    keys = normalize_inference_response_keys(properties.inference_response_keys)
+    return _data(name, arn, facts, keys, properties.automl_job_name, media)
 
 
 def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
@@ -218,7 +238,7 @@ def delete(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
 
 
 def _label(event: Mapping[str, Any]) -> str:
-    job_name = new_properties(event).get("AutoMLJobName")
+    job_name = new_properties(event).get(AUTOML_JOB_NAME)
     if event.get("RequestType") == "Delete":
         return f"Model {event.get('PhysicalResourceId', '')}" + (f" (AutoML job {job_name})" if job_name else "")
     if job_name:

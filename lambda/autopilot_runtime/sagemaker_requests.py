@@ -12,8 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .contract import (
+    ENABLE_NETWORK_ISOLATION,
+    EXECUTION_ROLE_ARN,
+    MODEL_NAME,
+    TAG_KEY,
+    TAG_VALUE,
+    TAGS,
+    TRANSFORM_REQUEST_PROPERTIES,
+    VPC_CONFIG,
+)
 from .ownership import current_owner, with_owner
-from .properties import TRANSFORM_REQUEST_PROPERTIES, ModelProperties, PropertyError, TransformJobProperties, parse_bool
+from .properties import ModelProperties, PropertyError, TransformJobProperties, parse_bool
 
 _INTEGER_TYPES = ("integer", "long")
 _FLOAT_TYPES = ("float", "double")
@@ -73,7 +83,7 @@ def coerce(value: Any, shape: Any, path: str) -> Any:
 
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     """Tags in the API's ``[{Key, Value}]`` form."""
-    return [{"Key": key, "Value": value} for key, value in tags.items()]
+    return [{TAG_KEY: key, TAG_VALUE: value} for key, value in tags.items()]
 
 
 def create_tags(tags: Mapping[str, str], owner: str | None = None) -> list[dict[str, str]]:
@@ -90,16 +100,16 @@ def create_model_request(
     """``CreateModel`` keyword arguments; ``extra_tags`` (the handler's own) follow the resource's tags,
     then the owner tag (see :mod:`.ownership`)."""
     request: dict[str, Any] = {
-        "ModelName": model_name,
+        MODEL_NAME: model_name,
         "Containers": [dict(container) for container in containers],
-        "ExecutionRoleArn": properties.execution_role_arn,
-        "EnableNetworkIsolation": properties.enable_network_isolation,
+        EXECUTION_ROLE_ARN: properties.execution_role_arn,
+        ENABLE_NETWORK_ISOLATION: properties.enable_network_isolation,
     }
     if properties.vpc_config:
-        request["VpcConfig"] = properties.vpc_config
+        request[VPC_CONFIG] = properties.vpc_config
     tags = create_tags({**properties.tags, **(extra_tags or {})})
     if tags:
-        request["Tags"] = tags
+        request[TAGS] = tags
     return request
 
 
@@ -115,6 +125,6 @@ def create_transform_job_request(
         request[name] = coerce(value, input_shape.members[name], name)
     tags = create_tags(properties.tags)
     if tags:
-        request["Tags"] = tags
+        request[TAGS] = tags
     return request
 

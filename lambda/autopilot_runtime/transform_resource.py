@@ -36,19 +36,24 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import contract, events, naming
 from .clients import Clients
+from .contract import (
+    ATTR_TRANSFORM_JOB_ARN,
+    ATTR_TRANSFORM_JOB_NAME,
+    MODEL_NAME,
+    TRANSFORM_INPUT,
+    TRANSFORM_JOB_NAME_PREFIX,
+    TRANSFORM_JOB_RESOURCE_TYPE,
+    TRANSFORM_MODEL_FACT_PROPERTIES,
+    TRANSFORM_OUTPUT,
+    TRANSFORM_WAIT_PROPERTIES,
+)
 from .errors import AutopilotDeploymentError
 from .events import STARTED_KEY, WAIT_KEY, ensure_fits, new_properties, on_event_result
 from .existence import is_gone, is_transform_job_existing
 from .invocation import current_time
 from .lifecycle import as_deployment_error, replaces, run_lifecycle, stack_is_rolling_back, sync_tags
 from .media_types import is_allowed
-from .properties import (
-    TRANSFORM_JOB_RESOURCE_TYPE,
-    TRANSFORM_MODEL_FACT_PROPERTIES,
-    TRANSFORM_WAIT_PROPERTIES,
-    TransformJobProperties,
-    configuration,
-)
+from .properties import TransformJobProperties, configuration
 from .sagemaker_requests import create_transform_job_request
 from .service_errors import describe_error, is_transient
 
@@ -57,8 +62,9 @@ logger = logging.getLogger(__name__)
 RUNNING_STATUSES = ("InProgress", "Stopping")
 FAILED_STATUSES = ("Failed", "Stopped")
 MAX_WAIT_MINUTES = contract.MAX_WAIT_MINUTES
-# ListTransformJobs pages read when looking for a resource's jobs (100 jobs a page).
+# ListTransformJobs pages read when looking for a resource's jobs, of its largest page size (MaxResults).
 MAX_LIST_PAGES = 5
+LIST_PAGE_SIZE = 100
 
 
 def job_configuration(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -79,9 +85,9 @@ def _refuse_media_type(prop: str, field: str, value: Any, allowed: tuple[str, ..
 
 def check_media_types(properties: TransformJobProperties) -> None:
     """Refuse a ``ContentType`` the model does not read or an ``Accept`` it does not answer (when known)."""
-    model = str(properties.request.get("ModelName", ""))
-    transform_input = properties.request.get("TransformInput") or {}
-    transform_output = properties.request.get("TransformOutput") or {}
+    model = str(properties.request.get(MODEL_NAME, ""))
+    transform_input = properties.request.get(TRANSFORM_INPUT) or {}
+    transform_output = properties.request.get(TRANSFORM_OUTPUT) or {}
     _refuse_media_type(
         "content_type",
         "TransformInput.ContentType",
@@ -97,7 +103,7 @@ def check_media_types(properties: TransformJobProperties) -> None:
 
 def transform_data(job_name: str, job_arn: str) -> dict[str, str]:
     """The resource's ``Data``."""
-    return {"TransformJobName": job_name, "TransformJobArn": job_arn}
+    return {ATTR_TRANSFORM_JOB_NAME: job_name, ATTR_TRANSFORM_JOB_ARN: job_arn}
 
 
 def job_names(event: Mapping[str, Any], raw: Mapping[str, Any], properties: TransformJobProperties) -> naming.TransformJobNames:
@@ -120,13 +126,13 @@ def _now() -> str:
 
 
 def jobs_of(client: Any, contains: str, pages: int = MAX_LIST_PAGES, **filters: Any) -> list[dict[str, Any]]:
-    """Summaries of the jobs whose name contains ``contains``, newest first (at most ``pages`` pages of 100)."""
+    """Summaries of the jobs whose name contains ``contains``, newest first (at most ``pages`` full pages)."""
     found: list[dict[str, Any]] = []
     results = client.get_paginator("list_transform_jobs").paginate(
         NameContains=contains,
         SortBy="CreationTime",
         SortOrder="Descending",
-        PaginationConfig={"MaxItems": 100 * pages, "PageSize": 100},
+        PaginationConfig={"MaxItems": LIST_PAGE_SIZE * pages, "PageSize": LIST_PAGE_SIZE},
         **filters,
     )
     for page in results:
@@ -293,7 +299,7 @@ def _label(event: Mapping[str, Any]) -> str:
     physical_id = event.get("PhysicalResourceId")
     if physical_id and naming.is_generated_name(physical_id):
         return f"Transform job {physical_id}"
-    prefix = new_properties(event).get("TransformJobNamePrefix")
+    prefix = new_properties(event).get(TRANSFORM_JOB_NAME_PREFIX)
     if prefix:
         return f"Transform job {prefix}"
     return f"{TRANSFORM_JOB_RESOURCE_TYPE} {event.get('LogicalResourceId', '')}"
