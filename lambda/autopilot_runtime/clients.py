@@ -23,7 +23,6 @@ from .invocation import watch
 from .service_errors import error_code
 
 USER_AGENT_EXTRA = "autopilot-inference/0.1.0"
-MAX_ATTEMPTS = contract.MAX_ATTEMPTS
 # One invocation lasts at most contract.HANDLER_TIMEOUT_SECONDS: STS's shortest session (900 s) suffices.
 ASSUMED_ROLE_SECONDS = 900
 # STS's limit on RoleSessionName.
@@ -42,7 +41,7 @@ def client_config() -> Config:
     return Config(
         connect_timeout=contract.CONNECT_TIMEOUT_SECONDS,
         read_timeout=contract.READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "max_attempts": contract.MAX_ATTEMPTS},
         user_agent_extra=USER_AGENT_EXTRA,
     )
 

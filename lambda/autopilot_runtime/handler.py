@@ -29,15 +29,13 @@ from .service_errors import describe_error
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
-SUPPORTED_TYPES = RESOURCE_TYPES
-
 
 def _resource_type(event: Mapping[str, Any]) -> str:
     resource_type = str(event.get("ResourceType", ""))
-    if resource_type not in SUPPORTED_TYPES:
+    if resource_type not in RESOURCE_TYPES:
         raise AutopilotDeploymentError(
             f"Unsupported resource type {resource_type!r} (logical id {event.get('LogicalResourceId', '')}): "
-            f"this handler serves {' and '.join(SUPPORTED_TYPES)}. Point only those resources at its service token."
+            f"this handler serves {' and '.join(RESOURCE_TYPES)}. Point only those resources at its service token."
         )
     return resource_type
 

@@ -61,7 +61,6 @@ logger = logging.getLogger(__name__)
 
 RUNNING_STATUSES = ("InProgress", "Stopping")
 FAILED_STATUSES = ("Failed", "Stopped")
-MAX_WAIT_MINUTES = contract.MAX_WAIT_MINUTES
 # ListTransformJobs pages read when looking for a resource's jobs, of its largest page size (MaxResults).
 MAX_LIST_PAGES = 5
 LIST_PAGE_SIZE = 100
@@ -352,7 +351,7 @@ def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> di
                 raise AutopilotDeploymentError(
                     f"Transform job {name} is still {status or 'running'} after {_duration(elapsed)}, longer than "
                     f"wait_timeout ({_duration(properties.wait_timeout_seconds)}, counted from the job's creation). "
-                    f"{_stopped_note(stopped, name)} Raise wait_timeout (at most {MAX_WAIT_MINUTES} minutes) or set "
+                    f"{_stopped_note(stopped, name)} Raise wait_timeout (at most {contract.MAX_WAIT_MINUTES} minutes) or set "
                     "wait_for_completion=False to deploy without waiting."
                 )
         logger.info("Transform job %s is %s", name, status)

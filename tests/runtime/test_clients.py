@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from support.handler import REGION, StubbedAws, aws, cfn_event, fake_aws_environment, response  # noqa: F401
 
 from autopilot_inference._lambda.autopilot_runtime import clients as clients_module
+from autopilot_inference._lambda.autopilot_runtime import contract
 from autopilot_inference._lambda.autopilot_runtime.clients import (
     USER_AGENT_EXTRA,
     Clients,
@@ -27,7 +28,7 @@ from autopilot_inference._lambda.autopilot_runtime.properties import MODEL_RESOU
 
 def test_client_config_retries_and_user_agent() -> None:
     config = client_config()
-    assert config.retries == {"mode": "standard", "max_attempts": clients_module.MAX_ATTEMPTS}
+    assert config.retries == {"mode": "standard", "max_attempts": contract.MAX_ATTEMPTS}
     assert config.user_agent_extra == USER_AGENT_EXTRA
 
 
