@@ -24,7 +24,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import naming
+from . import contract, naming
 from .aws import (
     Clients,
     describe_error,
@@ -52,15 +52,15 @@ def model_data(model_name: str, model_arn: str, plan: ModelPlan) -> dict[str, st
     value = resolved.objective_metric_value
     media = model_media_types(resolved.problem_type, resolved.containers)
     return {
-        "ModelName": model_name,
-        "ModelArn": model_arn,
-        "CandidateName": resolved.candidate_name,
-        "ObjectiveMetricName": resolved.objective_metric_name or "",
-        "ObjectiveMetricValue": "" if value is None else str(value),
-        "ProblemType": resolved.problem_type or "",
-        "Mode": resolved.mode or "",
-        "InferenceResponseKeys": ",".join(plan.keys),
-        "AutoMLJobName": resolved.job_name,
+        contract.ATTR_MODEL_NAME: model_name,
+        contract.ATTR_MODEL_ARN: model_arn,
+        contract.ATTR_CANDIDATE_NAME: resolved.candidate_name,
+        contract.ATTR_OBJECTIVE_METRIC_NAME: resolved.objective_metric_name or "",
+        contract.ATTR_OBJECTIVE_METRIC_VALUE: "" if value is None else str(value),
+        contract.ATTR_PROBLEM_TYPE: resolved.problem_type or "",
+        contract.ATTR_MODE: resolved.mode or "",
+        contract.ATTR_INFERENCE_RESPONSE_KEYS: ",".join(plan.keys),
+        contract.ATTR_AUTOML_JOB_NAME: resolved.job_name,
         **media.data(),
     }
 
@@ -68,14 +68,14 @@ def model_data(model_name: str, model_arn: str, plan: ModelPlan) -> dict[str, st
 FACTS_TAG_KEY = "autopilot-inference:facts"
 # Data keys kept in the facts tag, with their short names there.
 _FACTS = (
-    ("CandidateName", "candidate"),
-    ("ObjectiveMetricName", "metric"),
-    ("ObjectiveMetricValue", "value"),
-    ("ProblemType", "problem"),
-    ("Mode", "mode"),
+    (contract.ATTR_CANDIDATE_NAME, "candidate"),
+    (contract.ATTR_OBJECTIVE_METRIC_NAME, "metric"),
+    (contract.ATTR_OBJECTIVE_METRIC_VALUE, "value"),
+    (contract.ATTR_PROBLEM_TYPE, "problem"),
+    (contract.ATTR_MODE, "mode"),
 )
 _TAG_VALUE = re.compile(r"^[\w.:/=+\-@]*$")
-MAX_TAG_VALUE_LENGTH = 256
+MAX_TAG_VALUE_LENGTH = contract.MAX_TAG_VALUE_LENGTH
 
 
 def facts_tag(data: Mapping[str, str]) -> dict[str, str]:
@@ -172,13 +172,13 @@ def data_from_model(
     if facts is None:
         return None
     # The media types follow from the problem type (an old facts tag has it too) and the model's containers.
-    media = model_media_types(facts["ProblemType"] or None, described_containers(described))
+    media = model_media_types(facts[contract.ATTR_PROBLEM_TYPE] or None, described_containers(described))
     return {
-        "ModelName": name,
-        "ModelArn": arn,
+        contract.ATTR_MODEL_NAME: name,
+        contract.ATTR_MODEL_ARN: arn,
         **facts,
-        "InferenceResponseKeys": ",".join(normalize_inference_response_keys(properties.inference_response_keys)),
-        "AutoMLJobName": properties.automl_job_name,
+        contract.ATTR_INFERENCE_RESPONSE_KEYS: ",".join(normalize_inference_response_keys(properties.inference_response_keys)),
+        contract.ATTR_AUTOML_JOB_NAME: properties.automl_job_name,
         **media.data(),
     }
 
@@ -233,7 +233,7 @@ def delete(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
 
 
 def _label(event: Mapping[str, Any]) -> str:
-    job_name = new_properties(event).get("AutoMLJobName")
+    job_name = new_properties(event).get(contract.AUTOML_JOB_NAME)
     if event.get("RequestType") == "Delete":
         return f"Model {event.get('PhysicalResourceId', '')}" + (f" (AutoML job {job_name})" if job_name else "")
     if job_name:

@@ -21,13 +21,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-MAX_NAME_LENGTH = 63
+from . import contract
+
+MAX_NAME_LENGTH = contract.MAX_NAME_LENGTH
 HASH_LENGTH = 10
 MAX_PREFIX_LENGTH = MAX_NAME_LENGTH - HASH_LENGTH - 1
 DEFAULT_PREFIX = "autopilot"
 
-MODEL_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$")
-TRANSFORM_JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+MODEL_NAME_PATTERN = contract.MODEL_NAME_PATTERN
+TRANSFORM_JOB_NAME_PATTERN = contract.TRANSFORM_JOB_NAME_PATTERN
 _NOT_ALLOWED = re.compile(r"[^a-zA-Z0-9]+")
 _HASH_SUFFIX = re.compile(rf"-[0-9a-f]{{{HASH_LENGTH}}}$")
 

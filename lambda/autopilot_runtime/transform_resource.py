@@ -88,9 +88,9 @@ def _refuse_media_type(prop: str, field: str, value: Any, allowed: tuple[str, ..
 
 def check_media_types(properties: TransformJobProperties) -> None:
     """Refuse a ``ContentType`` the model does not read or an ``Accept`` it does not answer (when known)."""
-    model = str(properties.request.get("ModelName", ""))
-    transform_input = properties.request.get("TransformInput") or {}
-    transform_output = properties.request.get("TransformOutput") or {}
+    model = str(properties.request.get(contract.MODEL_NAME, ""))
+    transform_input = properties.request.get(contract.TRANSFORM_INPUT) or {}
+    transform_output = properties.request.get(contract.TRANSFORM_OUTPUT) or {}
     _refuse_media_type(
         "content_type",
         "TransformInput.ContentType",
@@ -106,7 +106,7 @@ def check_media_types(properties: TransformJobProperties) -> None:
 
 def transform_data(job_name: str, job_arn: str) -> dict[str, str]:
     """The resource's ``Data``."""
-    return {"TransformJobName": job_name, "TransformJobArn": job_arn}
+    return {contract.ATTR_TRANSFORM_JOB_NAME: job_name, contract.ATTR_TRANSFORM_JOB_ARN: job_arn}
 
 
 def job_names(event: Mapping[str, Any], raw: Mapping[str, Any], properties: TransformJobProperties) -> naming.TransformJobNames:
@@ -354,7 +354,7 @@ def _label(event: Mapping[str, Any]) -> str:
     physical_id = event.get("PhysicalResourceId")
     if physical_id and naming.is_generated_name(physical_id):
         return f"Transform job {physical_id}"
-    prefix = new_properties(event).get("TransformJobNamePrefix")
+    prefix = new_properties(event).get(contract.TRANSFORM_JOB_NAME_PREFIX)
     if prefix:
         return f"Transform job {prefix}"
     return f"{TRANSFORM_JOB_RESOURCE_TYPE} {event.get('LogicalResourceId', '')}"
