@@ -34,13 +34,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ._lambda.autopilot_runtime import contract
+
 TIME_DELIMITERS = "-T:.Z"
 """``States.StringSplit`` delimiters that cut an ISO-8601 UTC time into its fields."""
 
 RUN_ID_LENGTH = 8
 """Length of the run id: the first group of a UUID (8 lowercase hex digits)."""
 
-MAX_JOB_NAME_LENGTH = 63
+MAX_JOB_NAME_LENGTH = contract.MAX_NAME_LENGTH
 JOB_NAME_TIME_LENGTH = len("20261201t0200")
 MAX_JOB_NAME_PREFIX_LENGTH = MAX_JOB_NAME_LENGTH - JOB_NAME_TIME_LENGTH - RUN_ID_LENGTH - 2
 """40: what is left of a job name's 63 characters for the prefix."""

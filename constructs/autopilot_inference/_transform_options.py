@@ -16,9 +16,10 @@ from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
 from . import validation
+from ._lambda.autopilot_runtime import contract
 from ._problems import Problems, RaiseFirst
 
-MAX_PAYLOAD_IN_MB = 100
+MAX_PAYLOAD_IN_MB = contract.PAYLOAD_LIMIT_MB
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,10 @@ class TransformOptions:
     instance_type: str = "ml.m5.xlarge"
     instance_count: int = 1
     content_type: str | None = "text/csv"
-    split_type: str | None = "Line"
+    split_type: str | None = contract.DEFAULT_SPLIT_TYPE
     accept: str | None = "text/csv"
-    assemble_with: str | None = "Line"
-    input_data_type: str = "S3Prefix"
+    assemble_with: str | None = contract.DEFAULT_ASSEMBLE_WITH
+    input_data_type: str = contract.DEFAULT_S3_DATA_TYPE
     compression_type: str | None = None
     output_kms_key: kms.IKey | None = None
     volume_kms_key: kms.IKey | None = None
@@ -84,23 +85,23 @@ class TransformOptions:
             transform_resources["VolumeKmsKeyId"] = self.volume_kms_key.key_arn
 
         fields: dict[str, Any] = {
-            "TransformInput": transform_input,
-            "TransformOutput": transform_output,
-            "TransformResources": transform_resources,
+            contract.TRANSFORM_INPUT: transform_input,
+            contract.TRANSFORM_OUTPUT: transform_output,
+            contract.TRANSFORM_RESOURCES: transform_resources,
         }
         if self.batch_strategy is not None:
-            fields["BatchStrategy"] = self.batch_strategy
+            fields[contract.BATCH_STRATEGY] = self.batch_strategy
         if self.max_payload_in_mb is not None:
-            fields["MaxPayloadInMB"] = self.max_payload_in_mb
+            fields[contract.MAX_PAYLOAD_IN_MB] = self.max_payload_in_mb
         if self.max_concurrent_transforms is not None:
-            fields["MaxConcurrentTransforms"] = self.max_concurrent_transforms
+            fields[contract.MAX_CONCURRENT_TRANSFORMS] = self.max_concurrent_transforms
         client_config: dict[str, Any] = {}
         if self.invocations_timeout_seconds is not None:
             client_config["InvocationsTimeoutInSeconds"] = self.invocations_timeout_seconds
         if self.invocations_max_retries is not None:
             client_config["InvocationsMaxRetries"] = self.invocations_max_retries
         if client_config:
-            fields["ModelClientConfig"] = client_config
+            fields[contract.MODEL_CLIENT_CONFIG] = client_config
         data_processing = {
             name: value
             for name, value in (
@@ -111,9 +112,9 @@ class TransformOptions:
             if value is not None
         }
         if data_processing:
-            fields["DataProcessing"] = data_processing
+            fields[contract.DATA_PROCESSING] = data_processing
         if self.environment:
-            fields["Environment"] = self.environment
+            fields[contract.ENVIRONMENT] = self.environment
         return fields
 
     def keys(self) -> list[kms.IKey]:
@@ -128,10 +129,10 @@ def transform_options(
     instance_type: str = "ml.m5.xlarge",
     instance_count: int = 1,
     content_type: str | None = "text/csv",
-    split_type: str | None = "Line",
+    split_type: str | None = contract.DEFAULT_SPLIT_TYPE,
     accept: str | None = "text/csv",
-    assemble_with: str | None = "Line",
-    input_data_type: str = "S3Prefix",
+    assemble_with: str | None = contract.DEFAULT_ASSEMBLE_WITH,
+    input_data_type: str = contract.DEFAULT_S3_DATA_TYPE,
     compression_type: str | None = None,
     output_kms_key: kms.IKey | None = None,
     volume_kms_key: kms.IKey | None = None,
@@ -159,13 +160,13 @@ def transform_options(
         problems.check(validation.s3_uri, output_s3_uri, "output_s3_uri")
     problems.check(validation.instance_type, instance_type, "instance_type")
     problems.check(validation.count, instance_count, "instance_count")
-    problems.check(validation.text, content_type, "content_type", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
-    problems.check(validation.one_of, split_type, "split_type", validation.SPLIT_TYPES)
-    problems.check(validation.text, accept, "accept", max_length=validation.MAX_CONTENT_TYPE_LENGTH)
-    problems.check(validation.one_of, assemble_with, "assemble_with", validation.ASSEMBLE_WITH)
-    problems.check(validation.one_of, input_data_type, "input_data_type", validation.S3_DATA_TYPES, optional=False)
-    problems.check(validation.one_of, compression_type, "compression_type", validation.COMPRESSION_TYPES)
-    problems.check(validation.one_of, batch_strategy, "batch_strategy", validation.BATCH_STRATEGIES)
+    problems.check(validation.text, content_type, "content_type", max_length=contract.MAX_CONTENT_TYPE_LENGTH)
+    problems.check(validation.one_of, split_type, "split_type", contract.SPLIT_TYPES)
+    problems.check(validation.text, accept, "accept", max_length=contract.MAX_CONTENT_TYPE_LENGTH)
+    problems.check(validation.one_of, assemble_with, "assemble_with", contract.ASSEMBLE_WITH)
+    problems.check(validation.one_of, input_data_type, "input_data_type", contract.S3_DATA_TYPES, optional=False)
+    problems.check(validation.one_of, compression_type, "compression_type", contract.COMPRESSION_TYPES)
+    problems.check(validation.one_of, batch_strategy, "batch_strategy", contract.BATCH_STRATEGIES)
     problems.check(validation.integer, max_payload_in_mb, "max_payload_in_mb", minimum=0, maximum=MAX_PAYLOAD_IN_MB)
     problems.check(validation.integer, max_concurrent_transforms, "max_concurrent_transforms", minimum=0)
     if (
@@ -179,11 +180,11 @@ def transform_options(
             f"max_payload_in_mb x max_concurrent_transforms must not exceed {MAX_PAYLOAD_IN_MB} MB; got "
             f"{max_payload_in_mb} x {max_concurrent_transforms}. Lower one of them."
         )
-    timeout_seconds = problems.check(validation.duration_seconds, invocations_timeout, "invocations_timeout", minimum=1, maximum=3600)
-    problems.check(validation.integer, invocations_max_retries, "invocations_max_retries", minimum=0, maximum=3)
-    problems.check(validation.text, input_filter, "input_filter", max_length=validation.MAX_FILTER_LENGTH)
-    problems.check(validation.text, output_filter, "output_filter", max_length=validation.MAX_FILTER_LENGTH)
-    problems.check(validation.one_of, join_source, "join_source", validation.JOIN_SOURCES)
+    timeout_seconds = problems.check(validation.duration_seconds, invocations_timeout, "invocations_timeout", minimum=1, maximum=contract.MAX_INVOCATIONS_TIMEOUT_SECONDS)
+    problems.check(validation.integer, invocations_max_retries, "invocations_max_retries", minimum=0, maximum=contract.MAX_INVOCATIONS_MAX_RETRIES)
+    problems.check(validation.text, input_filter, "input_filter", max_length=contract.MAX_FILTER_LENGTH)
+    problems.check(validation.text, output_filter, "output_filter", max_length=contract.MAX_FILTER_LENGTH)
+    problems.check(validation.one_of, join_source, "join_source", contract.JOIN_SOURCES)
     env = problems.check(validation.environment, environment)
     return TransformOptions(
         input_s3_uri=input_s3_uri,

@@ -42,6 +42,7 @@ from typing import Any, Literal, overload
 
 from . import validation
 from ._lambda.autopilot_runtime import naming
+from ._lambda.autopilot_runtime.properties import PropertyError, parse_bool
 
 STACK_NAME_PREFIX = "AutopilotInference"
 CONFIG_CONTEXT_KEY = "config"
@@ -74,7 +75,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     ]
 }
 
-MAX_WAIT_TIMEOUT_MINUTES = 55
+MAX_WAIT_TIMEOUT_MINUTES = validation.MAX_WAIT_TIMEOUT_MINUTES
 _STACK_NAME_MAX = 128
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -85,8 +86,6 @@ _BUCKET = validation.BUCKET_PATTERN
 _S3_URI = re.compile(rf"^s3://{validation.BUCKET_PATTERN.pattern[1:-1]}(/.*)?$")
 _INSTANCE_TYPE = validation.INSTANCE_TYPE_PATTERN
 _MODEL_NAME_PREFIX = naming.MODEL_NAME_PATTERN
-_TRUE = ("true", "1", "yes", "on")
-_FALSE = ("false", "0", "no", "off", "")
 
 
 class ConfigError(ValueError):
@@ -102,9 +101,9 @@ class TransformConfig:
     instance_type: str = "ml.m5.xlarge"
     instance_count: int = 1
     content_type: str = "text/csv"
-    split_type: str = "Line"
+    split_type: str = validation.DEFAULT_SPLIT_TYPE
     accept: str = "text/csv"
-    assemble_with: str = "Line"
+    assemble_with: str = validation.DEFAULT_ASSEMBLE_WITH
     wait_for_completion: bool = True
     wait_timeout_minutes: int = MAX_WAIT_TIMEOUT_MINUTES
 
@@ -147,7 +146,7 @@ class EnvironmentConfig:
     inference_response_keys: tuple[str, ...] = ()
     artifact_prefix: str | None = None
     model_name_prefix: str | None = None
-    processing_unit: str = "CPU"
+    processing_unit: str = validation.DEFAULT_PROCESSING_UNIT
     endpoint: EndpointConfig | None = None
     schedule: ScheduleConfig | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -222,9 +221,9 @@ _SCHEDULE_KEYS = (
     "notify",
     "failure_alarm",
 )
-_SPLIT_TYPES = ("None", "Line", "RecordIO", "TFRecord")
-_ASSEMBLE_WITH = ("None", "Line")
-_PROCESSING_UNITS = ("CPU", "GPU")
+_SPLIT_TYPES = validation.SPLIT_TYPES
+_ASSEMBLE_WITH = validation.ASSEMBLE_WITH
+_PROCESSING_UNITS = validation.PROCESSING_UNITS
 
 
 class _Where:
@@ -449,7 +448,7 @@ def _environment(source: str, label: str, data: Mapping[str, Any]) -> Environmen
     bucket = _string(where, data, "artifact_bucket", required=True, pattern=_BUCKET,
                      expected="an S3 bucket name (where the AutoML job wrote its output)")
     prefix = _string(where, data, "artifact_prefix")
-    processing_unit = _string(where, data, "processing_unit", default="CPU")
+    processing_unit = _string(where, data, "processing_unit", default=validation.DEFAULT_PROCESSING_UNIT)
     assert processing_unit is not None
     if processing_unit.upper() not in _PROCESSING_UNITS:
         raise where.error(f"must be CPU or GPU; got {processing_unit!r}", "processing_unit")
@@ -602,14 +601,10 @@ def context_flag(scope: Any, key: str, default: bool = False) -> bool:
     value = scope.node.try_get_context(key)
     if value is None:
         return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ConfigError(f"context '{key}' must be true or false; got {value!r}")
+    try:
+        return parse_bool(value, key, default)
+    except PropertyError:
+        raise ConfigError(f"context '{key}' must be true or false; got {value!r}") from None
 
 
 def nag_requested(scope: Any) -> bool:

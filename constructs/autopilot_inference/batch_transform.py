@@ -120,12 +120,12 @@ class AutopilotBatchTransform(Construct):
         instance_type: str = "ml.m5.xlarge",
         instance_count: int = 1,
         content_type: str | None = "text/csv",
-        split_type: str | None = "Line",
+        split_type: str | None = contract.DEFAULT_SPLIT_TYPE,
         accept: str | None = "text/csv",
-        assemble_with: str | None = "Line",
+        assemble_with: str | None = contract.DEFAULT_ASSEMBLE_WITH,
         wait_for_completion: bool = True,
         wait_timeout: Duration = DEFAULT_WAIT_TIMEOUT,
-        input_data_type: str = "S3Prefix",
+        input_data_type: str = contract.DEFAULT_S3_DATA_TYPE,
         compression_type: str | None = None,
         output_kms_key: kms.IKey | None = None,
         volume_kms_key: kms.IKey | None = None,
@@ -217,7 +217,7 @@ class AutopilotBatchTransform(Construct):
         # the model waits for the handler's policy and for the role with all its policies.
         # A manifest is one object SageMaker reads: no listing. Volumes are encrypted through the
         # grant the handler creates for SageMaker: the execution role needs nothing of that key.
-        model.allow_read_transform_input(input_s3_uri, list_bucket=input_data_type == "S3Prefix")
+        model.allow_read_transform_input(input_s3_uri, list_bucket=input_data_type == contract.DEFAULT_S3_DATA_TYPE)
         model.allow_write_results(output_s3_uri)
         if output_kms_key is not None:
             model.allow_key_use(output_kms_key, encrypt=True)

@@ -26,7 +26,6 @@ with its reason into the ``suppressedViolations`` of ``cdk.out/validation-report
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import IConstruct
 
+from ._cfn_text import flatten_reference
 from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY
 
 if TYPE_CHECKING:
@@ -51,34 +51,6 @@ NAG_PACK = "AwsSolutions"
 WILDCARD_RULE = "AwsSolutions-IAM5"
 
 # --- what cdk-nag reports -----------------------------------------------------------------
-
-
-def flatten_reference(value: Any) -> str:
-    """A policy ``Resource`` as cdk-nag 3 names it in a finding (its ``flattenCfnReference``).
-
-    ``Fn::Join`` is joined, ``Ref`` becomes ``<Name>``, ``Fn::GetAtt`` ``<Resource.Attribute>``,
-    ``${X}`` in strings ``<X>``; anything else is its compact JSON.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.replace("${", "<").replace("}", ">")
-    if isinstance(value, dict):
-        if value.get("Fn::Join"):
-            delimiter: str
-            items: list[Any]
-            delimiter, items = value["Fn::Join"]
-            return delimiter.join(flatten_reference(item) for item in items)
-        if value.get("Fn::Sub"):
-            return flatten_reference(value["Fn::Sub"])
-        if value.get("Fn::GetAtt"):
-            resource, attribute = value["Fn::GetAtt"]
-            return f"<{flatten_reference(resource)}.{flatten_reference(attribute)}>"
-        if value.get("Fn::ImportValue"):
-            return flatten_reference(value["Fn::ImportValue"])
-        if value.get("Ref"):
-            return f"<{flatten_reference(value['Ref'])}>"
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _as_list(value: Any) -> list[Any]:

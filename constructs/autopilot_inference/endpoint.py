@@ -19,6 +19,7 @@ from constructs import Construct
 
 from . import alarms as endpoint_alarms_module
 from . import deployment, metrics, prop_types, validation, value_checks
+from ._lambda.autopilot_runtime import contract
 from ._paths import child_path
 from ._problems import Problems, Unbuilt, failed
 from .alarms import EndpointAlarms
@@ -179,7 +180,7 @@ class AutopilotEndpoint(Construct):
         if endpoint_name is None and guarded:
             # Alarms on this endpoint's metrics name it, and the endpoint names them: a name
             # known at synthesis avoids the circular reference.
-            endpoint_name = Names.unique_resource_name(self, max_length=63, separator="-").lower()
+            endpoint_name = Names.unique_resource_name(self, max_length=contract.MAX_NAME_LENGTH, separator="-").lower()
             problems.check(validation.endpoint_name, endpoint_name, "endpoint_name (generated)")
         self._physical_name = endpoint_name
         self._rollback_alarms: list[cloudwatch.IAlarm] = []

@@ -46,7 +46,7 @@ from .provider import AutopilotInferenceProvider
 if TYPE_CHECKING:
     from .endpoint import AutopilotEndpoint
 
-MAX_SUBNETS = 16
+MAX_SUBNETS = contract.MAX_SUBNETS
 
 ResponseKeysInput = Union[str, Sequence[Union[str, InferenceResponseKey]], None]
 

@@ -29,6 +29,7 @@ from constructs import Construct
 from . import _run_locations as locations
 from . import _schedules as schedules
 from . import prop_types, validation
+from ._lambda.autopilot_runtime import contract
 from ._paths import default_prefix
 from ._problems import Problems, failed
 from ._transform_options import TransformOptions, given_options, transform_options
@@ -218,10 +219,10 @@ class AutopilotScheduledTransform(Construct):
         instance_type: str = "ml.m5.xlarge",
         instance_count: int = 1,
         content_type: str | None = "text/csv",
-        split_type: str | None = "Line",
+        split_type: str | None = contract.DEFAULT_SPLIT_TYPE,
         accept: str | None = "text/csv",
-        assemble_with: str | None = "Line",
-        input_data_type: str = "S3Prefix",
+        assemble_with: str | None = contract.DEFAULT_ASSEMBLE_WITH,
+        input_data_type: str = contract.DEFAULT_S3_DATA_TYPE,
         compression_type: str | None = None,
         output_kms_key: kms.IKey | None = None,
         volume_kms_key: kms.IKey | None = None,

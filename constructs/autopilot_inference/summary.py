@@ -19,8 +19,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-MODEL_TYPE = "Custom::AutopilotModel"
-TRANSFORM_TYPE = "Custom::AutopilotTransformJob"
+from . import _cfn_text
+from ._cfn_text import render_value
+from ._lambda.autopilot_runtime import contract
+from ._lambda.autopilot_runtime.properties import PropertyError, parse_bool
+
+MODEL_TYPE = contract.MODEL_RESOURCE_TYPE
+TRANSFORM_TYPE = contract.TRANSFORM_JOB_RESOURCE_TYPE
 ENDPOINT_TYPE = "AWS::SageMaker::Endpoint"
 ENDPOINT_CONFIG_TYPE = "AWS::SageMaker::EndpointConfig"
 SCHEDULE_TYPE = "AWS::Scheduler::Schedule"
@@ -91,38 +96,12 @@ def describe_environment(environment: str) -> str:
     return f"account {account}, region {region}"
 
 
-def render_value(value: Any) -> str:
-    """A template value as text: literals as they are, intrinsics as ``${Logical.Attr}``."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    if isinstance(value, list):
-        return ", ".join(render_value(item) for item in value)
-    if isinstance(value, Mapping) and len(value) == 1:
-        (function, argument), = value.items()
-        if function == "Ref":
-            return f"${{{argument}}}"
-        if function == "Fn::GetAtt":
-            parts = argument if isinstance(argument, list) else str(argument).split(".", 1)
-            return "${" + ".".join(render_value(part) for part in parts) + "}"
-        if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
-            separator, items = argument
-            if isinstance(items, list):
-                return str(separator).join(render_value(item) for item in items)
-        if function == "Fn::Sub":
-            return render_value(argument[0] if isinstance(argument, list) else argument)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
 def _is_true(value: Any, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("true", "1", "yes")
+    """A template's boolean as the handler reads it; a value the handler would refuse counts as false."""
+    try:
+        return parse_bool(value, "", default)
+    except PropertyError:
+        return False
 
 
 class _Template:
@@ -148,41 +127,44 @@ class _Template:
 
     def reference(self, value: Any) -> str:
         """A property that points at another resource of this template, shown by its label."""
-        if isinstance(value, Mapping) and len(value) == 1:
-            (function, argument), = value.items()
+        found = _cfn_text.intrinsic(value)
+        if found is not None:
+            function, argument = found
             target = None
-            if function == "Ref":
+            if function == _cfn_text.REF:
                 target = argument
-            elif function == "Fn::GetAtt":
-                target = argument[0] if isinstance(argument, list) else str(argument).split(".", 1)[0]
+            elif function == _cfn_text.GET_ATT:
+                target = _cfn_text.get_att_parts(argument)[0]
             if isinstance(target, str) and target in self.resources:
                 return self.label(target)
         return render_value(value)
 
 
 def _model_line(template: _Template, logical_id: str, props: Mapping[str, Any]) -> str:
-    keys = props.get("InferenceResponseKeys")
+    keys = props.get(contract.INFERENCE_RESPONSE_KEYS)
     keys_text = render_value(keys) if keys not in (None, "", []) else "container defaults"
-    candidate = render_value(props["CandidateName"]) if props.get("CandidateName") not in (None, "") else "best"
+    candidate_name = props.get(contract.CANDIDATE_NAME)
+    candidate = render_value(candidate_name) if candidate_name not in (None, "") else "best"
     details = [
-        f"AutoML job {render_value(props.get('AutoMLJobName'))}",
+        f"AutoML job {render_value(props.get(contract.AUTOML_JOB_NAME))}",
         f"candidate {candidate}",
         f"response keys {keys_text}",
-        f"name prefix {render_value(props.get('ModelNamePrefix'))}",
+        f"name prefix {render_value(props.get(contract.MODEL_NAME_PREFIX))}",
     ]
-    if props.get("ProcessingUnit") not in (None, "", "CPU"):
-        details.append(f"{render_value(props['ProcessingUnit'])} containers")
-    if _is_true(props.get("SingleContainerRequired"), default=False):
+    unit = props.get(contract.PROCESSING_UNIT)
+    if unit not in (None, "", contract.DEFAULT_PROCESSING_UNIT):
+        details.append(f"{render_value(unit)} containers")
+    if _is_true(props.get(contract.SINGLE_CONTAINER_REQUIRED), default=False):
         details.append("single container required (serverless endpoint)")
     return f"  model {template.label(logical_id)}: " + ", ".join(details)
 
 
 def _transform_line(template: _Template, logical_id: str, props: Mapping[str, Any]) -> str:
-    source = ((props.get("TransformInput") or {}).get("DataSource") or {}).get("S3DataSource") or {}
-    output = props.get("TransformOutput") or {}
-    resources = props.get("TransformResources") or {}
-    if _is_true(props.get("WaitForCompletion"), default=True):
-        timeout = props.get("WaitTimeoutSeconds")
+    source = ((props.get(contract.TRANSFORM_INPUT) or {}).get("DataSource") or {}).get("S3DataSource") or {}
+    output = props.get(contract.TRANSFORM_OUTPUT) or {}
+    resources = props.get(contract.TRANSFORM_RESOURCES) or {}
+    if _is_true(props.get(contract.WAIT_FOR_COMPLETION), default=True):
+        timeout = props.get(contract.WAIT_TIMEOUT_SECONDS)
         try:
             wait = f"waits for completion (up to {int(str(timeout)) // 60} min)" if timeout not in (None, "") else "waits for completion"
         except ValueError:
@@ -193,7 +175,7 @@ def _transform_line(template: _Template, logical_id: str, props: Mapping[str, An
         f"  transform job {template.label(logical_id)}: "
         f"{render_value(source.get('S3Uri'))} -> {render_value(output.get('S3OutputPath'))}, "
         f"{render_value(resources.get('InstanceType'))} x {render_value(resources.get('InstanceCount', 1))}, "
-        f"model {template.reference(props.get('ModelName'))}, {wait}"
+        f"model {template.reference(props.get(contract.MODEL_NAME))}, {wait}"
     )
 
 

@@ -16,35 +16,36 @@ from weakref import WeakKeyDictionary
 
 from aws_cdk import Duration, Token
 
-from ._lambda.autopilot_runtime import naming
+from ._lambda.autopilot_runtime import contract, naming
 from ._lambda.autopilot_runtime.response_keys import KNOWN_KEYS, normalize_inference_response_keys
 
-AUTOML_JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
-# ml.<family>.<size>, e.g. ml.m5.xlarge, ml.g4dn.12xlarge, ml.p4d.24xlarge.
-INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z][a-z0-9-]*\.[a-z0-9-]+$")
-# Endpoint, endpoint configuration and production variant names.
-ENDPOINT_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-IAM_ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
-ENVIRONMENT_KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")
-BUCKET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# The contract's limits, enumerations and name patterns, under the names this module always had.
+ASSEMBLE_WITH = contract.ASSEMBLE_WITH
+AUTOML_JOB_NAME_PATTERN = contract.AUTOML_JOB_NAME_PATTERN
+BATCH_STRATEGIES = contract.BATCH_STRATEGIES
+BUCKET_PATTERN = contract.BUCKET_PATTERN
+COMPRESSION_TYPES = contract.COMPRESSION_TYPES
+ENDPOINT_NAME_PATTERN = contract.ENDPOINT_NAME_PATTERN
+ENVIRONMENT_KEY_PATTERN = contract.ENVIRONMENT_KEY_PATTERN
+IAM_ROLE_ARN_PATTERN = contract.IAM_ROLE_ARN_PATTERN
+INSTANCE_TYPE_PATTERN = contract.INSTANCE_TYPE_PATTERN
+JOIN_SOURCES = contract.JOIN_SOURCES
+MAX_AUTOML_JOB_NAME_LENGTH = contract.MAX_AUTOML_JOB_NAME_LENGTH
+MAX_CANDIDATE_NAME_LENGTH = contract.MAX_CANDIDATE_NAME_LENGTH
+MAX_CONTENT_TYPE_LENGTH = contract.MAX_CONTENT_TYPE_LENGTH
+MAX_FILTER_LENGTH = contract.MAX_FILTER_LENGTH
+MAX_SECURITY_GROUPS = contract.MAX_SECURITY_GROUPS
+MAX_TRANSFORM_ENVIRONMENT_ENTRIES = contract.MAX_TRANSFORM_ENVIRONMENT_ENTRIES
+MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH = contract.MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH
+PROCESSING_UNITS = contract.PROCESSING_UNITS
+S3_DATA_TYPES = contract.S3_DATA_TYPES
+SPLIT_TYPES = contract.SPLIT_TYPES
+MAX_WAIT_TIMEOUT_SECONDS = contract.MAX_WAIT_SECONDS
+MAX_WAIT_TIMEOUT_MINUTES = contract.MAX_WAIT_MINUTES
+DEFAULT_PROCESSING_UNIT = contract.DEFAULT_PROCESSING_UNIT
+DEFAULT_SPLIT_TYPE = contract.DEFAULT_SPLIT_TYPE
+DEFAULT_ASSEMBLE_WITH = contract.DEFAULT_ASSEMBLE_WITH
 _IP_ADDRESS_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-
-MAX_AUTOML_JOB_NAME_LENGTH = 32
-MAX_CANDIDATE_NAME_LENGTH = 64
-MAX_WAIT_TIMEOUT_SECONDS = 55 * 60
-MAX_TRANSFORM_ENVIRONMENT_ENTRIES = 16
-MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH = 10240
-MAX_SECURITY_GROUPS = 5
-MAX_FILTER_LENGTH = 63
-MAX_CONTENT_TYPE_LENGTH = 256
-
-PROCESSING_UNITS = ("CPU", "GPU")
-S3_DATA_TYPES = ("S3Prefix", "ManifestFile", "AugmentedManifestFile")
-SPLIT_TYPES = ("None", "Line", "RecordIO", "TFRecord")
-ASSEMBLE_WITH = ("None", "Line")
-BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
-COMPRESSION_TYPES = ("None", "Gzip")
-JOIN_SOURCES = ("Input", "None")
 
 
 class AutopilotValidationError(ValueError):
@@ -91,7 +92,7 @@ def automl_job_name(value: Any, prop: str = "automl_job_name") -> str:
     if not isinstance(value, str) or len(value) > MAX_AUTOML_JOB_NAME_LENGTH or not AUTOML_JOB_NAME_PATTERN.match(value):
         _fail(
             f"{prop} must be the name of an existing AutoML job: 1-{MAX_AUTOML_JOB_NAME_LENGTH} letters, digits and hyphens, "
-            f"starting and ending with a letter or digit (^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,31}}$); got {value!r}"
+            f"starting and ending with a letter or digit ({AUTOML_JOB_NAME_PATTERN.pattern}); got {value!r}"
             + (f" ({len(value)} characters)." if isinstance(value, str) else ".")
         )
     return value
@@ -251,7 +252,7 @@ def _duration_facts(value: Duration) -> tuple[bool, Any]:
 
 
 def wait_timeout(value: Any, prop: str = "wait_timeout") -> Any:
-    """How long the deployment waits for a transform job: above 0, at most 55 minutes."""
+    """How long the deployment waits for a transform job: above 0, at most ``contract.MAX_WAIT_MINUTES`` (55) minutes."""
     return duration_seconds(
         value,
         prop,
@@ -281,7 +282,7 @@ def processing_unit(value: Any, prop: str = "processing_unit") -> Any:
         return value
     if not isinstance(value, str) or value.upper() not in PROCESSING_UNITS:
         _fail(
-            f"{prop} must be CPU or GPU (the container set of an image or text classification job "
+            f"{prop} must be {' or '.join(PROCESSING_UNITS)} (the container set of an image or text classification job "
             f"to deploy); got {value!r}."
         )
     return value.upper()
@@ -396,7 +397,8 @@ def endpoint_name(value: Any, prop: str) -> Any:
         return value
     if not isinstance(value, str) or not ENDPOINT_NAME_PATTERN.match(value):
         _fail(
-            f"{prop} must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit; "
+            f"{prop} must be 1-{contract.MAX_NAME_LENGTH} letters, digits and hyphens, starting and ending with a "
+            "letter or digit; "
             f"got {value!r}."
         )
     return value

@@ -24,6 +24,7 @@ from constructs import IConstruct
 
 from . import validation
 from ._instance_types import ENDPOINT_INSTANCE_TYPES_BY_FAMILY, SERVICE_SHAPES, TRANSFORM_INSTANCE_TYPES_BY_FAMILY
+from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.media_types import (  # one place for the media-type facts, shared with the handler
     AUTOPILOT_ACCEPT_TYPES,
     AUTOPILOT_INPUT_CONTENT_TYPES,
@@ -36,8 +37,8 @@ WARNING_PREFIX = "autopilot-inference"
 """Warning ids are ``autopilot-inference:<rule>``; acknowledge one with
 ``Annotations.of(construct).acknowledge_warning("autopilot-inference:<rule>", reason)``."""
 
-MAX_TRANSFORM_INSTANCE_COUNT = 100
-"""``TransformResources.InstanceCount``: "the maximum is 100" (SageMaker API reference)."""
+MAX_TRANSFORM_INSTANCE_COUNT = contract.MAX_TRANSFORM_INSTANCE_COUNT
+"""``TransformResources.InstanceCount``: SageMaker's maximum (the contract's)."""
 
 
 

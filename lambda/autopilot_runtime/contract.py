@@ -233,6 +233,13 @@ MAX_FILTER_LENGTH = 63
 MAX_CONTENT_TYPE_LENGTH = 256
 # The largest MaxPayloadInMB CreateTransformJob accepts.
 PAYLOAD_LIMIT_MB = 100
+# TransformResources.InstanceCount: "the maximum is 100" (SageMaker API reference).
+MAX_TRANSFORM_INSTANCE_COUNT = 100
+# ModelClientConfig: InvocationsTimeoutInSeconds 1-3600, InvocationsMaxRetries 0-3.
+MAX_INVOCATIONS_TIMEOUT_SECONDS = 3600
+MAX_INVOCATIONS_MAX_RETRIES = 3
+# A SageMaker tag value.
+MAX_TAG_VALUE_LENGTH = 256
 
 # ---------------------------------------------------------------------------
 # Enumerations (tests/package/test_contract.py checks them against botocore's enums).
@@ -242,6 +249,7 @@ GPU = "GPU"
 PROCESSING_UNITS = (CPU, GPU)
 DEFAULT_PROCESSING_UNIT = CPU
 S3_DATA_TYPES = ("S3Prefix", "ManifestFile", "AugmentedManifestFile")
+DEFAULT_S3_DATA_TYPE = "S3Prefix"
 SPLIT_TYPES = ("None", "Line", "RecordIO", "TFRecord")
 DEFAULT_SPLIT_TYPE = "Line"
 ASSEMBLE_WITH = ("None", "Line")

@@ -38,6 +38,7 @@ from .contract import (
     ATTR_OBJECTIVE_METRIC_VALUE,
     ATTR_PROBLEM_TYPE,
     AUTOML_JOB_NAME,
+    MAX_TAG_VALUE_LENGTH,
     MODEL_IN_PLACE_PROPERTIES,
     MODEL_RESOURCE_TYPE,
     TAG_KEY,
@@ -94,7 +95,6 @@ _FACTS = (
     (ATTR_MODE, "mode"),
 )
 _TAG_VALUE = re.compile(r"^[\w.:/=+\-@]*$")
-MAX_TAG_VALUE_LENGTH = 256
 
 
 def facts_tag(data: Mapping[str, str]) -> dict[str, str]:

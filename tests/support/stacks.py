@@ -15,6 +15,8 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
 from aws_cdk import App, Stack  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 
+from autopilot_inference import _cfn_text  # noqa: E402
+
 BUCKET = "autopilot-bucket"
 OUTPUT_URI = f"s3://{BUCKET}/autopilot/output"
 INPUT_URI = f"s3://{BUCKET}/batch/input"
@@ -71,19 +73,14 @@ def custom_resource(template: dict[str, Any], stack: Stack, construct: Any) -> d
 
 def render(value: Any, get_att: Callable[[str, str], str] | None = None) -> Any:
     """A template value with pseudo parameters, Fn::Join and GetAtt replaced by strings."""
-    if isinstance(value, list):
-        return [render(item, get_att) for item in value]
-    if isinstance(value, dict):
-        if set(value) == {"Ref"}:
-            return PSEUDO.get(value["Ref"], "${" + value["Ref"] + "}")
-        if set(value) == {"Fn::Join"}:
-            separator, parts = value["Fn::Join"]
-            return separator.join(str(render(part, get_att)) for part in parts)
-        if set(value) == {"Fn::GetAtt"}:
-            resource, attribute = value["Fn::GetAtt"]
-            return get_att(resource, attribute) if get_att else "${" + resource + "." + attribute + "}"
-        return {key: render(item, get_att) for key, item in value.items()}
-    return value
+    return _cfn_text.resolve(
+        value,
+        _cfn_text.Notation(
+            ref=lambda name: PSEUDO.get(name, "${" + name + "}"),
+            get_att=lambda parts: get_att(*parts) if get_att else "${" + ".".join(parts) + "}",
+            functions=frozenset({_cfn_text.REF, _cfn_text.JOIN, _cfn_text.GET_ATT}),
+        ),
+    )
 
 
 def deployed_policy_size(document: dict[str, Any]) -> int:
