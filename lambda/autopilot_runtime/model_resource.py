@@ -35,13 +35,12 @@ from .aws import (
     list_candidate,
     run_lifecycle,
 )
-from .candidates import ModelPlan, apply_keys, check_job_ready, check_single_container, resolve_candidate
+from .candidates import ModelPlan, apply_keys, check_job_ready, check_single_container, resolve_ready_candidate
 from .events import ensure_fits, new_properties, old_properties, on_event_result, predicted_arn
 from .existence import denied_because_gone
 from .media_types import model_media_types
 from .properties import MODEL_IN_PLACE_PROPERTIES, MODEL_RESOURCE_TYPE, TAGS, ModelProperties, configuration, parse_tags
 from .requests import create_model_request, tag_changes, tag_list
-from .response_keys import normalize_inference_response_keys
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +101,7 @@ def plan_model(properties: ModelProperties, clients: Clients) -> ModelPlan:
     job = describe_job(reader, job_name)
     check_job_ready(job)
     candidate = list_candidate(reader, job_name, properties.candidate_name) if properties.candidate_name else None
-    resolved = resolve_candidate(
+    resolved = resolve_ready_candidate(
         job,
         candidate,
         processing_unit=properties.processing_unit,
@@ -177,7 +176,7 @@ def data_from_model(
         contract.ATTR_MODEL_NAME: name,
         contract.ATTR_MODEL_ARN: arn,
         **facts,
-        contract.ATTR_INFERENCE_RESPONSE_KEYS: ",".join(normalize_inference_response_keys(properties.inference_response_keys)),
+        contract.ATTR_INFERENCE_RESPONSE_KEYS: ",".join(properties.inference_response_keys),
         contract.ATTR_AUTOML_JOB_NAME: properties.automl_job_name,
         **media.data(),
     }
