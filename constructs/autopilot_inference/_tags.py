@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aws_cdk import CfnResource, CustomResource, TagManager, TagType
 
-TAGS_PROPERTY = "Tags"
+from ._lambda.autopilot_runtime import contract
+
+TAGS_PROPERTY = contract.TAGS
 
 
 class ResourceTags:

@@ -25,7 +25,8 @@ ALL_AT_ONCE = "ALL_AT_ONCE"
 CANARY = "CANARY"
 LINEAR = "LINEAR"
 
-MAX_WAIT_SECONDS = 3600
+# DeploymentConfig wait intervals (WaitIntervalInSeconds, TerminationWaitInSeconds): at most an hour.
+MAX_WAIT_INTERVAL_SECONDS = 3600
 MIN_EXECUTION_TIMEOUT_SECONDS = 600
 MAX_EXECUTION_TIMEOUT_SECONDS = 28800
 MAX_ROLLBACK_ALARMS = 10
@@ -234,7 +235,7 @@ def _blue_green(
             "blue_green.traffic_routing must be TrafficRouting.all_at_once(), .canary(...) or .linear(...); "
             f"got {routing!r}."
         )
-    wait = _seconds(routing.wait, "blue_green.traffic_routing.wait", minimum=0, maximum=MAX_WAIT_SECONDS)
+    wait = _seconds(routing.wait, "blue_green.traffic_routing.wait", minimum=0, maximum=MAX_WAIT_INTERVAL_SECONDS)
     canary_size = linear_step = None
     if routing.type == CANARY:
         check_size(
@@ -248,7 +249,7 @@ def _blue_green(
             instance_count=instance_count, serverless=serverless,
         )
         linear_step = routing.size.render()  # type: ignore[union-attr]
-    termination = _seconds(update.termination_wait, "blue_green.termination_wait", minimum=0, maximum=MAX_WAIT_SECONDS)
+    termination = _seconds(update.termination_wait, "blue_green.termination_wait", minimum=0, maximum=MAX_WAIT_INTERVAL_SECONDS)
     timeout = _seconds(
         update.maximum_execution_timeout,
         "blue_green.maximum_execution_timeout",
@@ -275,7 +276,7 @@ def _rolling(update: RollingUpdate, instance_count: Any) -> sagemaker.CfnEndpoin
     )
     if update.wait is None:
         _fail("rolling_update.wait is required: the time between steps, e.g. Duration.minutes(5).")
-    wait = _seconds(update.wait, "rolling_update.wait", minimum=0, maximum=MAX_WAIT_SECONDS)
+    wait = _seconds(update.wait, "rolling_update.wait", minimum=0, maximum=MAX_WAIT_INTERVAL_SECONDS)
     timeout = _seconds(
         update.maximum_execution_timeout,
         "rolling_update.maximum_execution_timeout",

@@ -17,9 +17,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ._lambda.autopilot_runtime import candidates
+from ._lambda.autopilot_runtime import candidates, contract
 from ._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from ._lambda.autopilot_runtime.media_types import model_media_types
+from ._lambda.autopilot_runtime.response_keys import InferenceResponseKeyError, requested_inference_response_keys
 
 LIVE_EXTRA_INSTALL = 'pip install "autopilot-inference[live]"'
 """How to install what ``--job`` needs (boto3)."""
@@ -121,14 +122,17 @@ def build_plan(
     keys: Any = None,
     *,
     candidate: Mapping[str, Any] | None = None,
-    processing_unit: str = "CPU",
+    processing_unit: str = contract.DEFAULT_PROCESSING_UNIT,
     artifact_s3_uri: str | None = None,
     serverless: bool = False,
 ) -> Plan:
     """Resolve the candidate and apply the keys exactly as a deployment would.
 
+    ``keys`` are checked as the constructs check ``inference_response_keys`` at synth time, with the
+    same messages (:class:`InferenceResponseKeyError`), before the candidate is resolved.
     ``serverless``: the model is served by a serverless endpoint, which needs one container.
     """
+    keys = requested_inference_response_keys(keys)
     unit = str(processing_unit).upper()
     resolved = candidates.resolve_candidate(job, candidate, processing_unit=unit, artifact_s3_uri=artifact_s3_uri)
     if serverless:  # serve (issue 13): the handler's SingleContainerRequired check
@@ -138,7 +142,7 @@ def build_plan(
     chosen = candidate if candidate is not None else job.get("BestCandidate") or {}
     container_set = None if chosen.get("InferenceContainers") else unit
     warnings: tuple[str, ...] = ()
-    if container_set is None and unit != "CPU":
+    if container_set is None and unit != contract.DEFAULT_PROCESSING_UNIT:
         warnings = (
             f"--processing-unit {unit} has no effect: candidate {resolved.candidate_name} has one container set "
             "(InferenceContainers), which the deployment uses on any instance type. Only image and text "
@@ -346,7 +350,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", help="a named candidate instead of the best one")
     parser.add_argument("--candidates", dest="candidates_file", help="saved ListCandidatesForAutoMLJob response holding --candidate")
     parser.add_argument(
-        "--processing-unit", type=str.upper, choices=["CPU", "GPU"], default="CPU",
+        "--processing-unit", type=str.upper, choices=list(contract.PROCESSING_UNITS), default=contract.DEFAULT_PROCESSING_UNIT,
         help="container set of image/text V2 jobs, any case (default CPU)",
     )
     parser.add_argument("--automl-output-s3-uri", dest="artifact_s3_uri", help="check every ModelDataUrl lies under this S3 URI")
@@ -402,10 +406,14 @@ def run(args: argparse.Namespace, client_factory: Callable[[str | None], Any] = 
     preview = schedule_preview(args) if getattr(args, "schedule", None) else None
     if preview is not None and not args.describe_file and not args.job:
         return preview
+    try:  # a typo in --keys gets the synth-time message, before any file or job is read
+        keys = requested_inference_response_keys(args.keys)
+    except InferenceResponseKeyError as error:
+        raise PlanUsageError(str(error)) from None
     job, candidate = load_job_and_candidate(args, client_factory)
     plan = build_plan(
         job,
-        args.keys,
+        keys,
         candidate=candidate,
         processing_unit=args.processing_unit,
         artifact_s3_uri=args.artifact_s3_uri,

@@ -17,7 +17,10 @@ from weakref import WeakKeyDictionary
 from aws_cdk import Duration, Token
 
 from ._lambda.autopilot_runtime import contract, naming
-from ._lambda.autopilot_runtime.response_keys import KNOWN_KEYS, normalize_inference_response_keys
+from ._lambda.autopilot_runtime.response_keys import (
+    InferenceResponseKeyError,
+    requested_inference_response_keys,
+)
 
 # The contract's limits, enumerations and name patterns, under the names this module always had.
 ASSEMBLE_WITH = contract.ASSEMBLE_WITH
@@ -126,29 +129,12 @@ def inference_response_keys(value: Any, prop: str = "inference_response_keys") -
     unordered = unordered_keys_message(value, prop)
     if unordered:
         _fail(unordered)
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        items: list[Any] = [value]
-    else:
-        items = list(value)
-    result: list[str] = []
-    for item in items:
-        if is_token(item):
-            if item not in result:
-                result.append(item)
-            continue
-        if not isinstance(item, str):
-            _fail(
-                f"{prop} must hold strings or InferenceResponseKey members; got {item!r} of type {type(item).__name__}."
-            )
-        for key in normalize_inference_response_keys(str.__str__(item)):
-            if key not in KNOWN_KEYS:
-                _fail(
-                    f"{prop} has unknown key {key!r}; Autopilot models can only return "
-                    f"{', '.join(KNOWN_KEYS)}. Use InferenceResponseKey members or these names."
-                )
-            if key not in result:
-                result.append(key)
-    return result
+    items: list[Any] = [value] if isinstance(value, str) or not isinstance(value, Iterable) else list(value)
+    try:
+        keys = requested_inference_response_keys(items, prop, keep=is_token)
+    except InferenceResponseKeyError as error:
+        _fail(str(error))
+    return list(keys)
 
 
 def s3_uri(value: Any, prop: str) -> str:

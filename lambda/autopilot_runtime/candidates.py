@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .contract import DEFAULT_PROCESSING_UNIT
+from . import contract
 from .errors import AutopilotDeploymentError
 from .response_keys import InferenceResponseKeyError, apply_inference_response_keys, normalize_inference_response_keys
 
@@ -128,7 +128,7 @@ def check_candidate(candidate: Mapping[str, Any], job_name: str) -> None:
 
 
 def candidate_containers(
-    candidate: Mapping[str, Any], processing_unit: str = DEFAULT_PROCESSING_UNIT, job_name: str | None = None
+    candidate: Mapping[str, Any], processing_unit: str = contract.DEFAULT_PROCESSING_UNIT, job_name: str | None = None
 ) -> list[dict[str, Any]]:
     """Copies of the candidate's inference containers.
 
@@ -213,7 +213,7 @@ def resolve_candidate(
     job: Mapping[str, Any],
     candidate: Mapping[str, Any] | None = None,
     *,
-    processing_unit: str = DEFAULT_PROCESSING_UNIT,
+    processing_unit: str = contract.DEFAULT_PROCESSING_UNIT,
     artifact_s3_uri: str | None = None,
 ) -> ResolvedCandidate:
     """Check the job and the candidate (``None``: the best one) and return what to deploy.
@@ -222,6 +222,18 @@ def resolve_candidate(
     present for ``processing_unit``, model data under ``artifact_s3_uri`` when given.
     """
     check_job_ready(job)
+    return resolve_ready_candidate(job, candidate, processing_unit=processing_unit, artifact_s3_uri=artifact_s3_uri)
+
+
+def resolve_ready_candidate(
+    job: Mapping[str, Any],
+    candidate: Mapping[str, Any] | None = None,
+    *,
+    processing_unit: str = contract.DEFAULT_PROCESSING_UNIT,
+    artifact_s3_uri: str | None = None,
+) -> ResolvedCandidate:
+    """:func:`resolve_candidate` of a job that has passed :func:`check_job_ready` (the handler checks it before
+    it lists a named candidate): every check but the job's status."""
     name = job_name_of(job)
     chosen = best_candidate(job) if candidate is None else candidate
     check_candidate(chosen, name)
@@ -285,9 +297,10 @@ class ModelSpec:
 def apply_keys(resolved: ResolvedCandidate, keys: str | Sequence[str] | None) -> ModelSpec:
     """The candidate's containers configured for ``keys``; unsupported keys name job and candidate."""
     try:
-        containers = apply_inference_response_keys(resolved.containers, keys)
+        requested = normalize_inference_response_keys(keys)
+        containers = apply_inference_response_keys(resolved.containers, requested)
     except InferenceResponseKeyError as error:
         raise AutopilotDeploymentError(
             f"AutoML job {resolved.job_name}, candidate {resolved.candidate_name}: {error}"
         ) from error
-    return ModelSpec(resolved, containers, normalize_inference_response_keys(keys))
+    return ModelSpec(resolved, containers, requested)

@@ -25,7 +25,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import naming
-from .candidates import ModelSpec, apply_keys, check_job_ready, check_single_container, resolve_candidate
+from .candidates import ModelSpec, apply_keys, check_job_ready, check_single_container, resolve_ready_candidate
 from .clients import Clients, describe_job, list_candidate
 from .contract import (
     ATTR_AUTOML_JOB_NAME,
@@ -49,7 +49,6 @@ from .existence import is_gone, is_model_existing
 from .lifecycle import replaces, run_lifecycle, sync_tags
 from .media_types import MediaTypes, model_media_types
 from .properties import ModelProperties, configuration
-from .response_keys import normalize_inference_response_keys
 from .sagemaker_requests import create_model_request
 from .service_errors import describe_error, error_code
 
@@ -121,7 +120,7 @@ def resolve_model(properties: ModelProperties, clients: Clients) -> ModelSpec:
     job = describe_job(reader, job_name)
     check_job_ready(job)
     candidate = list_candidate(reader, job_name, properties.candidate_name) if properties.candidate_name else None
-    resolved = resolve_candidate(
+    resolved = resolve_ready_candidate(
         job,
         candidate,
         processing_unit=properties.processing_unit,
@@ -192,8 +191,7 @@ def data_from_model(
         return None
     # The media types follow from the problem type (an old facts tag has it too) and the model's containers.
     media = model_media_types(facts[ATTR_PROBLEM_TYPE] or None, described_containers(described))
-    keys = normalize_inference_response_keys(properties.inference_response_keys)
-    return _data(name, arn, facts, keys, properties.automl_job_name, media)
+    return _data(name, arn, facts, properties.inference_response_keys, properties.automl_job_name, media)
 
 
 def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from .contract import (
     TRANSFORM_WAIT_PROPERTIES,
 )
 from .media_types import parse_list
+from .response_keys import normalize_inference_response_keys
 
 # The names above are the contract's (see ``contract``), re-exported for the handler's modules.
 __all__ = [
@@ -147,6 +148,7 @@ class ModelProperties:
     model_name_prefix: str
     candidate_name: str | None = None
     inference_response_keys: tuple[str, ...] = ()
+    """Normalized (:func:`~.response_keys.normalize_inference_response_keys`) when parsed."""
     vpc_config: dict[str, list[str]] | None = None
     enable_network_isolation: bool = False
     artifact_s3_uri: str | None = None
@@ -177,7 +179,7 @@ class ModelProperties:
             execution_role_arn=_required(properties, contract.EXECUTION_ROLE_ARN),
             model_name_prefix=_required(properties, contract.MODEL_NAME_PREFIX),
             candidate_name=_optional(properties, contract.CANDIDATE_NAME),
-            inference_response_keys=tuple(str(key) for key in keys),
+            inference_response_keys=normalize_inference_response_keys(tuple(str(key) for key in keys)),
             vpc_config=vpc,
             enable_network_isolation=parse_bool(
                 properties.get(contract.ENABLE_NETWORK_ISOLATION), contract.ENABLE_NETWORK_ISOLATION

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Union
 
 SUPPORTED_VARIABLE = "SAGEMAKER_INFERENCE_SUPPORTED"
@@ -48,11 +48,16 @@ class InferenceResponseKeyError(ValueError):
     """Requested response keys that the model cannot return."""
 
 
-def normalize_inference_response_keys(keys: ResponseKeys) -> tuple[str, ...]:
-    """Return the requested keys in order, trimmed and without duplicates.
+def normalize_inference_response_keys(
+    keys: ResponseKeys, prop: str | None = None, *, keep: Callable[[str], bool] | None = None
+) -> tuple[str, ...]:
+    """Return the requested keys in order, trimmed and without duplicates: the one normalization of
+    response keys (constructs at synth time, ``plan``, the handler).
 
     ``keys`` is a list of keys, one comma-separated string, or ``None``; list items
-    may themselves hold comma-separated keys.
+    may themselves hold comma-separated keys. Items for which ``keep`` is true (CDK tokens at
+    synth time: the handler splits them) are kept as they are. ``prop`` names the construct prop
+    in errors (the handler's errors name no prop).
     """
     if keys is None:
         return ()
@@ -61,13 +66,39 @@ def normalize_inference_response_keys(keys: ResponseKeys) -> tuple[str, ...]:
     for item in items:
         if not isinstance(item, str):
             raise InferenceResponseKeyError(
-                f"Inference response keys must be strings; got {item!r} of type {type(item).__name__}."
+                f"{prop} must hold strings or InferenceResponseKey members; got {item!r} of type {type(item).__name__}."
+                if prop
+                else f"Inference response keys must be strings; got {item!r} of type {type(item).__name__}."
             )
-        for part in item.split(","):
+        parts = [item] if keep is not None and keep(item) else str.__str__(item).split(",")
+        for part in parts:
             key = part.strip()
             if key and key not in normalized:
                 normalized.append(key)
     return tuple(normalized)
+
+
+def requested_inference_response_keys(
+    keys: ResponseKeys, prop: str = "inference_response_keys", *, keep: Callable[[str], bool] | None = None
+) -> tuple[str, ...]:
+    """The keys a user asks for, as the constructs check them at synth time and ``plan`` before it reads a job:
+    normalized, and each one of the four (:func:`check_known_inference_response_keys`); errors name ``prop``."""
+    normalized = normalize_inference_response_keys(keys, prop, keep=keep)
+    check_known_inference_response_keys(normalized, prop, keep=keep)
+    return normalized
+
+
+def check_known_inference_response_keys(
+    keys: Sequence[str], prop: str = "inference_response_keys", *, keep: Callable[[str], bool] | None = None
+) -> None:
+    """Refuse a key that is not one of the four (:data:`KNOWN_KEYS`), naming ``prop``: a typo is caught before any
+    container is read (synth time, ``plan``). Keys for which ``keep`` is true (tokens) are not checked."""
+    for key in keys:
+        if key not in KNOWN_KEYS and not (keep is not None and keep(key)):
+            raise InferenceResponseKeyError(
+                f"{prop} has unknown key {key!r}; Autopilot models can only return "
+                f"{', '.join(KNOWN_KEYS)}. Use InferenceResponseKey members or these names."
+            )
 
 
 def supported_inference_keys(container: Mapping[str, Any]) -> tuple[str, ...] | None:

@@ -84,6 +84,27 @@ def test_errors_are_the_deploy_time_errors(capsys) -> None:
     assert "house-prices-hpo" in err and "does not support selecting inference response keys" in err
 
 
+@pytest.mark.parametrize("keys", ["predicted_label,probabilty", " Probability", "labels, score"])
+def test_a_key_typo_gets_the_synth_time_message(capsys, keys: str) -> None:
+    """plan checks --keys as AutopilotModel checks inference_response_keys: one message for one typo."""
+    from support.annotations import errors_on
+    from support.stacks import OUTPUT_URI, new_stack
+
+    from autopilot_inference import AutopilotModel
+
+    model = AutopilotModel(
+        new_stack("PlanKeysStack"), "Model", automl_job_name="churn-hpo-2026-11", automl_output_s3_uri=OUTPUT_URI,
+        inference_response_keys=keys,
+    )
+    (synth_time,) = errors_on(model)
+    assert "inference_response_keys has unknown key" in synth_time
+    capsys.readouterr()  # what synthesis printed
+
+    code, out, err = run_cli(capsys, str(FIXTURES / "describe_auto_ml_job_hpo_classification.json"), "--keys", keys)
+    assert (code, out) == (2, "")
+    assert err.strip() == f"error: {synth_time}"
+
+
 def test_job_not_completed_fails_like_a_deployment(tmp_path, capsys) -> None:
     job = load_fixture("describe_auto_ml_job_hpo_classification.json")
     job.update(AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus="TrainingModels")

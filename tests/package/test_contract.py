@@ -1,0 +1,338 @@
+"""One contract: ``lambda/autopilot_runtime/contract.py`` is the only module that spells a custom
+resource's type, property name, ``Data`` key or limit, and its enumerations and limits are the
+SageMaker API's (botocore's service model).
+
+The first tests read every module of both packages as Python (``ast``): the string and integer
+literals outside docstrings. A literal that equals a contract name is allowed only where it is a
+botocore name: in a module that builds or reads an API request, and only when botocore's model has
+that member in the operation's shape (:data:`API_USE`). Everything else imports the contract.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from support.paths import REPO_ROOT
+
+from autopilot_inference._lambda.autopilot_runtime import contract
+
+PACKAGES = (REPO_ROOT / "constructs" / "autopilot_inference", REPO_ROOT / "lambda" / "autopilot_runtime")
+CONTRACT = REPO_ROOT / "lambda" / "autopilot_runtime" / "contract.py"
+
+PROPERTY_NAMES = frozenset(
+    {*contract.MODEL_PROPERTIES, *contract.TRANSFORM_JOB_PROPERTIES, contract.SECURITY_GROUP_IDS, contract.SUBNETS}
+)
+DATA_KEYS = frozenset({*contract.MODEL_ATTRIBUTES, *contract.TRANSFORM_JOB_ATTRIBUTES})
+CONTRACT_NAMES = PROPERTY_NAMES | DATA_KEYS
+# The wait limit (the framework's hour, minus a margin) in every unit it was ever spelled in.
+WAIT_LIMITS = frozenset({contract.MAX_WAIT_MINUTES, contract.MAX_WAIT_SECONDS, contract.DEFAULT_WAIT_TIMEOUT_SECONDS})
+PATTERNS = {
+    name: value.pattern for name, value in vars(contract).items() if name.endswith("_PATTERN") and isinstance(value, re.Pattern)
+}
+
+# Modules that build or read SageMaker (and Scheduler) API requests: (service, operation, "input" or "output").
+# A contract name spelled there must be a member of one of these shapes (at any depth) in botocore's model.
+API_USE: dict[str, tuple[tuple[str, str, str], ...]] = {
+    # CreateModel / CreateTransformJob keyword arguments.
+    "lambda/autopilot_runtime/sagemaker_requests.py": (
+        ("sagemaker", "CreateModel", "input"),
+        ("sagemaker", "CreateTransformJob", "input"),
+    ),
+    # The answers of CreateModel, DescribeModel and ListTags.
+    "lambda/autopilot_runtime/model_resource.py": (
+        ("sagemaker", "CreateModel", "output"),
+        ("sagemaker", "DescribeModel", "output"),
+        ("sagemaker", "ListTags", "output"),
+    ),
+    # The answers of CreateTransformJob, DescribeTransformJob and ListTransformJobs.
+    "lambda/autopilot_runtime/transform_resource.py": (
+        ("sagemaker", "CreateTransformJob", "output"),
+        ("sagemaker", "DescribeTransformJob", "output"),
+        ("sagemaker", "ListTransformJobs", "output"),
+    ),
+    "lambda/autopilot_runtime/existence.py": (
+        ("sagemaker", "ListModels", "output"),
+        ("sagemaker", "ListTransformJobs", "output"),
+    ),
+    # The job and its candidates' containers, as DescribeAutoMLJob(V2) and ListCandidatesForAutoMLJob answer.
+    "lambda/autopilot_runtime/candidates.py": (
+        ("sagemaker", "DescribeAutoMLJob", "output"),
+        ("sagemaker", "DescribeAutoMLJobV2", "output"),
+        ("sagemaker", "ListCandidatesForAutoMLJob", "output"),
+    ),
+    "lambda/autopilot_runtime/media_types.py": (("sagemaker", "DescribeAutoMLJob", "output"),),
+    "lambda/autopilot_runtime/response_keys.py": (("sagemaker", "DescribeAutoMLJob", "output"),),
+    "constructs/autopilot_inference/plan.py": (("sagemaker", "DescribeAutoMLJob", "output"),),
+    # The Step Functions task's CreateTransformJob parameters.
+    "constructs/autopilot_inference/scheduled_transform.py": (("sagemaker", "CreateTransformJob", "input"),),
+    # The "SageMaker Transform Job State Change" event's detail is a DescribeTransformJob answer.
+    "constructs/autopilot_inference/batch_transform.py": (("sagemaker", "DescribeTransformJob", "output"),),
+    # Templates: an endpoint configuration's variants (ModelName), a schedule's FlexibleTimeWindow (Mode),
+    # a scheduled transform's CreateTransformJob request.
+    "constructs/autopilot_inference/summary.py": (
+        ("sagemaker", "CreateEndpointConfig", "input"),
+        ("sagemaker", "CreateTransformJob", "input"),
+        ("scheduler", "CreateSchedule", "input"),
+    ),
+}
+# Literals that are neither contract names nor API names, though they are spelled the same.
+NOT_CONTRACT: dict[tuple[str, str], str] = {
+    ("constructs/autopilot_inference/stack.py", "ModelName"): "the id of the example stack's CfnOutput (a logical id)",
+    ("constructs/autopilot_inference/stack.py", "TransformJobName"): "the id of the example stack's CfnOutput",
+}
+
+
+@dataclass(frozen=True)
+class Literal:
+    module: str  # relative to the repository
+    line: int
+    value: Any
+
+    def __str__(self) -> str:
+        return f"{self.module}:{self.line}: {self.value!r}"
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """Ids of the string constants that are documentation: every string standing alone as a statement."""
+    return {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    }
+
+
+def _module(path: Path) -> str:
+    """The module's path relative to the repository (a module elsewhere: its file name)."""
+    return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else path.name
+
+
+def literals(path: Path) -> Iterator[Literal]:
+    """The string and integer literals of a module, outside documentation."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    documentation = _docstrings(tree)
+    module = _module(path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and id(node) not in documentation and type(node.value) in (str, int):
+            yield Literal(module, node.lineno, node.value)
+
+
+def modules() -> list[Path]:
+    return sorted(path for package in PACKAGES for path in package.rglob("*.py") if path != CONTRACT)
+
+
+@cache
+def _service(name: str) -> Any:
+    return botocore.session.get_session().get_service_model(name)
+
+
+def member_names(shape: Any, seen: set[str] | None = None) -> set[str]:
+    """Every member name of ``shape`` and the shapes it holds, at any depth."""
+    seen = set() if seen is None else seen
+    if shape is None or shape.name in seen:
+        return set()
+    seen.add(shape.name)
+    names: set[str] = set()
+    if shape.type_name == "structure":
+        for name, member in shape.members.items():
+            names.add(name)
+            names |= member_names(member, seen)
+    elif shape.type_name == "list":
+        names |= member_names(shape.member, seen)
+    elif shape.type_name == "map":
+        names |= member_names(shape.value, seen)
+    return names
+
+
+@cache
+def api_names(module: str) -> frozenset[str]:
+    """The names ``module`` may spell as botocore's: the members of its operations' shapes."""
+    names: set[str] = set()
+    for service, operation, direction in API_USE.get(module, ()):
+        model = _service(service).operation_model(operation)
+        names |= member_names(model.input_shape if direction == "input" else model.output_shape)
+    return frozenset(names)
+
+
+def violations(paths: list[Path]) -> list[str]:
+    """What the modules at ``paths`` spell that only the contract may spell."""
+    found: list[str] = []
+    for path in paths:
+        for literal in literals(path):
+            value = literal.value
+            if isinstance(value, str):
+                if any(resource_type in value for resource_type in contract.RESOURCE_TYPES):
+                    found.append(f"{literal}: a resource type (use contract.MODEL_RESOURCE_TYPE / TRANSFORM_JOB_RESOURCE_TYPE)")
+                elif value in CONTRACT_NAMES and value not in api_names(literal.module) and (
+                    (literal.module, value) not in NOT_CONTRACT
+                ):
+                    found.append(f"{literal}: a property name or Data key of the contract (import it from contract)")
+                elif value in PATTERNS.values():
+                    found.append(f"{literal}: a name pattern of the contract")
+            elif value in WAIT_LIMITS:
+                found.append(f"{literal}: the contract's wait limit (contract.MAX_WAIT_MINUTES / MAX_WAIT_SECONDS)")
+    found += redefinitions(paths)
+    return found
+
+
+def redefinitions(paths: list[Path]) -> list[str]:
+    """Module-level assignments of a literal to a name the contract defines (a second copy of a fact)."""
+    names = {name for name in vars(contract) if name.isupper()}
+    found = []
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Constant):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id in names:
+                        found.append(
+                            f"{_module(path)}:{node.lineno}: {target.id} = {node.value.value!r} "
+                            f"(use contract.{target.id})"
+                        )
+    return found
+
+
+def test_only_the_contract_spells_property_names_resource_types_and_limits() -> None:
+    found = violations(modules())
+    assert not found, "spelled outside lambda/autopilot_runtime/contract.py:\n" + "\n".join(found)
+
+
+def test_the_walk_sees_both_packages_and_the_contract_names() -> None:
+    """The check above reads what it claims to read (it would pass on an empty list)."""
+    paths = modules()
+    assert {path.parent for path in paths} >= set(PACKAGES)
+    assert len(paths) > 40
+    spelled = {literal.value for literal in literals(CONTRACT)}
+    assert CONTRACT_NAMES <= spelled and set(contract.RESOURCE_TYPES) <= spelled
+    assert contract.MAX_WAIT_MINUTES in spelled
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'PROPERTIES = {"WaitTimeoutSeconds": 60}\n',
+        'RESOURCE = "Custom::AutopilotModel"\n',
+        "def attribute(resource):\n    return resource.get_att_string('ModelArn')\n",
+        "from aws_cdk import Duration\nTIMEOUT = Duration.minutes(55)\n",
+        "LIMIT = 3300\n",
+        "MAX_SUBNETS = 16\n",
+        'import re\nNAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")\n',
+    ],
+)
+def test_a_literal_outside_the_contract_fails(tmp_path: Path, source: str) -> None:
+    """Each kind of copy is found (in a module of no API use, written here)."""
+    path = tmp_path / "probe.py"
+    path.write_text(source, encoding="utf-8")
+    assert violations([path])
+
+
+def test_api_names_are_allowed_only_as_members_of_the_declared_operations() -> None:
+    """``ModelName`` is a CreateModel member; ``WaitTimeoutSeconds`` and ``ObjectiveMetricValue`` are no
+    CreateModel/CreateTransformJob member, so not even the request builder may spell them."""
+    names = api_names("lambda/autopilot_runtime/sagemaker_requests.py")
+    assert {contract.MODEL_NAME, contract.EXECUTION_ROLE_ARN, contract.VPC_CONFIG, contract.TRANSFORM_INPUT} <= names
+    assert not {contract.WAIT_TIMEOUT_SECONDS, contract.ATTR_OBJECTIVE_METRIC_VALUE, contract.TRANSFORM_JOB_NAME_PREFIX} & names
+    assert api_names("constructs/autopilot_inference/model.py") == frozenset()
+
+
+def test_every_allowance_is_used() -> None:
+    """An API_USE or NOT_CONTRACT entry that no literal needs any more goes (modules that moved out of the
+    package, e.g. the example app's stack, are skipped)."""
+    spelled: dict[str, set[Any]] = {}
+    for path in modules():
+        spelled[_module(path)] = {literal.value for literal in literals(path)}
+    unused = [module for module in API_USE if module in spelled and not (spelled[module] & CONTRACT_NAMES)]
+    unused += [f"{module}: {value}" for module, value in NOT_CONTRACT if module in spelled and value not in spelled[module]]
+    assert not unused, f"allowances no module needs: {unused}"
+
+
+# --- the contract against botocore's SageMaker model ------------------------------------------
+
+
+def sagemaker_shape(name: str) -> Any:
+    return _service("sagemaker").shape_for(name)
+
+
+@pytest.mark.parametrize(
+    ("values", "shape"),
+    [
+        (contract.SPLIT_TYPES, "SplitType"),
+        (contract.ASSEMBLE_WITH, "AssemblyType"),
+        (contract.BATCH_STRATEGIES, "BatchStrategy"),
+        (contract.COMPRESSION_TYPES, "CompressionType"),
+        (contract.JOIN_SOURCES, "JoinSource"),
+        (contract.PROCESSING_UNITS, "AutoMLProcessingUnit"),
+    ],
+)
+def test_enumerations_are_botocores(values: tuple[str, ...], shape: str) -> None:
+    assert sorted(values) == sorted(sagemaker_shape(shape).enum)
+
+
+def test_s3_data_types_are_botocores_but_converse() -> None:
+    """botocore's S3DataType also has ``Converse``, which its CreateTransformJob documentation does not list."""
+    assert sorted(contract.S3_DATA_TYPES) == sorted(set(sagemaker_shape("S3DataType").enum) - {"Converse"})
+    assert contract.DEFAULT_S3_DATA_TYPE in contract.S3_DATA_TYPES
+    assert contract.DEFAULT_SPLIT_TYPE in contract.SPLIT_TYPES
+    assert contract.DEFAULT_ASSEMBLE_WITH in contract.ASSEMBLE_WITH
+    assert contract.DEFAULT_PROCESSING_UNIT in contract.PROCESSING_UNITS
+
+
+@pytest.mark.parametrize(
+    ("limit", "shape"),
+    [
+        (contract.MAX_AUTOML_JOB_NAME_LENGTH, "AutoMLJobName"),
+        (contract.MAX_CANDIDATE_NAME_LENGTH, "CandidateName"),
+        (contract.MAX_NAME_LENGTH, "ModelName"),
+        (contract.MAX_NAME_LENGTH, "TransformJobName"),
+        (contract.MAX_NAME_LENGTH, "EndpointName"),
+        (contract.MAX_SUBNETS, "Subnets"),
+        (contract.MAX_SECURITY_GROUPS, "VpcSecurityGroupIds"),
+        (contract.MAX_TRANSFORM_ENVIRONMENT_ENTRIES, "TransformEnvironmentMap"),
+        (contract.MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH, "TransformEnvironmentValue"),
+        (contract.MAX_FILTER_LENGTH, "JsonPath"),
+        (contract.MAX_CONTENT_TYPE_LENGTH, "ContentType"),
+        (contract.MAX_INVOCATIONS_TIMEOUT_SECONDS, "InvocationsTimeoutInSeconds"),
+        (contract.MAX_INVOCATIONS_MAX_RETRIES, "InvocationsMaxRetries"),
+        (contract.MAX_TAG_VALUE_LENGTH, "TagValue"),
+    ],
+)
+def test_limits_are_botocores(limit: int, shape: str) -> None:
+    assert limit == sagemaker_shape(shape).metadata["max"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "shape"),
+    [
+        (contract.AUTOML_JOB_NAME_PATTERN, "AutoMLJobName"),
+        (contract.MODEL_NAME_PATTERN, "ModelName"),
+        (contract.TRANSFORM_JOB_NAME_PATTERN, "TransformJobName"),
+        (contract.ENDPOINT_NAME_PATTERN, "EndpointName"),
+        (contract.ENVIRONMENT_KEY_PATTERN, "TransformEnvironmentKey"),
+    ],
+)
+def test_name_patterns_are_botocores(pattern: re.Pattern[str], shape: str) -> None:
+    assert pattern.pattern == f"^{sagemaker_shape(shape).metadata['pattern']}$"
+
+
+def test_transform_request_properties_are_create_transform_job_members() -> None:
+    request = _service("sagemaker").operation_model("CreateTransformJob").input_shape
+    assert set(contract.TRANSFORM_REQUEST_PROPERTIES) <= set(request.members)
+    # The job name is the handler's; every other required member is a required property.
+    assert set(contract.TRANSFORM_REQUIRED_PROPERTIES) == set(request.required_members) - {"TransformJobName"}
+    model_request = _service("sagemaker").operation_model("CreateModel").input_shape
+    assert set(model_request.members[contract.VPC_CONFIG].members) == {contract.SECURITY_GROUP_IDS, contract.SUBNETS}
+    assert {contract.EXECUTION_ROLE_ARN, contract.ENABLE_NETWORK_ISOLATION} <= set(model_request.members)
+
+
+def test_the_wait_limit_fits_the_frameworks_hour() -> None:
+    """The provider framework's waiter gives up after one hour: the handler stops waiting before that."""
+    assert contract.MAX_WAIT_SECONDS == contract.MAX_WAIT_MINUTES * 60 < 3600
+    assert contract.DEFAULT_WAIT_TIMEOUT_SECONDS <= contract.MAX_WAIT_SECONDS
