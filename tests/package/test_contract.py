@@ -34,6 +34,12 @@ DATA_KEYS = frozenset({*contract.MODEL_ATTRIBUTES, *contract.TRANSFORM_JOB_ATTRI
 CONTRACT_NAMES = PROPERTY_NAMES | DATA_KEYS
 # The wait limit (the framework's hour, minus a margin) in every unit it was ever spelled in.
 WAIT_LIMITS = frozenset({contract.MAX_WAIT_MINUTES, contract.MAX_WAIT_SECONDS, contract.DEFAULT_WAIT_TIMEOUT_SECONDS})
+ENUMERATIONS = {
+    name: frozenset(value)
+    for name, value in vars(contract).items()
+    if name.isupper() and isinstance(value, tuple) and value and all(isinstance(item, str) for item in value)
+    and not name.endswith(("PROPERTIES", "ATTRIBUTES", "RESOURCE_TYPES"))
+}
 PATTERNS = {
     name: value.pattern for name, value in vars(contract).items() if name.endswith("_PATTERN") and isinstance(value, re.Pattern)
 }
@@ -179,6 +185,24 @@ def violations(paths: list[Path]) -> list[str]:
             elif value in WAIT_LIMITS:
                 found.append(f"{literal}: the contract's wait limit (contract.MAX_WAIT_MINUTES / MAX_WAIT_SECONDS)")
     found += redefinitions(paths)
+    found += enumeration_copies(paths)
+    return found
+
+
+def enumeration_copies(paths: list[Path]) -> list[str]:
+    """Tuples, lists and sets of strings that hold the values of a contract enumeration (``("None", "Line")``)."""
+    found = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and node.elts and all(
+                isinstance(item, ast.Constant) and isinstance(item.value, str) for item in node.elts
+            ):
+                values = frozenset(item.value for item in node.elts if isinstance(item, ast.Constant))
+                found += [
+                    f"{_module(path)}:{node.lineno}: {sorted(values)} (use contract.{name})"
+                    for name, enumeration in ENUMERATIONS.items()
+                    if values == enumeration
+                ]
     return found
 
 
@@ -224,6 +248,8 @@ def test_the_walk_sees_both_packages_and_the_contract_names() -> None:
         "from aws_cdk import Duration\nTIMEOUT = Duration.minutes(55)\n",
         "LIMIT = 3300\n",
         "MAX_SUBNETS = 16\n",
+        '_ASSEMBLE_WITH = ("None", "Line")\n',
+        'def check(unit):\n    return unit in ["CPU", "GPU"]\n',
         'import re\nNAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")\n',
     ],
 )
