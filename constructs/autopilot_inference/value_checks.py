@@ -16,7 +16,6 @@ import inspect
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
@@ -32,7 +31,7 @@ from ._lambda.autopilot_runtime.media_types import (  # one place for the media-
 )
 from ._lambda.autopilot_runtime.media_types import media_type as _media_type
 from ._problems import Problems
-from ._synth_cache import app_root, stack_of
+from ._synth_cache import app_root, sagemaker_enum, stack_of
 
 WARNING_PREFIX = "autopilot-inference"
 """Warning ids are ``autopilot-inference:<rule>``; acknowledge one with
@@ -89,22 +88,9 @@ _SHAPES = {
 _USES = {TRANSFORM: "batch transform", ENDPOINT: "real-time endpoints"}
 
 
-@lru_cache(maxsize=2)
 def _installed_botocore_types(kind: str) -> frozenset[str]:
     """The instance types an installed botocore (newer than this table, maybe) lists; empty without botocore."""
-    try:
-        import botocore.session
-        from botocore.model import StringShape
-    except ImportError:
-        return frozenset()
-    try:
-        model = botocore.session.get_session().get_service_model("sagemaker")
-        shape = model.shape_for(_SHAPES[kind])
-        if not isinstance(shape, StringShape):  # only a string shape has an enum
-            return frozenset()
-        return frozenset(shape.enum)
-    except Exception:  # noqa: BLE001 - an unexpected botocore: the table alone decides
-        return frozenset()
+    return sagemaker_enum(_SHAPES[kind])
 
 
 # What an instance type looks like (ml.<family with a generation digit>.<size>), for types the
