@@ -112,7 +112,7 @@ class DefaultExecutionRole(Construct):
         self._statements.ensure(sid, actions, lambda: list(arns))
 
     def allow_network_interfaces(self, vpc_arn: str) -> None:
-        """Manage the network interfaces of models that run in the VPC ``vpc_arn`` (see :func:`~ep.network_statements`)."""
+        """Manage the network interfaces of models that run in the VPC ``vpc_arn`` (see :func:`~autopilot_inference.execution_permissions.network_statements`)."""
         if vpc_arn not in self._vpc_arns:
             self._vpc_arns.append(vpc_arn)
         for statement in ep.network_statements(Stack.of(self), lambda: list(self._vpc_arns)):
