@@ -19,7 +19,7 @@ from ._lambda.autopilot_runtime.response_keys import (
 _CONSTRUCT_MODULES = {
     "AutopilotBatchTransform": ".batch_transform",
     "AutopilotEndpoint": ".endpoint",
-    "EndpointDataCapture": ".endpoint",
+    "EndpointDataCapture": ".data_capture",
     "ServerlessConfig": ".serverless",
     "BlueGreenUpdate": ".deployment",
     "RollingUpdate": ".deployment",
@@ -39,8 +39,9 @@ if TYPE_CHECKING:
     from ._problems import raise_for_errors
     from .alarms import EndpointAlarms
     from .batch_transform import AutopilotBatchTransform
+    from .data_capture import EndpointDataCapture
     from .deployment import BlueGreenUpdate, CapacitySize, RollingUpdate, TrafficRouting
-    from .endpoint import AutopilotEndpoint, EndpointDataCapture
+    from .endpoint import AutopilotEndpoint
     from .model import AutopilotModel
     from .nag import add_nag_checks
     from .provider import AutopilotInferenceProvider

@@ -21,17 +21,17 @@ from ._lambda.autopilot_runtime.properties import (
     MODEL_INPUT_CONTENT_TYPES,
     TRANSFORM_JOB_RESOURCE_TYPE,
 )
-from ._paths import child_path, default_prefix
 from ._problems import Problems, Unbuilt, failed
-from ._tags import ResourceTags
+from ._scopes import child_path, default_prefix
+from ._synth_cache import LazyTags
 from ._transform_options import (  # noqa: F401 - MAX_PAYLOAD_IN_MB kept importable here
     MAX_PAYLOAD_IN_MB,
     given_options,
     transform_options,
 )
 from .model import AutopilotModel
-from .permissions import TransformBinding
 from .provider import AutopilotInferenceProvider
+from .provider_permissions import TransformBinding
 
 DEFAULT_WAIT_TIMEOUT = Duration.minutes(contract.MAX_WAIT_MINUTES)
 
@@ -179,14 +179,12 @@ class AutopilotBatchTransform(Construct):
         """The start of the job names, in lower case (as every generated name)."""
         # This stack's own provider, also for a model of another stack: its policy covers what it creates.
         self.provider = AutopilotInferenceProvider.of(self)
-        self.provider.allow_manage_transform_jobs(
-            job_name_prefix,
-            construct=self,
-            binding=TransformBinding(
+        self.provider.permissions.allow_manage_transform_jobs(
+            TransformBinding(
                 instance_type=instance_type,
                 volume_kms_key=volume_kms_key.key_arn if volume_kms_key is not None else None,
                 output_kms_key=output_kms_key.key_arn if output_kms_key is not None else None,
-            ),
+            )
         )
 
         properties: dict[str, Any] = {
@@ -211,7 +209,7 @@ class AutopilotBatchTransform(Construct):
             properties=properties,
         )
         """The ``Custom::AutopilotTransformJob`` resource."""
-        self._tags = ResourceTags(self.resource, TRANSFORM_JOB_RESOURCE_TYPE)
+        self._tags = LazyTags(self.resource, TRANSFORM_JOB_RESOURCE_TYPE)
         # The model's execution role reads the input, writes the results and uses the keys. The
         # job waits for those permissions through the model: it references the model's name, and
         # the model waits for the handler's policy and for the role with all its policies.
@@ -222,7 +220,7 @@ class AutopilotBatchTransform(Construct):
         if output_kms_key is not None:
             model.allow_key_use(output_kms_key, encrypt=True)
         if volume_kms_key is not None:
-            self.provider.allow_create_grant(volume_kms_key)
+            self.provider.permissions.allow_create_grant(volume_kms_key)
         self.failure_rule: events.Rule | None = None
         """The rule that tells ``failure_topic`` of the job's failure (with ``failure_topic``)."""
         if failure_topic is not None:

@@ -1,11 +1,15 @@
-"""The cdk-nag findings this library acknowledges, each on the resource it concerns, with its reason.
+"""How the library acknowledges cdk-nag findings, each on the resource it concerns, with its reason.
 
 Reviewers run cdk-nag's ``AwsSolutions`` pack over the app (``cdk synth -c nag=true``; see
 :func:`autopilot_inference.app_config.apply_nag_checks`). What it reports about the
 constructs' own resources are wildcards the services leave no way around (names generated at
 deploy time, AWS-owned image registries, actions without resource-level permissions) and
-the custom-resource Provider framework's internals. Each is acknowledged here with
-``Validations.of(resource).acknowledge(...)``:
+the custom-resource Provider framework's internals. This module holds the machinery (what
+cdk-nag reports, how a finding is explained and acknowledged); each construct's
+acknowledgements live beside its statements, keyed by their statement ids:
+``provider_compliance.py`` (the handler and the framework), ``execution_compliance.py`` (the
+default execution role) and ``scheduled_permissions.py`` (a schedule's state machine). Each is
+acknowledged with ``Validations.of(resource).acknowledge(...)``:
 
 * only on the CloudFormation resource that holds it (a policy, a role, the state machine),
   never on a stack or the app;
@@ -29,21 +33,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jsii
 from aws_cdk import Acknowledgment, AspectPriority, Aspects, CfnResource, IAspect, Stack, Validations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import IConstruct
 
 from ._cfn_text import flatten_reference
-from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY
-
-if TYPE_CHECKING:
-    from .permissions import DefaultExecutionRole
-    from .provider import AutopilotInferenceProvider
 
 NAG_PACK = "AwsSolutions"
 """cdk-nag's plugin name for the AwsSolutions pack: the namespace of its rule ids."""
@@ -172,250 +169,13 @@ def at_synthesis(anchor: IConstruct, action: Callable[[], None], priority: float
     Aspects.of(anchor).add(_AtSynthesis(action), priority=priority)
 
 
-# --- patterns -----------------------------------------------------------------------------
+# --- patterns of ARNs as cdk-nag flattens them ------------------------------------------------
 
-_PART = r"(?:<AWS::[A-Za-z]+>|[^:<>*]+)"  # a partition, region or account: literal or <AWS::Region>
-_ARN = rf"^arn:{_PART}:"
-_NAME_PREFIX = r"([a-z0-9](?:[a-z0-9-]*[a-z0-9])?-)"  # a literal, lower-cased '<prefix>-' (scheduled jobs)
-_SAGEMAKER = {
-    "automl-job": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:automl-job/\*$"),
-    "model": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:model/\*$"),
-    "transform-job": re.compile(rf"{_ARN}sagemaker:{_PART}:{_PART}:transform-job/\*$"),
-}
-
-
-def _owned_by_stack(statement: dict[str, Any]) -> str | None:
-    """``aws:RequestTag`` / ``aws:ResourceTag``: which owner-tag condition (= the stack id) the statement has."""
-    equals = (statement.get("Condition") or {}).get("StringEquals") or {}
-    for key in ("aws:ResourceTag", "aws:RequestTag"):
-        if equals.get(f"{key}/{OWNER_TAG_KEY}") == {"Ref": "AWS::StackId"}:
-            return key
-    return None
-_ECR_REPOSITORIES = re.compile(rf"{_ARN}ecr:{_PART}:\*:repository/\*$")
-_SAGEMAKER_LOG_GROUPS = re.compile(rf"{_ARN}logs:{_PART}:{_PART}:log-group:/aws/sagemaker/\*$")
-_EC2_IN_ACCOUNT = re.compile(rf"{_ARN}ec2:{_PART}:{_PART}:(network-interface|subnet|security-group)/\*$")
-_S3_LITERAL = re.compile(rf"{_ARN}s3:::([a-z0-9][a-z0-9.-]{{1,61}}[a-z0-9])/([^*]*)\*$")
-_S3_TOKEN = re.compile(rf"{_ARN}s3:::\{{.*\}}\*$")  # s3://<token> -> arn:...:s3:::{"Fn::Select":...}*
-
-
-# --- the custom-resource provider -----------------------------------------------------------
-
-
-def _provider_classifier(function_arns: set[str]) -> Classifier:
-    from . import permissions
-
-    def classify(wildcard: Wildcard) -> str | None:
-        if wildcard.kind != "Resource":
-            return None
-        value = wildcard.value
-        if wildcard.sid == "ReadAutoMLJobs" and wildcard.actions <= set(permissions.AUTOML_DESCRIBE_ACTIONS):
-            if _SAGEMAKER["automl-job"].match(value):
-                return (
-                    "Read-only (DescribeAutoMLJob, DescribeAutoMLJobV2) on the AutoML jobs of this account and "
-                    "region: used when an automl_job_name is a token, so the job is unknown at synthesis, or when "
-                    f"the stack reads more than {permissions.MAX_AUTOML_JOB_RESOURCES} jobs."
-                )
-        if value == "*" and (
-            (wildcard.sid == "ListAutoMLJobCandidates" and wildcard.actions <= set(permissions.AUTOML_LIST_ACTIONS))
-            or (wildcard.sid == "FindModelsAndTransformJobs" and wildcard.actions <= set(permissions.LIST_ACTIONS))
-        ):
-            return (
-                f"{', '.join(sorted(wildcard.actions))}: List calls without resource-level permissions (the IAM "
-                "authorization reference evaluates them against '*'); read-only, used to find a named candidate "
-                "and to tell a model or job that is gone from one the handler may not touch."
-            )
-        owned = _owned_by_stack(wildcard.statement)
-        for kind, actions in (
-            ("model", set(permissions.MODEL_CREATE_ACTIONS + permissions.MODEL_MANAGE_ACTIONS + permissions.TAG_ACTIONS)),
-            (
-                "transform-job",
-                set(
-                    permissions.TRANSFORM_JOB_CREATE_ACTIONS
-                    + permissions.TRANSFORM_JOB_MANAGE_ACTIONS
-                    + permissions.TAG_ACTIONS
-                ),
-            ),
-        ):
-            if owned and wildcard.actions <= actions and _SAGEMAKER[kind].match(value):
-                return (
-                    f"The handler names the SageMaker {kind}s it creates at deploy time (a hash of the stack, the "
-                    f"resource and its configuration), so their ARNs cannot be known at synthesis; '{kind}/*' is "
-                    f"scoped by ownership instead: the statement's {owned} condition on the "
-                    f"'{OWNER_TAG_KEY}' tag, whose value is this stack's id, limits it to the {kind}s this stack's "
-                    "handler created (and creates them only with that tag)."
-                )
-        if wildcard.actions == {"lambda:InvokeFunction"} and value in function_arns:
-            return (
-                f"Added by the custom-resource Provider framework's grantInvoke: '{value}' are the versions and "
-                "aliases of a function of this provider only (the framework invokes its own handler functions); "
-                "the Provider construct offers no way to narrow it."
-            )
-        return None
-
-    return classify
-
-
-def acknowledge_provider_findings(provider: AutopilotInferenceProvider) -> None:
-    """Acknowledge, at synthesis, the inherent findings of ``provider`` and its framework.
-
-    Call at the end of ``AutopilotInferenceProvider.__init__``.
-    """
-    at_synthesis(provider.handler_policy, lambda: _acknowledge_provider(provider))
-
-
-STATE_MACHINE_REASONS = {
-    "AwsSolutions-SF1": (
-        "The custom-resource Provider framework's internal waiter only invokes the isComplete function once a "
-        "minute; Step Functions keeps each execution's event history for 90 days and the framework and handler "
-        "functions log every call to their own log groups, so CloudWatch Logs delivery of ALL events would "
-        "duplicate that and need account-wide logs:*LogDelivery permissions."
-    ),
-    "AwsSolutions-SF2": (
-        "X-Ray tracing of the custom-resource Provider framework's internal waiter (a wait-and-invoke loop of one "
-        "Lambda function) would show nothing the function logs do not; cr.Provider has no tracing option and "
-        "tracing would add xray:Put* permissions on '*' to the state machine role."
-    ),
-}
-
-
-def _acknowledge_provider(provider: AutopilotInferenceProvider) -> None:
-    # Few jsii round trips: one walk of the provider, one resolve of everything it needs.
-    resources = [node for node in provider.node.find_all() if isinstance(node, CfnResource)]
-    functions = [node.logical_id for node in resources if isinstance(node, lambda_.CfnFunction)]
-    policies = [node for node in resources if isinstance(node, iam.CfnPolicy)]  # its roles have no inline policy
-    # Each document is wrapped so that a policy with no statements (omitted from the
-    # template, resolved to nothing) keeps its place in the list.
-    function_ids, wrapped = Stack.of(provider).resolve(
-        [functions, [{"Document": node.policy_document} for node in policies]]
-    )
-    classify = _provider_classifier({f"<{logical_id}.Arn>:*" for logical_id in function_ids})
-    for node, item in zip(policies, wrapped, strict=True):
-        if "Document" in item:
-            acknowledge(node, explained_wildcards(node, classify, item["Document"]))
-    for resource in resources:
-        if isinstance(resource, sfn.CfnStateMachine):
-            acknowledge(resource, STATE_MACHINE_REASONS)
-
-
-# --- the default execution role -------------------------------------------------------------
-
-
-def _s3_reason(sid: str, value: str) -> str | None:
-    what = {
-        "ReadModelArtifacts": (
-            "GetObject on the model artifacts below an automl_output_s3_uri: the AutoML job chose their keys "
-            "(one model.tar.gz per container and candidate), so only the job's output prefix is known"
-        ),
-        "ReadTransformInputs": (
-            "GetObject on the transform input objects whose keys start with an input_s3_uri: an S3Prefix (or "
-            "manifest) input names many objects by their common start"
-        ),
-        "WriteResults": (
-            "PutObject on keys below an output_s3_uri or a data capture destination: SageMaker names the result "
-            "objects after the input files and the captured data after endpoint, variant and time"
-        ),
-    }.get(sid)
-    if what is None:
-        return None
-    literal = _S3_LITERAL.match(value)
-    if literal:
-        return f"{what}; the pattern spans s3://{literal.group(1)}/{literal.group(2)}... only."
-    if _S3_TOKEN.match(value):
-        return f"{what}; the location is a token given to the construct and the pattern spans the keys below it only."
-    return None
-
-
-_KMS_KEYS = (
-    "only on the customer-managed keys passed for transform output, volumes or captured data (the statement "
-    "lists their ARNs)"
-)
-_KMS_WILDCARD_ACTIONS = {
-    "kms:GenerateDataKey*": (
-        f"'kms:GenerateDataKey*' (GenerateDataKey and its WithoutPlaintext and Pair variants) {_KMS_KEYS}: "
-        "SageMaker encrypts what it writes with data keys of those keys."
-    ),
-    "kms:ReEncrypt*": (
-        f"'kms:ReEncrypt*' (ReEncryptFrom and ReEncryptTo) {_KMS_KEYS}: part of the encrypt-and-decrypt set "
-        "CDK's key grants use (grantEncryptDecrypt); it re-encrypts under those keys only."
-    ),
-}
-
-
-def _execution_role_classifier() -> Classifier:
-    from . import permissions
-
-    def classify(wildcard: Wildcard) -> str | None:
-        if wildcard.policy_name != permissions.EXECUTION_POLICY_NAME:
-            return None
-        sid, actions, value = wildcard.sid, wildcard.actions, wildcard.value
-        if wildcard.kind == "Action":
-            if sid == "EncryptWithKeys" and value in _KMS_WILDCARD_ACTIONS:
-                return _KMS_WILDCARD_ACTIONS[value]
-            return None
-        if value == "*":
-            if sid == "PullImagesAuth" and actions == {"ecr:GetAuthorizationToken"}:
-                return (
-                    "ecr:GetAuthorizationToken has no resource-level permissions: SageMaker needs the "
-                    "account-wide registry token to pull the Autopilot inference images."
-                )
-            condition = wildcard.statement.get("Condition", {}).get("StringLike", {})
-            if (
-                sid == "PutMetrics"
-                and actions == {"cloudwatch:PutMetricData"}
-                and condition.get("cloudwatch:namespace") == "/aws/sagemaker/*"
-            ):
-                return (
-                    "cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace "
-                    "condition limits it to SageMaker's /aws/sagemaker/* metric namespaces."
-                )
-            if sid == "DescribeNetwork" and actions <= set(permissions.ENI_DESCRIBE_ACTIONS):
-                return (
-                    "The ec2:Describe* calls SageMaker makes for models in a VPC (subnets, security groups, "
-                    "network interfaces, DHCP options) have no resource-level permissions."
-                )
-            return None
-        if sid == "PullImages" and actions <= set(permissions.ECR_PULL_ACTIONS) and _ECR_REPOSITORIES.match(value):
-            return (
-                "Pull-only (BatchGetImage, GetDownloadUrlForLayer, BatchCheckLayerAvailability) on the region's "
-                "repositories: the Autopilot inference images live in AWS-owned registries whose account differs "
-                "per region and per container, and the candidate (so its images) is chosen at deploy time."
-            )
-        if sid == "WriteLogs" and actions <= set(permissions.LOG_ACTIONS) and _SAGEMAKER_LOG_GROUPS.match(value):
-            return (
-                "SageMaker creates and writes its own log groups under /aws/sagemaker/ (TransformJobs, "
-                "Endpoints/<name>) with a stream per instance, named at run time; limited to this account and region."
-            )
-        network = _EC2_IN_ACCOUNT.match(value)
-        if (
-            network
-            and sid in ("CreateNetworkInterfacesInModelVpcs", "ManageNetworkInterfacesInModelVpcs")
-            and actions <= set(permissions.ENI_MANAGE_ACTIONS)
-        ):
-            return (
-                f"'{network.group(1)}/*': SageMaker creates and deletes the network interfaces of models in a VPC at "
-                "run time, in subnets and security groups chosen per model, so their ids are unknown at synthesis; "
-                "limited to this account and region, and (ec2:Vpc) to the models' VPCs (a new interface carries no "
-                "ec2:Vpc key: it is bound through its subnet and security groups)."
-            )
-        return _s3_reason(sid or "", value)
-
-    return classify
-
-
-def acknowledge_execution_role_findings(default_role: DefaultExecutionRole) -> None:
-    """Acknowledge, at synthesis, the inherent wildcards of the stack's default execution role.
-
-    Call at the end of ``DefaultExecutionRole.__init__``. Only the role's own inline policy
-    is considered; statements users add to the role (a ``DefaultPolicy``) are theirs to review.
-    """
-    role = default_role.role
-
-    def run() -> None:
-        node = role.node.default_child
-        if isinstance(node, iam.CfnRole):
-            acknowledge(node, explained_wildcards(node, _execution_role_classifier()))
-
-    at_synthesis(role, run)
+ARN_PART = r"(?:<AWS::[A-Za-z]+>|[^:<>*]+)"
+"""A partition, region or account of a flattened ARN: literal or ``<AWS::Region>``."""
+ARN_START = rf"^arn:{ARN_PART}:"
+NAME_PREFIX = r"([a-z0-9](?:[a-z0-9-]*[a-z0-9])?-)"
+"""A literal, lower-cased ``<prefix>-`` (the jobs of a schedule)."""
 
 
 # --- checkov ----------------------------------------------------------------------------------
@@ -487,12 +247,13 @@ __all__: Sequence[str] = [
     "CHECKOV_ACKNOWLEDGEMENTS",
     "CheckovAcknowledgement",
     "checkov_acknowledgement",
+    "ARN_PART",
+    "ARN_START",
     "NAG_PACK",
-    "STATE_MACHINE_REASONS",
+    "NAME_PREFIX",
+    "Classifier",
     "Wildcard",
     "acknowledge",
-    "acknowledge_execution_role_findings",
-    "acknowledge_provider_findings",
     "at_synthesis",
     "explain",
     "explained_wildcards",

@@ -7,8 +7,7 @@ rolling updates, automatic rollback on CloudWatch alarms) and metric helpers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_cdk import Annotations, Names
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -20,15 +19,14 @@ from constructs import Construct
 from . import alarms as endpoint_alarms_module
 from . import deployment, metrics, prop_types, validation, value_checks
 from ._lambda.autopilot_runtime import contract
-from ._paths import child_path
 from ._problems import Problems, Unbuilt, failed
+from ._scopes import child_path
 from .alarms import EndpointAlarms
+from .data_capture import EndpointDataCapture
 from .deployment import BlueGreenUpdate, RollingUpdate
+from .model_base import AutopilotModelBase
 from .scaling import BURSTABLE_PREFIX, ScalableInstanceCount, scaling_role
 from .serverless import ServerlessConfig
-
-if TYPE_CHECKING:
-    from .model import AutopilotModel
 
 INVOKE_ACTIONS = ("sagemaker:InvokeEndpoint",)
 # SageMaker reads the rollback alarms with the model's execution role during a deployment.
@@ -39,25 +37,6 @@ DEFAULT_INSTANCE_TYPE = "ml.m5.large"
 NOT_RETAINED_WHEN_SCALED = ("DataCaptureConfig",)
 # Inf1 endpoints fall back to blue/green all at once without baking (guardrails "Exclusions").
 NO_GUARDRAILS_PREFIX = "ml.inf1."
-
-
-@dataclass(frozen=True)
-class EndpointDataCapture:
-    """Capture of an endpoint's requests and responses to S3.
-
-    Args:
-        destination_s3_uri: ``s3://bucket/prefix`` the captured data is written to.
-        sampling_percentage: share of requests captured, 0-100. Default: 100.
-        capture_input: capture the requests. Default: ``True``.
-        capture_output: capture the responses. Default: ``True``.
-        kms_key: key that encrypts the captured data. Default: the bucket's default encryption.
-    """
-
-    destination_s3_uri: str
-    sampling_percentage: int = 100
-    capture_input: bool = True
-    capture_output: bool = True
-    kms_key: kms.IKey | None = None
 
 
 class AutopilotEndpoint(Construct):
@@ -107,7 +86,7 @@ class AutopilotEndpoint(Construct):
         scope: Construct,
         id: str,
         *,
-        model: AutopilotModel,
+        model: AutopilotModelBase,
         instance_type: str | None = None,
         initial_instance_count: int | None = None,
         kms_key: kms.IKey | None = None,
@@ -484,7 +463,7 @@ def _is_alarm(value: Any) -> bool:
 def _check_serverless(
     problems: Problems,
     serverless: Any,
-    model: AutopilotModel,
+    model: AutopilotModelBase,
     *,
     instance_type: Any,
     initial_instance_count: Any,

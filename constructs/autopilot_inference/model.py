@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Union, cast
+from typing import Any, Union, cast
 from weakref import WeakSet
 
 import jsii
@@ -15,6 +15,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from . import prop_types, validation, value_checks
+from ._arns import vpc_arn
 from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.properties import (
     MODEL_DATA_VERSION,
@@ -23,28 +24,25 @@ from ._lambda.autopilot_runtime.properties import (
     SINGLE_CONTAINER_REQUIRED,
 )
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
-from ._paths import default_prefix, stack_of
 from ._problems import Problems, Unbuilt
-from ._tags import ResourceTags
-from .permissions import (
+from ._scopes import default_prefix, stack_of
+from ._synth_cache import LazyTags
+from .endpoint import AutopilotEndpoint
+from .execution_permissions import (
     ENI_DESCRIBE_ACTIONS,
     ENI_MANAGE_ACTIONS,
     KMS_DECRYPT_ACTIONS,
     KMS_ENCRYPT_DECRYPT_ACTIONS,
     S3_READ_ACTIONS,
     S3_WRITE_ACTIONS,
-    DefaultExecutionRole,
-    ModelBinding,
     kms_statement,
-    literal_list,
     network_statements,
     s3_statements,
-    vpc_arn,
 )
+from .execution_role import DefaultExecutionRole
+from .model_base import AutopilotModelBase
 from .provider import AutopilotInferenceProvider
-
-if TYPE_CHECKING:
-    from .endpoint import AutopilotEndpoint
+from .provider_permissions import ModelBinding, literal_list
 
 MAX_SUBNETS = contract.MAX_SUBNETS
 
@@ -52,7 +50,7 @@ ResponseKeysInput = Union[str, Sequence[Union[str, InferenceResponseKey]], None]
 
 
 @jsii.implements(ITaggable, iam.IGrantable, ec2.IConnectable)
-class AutopilotModel(Construct):
+class AutopilotModel(AutopilotModelBase):
     """A SageMaker model of a finished Autopilot job's best (or a named) candidate.
 
     At deploy time the stack's custom-resource handler reads the job, picks the candidate,
@@ -126,31 +124,7 @@ class AutopilotModel(Construct):
     ) -> None:
         super().__init__(scope, id)
         problems = Problems(self)
-        type_errors = prop_types.type_errors(prop_types.MODEL_PROPS, locals())
-        problems.add_all(type_errors)
-        if not type_errors:
-            problems.check(validation.automl_job_name, automl_job_name)
-            keys = problems.check(validation.inference_response_keys, inference_response_keys, default=[])
-            problems.check(validation.candidate_name, candidate_name)
-            if automl_output_s3_uri is not None:
-                problems.check(validation.s3_uri, automl_output_s3_uri, "automl_output_s3_uri")
-            problems.check(validation.name_prefix, model_name_prefix, "model_name_prefix")
-            unit = problems.check(validation.processing_unit, processing_unit, default="CPU")
-            problems.check(
-                validation.network,
-                vpc=vpc,
-                vpc_subnets=vpc_subnets,
-                security_groups=security_groups,
-                allow_all_outbound=allow_all_outbound,
-            )
-            problems.check(validation.boolean, network_isolation, "network_isolation")
-            problems.check(validation.role_arn, source_role_arn, "source_role_arn")
-        if role is None and automl_output_s3_uri is None:
-            problems.add(
-                "automl_output_s3_uri is required when no role is given: the default execution role may only "
-                "read the model artifacts under it. Pass the AutoML job's OutputDataConfig.S3OutputPath "
-                "(e.g. s3://bucket/autopilot/output), or pass a role that can read the artifacts."
-            )
+        keys, unit = _check_props(problems, locals())
         self._connections: ec2.Connections | None = None
         self._in_vpc = vpc is not None
         self._network_isolation = bool(network_isolation)
@@ -168,63 +142,19 @@ class AutopilotModel(Construct):
         """The start of the model's name, in lower case (as every generated name)."""
         self.provider = AutopilotInferenceProvider.of(stack)
         """The stack's custom-resource provider."""
-        self._default_role: DefaultExecutionRole | None = None
-        if role is None:
-            self._default_role = DefaultExecutionRole.of(stack)
-            self._default_role.allow_read_artifacts(automl_output_s3_uri)  # type: ignore[arg-type]
-            if vpc is not None:
-                self._default_role.allow_network_interfaces(vpc_arn(stack, vpc.vpc_id))
-            role = self._default_role.role
-            role_arn = self._default_role.role_arn
-        else:
-            role_arn = role.role_arn
-        self._role = role
-        self._role_stack = stack if self._default_role is not None else stack_of(role)
-        self._waiting_for_role: WeakSet[IConstruct] = WeakSet()
-        self.provider.allow_pass_role(role_arn)
-
-        if source_role_arn is not None:
-            self.provider.allow_assume_source_role(source_role_arn)
-        else:
-            self.provider.allow_read_automl_job(automl_job_name, candidate_named=candidate_name is not None)
-
+        role_arn = self._use_execution_role(stack, role, automl_output_s3_uri, vpc)
+        self._allow_handler_to_read_job(automl_job_name, candidate_name, source_role_arn)
         vpc_config: dict[str, Any] | None = None
         if vpc is not None:
-            groups = (
-                list(security_groups)
-                if security_groups
-                else [
-                    ec2.SecurityGroup(
-                        self,
-                        "SecurityGroup",
-                        vpc=vpc,
-                        allow_all_outbound=True if allow_all_outbound is None else allow_all_outbound,
-                        description="Autopilot model containers",
-                    )
-                ]
-            )
-            self._connections = ec2.Connections(security_groups=groups)
-            subnet_ids = problems.check(value_checks.select_subnets, self, vpc, vpc_subnets)
-            if subnet_ids is None:
+            vpc_config = self._vpc_config(problems, vpc, vpc_subnets, security_groups, allow_all_outbound)
+            if vpc_config is None:
                 return
-            if not validation.is_token(subnet_ids) and not 1 <= len(subnet_ids) <= MAX_SUBNETS:
-                problems.add(
-                    f"vpc_subnets selects {len(subnet_ids)} subnets; SageMaker needs 1-{MAX_SUBNETS}. "
-                    "Select other subnets of the VPC."
-                )
-                return
-            vpc_config = {
-                contract.SECURITY_GROUP_IDS: [group.security_group_id for group in groups],
-                contract.SUBNETS: subnet_ids,
-            }
-        self.provider.allow_manage_models(
-            model_name_prefix,
-            construct=self,
-            binding=ModelBinding(
+        self.provider.permissions.allow_manage_models(
+            ModelBinding(
                 subnets=literal_list(vpc_config[contract.SUBNETS]) if vpc_config else [],
                 security_groups=literal_list(vpc_config[contract.SECURITY_GROUP_IDS]) if vpc_config else [],
                 network_isolation=bool(network_isolation),
-            ),
+            )
         )
 
         properties: dict[str, Any] = {
@@ -257,20 +187,97 @@ class AutopilotModel(Construct):
             properties=properties,
         )
         """The ``Custom::AutopilotModel`` resource."""
-        self._tags = ResourceTags(self.resource, MODEL_RESOURCE_TYPE)
-        # The handler's policy, and the execution role with every policy attached to it
-        # (inline, DefaultPolicy), exist before the model is created. The ServiceToken leads to
-        # the handler's policy (see AutopilotInferenceProvider) and ExecutionRoleArn to the role;
-        # the default role adds a DependsOn on a DefaultPolicy at synthesis, should grants make one.
+        self._tags = LazyTags(self.resource, MODEL_RESOURCE_TYPE)
+        self._wait_for_role(stack)
+        if kms_key is not None:
+            self.allow_key_use(kms_key, encrypt=False, dependent=self.resource)
+        if vpc is not None and self._default_role is None:
+            self._allow_network_on_given_role(stack, vpc)
+
+    # The steps of __init__, in order.
+
+    def _use_execution_role(
+        self, stack: Stack, role: iam.IRole | None, automl_output_s3_uri: str | None, vpc: ec2.IVpc | None
+    ) -> str:
+        """Run with ``role``, or the stack's default role (which may read the artifacts); the handler may pass it.
+
+        Returns the role's ARN.
+        """
+        self._default_role: DefaultExecutionRole | None = None
+        if role is None:
+            self._default_role = DefaultExecutionRole.of(stack)
+            self._default_role.allow_read_artifacts(automl_output_s3_uri)  # type: ignore[arg-type]
+            if vpc is not None:
+                self._default_role.allow_network_interfaces(vpc_arn(stack, vpc.vpc_id))
+            role = self._default_role.role
+            role_arn = self._default_role.role_arn
+        else:
+            role_arn = role.role_arn
+        self._role = role
+        self._role_stack = stack if self._default_role is not None else stack_of(role)
+        # Constructs already made to wait for the role (the model's resource waits through its ARN).
+        self._waiting_for_role: WeakSet[IConstruct] = WeakSet()
+        self.provider.permissions.allow_pass_role(role_arn)
+        return role_arn
+
+    def _allow_handler_to_read_job(
+        self, automl_job_name: str, candidate_name: str | None, source_role_arn: str | None
+    ) -> None:
+        """The handler reads the job with its own role, or assumes ``source_role_arn`` (cross-account)."""
+        if source_role_arn is not None:
+            self.provider.permissions.allow_assume_source_role(source_role_arn)
+        else:
+            self.provider.permissions.allow_read_automl_job(automl_job_name, candidate_named=candidate_name is not None)
+
+    def _vpc_config(
+        self,
+        problems: Problems,
+        vpc: ec2.IVpc,
+        vpc_subnets: ec2.SubnetSelection | None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None,
+        allow_all_outbound: bool | None,
+    ) -> dict[str, Any] | None:
+        """The model's ``VpcConfig`` (its security groups, created when none are given); ``None`` on a problem."""
+        groups = (
+            list(security_groups)
+            if security_groups
+            else [
+                ec2.SecurityGroup(
+                    self,
+                    "SecurityGroup",
+                    vpc=vpc,
+                    allow_all_outbound=True if allow_all_outbound is None else allow_all_outbound,
+                    description="Autopilot model containers",
+                )
+            ]
+        )
+        self._connections = ec2.Connections(security_groups=groups)
+        subnet_ids = problems.check(value_checks.select_subnets, self, vpc, vpc_subnets)
+        if subnet_ids is None:
+            return None
+        if not validation.is_token(subnet_ids) and not 1 <= len(subnet_ids) <= MAX_SUBNETS:
+            problems.add(
+                f"vpc_subnets selects {len(subnet_ids)} subnets; SageMaker needs 1-{MAX_SUBNETS}. "
+                "Select other subnets of the VPC."
+            )
+            return None
+        return {
+            contract.SECURITY_GROUP_IDS: [group.security_group_id for group in groups],
+            contract.SUBNETS: subnet_ids,
+        }
+
+    def _wait_for_role(self, stack: Stack) -> None:
+        """The handler's policy, and the execution role with every policy attached to it, exist before the model.
+
+        The ServiceToken leads to the handler's policy (see AutopilotInferenceProvider) and
+        ExecutionRoleArn to the role (inline policies, DefaultPolicy); the default role adds a
+        DependsOn on a DefaultPolicy at synthesis, should grants make one.
+        """
         if self._default_role is not None:
             self._default_role.add_dependent(self.resource)
         elif self._role_stack is stack:
             self.resource.node.add_dependency(self._role)
         self._waiting_for_role.add(self.resource)
-        if kms_key is not None:
-            self.allow_key_use(kms_key, encrypt=False, dependent=self.resource)
-        if vpc is not None and self._default_role is None:
-            self._allow_network_on_given_role(stack, vpc)
 
     def _allow_network_on_given_role(self, stack: Stack, vpc: ec2.IVpc) -> None:
         """A given role of a VPC model gets the network-interface statements; an immutable one cannot."""
@@ -420,7 +427,7 @@ class AutopilotModel(Construct):
         if dependent in self._waiting_for_role:
             return
         self._waiting_for_role.add(dependent)
-        if Stack.of(dependent) is self._role_stack:
+        if stack_of(dependent) is self._role_stack:
             dependent.node.add_dependency(self._role)
 
     def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
@@ -430,8 +437,6 @@ class AutopilotModel(Construct):
     def add_endpoint(self, id: str, **props: Any) -> AutopilotEndpoint:
         """A real-time endpoint serving this model; ``props`` as for :class:`AutopilotEndpoint`
         (e.g. ``serverless=ServerlessConfig(...)``)."""
-        from .endpoint import AutopilotEndpoint
-
         return AutopilotEndpoint(self, id, model=self, **props)
 
     # Serving (issue 13): facts the endpoint checks, and use by other libraries.
@@ -472,3 +477,38 @@ class AutopilotModel(Construct):
         if id not in cache:
             cache[id] = sagemaker_alpha.Model.from_model_attributes(self, id, model_arn=self.model_arn, role=self._role)
         return cache[id]
+
+
+def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str], str]:
+    """Every problem of ``AutopilotModel``'s ``props`` (values as given), reported in ``problems``.
+
+    Returns the normalised response keys and processing unit (meaningless when there are problems).
+    """
+    keys: list[str] = []
+    unit = "CPU"
+    type_errors = prop_types.type_errors(prop_types.MODEL_PROPS, props)
+    problems.add_all(type_errors)
+    if not type_errors:
+        problems.check(validation.automl_job_name, props["automl_job_name"])
+        keys = problems.check(validation.inference_response_keys, props["inference_response_keys"], default=[])
+        problems.check(validation.candidate_name, props["candidate_name"])
+        if props["automl_output_s3_uri"] is not None:
+            problems.check(validation.s3_uri, props["automl_output_s3_uri"], "automl_output_s3_uri")
+        problems.check(validation.name_prefix, props["model_name_prefix"], "model_name_prefix")
+        unit = problems.check(validation.processing_unit, props["processing_unit"], default="CPU")
+        problems.check(
+            validation.network,
+            vpc=props["vpc"],
+            vpc_subnets=props["vpc_subnets"],
+            security_groups=props["security_groups"],
+            allow_all_outbound=props["allow_all_outbound"],
+        )
+        problems.check(validation.boolean, props["network_isolation"], "network_isolation")
+        problems.check(validation.role_arn, props["source_role_arn"], "source_role_arn")
+    if props["role"] is None and props["automl_output_s3_uri"] is None:
+        problems.add(
+            "automl_output_s3_uri is required when no role is given: the default execution role may only "
+            "read the model artifacts under it. Pass the AutoML job's OutputDataConfig.S3OutputPath "
+            "(e.g. s3://bucket/autopilot/output), or pass a role that can read the artifacts."
+        )
+    return keys, unit

@@ -27,7 +27,9 @@ from aws_cdk import aws_sns as sns
 
 from . import validation
 from .alarms import EndpointAlarms
+from .data_capture import EndpointDataCapture
 from .deployment import BlueGreenUpdate, RollingUpdate
+from .model_base import AutopilotModelBase
 from .serverless import ServerlessConfig
 
 Check = Callable[[Any, str], "str | None"]
@@ -141,9 +143,7 @@ def response_keys(value: Any, prop: str) -> str | None:
 
 def autopilot_model(value: Any, prop: str) -> str | None:
     """An ``AutopilotModel`` construct."""
-    from .model import AutopilotModel
-
-    if isinstance(value, AutopilotModel):
+    if isinstance(value, AutopilotModelBase):
         return None
     if isinstance(value, str):
         return (
@@ -194,8 +194,6 @@ def role_arn_string(value: Any, prop: str) -> str | None:
 
 def data_capture(value: Any, prop: str) -> str | None:
     """An ``EndpointDataCapture``; ``None`` passes."""
-    from .endpoint import EndpointDataCapture
-
     if value is None:
         return None
     if not isinstance(value, EndpointDataCapture):

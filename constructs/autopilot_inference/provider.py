@@ -15,9 +15,9 @@ from constructs import Construct, IConstruct
 from ._asset import HANDLER, handler_code
 from ._lambda.autopilot_runtime.contract import HANDLER_TIMEOUT_SECONDS
 from ._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR
-from ._paths import stack_of, stack_singleton
-from .compliance import acknowledge_provider_findings
-from .permissions import HandlerPermissions, ModelBinding, TransformBinding
+from ._scopes import stack_of, stack_singleton
+from .provider_compliance import acknowledge_provider_findings
+from .provider_permissions import HandlerPermissions
 
 PROVIDER_ID = "AutopilotInferenceProvider"
 QUERY_INTERVAL = Duration.minutes(1)
@@ -35,8 +35,9 @@ class AutopilotInferenceProvider(Construct):
     ``AutopilotInferenceProvider``; the constructs call it. To set its log groups' key or
     retention, create it first with :meth:`configure`. Its function is both the framework's
     ``on_event_handler`` and ``is_complete_handler`` (polled every minute for at most an
-    hour). Constructs add least-privilege statements to its role with the ``allow_*``
-    methods; statements are grouped per stack so the policy stays small. The function's
+    hour). Constructs add least-privilege statements to its role through :attr:`permissions`
+    (:class:`~autopilot_inference.provider_permissions.HandlerPermissions`); statements are
+    grouped per stack so the policy stays small. The function's
     environment carries the stack's id, the owner tag of everything it creates.
 
     Args:
@@ -96,6 +97,7 @@ class AutopilotInferenceProvider(Construct):
         self.log_group.grant_write(self.handler_role)
         self.handler_policy = iam.Policy(self, "HandlerPolicy")
         self.permissions = HandlerPermissions(self, self.handler_policy, self.handler_role)
+        """The handler's statements: constructs register what their resources need (``allow_*``)."""
         self.handler = lambda_.Function(
             self,
             "Handler",
@@ -131,7 +133,7 @@ class AutopilotInferenceProvider(Construct):
             framework_on_event_role=self.framework_on_event_role,
             framework_complete_and_timeout_role=self.framework_waiter_role,
         )
-        acknowledge_provider_findings(self)
+        acknowledge_provider_findings(self, self.handler_policy)
 
     def _framework_role(self, id: str, functions: str) -> iam.Role:
         role = iam.Role(
@@ -147,34 +149,6 @@ class AutopilotInferenceProvider(Construct):
     def service_token(self) -> str:
         """The ARN custom resources send their events to."""
         return self.provider.service_token
-
-    def allow_read_automl_job(self, job_name: str, *, candidate_named: bool = False) -> None:
-        """Let the handler describe ``job_name`` (and, with ``candidate_named``, list candidates: ``*``)."""
-        self.permissions.allow_read_automl_job(job_name, candidate_named=candidate_named)
-
-    def allow_assume_source_role(self, role_arn: str) -> None:
-        """Let the handler assume ``role_arn`` to read a job in another account."""
-        self.permissions.allow_assume_source_role(role_arn)
-
-    def allow_manage_models(
-        self, prefix: str | None = None, *, construct: IConstruct, binding: ModelBinding | None = None
-    ) -> None:
-        """Let the handler create models tagged as this stack's, and describe, tag and delete those."""
-        self.permissions.allow_manage_models(prefix, construct=construct, binding=binding)
-
-    def allow_manage_transform_jobs(
-        self, prefix: str | None = None, *, construct: IConstruct, binding: TransformBinding | None = None
-    ) -> None:
-        """Let the handler start transform jobs tagged as this stack's, and follow, tag and stop those."""
-        self.permissions.allow_manage_transform_jobs(prefix, construct=construct, binding=binding)
-
-    def allow_create_grant(self, key: kms.IKey) -> None:
-        """Let the handler describe ``key`` and create grants on it for AWS services (job volumes)."""
-        self.permissions.allow_create_grant(key)
-
-    def allow_pass_role(self, role_arn: str) -> None:
-        """Let the handler pass the role ``role_arn`` to SageMaker only."""
-        self.permissions.allow_pass_role(role_arn)
 
 
 def allow_log_encryption(key: kms.IKey) -> None:

@@ -30,10 +30,11 @@ from . import _run_locations as locations
 from . import _schedules as schedules
 from . import prop_types, validation
 from ._lambda.autopilot_runtime import contract
-from ._paths import default_prefix
 from ._problems import Problems, failed
+from ._scopes import default_prefix
 from ._transform_options import TransformOptions, given_options, transform_options
 from .model import AutopilotModel
+from .scheduled_permissions import acknowledge_state_machine_findings, state_machine_statements
 
 ScheduleInput = Union[scheduler.ScheduleExpression, str]
 
@@ -65,36 +66,6 @@ RETRY_MAX_ATTEMPTS = 6
 RETRY_BACKOFF_RATE = 2.0
 RETRY_MAX_DELAY = Duration.minutes(30)
 EXECUTION_TIMEOUT_MARGIN = Duration.hours(3)
-
-# What the .sync integration needs (Step Functions developer guide, "IAM policies for
-# SageMaker AI": CreateTransformJob .sync; the same as aws-cdk-lib's task grants): the job
-# actions, and the managed EventBridge rule Step Functions uses to hear of the job's end.
-TRANSFORM_JOB_ACTIONS = (
-    "sagemaker:CreateTransformJob",
-    "sagemaker:DescribeTransformJob",
-    "sagemaker:StopTransformJob",
-    "sagemaker:ListTags",
-)
-MANAGED_RULE_ACTIONS = ("events:PutTargets", "events:PutRule", "events:DescribeRule")
-MANAGED_RULE_NAME = "StepFunctionsGetEventsForSageMakerTransformJobsRule"
-# CloudWatch Logs delivery and X-Ray: these actions support no resource-level permissions.
-LOG_DELIVERY_ACTIONS = (
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-)
-XRAY_ACTIONS = (
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-)
-
 
 class _TransformTask(tasks.SageMakerCreateTransformJob):
     """aws-cdk-lib's ``createTransformJob.sync`` task sending the library's own request.
@@ -422,9 +393,7 @@ class AutopilotScheduledTransform(Construct):
         for options_key in options.keys():
             model.allow_key_use(options_key, encrypt=True)
 
-        from .scheduled_compliance import acknowledge_scheduled_transform_findings
-
-        acknowledge_scheduled_transform_findings(self)
+        acknowledge_state_machine_findings(self.role)
 
     # --- the state machine -------------------------------------------------------------------
 
@@ -554,15 +523,8 @@ class AutopilotScheduledTransform(Construct):
 
     def _allow_state_machine(self, prefix: str, *, notify: bool) -> None:
         """The state machine role's whole policy: its jobs, the managed rule, logs, X-Ray, the topic."""
-        job_arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:transform-job/{prefix}-*"
-        rule_arn = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/{MANAGED_RULE_NAME}"
-        for sid, actions, resources in (
-            ("ManageScheduledTransformJobs", TRANSFORM_JOB_ACTIONS, [job_arn]),
-            ("HearOfTransformJobEnds", MANAGED_RULE_ACTIONS, [rule_arn]),
-            ("DeliverExecutionLogs", LOG_DELIVERY_ACTIONS, ["*"]),
-            ("TraceExecutions", XRAY_ACTIONS, ["*"]),
-        ):
-            self.role.add_to_principal_policy(iam.PolicyStatement(sid=sid, actions=list(actions), resources=resources))
+        for statement in state_machine_statements(prefix):
+            self.role.add_to_principal_policy(statement)
         if notify and self.notification_topic is not None:
             self.notification_topic.grant_publish(self.role)
 

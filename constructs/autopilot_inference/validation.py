@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, NoReturn, cast
-from weakref import WeakKeyDictionary
 
 from aws_cdk import Duration, Token
 
@@ -21,6 +20,7 @@ from ._lambda.autopilot_runtime.response_keys import (
     InferenceResponseKeyError,
     requested_inference_response_keys,
 )
+from ._synth_cache import duration_facts
 
 # The contract's limits, enumerations and name patterns, under the names this module always had.
 ASSEMBLE_WITH = contract.ASSEMBLE_WITH
@@ -205,7 +205,7 @@ def duration_seconds(value: Any, prop: str, *, minimum: int, maximum: int, hint:
         return None
     if not isinstance(value, Duration):
         _fail(f"{prop} must be an aws_cdk.Duration, e.g. Duration.minutes(30); got {value!r}.")
-    unresolved, seconds = _duration_facts(value)
+    unresolved, seconds = duration_facts(value)
     if seconds is None:
         if unresolved:
             _fail(f"{prop} comes from a token: give it with Duration.seconds(...) so it needs no conversion.")
@@ -218,23 +218,6 @@ def duration_seconds(value: Any, prop: str, *, minimum: int, maximum: int, hint:
             + (f" {hint}" if hint else "")
         )
     return int(seconds)
-
-
-# A Duration never changes: asking jsii about each one once spares a round trip per construct
-# that shares it (every transform job with the default wait timeout).
-_DURATIONS: WeakKeyDictionary[Duration, tuple[bool, Any]] = WeakKeyDictionary()
-
-
-def _duration_facts(value: Duration) -> tuple[bool, Any]:
-    """Whether ``value`` is a token, and its whole seconds (``None`` when it has none)."""
-    facts = _DURATIONS.get(value)
-    if facts is None:
-        try:
-            seconds = value.to_seconds()
-        except Exception:  # noqa: BLE001 - e.g. Duration.millis(1500), or a token in another unit
-            seconds = None
-        facts = _DURATIONS[value] = (value.is_unresolved(), seconds)
-    return facts
 
 
 def wait_timeout(value: Any, prop: str = "wait_timeout") -> Any:

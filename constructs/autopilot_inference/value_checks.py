@@ -12,14 +12,15 @@ Values that are tokens (known only at deploy time) are not checked.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
 from aws_cdk import Annotations, Stack
+from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
 
 from . import validation
@@ -30,8 +31,8 @@ from ._lambda.autopilot_runtime.media_types import (  # one place for the media-
     AUTOPILOT_INPUT_CONTENT_TYPES,
 )
 from ._lambda.autopilot_runtime.media_types import media_type as _media_type
-from ._paths import stack_of
 from ._problems import Problems
+from ._synth_cache import app_root, sagemaker_enum, stack_of
 
 WARNING_PREFIX = "autopilot-inference"
 """Warning ids are ``autopilot-inference:<rule>``; acknowledge one with
@@ -88,22 +89,9 @@ _SHAPES = {
 _USES = {TRANSFORM: "batch transform", ENDPOINT: "real-time endpoints"}
 
 
-@lru_cache(maxsize=2)
 def _installed_botocore_types(kind: str) -> frozenset[str]:
     """The instance types an installed botocore (newer than this table, maybe) lists; empty without botocore."""
-    try:
-        import botocore.session
-        from botocore.model import StringShape
-    except ImportError:
-        return frozenset()
-    try:
-        model = botocore.session.get_session().get_service_model("sagemaker")
-        shape = model.shape_for(_SHAPES[kind])
-        if not isinstance(shape, StringShape):  # only a string shape has an enum
-            return frozenset()
-        return frozenset(shape.enum)
-    except Exception:  # noqa: BLE001 - an unexpected botocore: the table alone decides
-        return frozenset()
+    return sagemaker_enum(_SHAPES[kind])
 
 
 # What an instance type looks like (ml.<family with a generation digit>.<size>), for types the
@@ -280,24 +268,15 @@ def output_location(input_uri: Any, output_uri: Any) -> Finding | None:
     )
 
 
-_ROOTS: WeakKeyDictionary[Stack, IConstruct] = WeakKeyDictionary()
 _OUTPUTS: WeakKeyDictionary[IConstruct, dict[str, str]] = WeakKeyDictionary()
 _ENDPOINT_NAMES: WeakKeyDictionary[Stack, dict[str, str]] = WeakKeyDictionary()
-
-
-def _root_of(scope: IConstruct) -> IConstruct:
-    stack = stack_of(scope)
-    root = _ROOTS.get(stack)
-    if root is None:
-        root = _ROOTS[stack] = stack.node.root
-    return root
 
 
 def shared_output(scope: IConstruct, path: str, output_uri: Any) -> Finding | None:
     """Warn when another transform job of the app already writes under ``output_uri``."""
     if not isinstance(output_uri, str) or validation.is_token(output_uri):
         return None
-    seen = _OUTPUTS.setdefault(_root_of(scope), {})
+    seen = _OUTPUTS.setdefault(app_root(scope), {})
     location = _location(output_uri)
     other = seen.setdefault(location, path)
     if other == path:
@@ -352,9 +331,15 @@ def public_subnets_only(selected_ids: list[str], public_ids: Iterable[str]) -> F
     )
 
 
+# The fields of a SubnetSelection struct are the keyword arguments of IVpc.select_subnets.
+_SUBNET_SELECTION_FIELDS = tuple(inspect.signature(ec2.SubnetSelection.__init__).parameters)[1:]
+
+
 def select_subnets(construct: IConstruct, vpc: Any, vpc_subnets: Any) -> list[str]:
     """The subnet ids ``vpc_subnets`` selects in ``vpc``; jsii's refusals become messages naming the prop."""
-    selection: Mapping[str, Any] = vpc_subnets._values if vpc_subnets is not None else {}  # noqa: SLF001 - jsii struct
+    selection: Mapping[str, Any] = (
+        {name: getattr(vpc_subnets, name) for name in _SUBNET_SELECTION_FIELDS} if vpc_subnets is not None else {}
+    )
     try:
         selected = vpc.select_subnets(**selection)
         subnet_ids: list[str] = selected.subnet_ids

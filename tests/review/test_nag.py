@@ -165,7 +165,7 @@ INHERENT_EXAMPLE = {
     "AwsSolutions-SF1": {f"{PROVIDER}/Provider/waiter-state-machine/Resource"},
     "AwsSolutions-SF2": {f"{PROVIDER}/Provider/waiter-state-machine/Resource"},
 }
-# The built-in config's nightly schedule (AutopilotScheduledTransform "Scoring", scheduled_compliance.py).
+# The built-in config's nightly schedule (AutopilotScheduledTransform "Scoring", scheduled_permissions.py).
 SCHEDULED_ROLE_POLICY = "Scoring/Role/DefaultPolicy/Resource"
 INHERENT_EXAMPLE["AwsSolutions-IAM5[Resource::*]"] = {EXECUTION_ROLE, SCHEDULED_ROLE_POLICY, f"{PROVIDER}/HandlerPolicy/Resource"}
 INHERENT_EXAMPLE.update({
@@ -412,9 +412,11 @@ def partition_arn(rest: str) -> dict[str, Any]:
 
 
 def test_execution_role_acknowledgements_need_the_expected_shape() -> None:
-    from autopilot_inference import compliance, permissions
+    from autopilot_inference import compliance
+    from autopilot_inference import execution_permissions as permissions
+    from autopilot_inference.execution_compliance import execution_role_classifier
 
-    classify = compliance._execution_role_classifier()
+    classify = execution_role_classifier()
     ecr = partition_arn(":ecr:eu-west-1:*:repository/*")
     documents = [
         (permissions.EXECUTION_POLICY_NAME, {"Statement": [
@@ -434,9 +436,11 @@ def test_execution_role_acknowledgements_need_the_expected_shape() -> None:
 
 
 def test_provider_acknowledgements_need_the_owner_condition_or_read_only_access() -> None:
-    from autopilot_inference import compliance, permissions
+    from autopilot_inference import compliance
+    from autopilot_inference import provider_permissions as permissions
+    from autopilot_inference.provider_compliance import provider_classifier
 
-    classify = compliance._provider_classifier({"<HandlerE14793E5.Arn>:*"})
+    classify = provider_classifier({"<HandlerE14793E5.Arn>:*"})
     sagemaker = ":sagemaker:eu-west-1:111111111111:"
     owned = {"StringEquals": {"aws:ResourceTag/autopilot-inference:owner": {"Ref": "AWS::StackId"}}}
     someone = {"StringEquals": {"aws:ResourceTag/autopilot-inference:owner": "someone-else"}}

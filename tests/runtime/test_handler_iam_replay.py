@@ -44,7 +44,7 @@ from autopilot_inference._lambda.autopilot_runtime.properties import (
     MODEL_RESOURCE_TYPE,
     TRANSFORM_JOB_RESOURCE_TYPE,
 )
-from autopilot_inference.permissions import source_role_policy
+from autopilot_inference.provider_permissions import source_role_policy
 
 JOB = "churn-hpo-2026-11"
 NAMED = "churn-hpo-2026-11sNxh-004-1a2b3c4d"

@@ -1,15 +1,14 @@
-"""Where a construct sits: the stack that names it and the readable name prefixes derived from that."""
+"""Where a construct sits: its stack, the stack's singletons, and the name prefixes derived from them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TypeVar
-from weakref import WeakKeyDictionary
 
-from aws_cdk import Stack
 from constructs import Construct, IConstruct
 
 from ._lambda.autopilot_runtime import naming
+from ._synth_cache import known_singletons, path_of, stack_of, top_level_stack
 
 
 @dataclass(frozen=True)
@@ -25,31 +24,6 @@ class StackNaming:
         return naming.readable_prefix([self.root_name])
 
 
-# Where a construct sits never changes once it exists; caching it spares jsii round trips
-# (each costs a few hundred microseconds, and a pair of constructs would otherwise ask many).
-_NAMING: WeakKeyDictionary[Stack, StackNaming] = WeakKeyDictionary()
-_STACKS: WeakKeyDictionary[IConstruct, Stack] = WeakKeyDictionary()
-_PATHS: WeakKeyDictionary[IConstruct, str] = WeakKeyDictionary()
-
-
-def stack_of(construct: IConstruct) -> Stack:
-    """``Stack.of(construct)``, asked of jsii once per construct."""
-    if isinstance(construct, Stack):
-        return construct
-    stack = _STACKS.get(construct)
-    if stack is None:
-        stack = _STACKS[construct] = Stack.of(construct)
-    return stack
-
-
-def path_of(construct: IConstruct) -> str:
-    """``construct.node.path``, asked of jsii once per construct."""
-    path = _PATHS.get(construct)
-    if path is None:
-        path = _PATHS[construct] = construct.node.path
-    return path
-
-
 def child_path(scope: IConstruct, id: str) -> str:
     """The path of the child ``id`` of ``scope`` (a path joins the ids from the root with ``/``)."""
     parent = path_of(scope)
@@ -58,15 +32,8 @@ def child_path(scope: IConstruct, id: str) -> str:
 
 def stack_naming(construct: IConstruct) -> StackNaming:
     """The naming facts of ``construct``'s stack (its top-level stack's, for a nested one)."""
-    stack = stack_of(construct)
-    facts = _NAMING.get(stack)
-    if facts is None:
-        root = stack
-        while root.nested_stack_parent is not None:
-            root = root.nested_stack_parent
-        facts = StackNaming(root_path=path_of(root), root_name=root.stack_name)
-        _NAMING[stack] = facts
-    return facts
+    root_path, root_name = top_level_stack(construct)
+    return StackNaming(root_path=root_path, root_name=root_name)
 
 
 def ids_below(path: str, stack_path: str) -> list[str]:
@@ -90,7 +57,6 @@ def default_prefix(scope: IConstruct, id: str) -> str:
 
 
 SingletonT = TypeVar("SingletonT", bound=Construct)
-_SINGLETONS: WeakKeyDictionary[Stack, dict[str, Construct]] = WeakKeyDictionary()
 
 
 def stack_singleton(scope: IConstruct, construct_id: str, kind: type[SingletonT]) -> SingletonT:
@@ -100,7 +66,7 @@ def stack_singleton(scope: IConstruct, construct_id: str, kind: type[SingletonT]
         TypeError: another construct already uses ``construct_id`` at the stack's root.
     """
     stack = stack_of(scope)
-    known = _SINGLETONS.setdefault(stack, {})
+    known = known_singletons(stack)
     found = known.get(construct_id)
     if found is None:
         child = stack.node.try_find_child(construct_id)
@@ -116,3 +82,16 @@ def stack_singleton(scope: IConstruct, construct_id: str, kind: type[SingletonT]
         known[construct_id] = found
     # The id is reserved for ``kind``: what was stored under it was created or checked as one.
     return found  # type: ignore[return-value]
+
+
+__all__ = [
+    "StackNaming",
+    "child_path",
+    "default_prefix",
+    "ids_below",
+    "path_of",
+    "stack_naming",
+    "stack_of",
+    "stack_prefix",
+    "stack_singleton",
+]
