@@ -615,7 +615,7 @@ def test_summary_shows_schedule_next_runs_and_locations(tmp_path: Path) -> None:
 
 
 def test_every_example_environment_has_a_nightly_schedule() -> None:
-    from autopilot_inference.app_config import default_config, load_config_file
+    from examples.app.config import default_config, load_config_file
 
     environments = load_config_file(REPO_ROOT / "examples" / "environments.yaml").environments
     assert {env.name: env.schedule.expression for env in environments if env.schedule} == {
@@ -635,7 +635,7 @@ def test_every_example_environment_has_a_nightly_schedule() -> None:
     ],
 )
 def test_config_errors_name_the_schedule_field(schedule: dict[str, Any], message: str) -> None:
-    from autopilot_inference.app_config import DEFAULT_CONFIG, ConfigError, parse_config
+    from examples.app.config import DEFAULT_CONFIG, ConfigError, parse_config
 
     data = json.loads(json.dumps(DEFAULT_CONFIG))
     data["environments"][0]["schedule"].update(schedule)

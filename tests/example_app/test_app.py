@@ -15,8 +15,8 @@ import aws_cdk
 import pytest
 from support.paths import REPO_ROOT
 
-from autopilot_inference import app_config
-from autopilot_inference.app_config import (
+from examples.app import config as app_config
+from examples.app.config import (
     DEFAULT_CONFIG,
     ConfigError,
     config_from_context,
@@ -39,7 +39,7 @@ def synth(tmp_path: Path, **context: Any) -> tuple[Any, Any]:
     """Build the app from context as app.py does (cdk.json context included); return (stacks, assembly)."""
     from aws_cdk import App
 
-    from autopilot_inference.stack import create_stacks
+    from examples.app.stack import create_stacks
 
     app = App(context={**cdk_json_context(), **context}, outdir=str(tmp_path / "cdk.out"))
     stacks = create_stacks(app, config_from_context(app))
@@ -247,7 +247,7 @@ def test_config_errors_name_file_environment_and_field(build: Any, expected: str
 
 
 def test_values_the_constructs_refuse_name_the_environment(tmp_path: Path) -> None:
-    from autopilot_inference.stack import create_stacks
+    from examples.app.stack import create_stacks
 
     data = valid_config()
     data["environments"][1]["candidate_name"] = "c" * 70

@@ -383,7 +383,7 @@ def test_nag_without_cdk_nag_installed_is_a_clear_config_error(monkeypatch: pyte
 
     from aws_cdk import App
 
-    from autopilot_inference.app_config import ConfigError, apply_nag_checks
+    from examples.app.config import ConfigError, apply_nag_checks
 
     real_import = builtins.__import__
 
@@ -393,7 +393,7 @@ def test_nag_without_cdk_nag_installed_is_a_clear_config_error(monkeypatch: pyte
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_cdk_nag)
-    with pytest.raises(ConfigError, match="cdk-nag is not installed: pip install cdk-nag"):
+    with pytest.raises(ConfigError, match=r"context 'nag' asks for the cdk-nag checks: add_nag_checks needs cdk-nag 3\.x, which is not installed: pip install"):
         apply_nag_checks(App())
 
 

@@ -19,8 +19,8 @@ def synth_to(outdir: Path, config_path: Path | None = None) -> Path:
     """Synthesize the example app in-process, as `cdk synth` would (cdk.json context, path metadata)."""
     from aws_cdk import App
 
-    from autopilot_inference.app_config import config_from_context
-    from autopilot_inference.stack import create_stacks
+    from examples.app.config import config_from_context
+    from examples.app.stack import create_stacks
 
     context: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
     context["aws:cdk:enable-path-metadata"] = True
