@@ -643,26 +643,6 @@ def test_config_errors_name_the_schedule_field(schedule: dict[str, Any], message
         parse_config(data, "test config")
 
 
-# --- the benchmark figure ------------------------------------------------------------------------
-
-
-def test_benchmark_counts_no_lambda_for_the_scheduled_wait() -> None:
-    import sys
-
-    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-    import bench_schedule
-
-    from autopilot_inference.provider import QUERY_INTERVAL
-
-    cost = bench_schedule.wait_cost()
-    assert cost.scheduled_per_hour == 0 and cost.scheduled_lambda_functions == 0
-    assert cost.deploy_time_per_hour == 2 * 3600 / QUERY_INTERVAL.to_seconds()
-    # Choice, scheduled time, fields, names and locations, the task, success.
-    assert cost.scheduled_transitions_per_run == 6
-    section = bench_schedule.wait_cost_section(cost)
-    assert all(len(row) == len(section.headers) for row in section.rows)
-
-
 # --- the README -----------------------------------------------------------------------------------
 
 
