@@ -22,6 +22,7 @@ from support.stacks import (
     all_strings,
     as_list,
     by_sid,
+    checked_synth,
     custom_resource,
     custom_resource_id,
     deployed_policy_size,
@@ -489,7 +490,7 @@ def cross_stack() -> SimpleNamespace:
     scoring = Stack(app, "ScoringStack")
     model = AutopilotModel(models, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
     job = AutopilotBatchTransform(scoring, "Nightly", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
-    assembly = app.synth()
+    assembly = checked_synth(app)
     return SimpleNamespace(
         models=models,
         scoring=scoring,

@@ -8,8 +8,18 @@ from types import SimpleNamespace
 
 import pytest
 from aws_cdk import App, NestedStack, Stack
-from aws_cdk.assertions import Template
-from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, logical_id, new_stack, resources, template_json
+from support.stacks import (
+    INPUT_URI,
+    JOB,
+    OUTPUT_URI,
+    RESULT_URI,
+    checked_synth,
+    checked_template,
+    logical_id,
+    new_stack,
+    resources,
+    template_json,
+)
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotInferenceProvider, AutopilotModel, _asset
 from autopilot_inference import _lambda as lambda_package
@@ -174,7 +184,7 @@ def test_asset_is_the_lambda_package_directory_without_caches(tmp_path: Path) ->
     app = App(outdir=str(tmp_path))
     stack = Stack(app, "AssetStack")
     AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
-    assembly = app.synth()
+    assembly = checked_synth(app)
     template = json.loads(Path(assembly.directory, "AssetStack.template.json").read_text())
     (function,) = user_functions(template).values()
     asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
@@ -208,7 +218,7 @@ def test_every_stack_gets_its_own_provider() -> None:
     ]
     # Names in a nested stack start with the (literal) name of the top-level stack.
     assert models[2].model_name_prefix == "first-nested-model"
-    Template.from_stack(nested).resource_count_is("Custom::AutopilotModel", 1)
+    checked_template(nested).resource_count_is("Custom::AutopilotModel", 1)
 
 
 def test_reserved_id_taken_by_another_construct_fails() -> None:

@@ -27,7 +27,17 @@ from aws_cdk.assertions import Match, Template
 from botocore.validate import ParamValidator
 from support.annotations import assert_refused, errors_on
 from support.paths import REPO_ROOT
-from support.stacks import BUCKET, JOB, OUTPUT_URI, new_stack, render, resources, template_json
+from support.stacks import (
+    BUCKET,
+    JOB,
+    OUTPUT_URI,
+    checked_synth,
+    checked_template,
+    new_stack,
+    render,
+    resources,
+    template_json,
+)
 
 from autopilot_inference import (
     AutopilotBatchTransform,
@@ -372,7 +382,7 @@ def test_schedule_expression_object_and_disabled() -> None:
         enabled=False,
     )
     assert construct.time_zone == "America/New_York"
-    Template.from_stack(stack).has_resource_properties(
+    checked_template(stack).has_resource_properties(
         SCHEDULE,
         {"ScheduleExpression": "cron(30 1 * * ? *)", "ScheduleExpressionTimezone": "America/New_York",
          "State": "DISABLED", "FlexibleTimeWindow": {"Mode": "OFF"}},
@@ -440,7 +450,7 @@ def test_grant_start() -> None:
     construct = scheduled(stack)
     user = iam.Role(stack, "Pipeline", assumed_by=iam.AccountRootPrincipal())
     construct.grant_start(user)
-    template = Template.from_stack(stack)
+    template = checked_template(stack)
     machine_id = stack.resolve(construct.state_machine.node.default_child.logical_id)
     template.has_resource_properties(
         "AWS::IAM::Policy",
@@ -503,7 +513,7 @@ def test_deploy_time_failure_topic_rule() -> None:
         wait_for_completion=False, failure_topic=topic,
     )
     job_id = stack.resolve(transform.resource.node.default_child.logical_id)
-    Template.from_stack(stack).has_resource_properties(
+    checked_template(stack).has_resource_properties(
         "AWS::Events::Rule",
         {"EventPattern": {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Transform Job State Change"],
                           "detail": {"TransformJobName": [{"Fn::GetAtt": [job_id, "TransformJobName"]}],
@@ -588,7 +598,7 @@ def test_summary_shows_schedule_next_runs_and_locations(tmp_path: Path) -> None:
     stack = Stack(app, "Scoring")
     construct = scheduled(stack, time_zone="America/New_York", flexible_time_window=Duration.minutes(30))
     scheduled(stack, construct.model, id="Hourly", schedule="rate(1 hour)", output_s3_uri=f"s3://{BUCKET}/hourly/{{datetime}}/")
-    app.synth()
+    checked_synth(app)
     text = summarize(tmp_path / "cdk.out", now=datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc))
     lines = text.splitlines()
     (nightly,) = [line for line in lines if line.startswith("  schedule Nightly: ")]
@@ -653,7 +663,7 @@ def test_readme_schedule_snippet_synthesizes_after_the_quickstart() -> None:
     namespace: dict[str, Any] = {}
     exec(compile(quickstart.replace("app.synth()", ""), "README quickstart", "exec"), namespace)  # noqa: S102 - our README
     exec(compile(schedule, "README schedule", "exec"), namespace)  # noqa: S102 - our README
-    assembly = namespace["app"].synth()
+    assembly = checked_synth(namespace["app"])
     template = assembly.get_stack_by_name("ChurnScoring").template
     assert len(resources(template, SCHEDULE)) == 1
     assert len(resources(template, "AWS::SNS::Subscription")) == 1

@@ -9,7 +9,7 @@ import pytest
 from aws_cdk import Duration, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Match
 from support.stacks import (
     INPUT_URI,
     JOB,
@@ -17,6 +17,7 @@ from support.stacks import (
     RESULT_URI,
     TRANSFORM,
     allows,
+    checked_template,
     custom_resource,
     custom_resource_id,
     inline_policy,
@@ -195,7 +196,7 @@ def test_not_waiting_and_unset_optionals_are_omitted(built: SimpleNamespace) -> 
 
 def test_every_job_gets_its_own_models_media_types(built: SimpleNamespace) -> None:
     """aws_cdk.assertions: each transform reads the media types of the model it runs, from that model's Data."""
-    template = Template.from_stack(built.stack)
+    template = checked_template(built.stack)
     for job, model in ((built.full, built.model), (built.mutable_job, built.mutable_model)):
         model_id = logical_id(built.stack, model.resource.node.default_child)
         job_id = logical_id(built.stack, job.resource.node.default_child)

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from support.example_app import CloudAssemblyDir
+from support.stacks import checked_synth
 
 PLUGIN = "AwsSolutions"
 MIN_REASON = 40
@@ -323,7 +324,7 @@ def build_option_stacks(outdir: Path, *, user_acknowledgements: bool) -> Any:
 def synth_app(app: Any) -> CloudAssemblyDir:
     error = None
     try:
-        app.synth()
+        checked_synth(app)
     except RuntimeError as exception:
         error = str(exception)
     return CloudAssemblyDir(Path(app.outdir), error, app)

@@ -34,6 +34,7 @@ from support.handler import (  # noqa: F401  (fixtures)
 from support.iam_eval import ALLOW
 from support.iam_reference import Resolver
 from support.iam_replay import PolicyReplay
+from support.stacks import checked_synth
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel
 from autopilot_inference._lambda.autopilot_runtime import naming
@@ -82,7 +83,7 @@ def stacks() -> SimpleNamespace:
         other, "Nightly", model=best, input_s3_uri="s3://example-ml-data-111122223333/churn/",
         output_s3_uri="s3://example-ml-artifacts-111122223333/churn/nightly/",
     )
-    assembly = app.synth()
+    assembly = checked_synth(app)
     templates = {name: assembly.get_stack_by_name(name).template for name in ("ChurnStack", "ScoringStack")}
     return SimpleNamespace(
         app=app, churn=churn, other=other, named=named, best=best, remote=remote, scoring=scoring, nightly=nightly,

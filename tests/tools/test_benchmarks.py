@@ -6,12 +6,14 @@ report renders. The figures themselves come from ``make bench``.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.template_lint import check_templates
 
 from benchmarks import bench_handler, bench_imports, bench_keys, bench_schedule, bench_synth
 from benchmarks.bench_report import Section, render_text, write_report
@@ -37,6 +39,11 @@ def test_synth_time(synth_result: bench_synth.SynthTimeResult) -> None:
     assert sorted(synth_result.templates) == [1, 2]
     section = bench_synth.synth_time_section(synth_result)
     assert len(section.rows) == 2 and all(len(row) == len(section.headers) for row in section.rows)
+
+
+def test_the_benchmarked_templates_pass_cfn_lint_and_the_iam_reference(synth_result: bench_synth.SynthTimeResult) -> None:
+    # The benchmarks synthesize on their own (no test helper): their subject's templates are checked here.
+    check_templates([(f"{pairs} pairs", json.dumps(run.template)) for pairs, run in sorted(synth_result.templates.items())])
 
 
 def test_floor_is_two_bare_custom_resources_per_pair_and_the_provider() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from support.paths import REPO_ROOT
+from support.stacks import checked_synth
 
 from autopilot_inference import cli
 from autopilot_inference.summary import SummaryError, describe_environment, render_value, summarize
@@ -28,7 +29,7 @@ def synth_to(outdir: Path, config_path: Path | None = None) -> Path:
         context["config"] = str(config_path)
     app = App(context=context, outdir=str(outdir))
     create_stacks(app, config_from_context(app))
-    app.synth()
+    checked_synth(app)
     return outdir
 
 
