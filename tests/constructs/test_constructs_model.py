@@ -25,6 +25,7 @@ from support.stacks import (
     new_stack,
     render,
     resources,
+    role_policy_ids,
     template_json,
     waits_for,
 )
@@ -78,14 +79,6 @@ def two_az_vpc(stack: Stack) -> ec2.Vpc:
 
 def model_properties(template: dict[str, Any], stack: Stack, model: AutopilotModel) -> dict[str, Any]:
     return custom_resource(template, stack, model)["Properties"]
-
-
-def policies_of(template: dict[str, Any], role_id: str) -> set[str]:
-    """Logical ids of the ``AWS::IAM::Policy`` resources attached to the role ``role_id``."""
-    return {
-        policy_id for policy_id, policy in resources(template, "AWS::IAM::Policy").items()
-        if {"Ref": role_id} in policy["Properties"].get("Roles", [])
-    }
 
 
 def test_defaults_render_only_required_properties() -> None:
@@ -262,10 +255,10 @@ def test_model_waits_for_handler_policy_and_role_with_its_policies() -> None:
         assert waits_for(template, model_id, handler_policy)
         assert waits_for(template, model_id, logical_id(stack, model.role))
     # Grants in this stack gave the default role a DefaultPolicy: the only DependsOn it needs.
-    (default_role_policy,) = policies_of(template, logical_id(stack, default.role))
+    (default_role_policy,) = role_policy_ids(template, logical_id(stack, default.role))
     assert custom_resource(template, stack, default)["DependsOn"] == [default_role_policy]
     with_role_depends = custom_resource(template, stack, with_role)["DependsOn"]
-    (user_default_policy,) = policies_of(template, logical_id(stack, user_role))
+    (user_default_policy,) = role_policy_ids(template, logical_id(stack, user_role))
     assert {logical_id(stack, user_role), user_default_policy} <= set(with_role_depends)
 
 
@@ -413,7 +406,7 @@ def test_bucket_grant_through_model_reaches_execution_role() -> None:
     bucket.grant_read(model)
     template = template_json(stack)
     policies = resources(template, "AWS::IAM::Policy")
-    (default_policy_id,) = policies_of(template, logical_id(stack, model.role))
+    (default_policy_id,) = role_policy_ids(template, logical_id(stack, model.role))
     assert default_policy_id in policies
     assert policies[default_policy_id]["Properties"]["Roles"] == [{"Ref": logical_id(stack, model.role)}]
     # The model waits for every policy attached to its role, including this later one.

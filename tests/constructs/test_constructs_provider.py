@@ -18,6 +18,8 @@ from support.stacks import (
     logical_id,
     new_stack,
     resources,
+    role_policy_id,
+    role_policy_ids,
     template_json,
 )
 
@@ -129,7 +131,7 @@ def test_framework_functions_log_to_their_group_without_managed_policies(one_pai
     for role in (provider.framework_on_event_role, provider.framework_waiter_role):
         properties = one_pair.template["Resources"][logical_id(one_pair.stack, role)]["Properties"]
         assert "ManagedPolicyArns" not in properties
-        policy = one_pair.template["Resources"][logical_id(one_pair.stack, role.node.find_child("DefaultPolicy"))]
+        policy = one_pair.template["Resources"][role_policy_id(one_pair.template, one_pair.stack, role)]
         assert {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Effect": "Allow",
@@ -165,9 +167,11 @@ def test_handler_role_has_no_managed_policies_and_writes_only_its_log_group(one_
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "lambda.amazonaws.com"
     }
-    default_policy = one_pair.template["Resources"][
-        logical_id(one_pair.stack, provider.handler_role.node.find_child("DefaultPolicy"))
-    ]
+    # The role's policies: the HandlerPolicy (test_constructs_iam) and its default policy.
+    (default_policy_id,) = role_policy_ids(one_pair.template, logical_id(one_pair.stack, provider.handler_role)) - {
+        logical_id(one_pair.stack, provider.handler_policy)
+    }
+    default_policy = one_pair.template["Resources"][default_policy_id]
     assert default_policy["Properties"]["PolicyDocument"]["Statement"] == [
         {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],

@@ -33,6 +33,7 @@ from support.stacks import (
     OUTPUT_URI,
     checked_synth,
     checked_template,
+    custom_resource_id,
     new_stack,
     render,
     resources,
@@ -266,7 +267,7 @@ def task_state(template: dict[str, Any]) -> dict[str, Any]:
 def test_task_is_the_sync_integration_with_the_model_name_attribute(built: Any) -> None:
     task = task_state(built.template)
     assert task["Resource"] == "arn:aws:states:::sagemaker:createTransformJob.sync"
-    model_id = built.stack.resolve(built.model.resource.node.default_child.logical_id)
+    model_id = custom_resource_id(built.stack, built.model)
     assert task["Parameters"]["ModelName"] == "${" + model_id + ".ModelName}"
     assert task["Parameters"]["TransformJobName.$"] == "$.run.jobName"
 
@@ -287,7 +288,7 @@ def test_rendered_request_is_valid_against_botocore_shape(built: Any) -> None:
 def test_request_is_the_deploy_time_request(built: Any) -> None:
     """Same options, same fields: the task sends what AutopilotBatchTransform's resource sends."""
     parameters = task_state(built.template)["Parameters"]
-    deploy_id = built.stack.resolve(built.deploy_time.resource.node.default_child.logical_id)
+    deploy_id = custom_resource_id(built.stack, built.deploy_time)
     deploy = render(built.template["Resources"][deploy_id]["Properties"])
     for name in ("TransformResources", "BatchStrategy", "MaxPayloadInMB", "MaxConcurrentTransforms",
                  "ModelClientConfig", "DataProcessing", "Environment"):
@@ -512,7 +513,7 @@ def test_deploy_time_failure_topic_rule() -> None:
         stack, "Batch", model=model_in(stack), input_s3_uri=f"s3://{BUCKET}/in/", output_s3_uri=f"s3://{BUCKET}/out/",
         wait_for_completion=False, failure_topic=topic,
     )
-    job_id = stack.resolve(transform.resource.node.default_child.logical_id)
+    job_id = custom_resource_id(stack, transform)
     checked_template(stack).has_resource_properties(
         "AWS::Events::Rule",
         {"EventPattern": {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Transform Job State Change"],

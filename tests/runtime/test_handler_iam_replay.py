@@ -34,7 +34,7 @@ from support.handler import (  # noqa: F401  (fixtures)
 from support.iam_eval import ALLOW
 from support.iam_reference import Resolver
 from support.iam_replay import PolicyReplay
-from support.stacks import checked_synth
+from support.stacks import checked_synth, custom_resource_id
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel
 from autopilot_inference._lambda.autopilot_runtime import naming
@@ -109,7 +109,7 @@ def handler_statements(template: dict[str, Any], stack_id: str) -> list[dict[str
 def properties_of(stacks: SimpleNamespace, stack: Stack, construct: Any, stack_id: str, **changes: Any) -> dict[str, Any]:
     """The construct's custom-resource properties as CloudFormation delivers them (tokens resolved)."""
     template = stacks.templates[stack.stack_name]
-    logical_id = stack.resolve(construct.resource.node.default_child.logical_id)
+    logical_id = custom_resource_id(stack, construct)
     resolved = Resolver(template, pseudo=pseudo(stack_id)).resolve(template["Resources"][logical_id]["Properties"])
     resolved.pop("ServiceToken", None)
     resolved.update(changes)

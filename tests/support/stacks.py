@@ -75,8 +75,24 @@ def logical_id(stack: Stack, construct: Any) -> str:
 
 
 def custom_resource_id(stack: Stack, construct: Any) -> str:
-    """The logical id of an Autopilot construct's custom resource."""
-    return logical_id(stack, construct.resource.node.default_child)
+    """The logical id of an Autopilot construct's custom resource (its public ``resource``'s ``Ref``)."""
+    reference = stack.resolve(construct.resource.ref)
+    assert set(reference) == {"Ref"}, reference
+    return str(reference["Ref"])
+
+
+def role_policy_id(template: dict[str, Any], stack: Stack, role: Any) -> str:
+    """The logical id of the one ``AWS::IAM::Policy`` of ``template`` attached to ``role`` (its default policy)."""
+    (policy_id,) = role_policy_ids(template, logical_id(stack, role))
+    return policy_id
+
+
+def role_policy_ids(template: dict[str, Any], role_id: str) -> set[str]:
+    """Logical ids of the ``AWS::IAM::Policy`` resources of ``template`` attached to the role ``role_id``."""
+    return {
+        policy_id for policy_id, policy in resources(template, "AWS::IAM::Policy").items()
+        if {"Ref": role_id} in policy["Properties"].get("Roles", [])
+    }
 
 
 def props(built: Any, construct: Any) -> dict[str, Any]:
@@ -89,7 +105,7 @@ def props(built: Any, construct: Any) -> dict[str, Any]:
 
 def custom_resource(template: dict[str, Any], stack: Stack, construct: Any) -> dict[str, Any]:
     """The template entry of an AutopilotModel / AutopilotBatchTransform's custom resource."""
-    return template["Resources"][logical_id(stack, construct.resource.node.default_child)]
+    return template["Resources"][custom_resource_id(stack, construct)]
 
 
 def render(value: Any, get_att: Callable[[str, str], str] | None = None) -> Any:
