@@ -70,7 +70,7 @@ test: install checkov
 
 ## Print the benchmark table and write BENCHMARKS.md.
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks.run
 
 ## Rewrite the snapshot of the example stack after an intended change.
 snapshot-update: install

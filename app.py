@@ -5,16 +5,19 @@
     cdk synth -c config=examples/environments.yaml   # one stack per account/region entry
     cdk synth -c nag=true                        # also run cdk-nag's AwsSolutions checks (pip install cdk-nag)
 
-The configuration is loaded and checked by ``autopilot_inference.app_config``; the stack is
-``autopilot_inference.stack.AutopilotInferenceStack``. This file only wires them together.
+The configuration is loaded and checked by ``examples/app/config.py``; the stack is
+``examples/app/stack.py``'s ``AutopilotInferenceStack``; cdk-nag comes through the library's
+``autopilot_inference.add_nag_checks``. They are the example app, not part of the library (its
+wheel holds neither): ``cdk synth`` runs ``python3 app.py`` (``cdk.json``), so Python finds the
+``examples`` package beside this file. This file only wires them together.
 """
 
 import sys
 
 import aws_cdk as cdk
 
-from autopilot_inference.app_config import ConfigError, apply_nag_checks, config_from_context, nag_requested
-from autopilot_inference.stack import create_stacks
+from examples.app.config import ConfigError, apply_nag_checks, config_from_context, nag_requested
+from examples.app.stack import create_stacks
 
 
 def main() -> None:

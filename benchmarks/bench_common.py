@@ -1,6 +1,6 @@
 """Shared helpers of the benchmarks: paths, environment, statistics and target marks.
 
-Nothing here imports from ``tests/``: the benchmarks stand on their own.
+Nothing here imports from ``tests/`` (its fixtures are read as data): the benchmarks stand on their own.
 """
 
 from __future__ import annotations
@@ -9,18 +9,16 @@ import json
 import math
 import os
 import statistics
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .bench_events import REGION, parse_times
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_DIR = REPO_ROOT / "lambda"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
-# The event and response helpers the tests use (plain data code, no pytest).
-sys.path.insert(0, str(REPO_ROOT / "tests"))
-from support.cfn_events import ACCOUNT, REGION, parse_times  # noqa: E402, F401 - ACCOUNT is shared with bench_synth
 
 # Fake credentials and a fixed region: no benchmark may reach AWS or read a real profile.
 FAKE_AWS_ENVIRONMENT = {

@@ -14,10 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
-from bench_common import fake_aws_environment, fixture, ratio
-from bench_report import Section
 from botocore.stub import Stubber
-from support.cfn_events import ACCOUNT, REGION, REQUEST_ID, SERVICE_TOKEN, STACK_ID, cfn_event
 
 from autopilot_inference._lambda.autopilot_runtime import naming
 from autopilot_inference._lambda.autopilot_runtime.clients import Clients
@@ -31,6 +28,10 @@ from autopilot_inference._lambda.autopilot_runtime.properties import (
     TRANSFORM_WAIT_PROPERTIES,
     configuration,
 )
+
+from .bench_common import fake_aws_environment, fixture, ratio
+from .bench_events import ACCOUNT, REGION, REQUEST_ID, SERVICE_TOKEN, STACK_ID, cfn_event
+from .bench_report import Section
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/Bench-ChurnModelExecutionRole-1A2B3C4D"
 JOB = "churn-hpo-2026-11"

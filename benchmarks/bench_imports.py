@@ -16,8 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_common import LAMBDA_DIR, median, ratio
-from bench_report import Section
+from .bench_common import LAMBDA_DIR, median, ratio
+from .bench_report import Section
 
 PROBE = """
 import sys, time

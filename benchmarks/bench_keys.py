@@ -8,10 +8,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench_common import mean_of, percentile, ratio
-from bench_report import Section
-
 from autopilot_inference import InferenceResponseKeyError, apply_inference_response_keys
+
+from .bench_common import mean_of, percentile, ratio
+from .bench_report import Section
 
 KEYS = ("predicted_label", "probability", "probabilities", "labels")
 ARTIFACTS = "s3://example-ml-artifacts-111122223333/autopilot/churn-hpo-2026-11"

@@ -80,7 +80,7 @@ def render_markdown(sections: list[Section], *, elapsed_seconds: float | None = 
         "# Benchmarks",
         "",
         "Written by `benchmarks/run.py`: do not edit the figures by hand. Regenerate with `make bench`",
-        "(`.venv/bin/python benchmarks/run.py`). Other work may share the machine, so absolute times are",
+        "(`.venv/bin/python -m benchmarks.run`). Other work may share the machine, so absolute times are",
         "noisy: the figures that matter are ratios and counts measured in the same run. Targets are",
         "reported next to the measured value, never asserted.",
         "",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_report import Section
+from .bench_report import Section
 
 LAMBDA_TASK = ":states:::lambda:invoke"
 SECONDS_PER_HOUR = 3600

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench_common import ACCOUNT, mark, median, quiet_jsii, ratio
-from bench_report import Section
+from .bench_common import mark, median, quiet_jsii, ratio
+from .bench_events import ACCOUNT
+from .bench_report import Section
 
 quiet_jsii()
 

@@ -4,8 +4,8 @@ Prints a table per benchmark and writes BENCHMARKS.md. No AWS access: every AWS 
 goes to a botocore Stubber with fake credentials. Absolute times are noisy on a shared
 machine, so each timing is reported next to a baseline measured in the same run.
 
-    .venv/bin/python benchmarks/run.py            # full run, writes BENCHMARKS.md
-    .venv/bin/python benchmarks/run.py --quick    # tiny sizes, prints only
+    .venv/bin/python -m benchmarks.run            # full run, writes BENCHMARKS.md
+    .venv/bin/python -m benchmarks.run --quick    # tiny sizes, prints only
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_common import FAKE_AWS_ENVIRONMENT, REPO_ROOT, quiet_jsii  # noqa: E402
+from .bench_common import FAKE_AWS_ENVIRONMENT, REPO_ROOT, quiet_jsii  # noqa: E402
 
 quiet_jsii()
 
-from bench_handler import api_calls, api_calls_section, interval_alternatives, wait_runs, wait_section  # noqa: E402
-from bench_imports import import_section, import_times  # noqa: E402
-from bench_keys import key_engine_cost, key_engine_section  # noqa: E402
-from bench_report import Section, render_text, write_report  # noqa: E402
-from bench_schedule import wait_cost, wait_cost_section  # noqa: E402
-from bench_synth import (  # noqa: E402
+from autopilot_inference.provider import QUERY_INTERVAL, TOTAL_TIMEOUT  # noqa: E402
+
+from .bench_handler import api_calls, api_calls_section, interval_alternatives, wait_runs, wait_section  # noqa: E402
+from .bench_imports import import_section, import_times  # noqa: E402
+from .bench_keys import key_engine_cost, key_engine_section  # noqa: E402
+from .bench_report import Section, render_text, write_report  # noqa: E402
+from .bench_schedule import wait_cost, wait_cost_section  # noqa: E402
+from .bench_synth import (  # noqa: E402
     lambda_asset_section,
     round_trips_per_pair,
     synth_time,
@@ -37,8 +37,6 @@ from bench_synth import (  # noqa: E402
     template_growth_section,
     waiter_settings,
 )
-
-from autopilot_inference.provider import QUERY_INTERVAL, TOTAL_TIMEOUT  # noqa: E402
 
 DEFAULT_OUTPUT = REPO_ROOT / "BENCHMARKS.md"
 

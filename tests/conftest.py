@@ -1,4 +1,4 @@
-"""Session set-up: ``tests/`` on sys.path (for the ``support`` package), the review plugins, the example app fixtures."""
+"""Session set-up: ``tests/`` on sys.path (for the ``support`` package), the template checks' summary, the example app fixtures."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """cfn-lint every template the session synthesizes (``support/template_lint.py``) ..."""
-    from support import iam_plugin, template_lint
-
-    template_lint.register(config)
-    # ... and check their IAM statements against the authorization reference, in the test that made them.
-    iam_plugin.register(config)
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many templates the tests' synth helpers cfn-linted and IAM-checked (``support/template_lint.py``)."""
+    checks = sys.modules.get("support.template_lint")
+    line = checks.CHECKER.summary() if checks is not None else None
+    if line is not None:
+        terminalreporter.write_line(line)
 
 
 # --- the example app, synthesized once for the review tests (nag, cfn-lint, snapshots) -----

@@ -1,7 +1,7 @@
 """How the library acknowledges cdk-nag findings, each on the resource it concerns, with its reason.
 
 Reviewers run cdk-nag's ``AwsSolutions`` pack over the app (``cdk synth -c nag=true``; see
-:func:`autopilot_inference.app_config.apply_nag_checks`). What it reports about the
+:func:`autopilot_inference.add_nag_checks`). What it reports about the
 constructs' own resources are wildcards the services leave no way around (names generated at
 deploy time, AWS-owned image registries, actions without resource-level permissions) and
 the custom-resource Provider framework's internals. This module holds the machinery (what

@@ -16,7 +16,7 @@ import pytest
 from aws_cdk import App, CfnWaitConditionHandle, Stack
 from support.annotations import errors_of
 from support.paths import REPO_ROOT
-from support.stacks import INPUT_URI, JOB, OUTPUT_URI
+from support.stacks import INPUT_URI, JOB, OUTPUT_URI, checked_synth
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, AutopilotValidationError, raise_for_errors
 
@@ -70,7 +70,7 @@ def test_plain_app_synth_does_not_fail_on_error_annotations() -> None:
     """Why raise_for_errors exists: app.synth() returns; only the CLI fails on error annotations."""
     app, stack = three_mistakes()
     CfnWaitConditionHandle(stack, "Valid")  # the unbuilt constructs leave no resources: keep the template valid
-    messages = [message.entry.data for stack in app.synth().stacks for message in stack.messages]
+    messages = [message.entry.data for stack in checked_synth(app).stacks for message in stack.messages]
     assert [BAD_NAME, BAD_UNIT, BAD_COUNT] == [m for m in messages if m in (BAD_NAME, BAD_UNIT, BAD_COUNT)]
 
 

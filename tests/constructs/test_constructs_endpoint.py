@@ -13,6 +13,7 @@ from support.stacks import (
     JOB,
     OUTPUT_URI,
     allows,
+    custom_resource_id,
     inline_policy,
     logical_id,
     new_stack,
@@ -64,7 +65,7 @@ def test_add_endpoint_defaults(built: SimpleNamespace) -> None:
     assert isinstance(built.default, AutopilotEndpoint)
     assert built.default.node.scope is built.model
     config = built.template["Resources"][logical_id(built.stack, built.default.endpoint_config)]
-    model_id = logical_id(built.stack, built.model.resource.node.default_child)
+    model_id = custom_resource_id(built.stack, built.model)
     assert config["Properties"] == {
         "ProductionVariants": [
             {

@@ -22,6 +22,7 @@ from support.stacks import (
     all_strings,
     as_list,
     by_sid,
+    checked_synth,
     custom_resource,
     custom_resource_id,
     deployed_policy_size,
@@ -31,6 +32,7 @@ from support.stacks import (
     new_stack,
     render,
     resources,
+    role_policy_id,
     template_json,
     waits_for,
 )
@@ -244,7 +246,7 @@ def test_custom_resources_wait_for_the_execution_role_policies(mixed) -> None:
             assert logical_id(mixed.stack, construct.role) in custom_resource(
                 mixed.template, mixed.stack, construct
             )["DependsOn"]
-    user_policy = logical_id(mixed.stack, mixed.user_role.node.find_child("DefaultPolicy"))
+    user_policy = role_policy_id(mixed.template, mixed.stack, mixed.user_role)
     # T3 grants the given role access to its data: the job waits for that policy.
     assert waits_for(mixed.template, custom_resource_id(mixed.stack, mixed.jobs[2]), user_policy)
     for job in mixed.jobs:
@@ -287,9 +289,7 @@ def test_default_execution_role_statements(mixed) -> None:
 def test_given_role_receives_no_execution_statements(mixed) -> None:
     role = mixed.template["Resources"][logical_id(mixed.stack, mixed.user_role)]
     assert "Policies" not in role["Properties"]
-    default_policy = mixed.template["Resources"][
-        logical_id(mixed.stack, mixed.user_role.node.find_child("DefaultPolicy"))
-    ]
+    default_policy = mixed.template["Resources"][role_policy_id(mixed.template, mixed.stack, mixed.user_role)]
     actions = {
         action
         for statement in default_policy["Properties"]["PolicyDocument"]["Statement"]
@@ -489,7 +489,7 @@ def cross_stack() -> SimpleNamespace:
     scoring = Stack(app, "ScoringStack")
     model = AutopilotModel(models, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
     job = AutopilotBatchTransform(scoring, "Nightly", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
-    assembly = app.synth()
+    assembly = checked_synth(app)
     return SimpleNamespace(
         models=models,
         scoring=scoring,
@@ -530,14 +530,14 @@ def test_a_given_mutable_role_of_a_vpc_model_gets_the_network_permissions() -> N
     model = AutopilotModel(stack, "Model", automl_job_name=JOB, role=role, vpc=vpc)
     fixed = AutopilotModel(stack, "Fixed", automl_job_name=JOB, role=imported, vpc=vpc)
     template = template_json(stack)
-    policy = template["Resources"][logical_id(stack, role.node.find_child("DefaultPolicy"))]
+    policy = template["Resources"][role_policy_id(template, stack, role)]
     document = policy["Properties"]["PolicyDocument"]
     vpc_arn = "arn:aws:ec2:ap-southeast-2:111122223333:vpc/${" + logical_id(stack, vpc) + "}"
     actions = {action for statement in document["Statement"] for action in as_list(statement["Action"])}
     assert actions >= {"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeVpcs"}
     assert {"ArnEquals": {"ec2:Vpc": [vpc_arn]}} in [render(s.get("Condition")) for s in document["Statement"]]
     # The model waits for those permissions.
-    assert waits_for(template, custom_resource_id(stack, model), logical_id(stack, role.node.find_child("DefaultPolicy")))
+    assert waits_for(template, custom_resource_id(stack, model), role_policy_id(template, stack, role))
     # An immutable role cannot receive them: a warning says what it must allow.
     Annotations.from_stack(stack).has_warning(
         f"/{fixed.node.path}", Match.string_like_regexp("immutable: it must already allow .*ec2:CreateNetworkInterface")

@@ -8,8 +8,20 @@ from types import SimpleNamespace
 
 import pytest
 from aws_cdk import App, NestedStack, Stack
-from aws_cdk.assertions import Template
-from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, logical_id, new_stack, resources, template_json
+from support.stacks import (
+    INPUT_URI,
+    JOB,
+    OUTPUT_URI,
+    RESULT_URI,
+    checked_synth,
+    checked_template,
+    logical_id,
+    new_stack,
+    resources,
+    role_policy_id,
+    role_policy_ids,
+    template_json,
+)
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotInferenceProvider, AutopilotModel, _asset
 from autopilot_inference import _lambda as lambda_package
@@ -119,7 +131,7 @@ def test_framework_functions_log_to_their_group_without_managed_policies(one_pai
     for role in (provider.framework_on_event_role, provider.framework_waiter_role):
         properties = one_pair.template["Resources"][logical_id(one_pair.stack, role)]["Properties"]
         assert "ManagedPolicyArns" not in properties
-        policy = one_pair.template["Resources"][logical_id(one_pair.stack, role.node.find_child("DefaultPolicy"))]
+        policy = one_pair.template["Resources"][role_policy_id(one_pair.template, one_pair.stack, role)]
         assert {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Effect": "Allow",
@@ -155,9 +167,11 @@ def test_handler_role_has_no_managed_policies_and_writes_only_its_log_group(one_
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "lambda.amazonaws.com"
     }
-    default_policy = one_pair.template["Resources"][
-        logical_id(one_pair.stack, provider.handler_role.node.find_child("DefaultPolicy"))
-    ]
+    # The role's policies: the HandlerPolicy (test_constructs_iam) and its default policy.
+    (default_policy_id,) = role_policy_ids(one_pair.template, logical_id(one_pair.stack, provider.handler_role)) - {
+        logical_id(one_pair.stack, provider.handler_policy)
+    }
+    default_policy = one_pair.template["Resources"][default_policy_id]
     assert default_policy["Properties"]["PolicyDocument"]["Statement"] == [
         {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -174,7 +188,7 @@ def test_asset_is_the_lambda_package_directory_without_caches(tmp_path: Path) ->
     app = App(outdir=str(tmp_path))
     stack = Stack(app, "AssetStack")
     AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
-    assembly = app.synth()
+    assembly = checked_synth(app)
     template = json.loads(Path(assembly.directory, "AssetStack.template.json").read_text())
     (function,) = user_functions(template).values()
     asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
@@ -208,7 +222,7 @@ def test_every_stack_gets_its_own_provider() -> None:
     ]
     # Names in a nested stack start with the (literal) name of the top-level stack.
     assert models[2].model_name_prefix == "first-nested-model"
-    Template.from_stack(nested).resource_count_is("Custom::AutopilotModel", 1)
+    checked_template(nested).resource_count_is("Custom::AutopilotModel", 1)
 
 
 def test_reserved_id_taken_by_another_construct_fails() -> None:

@@ -27,7 +27,18 @@ from aws_cdk.assertions import Match, Template
 from botocore.validate import ParamValidator
 from support.annotations import assert_refused, errors_on
 from support.paths import REPO_ROOT
-from support.stacks import BUCKET, JOB, OUTPUT_URI, new_stack, render, resources, template_json
+from support.stacks import (
+    BUCKET,
+    JOB,
+    OUTPUT_URI,
+    checked_synth,
+    checked_template,
+    custom_resource_id,
+    new_stack,
+    render,
+    resources,
+    template_json,
+)
 
 from autopilot_inference import (
     AutopilotBatchTransform,
@@ -256,7 +267,7 @@ def task_state(template: dict[str, Any]) -> dict[str, Any]:
 def test_task_is_the_sync_integration_with_the_model_name_attribute(built: Any) -> None:
     task = task_state(built.template)
     assert task["Resource"] == "arn:aws:states:::sagemaker:createTransformJob.sync"
-    model_id = built.stack.resolve(built.model.resource.node.default_child.logical_id)
+    model_id = custom_resource_id(built.stack, built.model)
     assert task["Parameters"]["ModelName"] == "${" + model_id + ".ModelName}"
     assert task["Parameters"]["TransformJobName.$"] == "$.run.jobName"
 
@@ -277,7 +288,7 @@ def test_rendered_request_is_valid_against_botocore_shape(built: Any) -> None:
 def test_request_is_the_deploy_time_request(built: Any) -> None:
     """Same options, same fields: the task sends what AutopilotBatchTransform's resource sends."""
     parameters = task_state(built.template)["Parameters"]
-    deploy_id = built.stack.resolve(built.deploy_time.resource.node.default_child.logical_id)
+    deploy_id = custom_resource_id(built.stack, built.deploy_time)
     deploy = render(built.template["Resources"][deploy_id]["Properties"])
     for name in ("TransformResources", "BatchStrategy", "MaxPayloadInMB", "MaxConcurrentTransforms",
                  "ModelClientConfig", "DataProcessing", "Environment"):
@@ -372,7 +383,7 @@ def test_schedule_expression_object_and_disabled() -> None:
         enabled=False,
     )
     assert construct.time_zone == "America/New_York"
-    Template.from_stack(stack).has_resource_properties(
+    checked_template(stack).has_resource_properties(
         SCHEDULE,
         {"ScheduleExpression": "cron(30 1 * * ? *)", "ScheduleExpressionTimezone": "America/New_York",
          "State": "DISABLED", "FlexibleTimeWindow": {"Mode": "OFF"}},
@@ -440,7 +451,7 @@ def test_grant_start() -> None:
     construct = scheduled(stack)
     user = iam.Role(stack, "Pipeline", assumed_by=iam.AccountRootPrincipal())
     construct.grant_start(user)
-    template = Template.from_stack(stack)
+    template = checked_template(stack)
     machine_id = stack.resolve(construct.state_machine.node.default_child.logical_id)
     template.has_resource_properties(
         "AWS::IAM::Policy",
@@ -502,8 +513,8 @@ def test_deploy_time_failure_topic_rule() -> None:
         stack, "Batch", model=model_in(stack), input_s3_uri=f"s3://{BUCKET}/in/", output_s3_uri=f"s3://{BUCKET}/out/",
         wait_for_completion=False, failure_topic=topic,
     )
-    job_id = stack.resolve(transform.resource.node.default_child.logical_id)
-    Template.from_stack(stack).has_resource_properties(
+    job_id = custom_resource_id(stack, transform)
+    checked_template(stack).has_resource_properties(
         "AWS::Events::Rule",
         {"EventPattern": {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Transform Job State Change"],
                           "detail": {"TransformJobName": [{"Fn::GetAtt": [job_id, "TransformJobName"]}],
@@ -588,7 +599,7 @@ def test_summary_shows_schedule_next_runs_and_locations(tmp_path: Path) -> None:
     stack = Stack(app, "Scoring")
     construct = scheduled(stack, time_zone="America/New_York", flexible_time_window=Duration.minutes(30))
     scheduled(stack, construct.model, id="Hourly", schedule="rate(1 hour)", output_s3_uri=f"s3://{BUCKET}/hourly/{{datetime}}/")
-    app.synth()
+    checked_synth(app)
     text = summarize(tmp_path / "cdk.out", now=datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc))
     lines = text.splitlines()
     (nightly,) = [line for line in lines if line.startswith("  schedule Nightly: ")]
@@ -615,7 +626,7 @@ def test_summary_shows_schedule_next_runs_and_locations(tmp_path: Path) -> None:
 
 
 def test_every_example_environment_has_a_nightly_schedule() -> None:
-    from autopilot_inference.app_config import default_config, load_config_file
+    from examples.app.config import default_config, load_config_file
 
     environments = load_config_file(REPO_ROOT / "examples" / "environments.yaml").environments
     assert {env.name: env.schedule.expression for env in environments if env.schedule} == {
@@ -635,32 +646,12 @@ def test_every_example_environment_has_a_nightly_schedule() -> None:
     ],
 )
 def test_config_errors_name_the_schedule_field(schedule: dict[str, Any], message: str) -> None:
-    from autopilot_inference.app_config import DEFAULT_CONFIG, ConfigError, parse_config
+    from examples.app.config import DEFAULT_CONFIG, ConfigError, parse_config
 
     data = json.loads(json.dumps(DEFAULT_CONFIG))
     data["environments"][0]["schedule"].update(schedule)
     with pytest.raises(ConfigError, match=message):
         parse_config(data, "test config")
-
-
-# --- the benchmark figure ------------------------------------------------------------------------
-
-
-def test_benchmark_counts_no_lambda_for_the_scheduled_wait() -> None:
-    import sys
-
-    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-    import bench_schedule
-
-    from autopilot_inference.provider import QUERY_INTERVAL
-
-    cost = bench_schedule.wait_cost()
-    assert cost.scheduled_per_hour == 0 and cost.scheduled_lambda_functions == 0
-    assert cost.deploy_time_per_hour == 2 * 3600 / QUERY_INTERVAL.to_seconds()
-    # Choice, scheduled time, fields, names and locations, the task, success.
-    assert cost.scheduled_transitions_per_run == 6
-    section = bench_schedule.wait_cost_section(cost)
-    assert all(len(row) == len(section.headers) for row in section.rows)
 
 
 # --- the README -----------------------------------------------------------------------------------
@@ -673,7 +664,7 @@ def test_readme_schedule_snippet_synthesizes_after_the_quickstart() -> None:
     namespace: dict[str, Any] = {}
     exec(compile(quickstart.replace("app.synth()", ""), "README quickstart", "exec"), namespace)  # noqa: S102 - our README
     exec(compile(schedule, "README schedule", "exec"), namespace)  # noqa: S102 - our README
-    assembly = namespace["app"].synth()
+    assembly = checked_synth(namespace["app"])
     template = assembly.get_stack_by_name("ChurnScoring").template
     assert len(resources(template, SCHEDULE)) == 1
     assert len(resources(template, "AWS::SNS::Subscription")) == 1

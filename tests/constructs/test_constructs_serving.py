@@ -34,7 +34,7 @@ from aws_cdk.assertions import Match, Template
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 from support.annotations import assert_refused, errors_on
-from support.stacks import JOB, OUTPUT_URI, logical_id, new_stack, resources, template_json
+from support.stacks import JOB, OUTPUT_URI, custom_resource_id, logical_id, new_stack, resources, template_json
 
 from autopilot_inference import (
     AutopilotEndpoint,
@@ -372,7 +372,7 @@ def test_rollback_alarms_are_readable_by_the_execution_role(built: SimpleNamespa
         resource = built.template["Resources"][logical_id(built.stack, endpoint.endpoint)]
         assert policy_id in resource["DependsOn"]
     # The model does not wait for these policies (they name alarms that name the model's endpoint config).
-    model = built.template["Resources"][logical_id(built.stack, built.model.resource.node.default_child)]
+    model = built.template["Resources"][custom_resource_id(built.stack, built.model)]
     assert not set(model.get("DependsOn", [])) & {
         logical_id(built.stack, e._rollback_policy) for e in (built.canary, built.linear)
     }
@@ -566,7 +566,7 @@ def test_inf1_guardrails_warn_that_sagemaker_falls_back() -> None:
 
 def test_serverless_variant_and_single_container_requirement(built: SimpleNamespace) -> None:
     [variant] = config_props(built, built.serverless)["ProductionVariants"]
-    model_id = logical_id(built.stack, built.ensemble.resource.node.default_child)
+    model_id = custom_resource_id(built.stack, built.ensemble)
     assert variant == {
         "VariantName": "AllTraffic",
         "ModelName": {"Fn::GetAtt": [model_id, "ModelName"]},
@@ -576,7 +576,7 @@ def test_serverless_variant_and_single_container_requirement(built: SimpleNamesp
     validate_parameters(variant["ServerlessConfig"], shape("ProductionVariantServerlessConfig"))
     ensemble = built.template["Resources"][model_id]["Properties"]
     assert ensemble[SINGLE_CONTAINER_REQUIRED] == "true"
-    other = built.template["Resources"][logical_id(built.stack, built.model.resource.node.default_child)]["Properties"]
+    other = built.template["Resources"][custom_resource_id(built.stack, built.model)]["Properties"]
     assert SINGLE_CONTAINER_REQUIRED not in other
     assert built.serverless.instance_type is None and built.serverless.initial_instance_count is None
     props = endpoint_props(built, built.serverless)
@@ -724,7 +724,7 @@ def test_model_name_in_step_functions_tasks() -> None:
     )
     template = template_json(stack)
     machine = template["Resources"][logical_id(stack, machine)]
-    model_id = logical_id(stack, model.resource.node.default_child)
+    model_id = custom_resource_id(stack, model)
     definition = machine["Properties"]["DefinitionString"]["Fn::Join"][1]
     model_name_refs = [part for part in definition if part == {"Fn::GetAtt": [model_id, "ModelName"]}]
     assert len(model_name_refs) == 2  # the endpoint config's variant and the transform job
@@ -748,7 +748,7 @@ def test_as_alpha_model_serves_an_alpha_endpoint_config() -> None:
     template = template_json(stack)
     [config] = resources(template, "AWS::SageMaker::EndpointConfig").values()
     [variant] = config["Properties"]["ProductionVariants"]
-    model_id = logical_id(stack, model.resource.node.default_child)
+    model_id = custom_resource_id(stack, model)
     # The name is taken from the model's ARN attribute, so the config waits for the model.
     assert f'"{model_id}"' in str(variant["ModelName"]).replace("'", '"')
     assert "ModelArn" in str(variant["ModelName"])

@@ -9,7 +9,7 @@ import pytest
 from aws_cdk import Duration, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Match
 from support.stacks import (
     INPUT_URI,
     JOB,
@@ -17,6 +17,7 @@ from support.stacks import (
     RESULT_URI,
     TRANSFORM,
     allows,
+    checked_template,
     custom_resource,
     custom_resource_id,
     inline_policy,
@@ -26,6 +27,7 @@ from support.stacks import (
     references,
     render,
     resources,
+    role_policy_id,
     template_json,
     waits_for,
 )
@@ -115,7 +117,7 @@ def built() -> SimpleNamespace:
 def test_defaults(built: SimpleNamespace) -> None:
     properties = props(built, built.default)
     properties.pop("ServiceToken")
-    model_id = logical_id(built.stack, built.model.resource.node.default_child)
+    model_id = custom_resource_id(built.stack, built.model)
     assert properties == {
         "ModelName": {"Fn::GetAtt": [model_id, "ModelName"]},
         "TransformJobNamePrefix": "transformstack-default",
@@ -195,10 +197,10 @@ def test_not_waiting_and_unset_optionals_are_omitted(built: SimpleNamespace) -> 
 
 def test_every_job_gets_its_own_models_media_types(built: SimpleNamespace) -> None:
     """aws_cdk.assertions: each transform reads the media types of the model it runs, from that model's Data."""
-    template = Template.from_stack(built.stack)
+    template = checked_template(built.stack)
     for job, model in ((built.full, built.model), (built.mutable_job, built.mutable_model)):
-        model_id = logical_id(built.stack, model.resource.node.default_child)
-        job_id = logical_id(built.stack, job.resource.node.default_child)
+        model_id = custom_resource_id(built.stack, model)
+        job_id = custom_resource_id(built.stack, job)
         template.has_resource(
             TRANSFORM,
             {
@@ -214,12 +216,12 @@ def test_every_job_gets_its_own_models_media_types(built: SimpleNamespace) -> No
         assert job_id in template.find_resources(TRANSFORM)
     # The model's attributes are the same tokens the transform uses.
     assert built.stack.resolve(built.model.accept_types) == {
-        "Fn::GetAtt": [logical_id(built.stack, built.model.resource.node.default_child), "AcceptTypes"]
+        "Fn::GetAtt": [custom_resource_id(built.stack, built.model), "AcceptTypes"]
     }
 
 
 def test_attributes(built: SimpleNamespace) -> None:
-    job_id = logical_id(built.stack, built.default.resource.node.default_child)
+    job_id = custom_resource_id(built.stack, built.default)
     assert built.stack.resolve(built.default.transform_job_name) == {"Fn::GetAtt": [job_id, "TransformJobName"]}
     assert built.stack.resolve(built.default.transform_job_arn) == {"Fn::GetAtt": [job_id, "TransformJobArn"]}
     assert built.default.job_name_prefix == "transformstack-default"
@@ -289,7 +291,7 @@ def test_kms_keys_granted_to_model_role_and_volume_key_grants_to_handler(built: 
 
 
 def test_mutable_given_role_gets_grants_in_its_default_policy(built: SimpleNamespace) -> None:
-    policy_id = logical_id(built.stack, built.mutable_role.node.find_child("DefaultPolicy"))
+    policy_id = role_policy_id(built.template, built.stack, built.mutable_role)
     policy = resources(built.template, "AWS::IAM::Policy")[policy_id]
     rendered = render(policy["Properties"]["PolicyDocument"]["Statement"])
     assert {

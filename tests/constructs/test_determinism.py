@@ -48,8 +48,9 @@ COPY_SYNTH = textwrap.dedent(
     real_app = aws_cdk.App
     context = json.loads((root / "cdk.json").read_text())["context"]
     aws_cdk.App = lambda *args, **kwargs: real_app(context=context, outdir=outdir)
+    sys.path.insert(0, str(root))  # what `python3 app.py` does: the app's folder first (its examples package)
     runpy.run_path(str(root / "app.py"), run_name="__main__")
-    from autopilot_inference import app_config
+    from examples.app import config as app_config
     print(json.dumps({"app_config": app_config.__file__, "lambda": lambda_package.__file__}))
     """
 )
@@ -129,7 +130,7 @@ def differences(old: Any, new: Any, path: tuple[Any, ...] = ()) -> Iterator[tupl
 
 
 def test_changing_the_response_keys_changes_one_property(example_default: CloudAssemblyDir, tmp_path: Path) -> None:
-    from autopilot_inference.app_config import DEFAULT_CONFIG
+    from examples.app.config import DEFAULT_CONFIG
 
     config = json.loads(json.dumps(DEFAULT_CONFIG))
     (environment,) = config["environments"]

@@ -17,7 +17,7 @@ from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_iam as iam
 from support.example_app import cdk_json_context
 from support.paths import REPO_ROOT
-from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI
+from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, checked_synth
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel
 
@@ -46,7 +46,7 @@ def template(context: dict[str, Any], outdir: Path | None = None) -> tuple[str, 
     imported = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::111122223333:role/AutopilotModelRole")
     given = AutopilotModel(stack, "Given", automl_job_name=JOB, role=imported)
     AutopilotBatchTransform(stack, "GivenTransform", model=given, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI + "-2")
-    assembly = app.synth()
+    assembly = checked_synth(app)
     return json.dumps(assembly.get_stack_by_name("FlagStack").template, sort_keys=True), assembly
 
 

@@ -14,9 +14,10 @@ from typing import Any
 import aws_cdk
 import pytest
 from support.paths import REPO_ROOT
+from support.stacks import checked_synth, checked_template
 
-from autopilot_inference import app_config
-from autopilot_inference.app_config import (
+from examples.app import config as app_config
+from examples.app.config import (
     DEFAULT_CONFIG,
     ConfigError,
     config_from_context,
@@ -39,11 +40,11 @@ def synth(tmp_path: Path, **context: Any) -> tuple[Any, Any]:
     """Build the app from context as app.py does (cdk.json context included); return (stacks, assembly)."""
     from aws_cdk import App
 
-    from autopilot_inference.stack import create_stacks
+    from examples.app.stack import create_stacks
 
     app = App(context={**cdk_json_context(), **context}, outdir=str(tmp_path / "cdk.out"))
     stacks = create_stacks(app, config_from_context(app))
-    return stacks, app.synth()
+    return stacks, checked_synth(app)
 
 
 # --- the built-in example -----------------------------------------------------------------
@@ -66,10 +67,10 @@ def test_default_config_is_one_environment_agnostic_stack(default_synth: tuple[A
 
 
 def test_default_config_resources(default_synth: tuple[Any, Any]) -> None:
-    from aws_cdk.assertions import Match, Template
+    from aws_cdk.assertions import Match
 
     stacks, _ = default_synth
-    template = Template.from_stack(stacks[0])
+    template = checked_template(stacks[0])
     template.resource_count_is("Custom::AutopilotModel", 1)
     template.resource_count_is("Custom::AutopilotTransformJob", 1)
     template.resource_count_is("AWS::SageMaker::Endpoint", 0)
@@ -107,7 +108,7 @@ def test_default_config_matches_documented_example() -> None:
 
 
 def test_environments_config_gives_one_stack_per_environment(tmp_path: Path) -> None:
-    from aws_cdk.assertions import Match, Template
+    from aws_cdk.assertions import Match
 
     stacks, assembly = synth(tmp_path, config=str(EXAMPLE_CONFIG))
     expected = {
@@ -124,7 +125,7 @@ def test_environments_config_gives_one_stack_per_environment(tmp_path: Path) -> 
         "AutopilotInference-prod"
     ]
 
-    prod = Template.from_stack(by_name["AutopilotInference-prod"])
+    prod = checked_template(by_name["AutopilotInference-prod"])
     prod.has_resource_properties(
         "Custom::AutopilotModel",
         {"AutoMLJobName": "customer-churn-autopilot-v2", "CandidateName": "customer-churn-autopilot-v2-003-4f2b9c1d"},
@@ -140,7 +141,7 @@ def test_environments_config_gives_one_stack_per_environment(tmp_path: Path) -> 
         "AWS::SageMaker::EndpointConfig",
         {"ProductionVariants": [Match.object_like({"InstanceType": "ml.m5.large", "InitialInstanceCount": 2})]},
     )
-    dev = Template.from_stack(by_name["AutopilotInference-dev"])
+    dev = checked_template(by_name["AutopilotInference-dev"])
     dev.resource_count_is("AWS::SageMaker::Endpoint", 0)
     tagged = json.dumps(dev.to_json())
     assert '{"Key": "environment", "Value": "dev"}' in tagged and '{"Key": "project", "Value": "customer-churn"}' in tagged
@@ -247,7 +248,7 @@ def test_config_errors_name_file_environment_and_field(build: Any, expected: str
 
 
 def test_values_the_constructs_refuse_name_the_environment(tmp_path: Path) -> None:
-    from autopilot_inference.stack import create_stacks
+    from examples.app.stack import create_stacks
 
     data = valid_config()
     data["environments"][1]["candidate_name"] = "c" * 70

@@ -90,10 +90,7 @@ API_USE: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
 }
 # Literals that are neither contract names nor API names, though they are spelled the same.
-NOT_CONTRACT: dict[tuple[str, str], str] = {
-    ("constructs/autopilot_inference/stack.py", "ModelName"): "the id of the example stack's CfnOutput (a logical id)",
-    ("constructs/autopilot_inference/stack.py", "TransformJobName"): "the id of the example stack's CfnOutput",
-}
+NOT_CONTRACT: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ with the same asset hash from any checkout path or installation; and the reposit
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -168,6 +169,44 @@ def test_wheel_holds_the_package_and_handler_only(installed: dict[str, Path]) ->
     assert "autopilot_inference/py.typed" in names, "PEP 561 marker: editors and type checkers read the annotations"
     assert not [n for n in names if n.startswith(("tests/", "constructs/", "lambda/", "examples/")) or "/tests/" in n]
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def example_app_names() -> dict[str, set[str]]:
+    """Module file name -> the public names (``__all__``) of each module of the example app (``examples/app``)."""
+    names = {}
+    for path in sorted((REPO_ROOT / "examples" / "app").glob("*.py")):
+        exported: set[str] = set()
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+                exported = set(ast.literal_eval(node.value))
+        names[path.name] = exported
+    return names
+
+
+@pytest.mark.slow
+def test_wheel_holds_no_example_app_code(installed: dict[str, Path]) -> None:
+    example = example_app_names()
+    assert {"config.py", "stack.py"} <= set(example) and example["stack.py"] and example["config.py"]
+    wheel = zipfile.ZipFile(installed["wheel"])
+    sources = {name: wheel.read(name).decode() for name in wheel.namelist() if name.endswith(".py")}
+    modules = {name.rsplit("/", 1)[-1] for name in sources}
+    assert not modules & {"app_config.py", "stack.py", "app.py"}, sorted(sources)
+    assert not [n for n in wheel.namelist() if n.endswith((".yaml", ".yml"))]
+    # Nothing in the wheel defines what the example app defines, nor imports it.
+    example_names = set().union(*example.values())
+    for name, text in sources.items():
+        tree = ast.parse(text)
+        defined = {
+            node.name for node in tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        } | {
+            target.id for node in tree.body if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)
+        }
+        assert not (defined - {"__all__"}) & example_names, (name, sorted(defined & example_names))
+        imported = {
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        } | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        assert not [module for module in imported if module.split(".")[0] == "examples"], name
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from support.paths import REPO_ROOT, best_containers
+from support.stacks import checked_synth
 
 from autopilot_inference import (
     AutopilotBatchTransform,
@@ -72,7 +73,7 @@ def test_quickstart_synthesizes() -> None:
     namespace: dict = {}
     exec(compile(block, "README quickstart", "exec"), namespace)  # noqa: S102 - our own README
     stack = namespace["stack"]
-    template = namespace["app"].synth().get_stack_by_name(stack.stack_name).template
+    template = checked_synth(namespace["app"]).get_stack_by_name(stack.stack_name).template
     types = sorted(resource["Type"] for resource in template["Resources"].values())
     assert types.count("Custom::AutopilotModel") == 1
     assert types.count("Custom::AutopilotTransformJob") == 1

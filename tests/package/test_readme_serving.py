@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk.assertions import Template
 from support.paths import REPO_ROOT
+from support.stacks import checked_template
 
 README = (REPO_ROOT / "README.md").read_text()
 SECTION = README.split("## Real-time serving", 1)[1].split("\n## ", 1)[0]
@@ -23,7 +23,7 @@ def test_serving_examples_synthesize() -> None:
     namespace: dict[str, Any] = {}
     for block, name in ((main, "serving"), (step_functions, "step functions"), (alpha, "alpha")):
         exec(compile(block, f"README {name} example", "exec"), namespace)  # noqa: S102 - our own README
-    template = Template.from_stack(namespace["stack"])
+    template = checked_template(namespace["stack"])
     template.resource_count_is("AWS::SageMaker::Endpoint", 2)
     template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 1)
     template.has_resource_properties(

@@ -1,22 +1,29 @@
-"""cfn-lint: the example app's templates have no errors, and a broken template is reported.
+"""cfn-lint: the example app's templates have no errors, a broken template is reported, and the
+tests' synth helpers fail the calling test on a refused template.
 
-Besides these tests, every template the session synthesizes is linted when it ends
-(``tests/support/template_lint.py``, registered by ``tests/conftest.py``): an error there fails
-``make test``, naming the rule, the path in the template and the test that synthesized it.
+Every test synthesizes through the helpers of ``tests/support/stacks.py`` (``checked_template``,
+``template_json``, ``checked_synth``) or ``support.example_app.synth_example``: each template is
+cfn-linted and its IAM statements checked there (``tests/support/template_lint.py``), and an error
+fails that test, naming the rule, the path in the template and the template.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 from collections import defaultdict
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_lambda as lambda_
+from support import template_lint
 from support.example_app import CloudAssemblyDir
-from support.template_lint import LINT_REGIONS, Finding, TemplateLintPlugin, lint_templates
+from support.paths import REPO_ROOT
+from support.stacks import checked_synth, checked_template
+from support.template_lint import LINT_REGIONS, Finding, TemplateChecker, TemplateCheckError, lint_templates
 
 
 def lint_assemblies(*assemblies: CloudAssemblyDir) -> dict[str, list[Finding]]:
@@ -69,32 +76,96 @@ def test_a_broken_template_gives_errors(example_default: CloudAssemblyDir) -> No
     assert all(rule.startswith("E") for rule, _ in errors)
 
 
-class FakeTerminal:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
+def broken_iam(template: dict[str, Any]) -> dict[str, Any]:
+    """The template with a role whose policy allows an action SageMaker does not have."""
+    template = copy.deepcopy(template)
+    template["Resources"]["BrokenRole"] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+            },
+            "Policies": [{
+                "PolicyName": "Broken",
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Sid": "NoSuchAction", "Effect": "Allow", "Action": "sagemaker:CreateModelz", "Resource": "*"}],
+                },
+            }],
+        },
+    }
+    return template
 
-    def write_sep(self, sep: str, title: str) -> None:
-        self.lines.append(title)
 
-    def write_line(self, line: str, **markup: Any) -> None:
-        self.lines.append(line)
+def test_a_refused_template_fails_the_check_with_every_finding(example_default: CloudAssemblyDir) -> None:
+    checker = TemplateChecker(background=False)
+    template, function_id, model_id = broken(example_default.template("AutopilotInference-example"))
+    text = json.dumps(broken_iam(template), indent=1)
+    for _ in range(2):  # refused both times; the same text is checked once
+        with pytest.raises(TemplateCheckError) as refused:
+            checker.check([("Broken.template.json", text)])
+        report = str(refused.value)
+        assert "cfn-lint: " in report and " error(s) in Broken.template.json:" in report
+        assert f"at Resources/{function_id}/Properties/MemorySize" in report
+        assert f"at Resources/{model_id}/Properties/ExecutionRoleArn" in report
+        assert "IAM authorization reference: " in report
+        assert "BrokenRole/Broken statement NoSuchAction" in report and "sagemaker:CreateModelz" in report
+    assert checker.requested == 2 and len(checker.verdicts) == 1
+    summary = checker.summary()
+    assert summary is not None and "1 distinct templates checked (2 handed in), 1 refused" in summary
 
 
-def test_the_session_plugin_fails_the_session_on_an_error(example_default: CloudAssemblyDir, tmp_path: Path) -> None:
-    """The end-of-session check, on a broken template it recorded: exit status 1, the error listed."""
-    plugin = TemplateLintPlugin(background=False)
-    template, function_id, _ = broken(example_default.template("AutopilotInference-example"))
-    path = tmp_path / "Broken.template.json"
-    path.write_text(json.dumps(template, indent=1))
-    plugin.recorder.record_file(path)
-    plugin.recorder.record_file(path)  # the same template twice is linted once
-    session = SimpleNamespace(exitstatus=pytest.ExitCode.OK)
-    plugin.pytest_sessionfinish(session, 0)  # type: ignore[arg-type]
-    assert session.exitstatus == pytest.ExitCode.TESTS_FAILED
-    assert plugin.linted == 1 and plugin.recorder.synthesized == 2
-    terminal = FakeTerminal()
-    plugin.pytest_terminal_summary(terminal)
-    report = "\n".join(terminal.lines)
-    assert f"at Resources/{function_id}/Properties/MemorySize" in report
-    assert "in Broken.template.json from tests/review/test_cfn_lint.py::test_the_session_plugin_fails_the_session_on_an_error" in report
-    assert "the session fails" in report
+def test_a_passing_template_is_checked_once_and_counted(example_default: CloudAssemblyDir) -> None:
+    checker = TemplateChecker(background=False)
+    text = example_default.template_text("AutopilotInference-example")
+    checker.check([("a", text), ("b", text)])
+    assert checker.requested == 2 and len(checker.verdicts) == 1
+    summary = checker.summary()
+    assert summary is not None and "0 refused" in summary
+
+
+def lint_refused_stack() -> tuple[App, Stack]:
+    """A stack cfn-lint refuses: a Lambda function with less memory than Lambda allows."""
+    app = App()
+    stack = Stack(app, "RefusedStack")
+    lambda_.CfnFunction(stack, "Small", code=lambda_.CfnFunction.CodeProperty(zip_file="def handler(*_): pass"),
+                        role="arn:aws:iam::111122223333:role/small", runtime="python3.12", handler="index.handler",
+                        memory_size=64)
+    return app, stack
+
+
+@pytest.mark.parametrize("helper", ["checked_template", "checked_synth"])
+def test_the_synth_helpers_fail_the_calling_test(helper: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    checker = TemplateChecker(background=False)
+    monkeypatch.setattr(template_lint, "CHECKER", checker)  # the session's cache keeps no refused template
+    app, stack = lint_refused_stack()
+    with pytest.raises(TemplateCheckError, match=r"(?s)cfn-lint: \d+ error\(s\) in RefusedStack\.template\.json:.*"
+                       r"at Resources/Small/Properties/MemorySize"):
+        if helper == "checked_template":
+            checked_template(stack)
+        else:
+            checked_synth(app)
+    assert checker.requested == 1
+
+
+def synth_calls_around_the_helpers(path: Path) -> list[str]:
+    """``Template.from_stack(...)`` and ``x.synth()`` calls (CDK's synth takes keywords only) in a test module."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        func = node.func
+        from_stack = func.attr == "from_stack" and isinstance(func.value, ast.Name) and func.value.id == "Template"
+        if from_stack or (func.attr == "synth" and not node.args):
+            found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}")
+    return found
+
+
+def test_every_test_synthesizes_through_the_checked_helpers() -> None:
+    helpers = {REPO_ROOT / "tests" / "support" / "stacks.py"}
+    modules = [path for path in sorted((REPO_ROOT / "tests").rglob("*.py")) if path not in helpers]
+    assert len(modules) > 50
+    found = [call for path in modules for call in synth_calls_around_the_helpers(path)]
+    assert not found, f"synthesized without support.stacks.checked_template/checked_synth (not cfn-linted): {found}"
+    assert synth_calls_around_the_helpers(REPO_ROOT / "tests" / "support" / "stacks.py")  # the check sees calls

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from support.example_app import REPO_ROOT, CloudAssemblyDir
+from support.stacks import checked_synth
 
 from autopilot_inference.compliance import CHECKOV_ACKNOWLEDGEMENTS, checkov_acknowledgement
 
@@ -63,7 +64,7 @@ def library_stacks(outdir: Path) -> CloudAssemblyDir:
     AutopilotBatchTransform(
         scoring, "Nightly", model=model, input_s3_uri="s3://amzn-s3-demo-bucket/in", output_s3_uri="s3://amzn-s3-demo-bucket/nightly",
     )
-    app.synth()
+    checked_synth(app)
     return CloudAssemblyDir(outdir)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from support.example_app import CloudAssemblyDir
+from support.stacks import checked_synth
 
 PLUGIN = "AwsSolutions"
 MIN_REASON = 40
@@ -323,7 +324,7 @@ def build_option_stacks(outdir: Path, *, user_acknowledgements: bool) -> Any:
 def synth_app(app: Any) -> CloudAssemblyDir:
     error = None
     try:
-        app.synth()
+        checked_synth(app)
     except RuntimeError as exception:
         error = str(exception)
     return CloudAssemblyDir(Path(app.outdir), error, app)
@@ -383,7 +384,7 @@ def test_nag_without_cdk_nag_installed_is_a_clear_config_error(monkeypatch: pyte
 
     from aws_cdk import App
 
-    from autopilot_inference.app_config import ConfigError, apply_nag_checks
+    from examples.app.config import ConfigError, apply_nag_checks
 
     real_import = builtins.__import__
 
@@ -393,7 +394,7 @@ def test_nag_without_cdk_nag_installed_is_a_clear_config_error(monkeypatch: pyte
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_cdk_nag)
-    with pytest.raises(ConfigError, match="cdk-nag is not installed: pip install cdk-nag"):
+    with pytest.raises(ConfigError, match=r"context 'nag' asks for the cdk-nag checks: add_nag_checks needs cdk-nag 3\.x, which is not installed: pip install"):
         apply_nag_checks(App())
 
 

@@ -10,7 +10,7 @@ import cdk_nag
 import pytest
 from aws_cdk import App, Aspects, Stack
 from aws_cdk import aws_s3 as s3
-from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI
+from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, checked_synth
 from test_nag import PLUGIN, nag_outcome, synth_app
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, add_nag_checks
@@ -62,7 +62,7 @@ def test_the_2x_habit_fails_as_the_troubleshooting_entry_says(tmp_path: Path) ->
     app = user_app(tmp_path / "cdk.out")
     Aspects.of(app).add(cdk_nag.AwsSolutionsChecks())
     with pytest.raises(RuntimeError, match=r"aspect\.visit is not a function"):
-        app.synth()
+        checked_synth(app)
 
 
 def test_readme_shows_the_helper_and_the_plain_call() -> None:

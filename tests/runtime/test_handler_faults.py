@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 from botocore.retries.standard import ExponentialBackoff
 from support.handler import STACK_ID, StubbedAws, aws, cfn_event, fake_aws_environment  # noqa: F401
+from support.stacks import checked_template
 
 from autopilot_inference._lambda.autopilot_runtime import contract, naming
 from autopilot_inference._lambda.autopilot_runtime.clients import client_config
@@ -56,14 +57,14 @@ def test_a_call_with_every_retry_fits_one_invocation_with_room_to_report() -> No
 
 def test_the_function_timeout_the_construct_sets_is_the_contracts() -> None:
     from aws_cdk import App, Stack
-    from aws_cdk.assertions import Match, Template
+    from aws_cdk.assertions import Match
 
     from autopilot_inference._asset import HANDLER
     from autopilot_inference.provider import AutopilotInferenceProvider
 
     stack = Stack(App(), "ContractStack")
     AutopilotInferenceProvider.of(stack)
-    functions = Template.from_stack(stack).find_resources(
+    functions = checked_template(stack).find_resources(
         "AWS::Lambda::Function", {"Properties": {"Handler": HANDLER, "Timeout": Match.any_value()}}
     )
     assert [f["Properties"]["Timeout"] for f in functions.values()] == [contract.HANDLER_TIMEOUT_SECONDS]

@@ -34,6 +34,7 @@ from support.handler import (  # noqa: F401  (fixtures)
 from support.iam_eval import ALLOW
 from support.iam_reference import Resolver
 from support.iam_replay import PolicyReplay
+from support.stacks import checked_synth, custom_resource_id
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel
 from autopilot_inference._lambda.autopilot_runtime import naming
@@ -82,7 +83,7 @@ def stacks() -> SimpleNamespace:
         other, "Nightly", model=best, input_s3_uri="s3://example-ml-data-111122223333/churn/",
         output_s3_uri="s3://example-ml-artifacts-111122223333/churn/nightly/",
     )
-    assembly = app.synth()
+    assembly = checked_synth(app)
     templates = {name: assembly.get_stack_by_name(name).template for name in ("ChurnStack", "ScoringStack")}
     return SimpleNamespace(
         app=app, churn=churn, other=other, named=named, best=best, remote=remote, scoring=scoring, nightly=nightly,
@@ -108,7 +109,7 @@ def handler_statements(template: dict[str, Any], stack_id: str) -> list[dict[str
 def properties_of(stacks: SimpleNamespace, stack: Stack, construct: Any, stack_id: str, **changes: Any) -> dict[str, Any]:
     """The construct's custom-resource properties as CloudFormation delivers them (tokens resolved)."""
     template = stacks.templates[stack.stack_name]
-    logical_id = stack.resolve(construct.resource.node.default_child.logical_id)
+    logical_id = custom_resource_id(stack, construct)
     resolved = Resolver(template, pseudo=pseudo(stack_id)).resolve(template["Resources"][logical_id]["Properties"])
     resolved.pop("ServiceToken", None)
     resolved.update(changes)

@@ -106,10 +106,13 @@ def _app_factory(context: dict[str, Any], outdir: Path, created: list[Any]) -> I
 
 
 def synth_example(outdir: Path, **context: Any) -> CloudAssemblyDir:
-    """Run ``app.py`` in this process with ``-c key=value`` ``context``; the assembly it wrote.
+    """Run ``app.py`` in this process with ``-c key=value`` ``context``; the assembly it wrote, its
+    templates cfn-linted and IAM-checked (:mod:`support.template_lint`: a refused one fails here).
 
     A failed validation (cdk-nag) does not raise: its message is kept in ``error``.
     """
+    from .template_lint import check_assembly_directory
+
     created: list[Any] = []
     error = None
     with _app_factory(context, outdir, created):
@@ -117,4 +120,6 @@ def synth_example(outdir: Path, **context: Any) -> CloudAssemblyDir:
             runpy.run_path(str(APP_PY), run_name="__main__")
         except RuntimeError as exception:  # jsii surfaces the ValidationFailed error as RuntimeError
             error = str(exception)
+    if error is None:
+        check_assembly_directory(outdir)
     return CloudAssemblyDir(outdir, error, created[0] if created else None)

@@ -7,13 +7,17 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
 
-from aws_cdk import App, Stack  # noqa: E402
+from aws_cdk import App, Stack, Stage  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
+from aws_cdk.cx_api import CloudAssembly  # noqa: E402
+
+from .template_lint import check_assembly_directory, check_template_files  # noqa: E402
 
 from autopilot_inference import _cfn_text  # noqa: E402
 
@@ -37,9 +41,28 @@ def new_stack(name: str = "TestStack") -> Stack:
     return Stack(App(), name)
 
 
+# Every test synthesizes through checked_template / template_json / checked_synth: the templates
+# it makes are cfn-linted and IAM-checked there, and a refused one fails that test (support.template_lint).
+
+
+def checked_template(stack: Stack) -> Template:
+    """``Template.from_stack(stack)``, after cfn-lint and the IAM reference passed its template (else fails here)."""
+    template = Template.from_stack(stack)
+    check_template_files([Path(Stage.of(stack).outdir) / stack.template_file])
+    return template
+
+
 def template_json(stack: Stack) -> dict[str, Any]:
-    """The stack's synthesized template."""
-    return Template.from_stack(stack).to_json()
+    """The stack's synthesized template, checked as :func:`checked_template` does."""
+    return checked_template(stack).to_json()
+
+
+def checked_synth(stage: Stage, **options: Any) -> CloudAssembly:
+    """``stage.synth(**options)`` (an ``App`` or a ``Stage``), after every template of the assembly passed
+    cfn-lint and the IAM reference (else fails here)."""
+    assembly = stage.synth(**options)
+    check_assembly_directory(assembly.directory)
+    return assembly
 
 
 def resources(template: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
@@ -54,8 +77,24 @@ def logical_id(stack: Stack, construct: Any) -> str:
 
 
 def custom_resource_id(stack: Stack, construct: Any) -> str:
-    """The logical id of an Autopilot construct's custom resource."""
-    return logical_id(stack, construct.resource.node.default_child)
+    """The logical id of an Autopilot construct's custom resource (its public ``resource``'s ``Ref``)."""
+    reference = stack.resolve(construct.resource.ref)
+    assert set(reference) == {"Ref"}, reference
+    return str(reference["Ref"])
+
+
+def role_policy_id(template: dict[str, Any], stack: Stack, role: Any) -> str:
+    """The logical id of the one ``AWS::IAM::Policy`` of ``template`` attached to ``role`` (its default policy)."""
+    (policy_id,) = role_policy_ids(template, logical_id(stack, role))
+    return policy_id
+
+
+def role_policy_ids(template: dict[str, Any], role_id: str) -> set[str]:
+    """Logical ids of the ``AWS::IAM::Policy`` resources of ``template`` attached to the role ``role_id``."""
+    return {
+        policy_id for policy_id, policy in resources(template, "AWS::IAM::Policy").items()
+        if {"Ref": role_id} in policy["Properties"].get("Roles", [])
+    }
 
 
 def props(built: Any, construct: Any) -> dict[str, Any]:
@@ -68,7 +107,7 @@ def props(built: Any, construct: Any) -> dict[str, Any]:
 
 def custom_resource(template: dict[str, Any], stack: Stack, construct: Any) -> dict[str, Any]:
     """The template entry of an AutopilotModel / AutopilotBatchTransform's custom resource."""
-    return template["Resources"][logical_id(stack, construct.resource.node.default_child)]
+    return template["Resources"][custom_resource_id(stack, construct)]
 
 
 def render(value: Any, get_att: Callable[[str, str], str] | None = None) -> Any:

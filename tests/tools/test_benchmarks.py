@@ -6,22 +6,17 @@ report renders. The figures themselves come from ``make bench``.
 
 from __future__ import annotations
 
+import json
 import math
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support.paths import REPO_ROOT
+from support.template_lint import check_templates
 
-sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-
-import bench_handler  # noqa: E402
-import bench_imports  # noqa: E402
-import bench_keys  # noqa: E402
-import bench_synth  # noqa: E402
-from bench_report import Section, render_text, write_report  # noqa: E402
+from benchmarks import bench_handler, bench_imports, bench_keys, bench_schedule, bench_synth
+from benchmarks.bench_report import Section, render_text, write_report
 
 
 def finite_positive(value: float) -> bool:
@@ -44,6 +39,11 @@ def test_synth_time(synth_result: bench_synth.SynthTimeResult) -> None:
     assert sorted(synth_result.templates) == [1, 2]
     section = bench_synth.synth_time_section(synth_result)
     assert len(section.rows) == 2 and all(len(row) == len(section.headers) for row in section.rows)
+
+
+def test_the_benchmarked_templates_pass_cfn_lint_and_the_iam_reference(synth_result: bench_synth.SynthTimeResult) -> None:
+    # The benchmarks synthesize on their own (no test helper): their subject's templates are checked here.
+    check_templates([(f"{pairs} pairs", json.dumps(run.template)) for pairs, run in sorted(synth_result.templates.items())])
 
 
 def test_floor_is_two_bare_custom_resources_per_pair_and_the_provider() -> None:
@@ -139,3 +139,15 @@ def test_report_writer(tmp_path: Path) -> None:
     assert "make bench" in written and "cpu count" in written
     assert "| name | value |" in written and "| --- | --- |" in written
     assert "| b\\|c | 22 |" in written
+
+
+def test_benchmark_counts_no_lambda_for_the_scheduled_wait() -> None:
+    from autopilot_inference.provider import QUERY_INTERVAL
+
+    cost = bench_schedule.wait_cost()
+    assert cost.scheduled_per_hour == 0 and cost.scheduled_lambda_functions == 0
+    assert cost.deploy_time_per_hour == 2 * 3600 / QUERY_INTERVAL.to_seconds()
+    # Choice, scheduled time, fields, names and locations, the task, success.
+    assert cost.scheduled_transitions_per_run == 6
+    section = bench_schedule.wait_cost_section(cost)
+    assert all(len(row) == len(section.headers) for row in section.rows)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from support.paths import REPO_ROOT
+from support.stacks import checked_synth
 
 from autopilot_inference import cli
 from autopilot_inference.summary import SummaryError, describe_environment, render_value, summarize
@@ -19,8 +20,8 @@ def synth_to(outdir: Path, config_path: Path | None = None) -> Path:
     """Synthesize the example app in-process, as `cdk synth` would (cdk.json context, path metadata)."""
     from aws_cdk import App
 
-    from autopilot_inference.app_config import config_from_context
-    from autopilot_inference.stack import create_stacks
+    from examples.app.config import config_from_context
+    from examples.app.stack import create_stacks
 
     context: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
     context["aws:cdk:enable-path-metadata"] = True
@@ -28,7 +29,7 @@ def synth_to(outdir: Path, config_path: Path | None = None) -> Path:
         context["config"] = str(config_path)
     app = App(context=context, outdir=str(outdir))
     create_stacks(app, config_from_context(app))
-    app.synth()
+    checked_synth(app)
     return outdir
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import App, Duration, Stack
-from support.stacks import JOB, OUTPUT_URI
+from support.stacks import JOB, OUTPUT_URI, checked_synth
 
 from autopilot_inference import (
     AutopilotModel,
@@ -42,7 +42,7 @@ def test_summary_of_serving_endpoints(tmp_path: Path) -> None:
     ensemble.add_endpoint(
         "Serverless", serverless=ServerlessConfig(memory_size_in_mb=2048, max_concurrency=10, provisioned_concurrency=1)
     )
-    app.synth()
+    checked_synth(app)
     lines = summarize(tmp_path / "cdk.out").splitlines()
     start = lines.index("  endpoint Model/Canary/Endpoint: ml.m5.large x 4 (model Model)")
     assert lines[start + 1: start + 4] == [

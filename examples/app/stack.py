@@ -1,5 +1,7 @@
 """The example app's stack: one environment's Autopilot model, batch transform job,
-optional nightly scoring schedule and optional endpoint, built from an :class:`~autopilot_inference.app_config.EnvironmentConfig`.
+optional nightly scoring schedule and optional endpoint, built from an :class:`~examples.app.config.EnvironmentConfig`.
+
+Part of the example app (``app.py``), not of the library.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from typing import Any
 from aws_cdk import CfnOutput, Duration, Environment, Stack, Tags
 from constructs import Construct
 
-from ._lambda.autopilot_runtime.response_keys import InferenceResponseKeyError
-from ._problems import errors_of
-from .app_config import AppConfig, ConfigError, EnvironmentConfig
-from .batch_transform import AutopilotBatchTransform
-from .model import AutopilotModel
-from .validation import AutopilotValidationError
+from autopilot_inference import (
+    AutopilotBatchTransform,
+    AutopilotModel,
+    AutopilotScheduledTransform,
+    AutopilotValidationError,
+    InferenceResponseKeyError,
+)
+from autopilot_inference._problems import errors_of
+
+from .config import AppConfig, ConfigError, EnvironmentConfig
 
 
 def environment_of(config: EnvironmentConfig) -> Environment | None:
@@ -70,8 +76,6 @@ class AutopilotInferenceStack(Stack):
 
         self.scheduled_transform = None
         if config.schedule is not None:
-            from .scheduled_transform import AutopilotScheduledTransform
-
             schedule = config.schedule
             self.scheduled_transform = AutopilotScheduledTransform(
                 self,

@@ -1,7 +1,8 @@
 """Configuration of the example app: one environment per stack, loaded and checked offline.
 
-``app.py`` stays thin: it asks this module for the configuration and builds one
-:class:`~autopilot_inference.stack.AutopilotInferenceStack` per environment.
+Part of the example app (``app.py``), not of the library: ``app.py`` stays thin, it asks this
+module for the configuration and builds one :class:`~examples.app.stack.AutopilotInferenceStack`
+per environment.
 
 Where the configuration comes from, first match wins:
 
@@ -40,9 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from . import validation
-from ._lambda.autopilot_runtime import naming
-from ._lambda.autopilot_runtime.properties import PropertyError, parse_bool
+from autopilot_inference import _schedules, validation
+from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference._lambda.autopilot_runtime.properties import PropertyError, parse_bool
+from autopilot_inference.nag import NagNotInstalledError, add_nag_checks
 
 STACK_NAME_PREFIX = "AutopilotInference"
 CONFIG_CONTEXT_KEY = "config"
@@ -377,8 +379,6 @@ def _endpoint(where: _Where, value: Any) -> EndpointConfig | None:
 
 
 def _schedule(where: _Where, value: Any) -> ScheduleConfig | None:
-    from . import _schedules
-
     if value is None or value is False:
         return None
     data = _mapping(where, value, "schedule")
@@ -615,28 +615,17 @@ def nag_requested(scope: Any) -> bool:
 def apply_nag_checks(app: Any) -> None:
     """Run cdk-nag's ``AwsSolutions`` rule pack over every stack of ``app`` when it synthesizes.
 
-    Called by ``app.py`` when :func:`nag_requested` is true (``cdk synth -c nag=true``).
-    cdk-nag is not a dependency of this library: ``pip install cdk-nag`` (3.x, which needs
-    aws-cdk-lib 2.257 or later) to use it; it is imported here, only when asked for.
-
-    An unacknowledged finding fails the synthesis with the finding, the construct path and
-    the id to acknowledge it with (``Validations.of(construct).acknowledge(...)``). Every
-    finding, acknowledged ones with their reasons, is listed in the cloud assembly's
-    ``validation-report.json``. The library acknowledges only the wildcards it cannot avoid,
-    on the resources that hold them (:mod:`autopilot_inference.compliance`).
+    Called by ``app.py`` when :func:`nag_requested` is true (``cdk synth -c nag=true``): the
+    library's :func:`autopilot_inference.add_nag_checks`, with a missing cdk-nag reported as a
+    configuration error. An unacknowledged finding fails the synthesis (see ``add_nag_checks``).
 
     Raises:
-        ConfigError: cdk-nag is not installed.
+        ConfigError: cdk-nag 3.x is not installed.
     """
     try:
-        from cdk_nag import AwsSolutionsChecks
-    except ImportError:
-        raise ConfigError(
-            f"context '{NAG_CONTEXT_KEY}' asks for the cdk-nag checks, but cdk-nag is not installed: pip install cdk-nag"
-        ) from None
-    from aws_cdk import Validations
-
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+        add_nag_checks(app)
+    except NagNotInstalledError as error:
+        raise ConfigError(f"context '{NAG_CONTEXT_KEY}' asks for the cdk-nag checks: {error}") from None
 
 
 __all__ = [
