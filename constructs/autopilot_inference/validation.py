@@ -133,7 +133,7 @@ def inference_response_keys(value: Any, prop: str = "inference_response_keys") -
     try:
         keys = requested_inference_response_keys(items, prop, keep=is_token)
     except InferenceResponseKeyError as error:
-        _fail(str(error))
+        raise AutopilotValidationError(str(error)) from None
     return list(keys)
 
 

@@ -182,7 +182,7 @@ def check_artifact_locations(
             raise AutopilotDeploymentError(
                 f"AutoML job {job_name}: container {index + 1} of {len(containers)} reads its model data from "
                 f"{url}, which is not under the allowed artifact location {allowed_s3_uri}. Fix "
-                "automl_output_s3_uri (property ArtifactS3Uri) so that it is the S3 location the job wrote "
+                f"automl_output_s3_uri (property {contract.ARTIFACT_S3_URI}) so that it is the S3 location the job wrote "
                 "its output to."
             )
 

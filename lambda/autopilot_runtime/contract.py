@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import re
 
-# ---------------------------------------------------------------------------
-# Limits of the platform the handler runs on.
+# --- Limits of the platform the handler runs on ---------------------------------------------------
 # The construct sets the handler function's timeout from HANDLER_TIMEOUT_SECONDS;
 # every client's timeouts and retries, the deadline check before each call, the waiter
 # input check and the length of failure reasons are computed from the constants here.
-# ---------------------------------------------------------------------------
 
 # The handler function's timeout (the construct's ``timeout``): one invocation, on_event or is_complete.
 HANDLER_TIMEOUT_SECONDS = 300
@@ -67,16 +65,12 @@ MAX_WAIT_SECONDS = MAX_WAIT_MINUTES * 60
 DEFAULT_WAIT_TIMEOUT_SECONDS = MAX_WAIT_SECONDS
 
 
-# ---------------------------------------------------------------------------
-# Resource types.
-# ---------------------------------------------------------------------------
+# --- Resource types -------------------------------------------------------------------------------
 MODEL_RESOURCE_TYPE = "Custom::AutopilotModel"
 TRANSFORM_JOB_RESOURCE_TYPE = "Custom::AutopilotTransformJob"
 RESOURCE_TYPES = (MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE)
 
-# ---------------------------------------------------------------------------
-# Properties of both resource types.
-# ---------------------------------------------------------------------------
+# --- Properties of both resource types ------------------------------------------------------------
 # Set by the framework, not by us: never part of a resource's configuration.
 SERVICE_TOKEN = "ServiceToken"
 # Tags are applied in place; they never replace a model or start a new job.
@@ -85,9 +79,7 @@ TAGS = "Tags"
 TAG_KEY = "Key"
 TAG_VALUE = "Value"
 
-# ---------------------------------------------------------------------------
-# Properties of Custom::AutopilotModel.
-# ---------------------------------------------------------------------------
+# --- Properties of Custom::AutopilotModel ---------------------------------------------------------
 AUTOML_JOB_NAME = "AutoMLJobName"
 CANDIDATE_NAME = "CandidateName"
 INFERENCE_RESPONSE_KEYS = "InferenceResponseKeys"
@@ -130,9 +122,7 @@ MODEL_PROPERTIES = (
     TAGS,
 )
 
-# ---------------------------------------------------------------------------
-# Properties of Custom::AutopilotTransformJob.
-# ---------------------------------------------------------------------------
+# --- Properties of Custom::AutopilotTransformJob --------------------------------------------------
 # Passed to CreateTransformJob as they are: each is also a member of its request (botocore's name).
 MODEL_NAME = "ModelName"
 TRANSFORM_INPUT = "TransformInput"
@@ -180,9 +170,7 @@ TRANSFORM_JOB_PROPERTIES = (
     TAGS,
 )
 
-# ---------------------------------------------------------------------------
-# Data of Custom::AutopilotModel (Fn::GetAtt attributes; strings only).
-# ---------------------------------------------------------------------------
+# --- Data of Custom::AutopilotModel (Fn::GetAtt attributes; strings only) -------------------------
 ATTR_MODEL_NAME = "ModelName"
 ATTR_MODEL_ARN = "ModelArn"
 ATTR_CANDIDATE_NAME = "CandidateName"
@@ -210,16 +198,12 @@ MODEL_ATTRIBUTES = (
     ATTR_ACCEPT_TYPES,
 )
 
-# ---------------------------------------------------------------------------
-# Data of Custom::AutopilotTransformJob.
-# ---------------------------------------------------------------------------
+# --- Data of Custom::AutopilotTransformJob --------------------------------------------------------
 ATTR_TRANSFORM_JOB_NAME = "TransformJobName"
 ATTR_TRANSFORM_JOB_ARN = "TransformJobArn"
 TRANSFORM_JOB_ATTRIBUTES = (ATTR_TRANSFORM_JOB_NAME, ATTR_TRANSFORM_JOB_ARN)
 
-# ---------------------------------------------------------------------------
-# Limits of the SageMaker API and of the provider framework.
-# ---------------------------------------------------------------------------
+# --- Limits of the SageMaker API and of the provider framework ------------------------------------
 # (MAX_WAIT_MINUTES / MAX_WAIT_SECONDS / DEFAULT_WAIT_TIMEOUT_SECONDS above: the framework's hour.)
 MAX_AUTOML_JOB_NAME_LENGTH = 32
 MAX_CANDIDATE_NAME_LENGTH = 64
@@ -241,9 +225,7 @@ MAX_INVOCATIONS_MAX_RETRIES = 3
 # A SageMaker tag value.
 MAX_TAG_VALUE_LENGTH = 256
 
-# ---------------------------------------------------------------------------
-# Enumerations (tests/package/test_contract.py checks them against botocore's enums).
-# ---------------------------------------------------------------------------
+# --- Enumerations (tests/package/test_contract.py checks them against botocore's enums) -----------
 CPU = "CPU"
 GPU = "GPU"
 PROCESSING_UNITS = (CPU, GPU)
@@ -258,9 +240,7 @@ BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
 COMPRESSION_TYPES = ("None", "Gzip")
 JOIN_SOURCES = ("Input", "None")
 
-# ---------------------------------------------------------------------------
-# Name patterns.
-# ---------------------------------------------------------------------------
+# --- Name patterns --------------------------------------------------------------------------------
 AUTOML_JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
 # Model names (and name prefixes): letters, digits and hyphens, starting and ending with a letter or digit.
 MODEL_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$")
