@@ -23,6 +23,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
@@ -132,6 +133,8 @@ class TemplateChecker:
     requested: int = 0
     """Templates handed in (the same text counts each time)."""
     warnings: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    """Time the tests spent waiting on the checks of new templates."""
     _pool: Any = None
     _local: Linter | None = None
 
@@ -155,6 +158,7 @@ class TemplateChecker:
 
     def verdicts_of(self, texts: Sequence[str]) -> list[Verdict]:
         """The verdict on each text: new texts are linted in the worker while their IAM statements are checked here."""
+        started = time.perf_counter()
         self.requested += len(texts)
         digests = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts]
         new = {digest: text for digest, text in zip(digests, texts, strict=True) if digest not in self.verdicts}
@@ -168,6 +172,7 @@ class TemplateChecker:
                 findings = self._lint_here(text)
             self.verdicts[digest] = Verdict(tuple(findings), problems)
             self.warnings.update(finding.rule for finding in findings if not finding.is_error)
+        self.seconds += time.perf_counter() - started
         return [self.verdicts[digest] for digest in digests]
 
     def check(self, named_texts: Sequence[tuple[str, str]]) -> None:
@@ -185,7 +190,7 @@ class TemplateChecker:
         failed = sum(1 for verdict in self.verdicts.values() if verdict.failed)
         return (
             f"cfn-lint and IAM reference: {len(self.verdicts)} distinct templates checked "
-            f"({self.requested} handed in), {failed} refused; cfn-lint warnings: {warnings}"
+            f"({self.requested} handed in), {failed} refused, {self.seconds:.1f} s spent; cfn-lint warnings: {warnings}"
         )
 
     def shutdown(self) -> None:
