@@ -17,9 +17,9 @@ from aws_cdk import App, Stack, Stage  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 from aws_cdk.cx_api import CloudAssembly  # noqa: E402
 
-from .template_lint import check_assembly_directory, check_template_files  # noqa: E402
-
 from autopilot_inference import _cfn_text  # noqa: E402
+
+from .template_lint import check_assembly_directory, check_template_files  # noqa: E402
 
 BUCKET = "autopilot-bucket"
 OUTPUT_URI = f"s3://{BUCKET}/autopilot/output"
