@@ -27,10 +27,9 @@ from aws_cdk.assertions import Match, Template
 from botocore.validate import ParamValidator
 from support.annotations import assert_refused, errors_on
 from support.paths import REPO_ROOT
+from support.scheduled import INPUT_TEMPLATE, OUTPUT_TEMPLATE, model_in, scheduled
 from support.stacks import (
     BUCKET,
-    JOB,
-    OUTPUT_URI,
     checked_synth,
     checked_template,
     custom_resource_id,
@@ -42,8 +41,6 @@ from support.stacks import (
 
 from autopilot_inference import (
     AutopilotBatchTransform,
-    AutopilotModel,
-    AutopilotScheduledTransform,
 )
 from autopilot_inference import _run_locations as locations
 
@@ -51,8 +48,6 @@ SHAPE = botocore.session.get_session().get_service_model("sagemaker").operation_
 NAME_PATTERN = re.compile(rf"^{SHAPE.members['TransformJobName'].metadata['pattern']}$")
 STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 SCHEDULE = "AWS::Scheduler::Schedule"
-INPUT_TEMPLATE = f"s3://{BUCKET}/incoming/{{date}}/"
-OUTPUT_TEMPLATE = f"s3://{BUCKET}/scored/year={{year}}/month={{month}}/day={{day}}/{{job_name}}/"
 
 EVERY_OPTION: dict[str, Any] = {
     "instance_type": "ml.c5.2xlarge",
@@ -73,17 +68,6 @@ EVERY_OPTION: dict[str, Any] = {
     "join_source": "Input",
     "environment": {"SAGEMAKER_MODEL_SERVER_TIMEOUT": "300"},
 }
-
-
-def model_in(stack: Any, **kwargs: Any) -> AutopilotModel:
-    return AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI, **kwargs)
-
-
-def scheduled(stack: Any, model: AutopilotModel | None = None, id: str = "Nightly", **kwargs: Any) -> AutopilotScheduledTransform:
-    kwargs.setdefault("schedule", "cron(0 2 * * ? *)")
-    kwargs.setdefault("input_s3_uri", INPUT_TEMPLATE)
-    kwargs.setdefault("output_s3_uri", OUTPUT_TEMPLATE)
-    return AutopilotScheduledTransform(stack, id, model=model or model_in(stack), **kwargs)
 
 
 def definition(template: dict[str, Any]) -> dict[str, Any]:
@@ -576,7 +560,7 @@ def test_transform_options_are_refused_exactly_as_the_deploy_time_construct_does
 def test_cdk_nag_passes_with_scoped_acknowledgements(tmp_path: Path) -> None:
     from aws_cdk import App, Stack, Validations
     from cdk_nag import AwsSolutionsChecks
-    from test_nag import assert_passes, synth_app
+    from support.nag import assert_passes, synth_app
 
     app = App(outdir=str(tmp_path / "cdk.out"))
     stack = Stack(app, "NagScheduled")

@@ -10,8 +10,8 @@ import cdk_nag
 import pytest
 from aws_cdk import App, Aspects, Stack
 from aws_cdk import aws_s3 as s3
+from support.nag import PLUGIN, nag_outcome, synth_app
 from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, checked_synth
-from test_nag import PLUGIN, nag_outcome, synth_app
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, add_nag_checks
 from autopilot_inference.nag import NagNotInstalledError

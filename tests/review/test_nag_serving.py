@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from support.example_app import CloudAssemblyDir
-from test_nag import assert_passes, library_acknowledgements, nag_outcome, synth_app
+from support.nag import assert_passes, library_acknowledgements, nag_outcome, synth_app
 
 
 def build_serving_app(outdir: Path) -> Any:

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from support.annotations import errors_on
 from support.paths import FIXTURES
-from test_constructs_scheduled import BUCKET, new_stack, scheduled
+from support.scheduled import scheduled
+from support.stacks import BUCKET, new_stack
 
 from autopilot_inference import cli, plan
 
