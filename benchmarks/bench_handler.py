@@ -16,18 +16,12 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference._lambda.autopilot_runtime import contract, naming
 from autopilot_inference._lambda.autopilot_runtime.clients import Clients
-from autopilot_inference._lambda.autopilot_runtime.contract import MAX_WAIT_MINUTES
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.handler import handle
 from autopilot_inference._lambda.autopilot_runtime.model_resource import FACTS_TAG_KEY
-from autopilot_inference._lambda.autopilot_runtime.properties import (
-    MODEL_RESOURCE_TYPE,
-    TRANSFORM_JOB_RESOURCE_TYPE,
-    TRANSFORM_WAIT_PROPERTIES,
-    configuration,
-)
+from autopilot_inference._lambda.autopilot_runtime.properties import configuration
 
 from .bench_common import fake_aws_environment, fixture, ratio
 from .bench_events import ACCOUNT, REGION, REQUEST_ID, SERVICE_TOKEN, STACK_ID, cfn_event
@@ -123,7 +117,7 @@ def transform_job_name(properties: dict[str, Any]) -> str:
         properties["TransformJobNamePrefix"],
         STACK_ID,
         TRANSFORM_LOGICAL_ID,
-        configuration(delivered, exclude=TRANSFORM_WAIT_PROPERTIES),
+        configuration(delivered, exclude=contract.TRANSFORM_WAIT_PROPERTIES),
         REQUEST_ID,
     )
 
@@ -195,27 +189,27 @@ def model_scenarios() -> list[Scenario]:
     name = model_name(MODEL_PROPERTIES)
     replaced = {**MODEL_PROPERTIES, "InferenceResponseKeys": ["predicted_label", "probabilities", "labels"]}
     named = {**MODEL_PROPERTIES, "CandidateName": NAMED_CANDIDATE}
-    create = cfn_event("Create", MODEL_RESOURCE_TYPE, MODEL_PROPERTIES, logical_id=MODEL_LOGICAL_ID)
+    create = cfn_event("Create", contract.MODEL_RESOURCE_TYPE, MODEL_PROPERTIES, logical_id=MODEL_LOGICAL_ID)
     created = {"ModelArn": model_arn(name)}
     return [
         Scenario("Create model (best candidate)", create,
                  [("describe_auto_ml_job", automl_job()), ("create_model", created)], target=2),
         Scenario("Create model (named candidate, one list page)",
-                 cfn_event("Create", MODEL_RESOURCE_TYPE, named, logical_id=MODEL_LOGICAL_ID),
+                 cfn_event("Create", contract.MODEL_RESOURCE_TYPE, named, logical_id=MODEL_LOGICAL_ID),
                  [("describe_auto_ml_job", automl_job()),
                   ("list_candidates_for_auto_ml_job", fixture("list_candidates_for_auto_ml_job_page2.json")),
                   ("create_model", {"ModelArn": model_arn(model_name(named))})]),
         Scenario("is_complete of a model", _phase(create, name), [], target=0),
         Scenario("Update model, same configuration (no-op)",
-                 cfn_event("Update", MODEL_RESOURCE_TYPE, MODEL_PROPERTIES, old_properties=MODEL_PROPERTIES,
+                 cfn_event("Update", contract.MODEL_RESOURCE_TYPE, MODEL_PROPERTIES, old_properties=MODEL_PROPERTIES,
                            physical_id=name, logical_id=MODEL_LOGICAL_ID),
                  [("describe_model", described_model(name)), ("list_tags", {"Tags": [{"Key": FACTS_TAG_KEY, "Value": FACTS}]})]),
         Scenario("Update model, new configuration (replacement)",
-                 cfn_event("Update", MODEL_RESOURCE_TYPE, replaced, old_properties=MODEL_PROPERTIES,
+                 cfn_event("Update", contract.MODEL_RESOURCE_TYPE, replaced, old_properties=MODEL_PROPERTIES,
                            physical_id=name, logical_id=MODEL_LOGICAL_ID),
                  [("describe_auto_ml_job", automl_job()), ("create_model", {"ModelArn": model_arn(model_name(replaced))})]),
         Scenario("Delete model",
-                 cfn_event("Delete", MODEL_RESOURCE_TYPE, MODEL_PROPERTIES, physical_id=name, logical_id=MODEL_LOGICAL_ID),
+                 cfn_event("Delete", contract.MODEL_RESOURCE_TYPE, MODEL_PROPERTIES, physical_id=name, logical_id=MODEL_LOGICAL_ID),
                  [("delete_model", {})], target=1),
     ]
 
@@ -223,11 +217,11 @@ def model_scenarios() -> list[Scenario]:
 def transform_scenarios() -> list[Scenario]:
     """Create, is_complete polls, no-op Update and Delete (running / finished) of a transform job."""
     name = transform_job_name(TRANSFORM_PROPERTIES)
-    create = cfn_event("Create", TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, logical_id=TRANSFORM_LOGICAL_ID)
+    create = cfn_event("Create", contract.TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, logical_id=TRANSFORM_LOGICAL_ID)
 
     def existing(request_type: str) -> dict[str, Any]:
         old = TRANSFORM_PROPERTIES if request_type == "Update" else None
-        return cfn_event(request_type, TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, old_properties=old,
+        return cfn_event(request_type, contract.TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, old_properties=old,
                          physical_id=name, logical_id=TRANSFORM_LOGICAL_ID)
 
     return [
@@ -331,7 +325,7 @@ def simulate_wait(job_minutes: float, interval_seconds: int, max_attempts: int) 
     job_seconds = job_minutes * 60
     with fake_aws_environment():
         aws = CountingAws()
-        create = cfn_event("Create", TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, logical_id=TRANSFORM_LOGICAL_ID)
+        create = cfn_event("Create", contract.TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, logical_id=TRANSFORM_LOGICAL_ID)
         aws.respond("list_transform_jobs", {"TransformJobSummaries": []})
         aws.respond("create_transform_job", {"TransformJobArn": job_arn(transform_job_name(TRANSFORM_PROPERTIES))})
         started = aws.handle(create, now=JOB_START)
@@ -341,7 +335,7 @@ def simulate_wait(job_minutes: float, interval_seconds: int, max_attempts: int) 
         for attempt in range(1 + max_attempts):
             clock = attempt * interval_seconds
             aws.respond("describe_transform_job", described_job(name, "Completed" if clock >= job_seconds else "InProgress"))
-            if clock < job_seconds and clock > MAX_WAIT_MINUTES * 60:
+            if clock < job_seconds and clock > contract.MAX_WAIT_MINUTES * 60:
                 aws.respond("stop_transform_job", {})  # past wait_timeout the handler stops the job it waited for
             polls += 1
             try:

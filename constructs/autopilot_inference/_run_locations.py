@@ -42,9 +42,8 @@ TIME_DELIMITERS = "-T:.Z"
 RUN_ID_LENGTH = 8
 """Length of the run id: the first group of a UUID (8 lowercase hex digits)."""
 
-MAX_JOB_NAME_LENGTH = contract.MAX_NAME_LENGTH
 JOB_NAME_TIME_LENGTH = len("20261201t0200")
-MAX_JOB_NAME_PREFIX_LENGTH = MAX_JOB_NAME_LENGTH - JOB_NAME_TIME_LENGTH - RUN_ID_LENGTH - 2
+MAX_JOB_NAME_PREFIX_LENGTH = contract.MAX_NAME_LENGTH - JOB_NAME_TIME_LENGTH - RUN_ID_LENGTH - 2
 """40: what is left of a job name's 63 characters for the prefix."""
 
 # The fields of the split time by index, and what each placeholder is made of: a string is

@@ -142,9 +142,6 @@ def duration_facts(value: Duration) -> tuple[bool, Any]:
     return facts
 
 
-TAGS_PROPERTY = contract.TAGS
-
-
 class LazyTags:
     """The tags of ``resource``, rendered into its ``Tags`` property as ``[{Key, Value}]``.
 
@@ -162,10 +159,10 @@ class LazyTags:
     def manager(self) -> TagManager:
         """The ``TagManager``, created (and wired into the resource) on first use."""
         if self._manager is None:
-            manager = TagManager(TagType.KEY_VALUE, self._resource_type, None, tag_property_name=TAGS_PROPERTY)
+            manager = TagManager(TagType.KEY_VALUE, self._resource_type, None, tag_property_name=contract.TAGS)
             default_child = self._resource.node.default_child
             assert isinstance(default_child, CfnResource)  # noqa: S101 - a CustomResource's own L1
-            default_child.add_property_override(TAGS_PROPERTY, manager.rendered_tags)
+            default_child.add_property_override(contract.TAGS, manager.rendered_tags)
             self._manager = manager
         return self._manager
 

@@ -19,8 +19,6 @@ from . import validation
 from ._lambda.autopilot_runtime import contract
 from ._problems import Problems, RaiseFirst
 
-MAX_PAYLOAD_IN_MB = contract.PAYLOAD_LIMIT_MB
-
 
 @dataclass(frozen=True)
 class TransformOptions:
@@ -167,17 +165,17 @@ def transform_options(
     problems.check(validation.one_of, input_data_type, "input_data_type", contract.S3_DATA_TYPES, optional=False)
     problems.check(validation.one_of, compression_type, "compression_type", contract.COMPRESSION_TYPES)
     problems.check(validation.one_of, batch_strategy, "batch_strategy", contract.BATCH_STRATEGIES)
-    problems.check(validation.integer, max_payload_in_mb, "max_payload_in_mb", minimum=0, maximum=MAX_PAYLOAD_IN_MB)
+    problems.check(validation.integer, max_payload_in_mb, "max_payload_in_mb", minimum=0, maximum=contract.PAYLOAD_LIMIT_MB)
     problems.check(validation.integer, max_concurrent_transforms, "max_concurrent_transforms", minimum=0)
     if (
         max_payload_in_mb is not None
         and max_concurrent_transforms is not None
         and not validation.is_token(max_payload_in_mb)
         and not validation.is_token(max_concurrent_transforms)
-        and max_payload_in_mb * max_concurrent_transforms > MAX_PAYLOAD_IN_MB
+        and max_payload_in_mb * max_concurrent_transforms > contract.PAYLOAD_LIMIT_MB
     ):
         problems.add(
-            f"max_payload_in_mb x max_concurrent_transforms must not exceed {MAX_PAYLOAD_IN_MB} MB; got "
+            f"max_payload_in_mb x max_concurrent_transforms must not exceed {contract.PAYLOAD_LIMIT_MB} MB; got "
             f"{max_payload_in_mb} x {max_concurrent_transforms}. Lower one of them."
         )
     timeout_seconds = problems.check(validation.duration_seconds, invocations_timeout, "invocations_timeout", minimum=1, maximum=contract.MAX_INVOCATIONS_TIMEOUT_SECONDS)

@@ -16,19 +16,10 @@ from constructs import Construct
 
 from . import prop_types, validation, value_checks
 from ._lambda.autopilot_runtime import contract
-from ._lambda.autopilot_runtime.properties import (
-    MODEL_ACCEPT_TYPES,
-    MODEL_INPUT_CONTENT_TYPES,
-    TRANSFORM_JOB_RESOURCE_TYPE,
-)
 from ._problems import Problems, Unbuilt, failed
 from ._scopes import child_path, default_prefix
 from ._synth_cache import LazyTags
-from ._transform_options import (  # noqa: F401 - MAX_PAYLOAD_IN_MB kept importable here
-    MAX_PAYLOAD_IN_MB,
-    given_options,
-    transform_options,
-)
+from ._transform_options import given_options, transform_options
 from .model import AutopilotModel
 from .provider import AutopilotInferenceProvider
 from .provider_permissions import TransformBinding
@@ -198,18 +189,18 @@ class AutopilotBatchTransform(Construct):
         if isinstance(model, AutopilotModel):
             # What the candidate reads and answers (known at deploy time): the handler refuses a
             # content_type or accept outside them before the job starts. Not part of the job's configuration.
-            properties[MODEL_INPUT_CONTENT_TYPES] = model.input_content_types
-            properties[MODEL_ACCEPT_TYPES] = model.accept_types
+            properties[contract.MODEL_INPUT_CONTENT_TYPES] = model.input_content_types
+            properties[contract.MODEL_ACCEPT_TYPES] = model.accept_types
 
         self.resource = CustomResource(
             self,
             "Resource",
             service_token=self.provider.service_token,
-            resource_type=TRANSFORM_JOB_RESOURCE_TYPE,
+            resource_type=contract.TRANSFORM_JOB_RESOURCE_TYPE,
             properties=properties,
         )
         """The ``Custom::AutopilotTransformJob`` resource."""
-        self._tags = LazyTags(self.resource, TRANSFORM_JOB_RESOURCE_TYPE)
+        self._tags = LazyTags(self.resource, contract.TRANSFORM_JOB_RESOURCE_TYPE)
         # The model's execution role reads the input, writes the results and uses the keys. The
         # job waits for those permissions through the model: it references the model's name, and
         # the model waits for the handler's policy and for the role with all its policies.
@@ -240,7 +231,7 @@ class AutopilotBatchTransform(Construct):
     def tags(self) -> TagManager:
         """The job's tags; ``Tags.of(scope).add(...)`` reaches them."""
         if "_tags" not in self.__dict__:  # not built (its props have problems): tags go nowhere
-            return TagManager(TagType.KEY_VALUE, TRANSFORM_JOB_RESOURCE_TYPE)
+            return TagManager(TagType.KEY_VALUE, contract.TRANSFORM_JOB_RESOURCE_TYPE)
         return self._tags.manager
 
 

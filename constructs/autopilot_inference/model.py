@@ -17,12 +17,6 @@ from constructs import Construct, IConstruct
 from . import prop_types, validation, value_checks
 from ._arns import vpc_arn
 from ._lambda.autopilot_runtime import contract
-from ._lambda.autopilot_runtime.properties import (
-    MODEL_DATA_VERSION,
-    MODEL_DATA_VERSION_VALUE,
-    MODEL_RESOURCE_TYPE,
-    SINGLE_CONTAINER_REQUIRED,
-)
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
 from ._problems import Problems, Unbuilt
 from ._scopes import default_prefix, stack_of
@@ -43,8 +37,6 @@ from .execution_role import DefaultExecutionRole
 from .model_base import AutopilotModelBase
 from .provider import AutopilotInferenceProvider
 from .provider_permissions import ModelBinding, literal_list
-
-MAX_SUBNETS = contract.MAX_SUBNETS
 
 ResponseKeysInput = Union[str, Sequence[Union[str, InferenceResponseKey]], None]
 
@@ -162,7 +154,7 @@ class AutopilotModel(AutopilotModelBase):
             contract.EXECUTION_ROLE_ARN: role_arn,
             contract.MODEL_NAME_PREFIX: self.model_name_prefix,
             # The Data the attributes below read; a new version refreshes Data in place, never a new model.
-            MODEL_DATA_VERSION: MODEL_DATA_VERSION_VALUE,
+            contract.MODEL_DATA_VERSION: contract.MODEL_DATA_VERSION_VALUE,
         }
         if candidate_name is not None:
             properties[contract.CANDIDATE_NAME] = candidate_name
@@ -183,11 +175,11 @@ class AutopilotModel(AutopilotModelBase):
             self,
             "Resource",
             service_token=self.provider.service_token,
-            resource_type=MODEL_RESOURCE_TYPE,
+            resource_type=contract.MODEL_RESOURCE_TYPE,
             properties=properties,
         )
         """The ``Custom::AutopilotModel`` resource."""
-        self._tags = LazyTags(self.resource, MODEL_RESOURCE_TYPE)
+        self._tags = LazyTags(self.resource, contract.MODEL_RESOURCE_TYPE)
         self._wait_for_role(stack)
         if kms_key is not None:
             self.allow_key_use(kms_key, encrypt=False, dependent=self.resource)
@@ -255,9 +247,9 @@ class AutopilotModel(AutopilotModelBase):
         subnet_ids = problems.check(value_checks.select_subnets, self, vpc, vpc_subnets)
         if subnet_ids is None:
             return None
-        if not validation.is_token(subnet_ids) and not 1 <= len(subnet_ids) <= MAX_SUBNETS:
+        if not validation.is_token(subnet_ids) and not 1 <= len(subnet_ids) <= contract.MAX_SUBNETS:
             problems.add(
-                f"vpc_subnets selects {len(subnet_ids)} subnets; SageMaker needs 1-{MAX_SUBNETS}. "
+                f"vpc_subnets selects {len(subnet_ids)} subnets; SageMaker needs 1-{contract.MAX_SUBNETS}. "
                 "Select other subnets of the VPC."
             )
             return None
@@ -345,7 +337,7 @@ class AutopilotModel(AutopilotModelBase):
     def tags(self) -> TagManager:
         """The model's tags; ``Tags.of(scope).add(...)`` reaches them."""
         if "_tags" not in self.__dict__:  # not built (its props have problems): tags go nowhere
-            return TagManager(TagType.KEY_VALUE, MODEL_RESOURCE_TYPE)
+            return TagManager(TagType.KEY_VALUE, contract.MODEL_RESOURCE_TYPE)
         return self._tags.manager
 
     @property
@@ -458,7 +450,7 @@ class AutopilotModel(AutopilotModelBase):
         a property of the model, so setting it makes a new model on the next deployment.
         """
         # jsii types default_child as IConstruct; a CustomResource's is its CfnResource.
-        cast(CfnResource, self.resource.node.default_child).add_property_override(SINGLE_CONTAINER_REQUIRED, "true")
+        cast(CfnResource, self.resource.node.default_child).add_property_override(contract.SINGLE_CONTAINER_REQUIRED, "true")
 
     def as_alpha_model(self, id: str = "AlphaModel") -> Any:
         """This model as an ``aws_cdk.aws_sagemaker_alpha.IModel`` (e.g. for its ``EndpointConfig``).

@@ -13,7 +13,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from ._asset import HANDLER, handler_code
-from ._lambda.autopilot_runtime.contract import HANDLER_TIMEOUT_SECONDS
+from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR
 from ._scopes import stack_of, stack_singleton
 from .provider_compliance import acknowledge_provider_findings
@@ -23,7 +23,7 @@ PROVIDER_ID = "AutopilotInferenceProvider"
 QUERY_INTERVAL = Duration.minutes(1)
 TOTAL_TIMEOUT = Duration.hours(1)
 # The handler's retry budget is computed against this timeout (see autopilot_runtime.contract).
-HANDLER_TIMEOUT = Duration.seconds(HANDLER_TIMEOUT_SECONDS)
+HANDLER_TIMEOUT = Duration.seconds(contract.HANDLER_TIMEOUT_SECONDS)
 HANDLER_MEMORY_MB = 256
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 

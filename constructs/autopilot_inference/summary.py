@@ -24,8 +24,6 @@ from ._cfn_text import render_value
 from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.properties import PropertyError, parse_bool
 
-MODEL_TYPE = contract.MODEL_RESOURCE_TYPE
-TRANSFORM_TYPE = contract.TRANSFORM_JOB_RESOURCE_TYPE
 ENDPOINT_TYPE = "AWS::SageMaker::Endpoint"
 ENDPOINT_CONFIG_TYPE = "AWS::SageMaker::EndpointConfig"
 SCHEDULE_TYPE = "AWS::Scheduler::Schedule"
@@ -333,8 +331,8 @@ def _schedule_lines(template: _Template, now: datetime | None) -> Iterator[str]:
 def summarize_stack(stack: StackArtifact, now: datetime | None = None) -> list[str]:
     template = _Template(stack)
     lines = [f"{stack.name} ({describe_environment(stack.environment)})"]
-    lines += [_model_line(template, logical_id, props) for logical_id, props in template.of_type(MODEL_TYPE)]
-    lines += [_transform_line(template, logical_id, props) for logical_id, props in template.of_type(TRANSFORM_TYPE)]
+    lines += [_model_line(template, logical_id, props) for logical_id, props in template.of_type(contract.MODEL_RESOURCE_TYPE)]
+    lines += [_transform_line(template, logical_id, props) for logical_id, props in template.of_type(contract.TRANSFORM_JOB_RESOURCE_TYPE)]
     lines += list(_endpoint_lines(template))
     lines += list(_schedule_lines(template, now))
     counts = Counter(str(resource.get("Type")) for resource in template.resources.values())

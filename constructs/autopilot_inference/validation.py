@@ -22,32 +22,6 @@ from ._lambda.autopilot_runtime.response_keys import (
 )
 from ._synth_cache import duration_facts
 
-# The contract's limits, enumerations and name patterns, under the names this module always had.
-ASSEMBLE_WITH = contract.ASSEMBLE_WITH
-AUTOML_JOB_NAME_PATTERN = contract.AUTOML_JOB_NAME_PATTERN
-BATCH_STRATEGIES = contract.BATCH_STRATEGIES
-BUCKET_PATTERN = contract.BUCKET_PATTERN
-COMPRESSION_TYPES = contract.COMPRESSION_TYPES
-ENDPOINT_NAME_PATTERN = contract.ENDPOINT_NAME_PATTERN
-ENVIRONMENT_KEY_PATTERN = contract.ENVIRONMENT_KEY_PATTERN
-IAM_ROLE_ARN_PATTERN = contract.IAM_ROLE_ARN_PATTERN
-INSTANCE_TYPE_PATTERN = contract.INSTANCE_TYPE_PATTERN
-JOIN_SOURCES = contract.JOIN_SOURCES
-MAX_AUTOML_JOB_NAME_LENGTH = contract.MAX_AUTOML_JOB_NAME_LENGTH
-MAX_CANDIDATE_NAME_LENGTH = contract.MAX_CANDIDATE_NAME_LENGTH
-MAX_CONTENT_TYPE_LENGTH = contract.MAX_CONTENT_TYPE_LENGTH
-MAX_FILTER_LENGTH = contract.MAX_FILTER_LENGTH
-MAX_SECURITY_GROUPS = contract.MAX_SECURITY_GROUPS
-MAX_TRANSFORM_ENVIRONMENT_ENTRIES = contract.MAX_TRANSFORM_ENVIRONMENT_ENTRIES
-MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH = contract.MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH
-PROCESSING_UNITS = contract.PROCESSING_UNITS
-S3_DATA_TYPES = contract.S3_DATA_TYPES
-SPLIT_TYPES = contract.SPLIT_TYPES
-MAX_WAIT_TIMEOUT_SECONDS = contract.MAX_WAIT_SECONDS
-MAX_WAIT_TIMEOUT_MINUTES = contract.MAX_WAIT_MINUTES
-DEFAULT_PROCESSING_UNIT = contract.DEFAULT_PROCESSING_UNIT
-DEFAULT_SPLIT_TYPE = contract.DEFAULT_SPLIT_TYPE
-DEFAULT_ASSEMBLE_WITH = contract.DEFAULT_ASSEMBLE_WITH
 _IP_ADDRESS_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 
 
@@ -92,10 +66,10 @@ def automl_job_name(value: Any, prop: str = "automl_job_name") -> str:
     """A job name as ``CreateAutoMLJob`` accepts it: 1-32 letters, digits and hyphens."""
     if is_token(value):
         return cast(str, value)  # a token of a string prop is an encoded str
-    if not isinstance(value, str) or len(value) > MAX_AUTOML_JOB_NAME_LENGTH or not AUTOML_JOB_NAME_PATTERN.match(value):
+    if not isinstance(value, str) or len(value) > contract.MAX_AUTOML_JOB_NAME_LENGTH or not contract.AUTOML_JOB_NAME_PATTERN.match(value):
         _fail(
-            f"{prop} must be the name of an existing AutoML job: 1-{MAX_AUTOML_JOB_NAME_LENGTH} letters, digits and hyphens, "
-            f"starting and ending with a letter or digit ({AUTOML_JOB_NAME_PATTERN.pattern}); got {value!r}"
+            f"{prop} must be the name of an existing AutoML job: 1-{contract.MAX_AUTOML_JOB_NAME_LENGTH} letters, digits and hyphens, "
+            f"starting and ending with a letter or digit ({contract.AUTOML_JOB_NAME_PATTERN.pattern}); got {value!r}"
             + (f" ({len(value)} characters)." if isinstance(value, str) else ".")
         )
     return value
@@ -145,7 +119,7 @@ def s3_uri(value: Any, prop: str) -> str:
         _fail(f"{prop} must be an S3 URI of the form s3://bucket/prefix; got {value!r}.")
     bucket = value[len("s3://") :].split("/", 1)[0]
     if (
-        not BUCKET_PATTERN.match(bucket)
+        not contract.BUCKET_PATTERN.match(bucket)
         or ".." in bucket
         or ".-" in bucket
         or "-." in bucket
@@ -169,7 +143,7 @@ def instance_type(value: Any, prop: str = "instance_type") -> str:
     """An ML instance type, ``ml.<family>.<size>``."""
     if is_token(value):
         return cast(str, value)  # a token of a string prop is an encoded str
-    if not isinstance(value, str) or not INSTANCE_TYPE_PATTERN.match(value):
+    if not isinstance(value, str) or not contract.INSTANCE_TYPE_PATTERN.match(value):
         _fail(f"{prop} must be a SageMaker ML instance type such as ml.m5.xlarge (ml.<family>.<size>); got {value!r}.")
     return value
 
@@ -226,7 +200,7 @@ def wait_timeout(value: Any, prop: str = "wait_timeout") -> Any:
         value,
         prop,
         minimum=1,
-        maximum=MAX_WAIT_TIMEOUT_SECONDS,
+        maximum=contract.MAX_WAIT_SECONDS,
         hint=(
             "The custom-resource framework caps one operation at one hour; for longer jobs "
             "set wait_for_completion=False and follow the job outside the deployment."
@@ -249,9 +223,9 @@ def processing_unit(value: Any, prop: str = "processing_unit") -> Any:
     """``CPU`` or ``GPU`` (any case)."""
     if is_token(value):
         return value
-    if not isinstance(value, str) or value.upper() not in PROCESSING_UNITS:
+    if not isinstance(value, str) or value.upper() not in contract.PROCESSING_UNITS:
         _fail(
-            f"{prop} must be {' or '.join(PROCESSING_UNITS)} (the container set of an image or text classification job "
+            f"{prop} must be {' or '.join(contract.PROCESSING_UNITS)} (the container set of an image or text classification job "
             f"to deploy); got {value!r}."
         )
     return value.upper()
@@ -278,9 +252,9 @@ def candidate_name(value: Any, prop: str = "candidate_name") -> Any:
     """A candidate name as the API reports it: 1-64 characters."""
     if value is None or is_token(value):
         return value
-    if not isinstance(value, str) or not 1 <= len(value) <= MAX_CANDIDATE_NAME_LENGTH:
+    if not isinstance(value, str) or not 1 <= len(value) <= contract.MAX_CANDIDATE_NAME_LENGTH:
         _fail(
-            f"{prop} must be a candidate name of the AutoML job (1-{MAX_CANDIDATE_NAME_LENGTH} characters); "
+            f"{prop} must be a candidate name of the AutoML job (1-{contract.MAX_CANDIDATE_NAME_LENGTH} characters); "
             f"got {value!r}. Omit it to deploy the best candidate."
         )
     return value
@@ -290,7 +264,7 @@ def role_arn(value: Any, prop: str) -> Any:
     """An IAM role ARN."""
     if value is None or is_token(value):
         return value
-    if not isinstance(value, str) or not IAM_ROLE_ARN_PATTERN.match(value):
+    if not isinstance(value, str) or not contract.IAM_ROLE_ARN_PATTERN.match(value):
         _fail(f"{prop} must be an IAM role ARN such as arn:aws:iam::111122223333:role/AutopilotReader; got {value!r}.")
     return value
 
@@ -314,9 +288,9 @@ def network(
     if security_groups is not None:
         if len(security_groups) == 0:
             _fail("security_groups must not be empty: omit it to let the construct create a security group.")
-        if len(security_groups) > MAX_SECURITY_GROUPS:
+        if len(security_groups) > contract.MAX_SECURITY_GROUPS:
             _fail(
-                f"security_groups holds {len(security_groups)} groups; SageMaker accepts at most {MAX_SECURITY_GROUPS}."
+                f"security_groups holds {len(security_groups)} groups; SageMaker accepts at most {contract.MAX_SECURITY_GROUPS}."
             )
         if allow_all_outbound is not None:
             _fail(
@@ -331,13 +305,13 @@ def environment(value: Mapping[str, str] | None, prop: str = "environment") -> A
         return value
     if not isinstance(value, Mapping):
         _fail(f"{prop} must be a dict of variable names to string values; got {value!r}.")
-    if len(value) > MAX_TRANSFORM_ENVIRONMENT_ENTRIES:
+    if len(value) > contract.MAX_TRANSFORM_ENVIRONMENT_ENTRIES:
         _fail(
             f"{prop} has {len(value)} entries; CreateTransformJob accepts at most "
-            f"{MAX_TRANSFORM_ENVIRONMENT_ENTRIES}. Remove some variables."
+            f"{contract.MAX_TRANSFORM_ENVIRONMENT_ENTRIES}. Remove some variables."
         )
     for key, item in value.items():
-        if not is_token(key) and (not isinstance(key, str) or not ENVIRONMENT_KEY_PATTERN.match(key)):
+        if not is_token(key) and (not isinstance(key, str) or not contract.ENVIRONMENT_KEY_PATTERN.match(key)):
             _fail(
                 f"{prop} has an invalid variable name {key!r}: use letters, digits and underscores, "
                 "not starting with a digit."
@@ -346,8 +320,8 @@ def environment(value: Mapping[str, str] | None, prop: str = "environment") -> A
             continue
         if not isinstance(item, str):
             _fail(f"{prop}[{key!r}] must be a string; got {item!r}. Convert numbers and booleans with str().")
-        if len(item) > MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH:
-            _fail(f"{prop}[{key!r}] is longer than {MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH} characters.")
+        if len(item) > contract.MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH:
+            _fail(f"{prop}[{key!r}] is longer than {contract.MAX_TRANSFORM_ENVIRONMENT_VALUE_LENGTH} characters.")
     return dict(value)
 
 
@@ -364,7 +338,7 @@ def endpoint_name(value: Any, prop: str) -> Any:
     """An endpoint or variant name: 1-63 letters, digits and hyphens."""
     if value is None or is_token(value):
         return value
-    if not isinstance(value, str) or not ENDPOINT_NAME_PATTERN.match(value):
+    if not isinstance(value, str) or not contract.ENDPOINT_NAME_PATTERN.match(value):
         _fail(
             f"{prop} must be 1-{contract.MAX_NAME_LENGTH} letters, digits and hyphens, starting and ending with a "
             "letter or digit; "

@@ -38,10 +38,6 @@ WARNING_PREFIX = "autopilot-inference"
 """Warning ids are ``autopilot-inference:<rule>``; acknowledge one with
 ``Annotations.of(construct).acknowledge_warning("autopilot-inference:<rule>", reason)``."""
 
-MAX_TRANSFORM_INSTANCE_COUNT = contract.MAX_TRANSFORM_INSTANCE_COUNT
-"""``TransformResources.InstanceCount``: SageMaker's maximum (the contract's)."""
-
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -135,10 +131,10 @@ def transform_instance_count(value: Any, prop: str = "instance_count") -> Findin
     """A transform job's instance count: at most 100 (at least 1 is checked with the type)."""
     if value is None or validation.is_token(value) or isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    if value > MAX_TRANSFORM_INSTANCE_COUNT:
+    if value > contract.MAX_TRANSFORM_INSTANCE_COUNT:
         return error(
             "instanceCount",
-            f"{prop} must be between 1 and {MAX_TRANSFORM_INSTANCE_COUNT} (SageMaker's maximum for a transform job); "
+            f"{prop} must be between 1 and {contract.MAX_TRANSFORM_INSTANCE_COUNT} (SageMaker's maximum for a transform job); "
             f"got {value}. Split the input into several transforms for more.",
         )
     return None
@@ -355,7 +351,6 @@ def select_subnets(construct: IConstruct, vpc: Any, vpc_subnets: Any) -> list[st
 __all__ = [
     "AUTOPILOT_ACCEPT_TYPES",
     "AUTOPILOT_INPUT_CONTENT_TYPES",
-    "MAX_TRANSFORM_INSTANCE_COUNT",
     "SAGEMAKER_JSONPATH",
     "Finding",
     "accept",

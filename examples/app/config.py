@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from autopilot_inference import _schedules, validation
-from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference import _schedules
+from autopilot_inference._lambda.autopilot_runtime import contract
 from autopilot_inference._lambda.autopilot_runtime.properties import PropertyError, parse_bool
 from autopilot_inference.nag import NagNotInstalledError, add_nag_checks
 
@@ -77,17 +77,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     ]
 }
 
-MAX_WAIT_TIMEOUT_MINUTES = validation.MAX_WAIT_TIMEOUT_MINUTES
 _STACK_NAME_MAX = 128
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-# The constructs' own patterns, so a config is refused for exactly what the constructs refuse.
-_AUTOML_JOB_NAME = validation.AUTOML_JOB_NAME_PATTERN
-_BUCKET = validation.BUCKET_PATTERN
-_S3_URI = re.compile(rf"^s3://{validation.BUCKET_PATTERN.pattern[1:-1]}(/.*)?$")
-_INSTANCE_TYPE = validation.INSTANCE_TYPE_PATTERN
-_MODEL_NAME_PREFIX = naming.MODEL_NAME_PATTERN
+# The contract's patterns (the constructs' own), so a config is refused for exactly what the constructs refuse.
+_S3_URI = re.compile(rf"^s3://{contract.BUCKET_PATTERN.pattern[1:-1]}(/.*)?$")
 
 
 class ConfigError(ValueError):
@@ -103,11 +98,11 @@ class TransformConfig:
     instance_type: str = "ml.m5.xlarge"
     instance_count: int = 1
     content_type: str = "text/csv"
-    split_type: str = validation.DEFAULT_SPLIT_TYPE
+    split_type: str = contract.DEFAULT_SPLIT_TYPE
     accept: str = "text/csv"
-    assemble_with: str = validation.DEFAULT_ASSEMBLE_WITH
+    assemble_with: str = contract.DEFAULT_ASSEMBLE_WITH
     wait_for_completion: bool = True
-    wait_timeout_minutes: int = MAX_WAIT_TIMEOUT_MINUTES
+    wait_timeout_minutes: int = contract.MAX_WAIT_MINUTES
 
 
 @dataclass(frozen=True)
@@ -148,7 +143,7 @@ class EnvironmentConfig:
     inference_response_keys: tuple[str, ...] = ()
     artifact_prefix: str | None = None
     model_name_prefix: str | None = None
-    processing_unit: str = validation.DEFAULT_PROCESSING_UNIT
+    processing_unit: str = contract.DEFAULT_PROCESSING_UNIT
     endpoint: EndpointConfig | None = None
     schedule: ScheduleConfig | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -223,9 +218,6 @@ _SCHEDULE_KEYS = (
     "notify",
     "failure_alarm",
 )
-_SPLIT_TYPES = validation.SPLIT_TYPES
-_ASSEMBLE_WITH = validation.ASSEMBLE_WITH
-_PROCESSING_UNITS = validation.PROCESSING_UNITS
 
 
 class _Where:
@@ -352,16 +344,16 @@ def _transform(where: _Where, value: Any) -> TransformConfig:
     return TransformConfig(
         input_s3_uri=_string(where, data, "input_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),
         output_s3_uri=_string(where, data, "output_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),
-        instance_type=_string(where, data, "instance_type", p, pattern=_INSTANCE_TYPE,
+        instance_type=_string(where, data, "instance_type", p, pattern=contract.INSTANCE_TYPE_PATTERN,
                               expected="a SageMaker instance type like ml.m5.xlarge", default=defaults.instance_type),  # type: ignore[arg-type]
         instance_count=_integer(where, data, "instance_count", p, defaults.instance_count),
         content_type=_string(where, data, "content_type", p, default=defaults.content_type),  # type: ignore[arg-type]
-        split_type=_string(where, data, "split_type", p, choices=_SPLIT_TYPES, default=defaults.split_type),  # type: ignore[arg-type]
+        split_type=_string(where, data, "split_type", p, choices=contract.SPLIT_TYPES, default=defaults.split_type),  # type: ignore[arg-type]
         accept=_string(where, data, "accept", p, default=defaults.accept),  # type: ignore[arg-type]
-        assemble_with=_string(where, data, "assemble_with", p, choices=_ASSEMBLE_WITH, default=defaults.assemble_with),  # type: ignore[arg-type]
+        assemble_with=_string(where, data, "assemble_with", p, choices=contract.ASSEMBLE_WITH, default=defaults.assemble_with),  # type: ignore[arg-type]
         wait_for_completion=_boolean(where, data, "wait_for_completion", p, defaults.wait_for_completion),
         wait_timeout_minutes=_integer(where, data, "wait_timeout_minutes", p, defaults.wait_timeout_minutes,
-                                      maximum=MAX_WAIT_TIMEOUT_MINUTES),
+                                      maximum=contract.MAX_WAIT_MINUTES),
     )
 
 
@@ -372,7 +364,7 @@ def _endpoint(where: _Where, value: Any) -> EndpointConfig | None:
     _check_keys(where, data, _ENDPOINT_KEYS, "endpoint.")
     defaults = EndpointConfig()
     return EndpointConfig(
-        instance_type=_string(where, data, "instance_type", "endpoint.", pattern=_INSTANCE_TYPE,
+        instance_type=_string(where, data, "instance_type", "endpoint.", pattern=contract.INSTANCE_TYPE_PATTERN,
                               expected="a SageMaker instance type like ml.m5.large", default=defaults.instance_type),  # type: ignore[arg-type]
         initial_instance_count=_integer(where, data, "initial_instance_count", "endpoint.", defaults.initial_instance_count),
     )
@@ -403,7 +395,7 @@ def _schedule(where: _Where, value: Any) -> ScheduleConfig | None:
         time_zone=time_zone,
         input_s3_uri=_string(where, data, "input_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),
         output_s3_uri=_string(where, data, "output_s3_uri", p, required=True, pattern=_S3_URI, expected=s3),
-        instance_type=_string(where, data, "instance_type", p, pattern=_INSTANCE_TYPE,
+        instance_type=_string(where, data, "instance_type", p, pattern=contract.INSTANCE_TYPE_PATTERN,
                               expected="a SageMaker instance type like ml.m5.xlarge", default=defaults.instance_type),  # type: ignore[arg-type]
         instance_count=_integer(where, data, "instance_count", p, defaults.instance_count),
         flexible_window_minutes=None if window is None else _integer(
@@ -445,24 +437,24 @@ def _environment(source: str, label: str, data: Mapping[str, Any]) -> Environmen
             missing,
         )
     # Required: the model's default execution role may read model artifacts only under it.
-    bucket = _string(where, data, "artifact_bucket", required=True, pattern=_BUCKET,
+    bucket = _string(where, data, "artifact_bucket", required=True, pattern=contract.BUCKET_PATTERN,
                      expected="an S3 bucket name (where the AutoML job wrote its output)")
     prefix = _string(where, data, "artifact_prefix")
-    processing_unit = _string(where, data, "processing_unit", default=validation.DEFAULT_PROCESSING_UNIT)
+    processing_unit = _string(where, data, "processing_unit", default=contract.DEFAULT_PROCESSING_UNIT)
     assert processing_unit is not None
-    if processing_unit.upper() not in _PROCESSING_UNITS:
+    if processing_unit.upper() not in contract.PROCESSING_UNITS:
         raise where.error(f"must be CPU or GPU; got {processing_unit!r}", "processing_unit")
     return EnvironmentConfig(
         name=name,
         account=account,
         region=region,
-        automl_job_name=_string(where, data, "automl_job_name", required=True, pattern=_AUTOML_JOB_NAME,
+        automl_job_name=_string(where, data, "automl_job_name", required=True, pattern=contract.AUTOML_JOB_NAME_PATTERN,
                                 expected="an AutoML job name (1-32 letters, digits and hyphens)"),
         candidate_name=_string(where, data, "candidate_name"),
         inference_response_keys=_string_list(where, data, "inference_response_keys"),
         artifact_bucket=bucket,
         artifact_prefix=prefix,
-        model_name_prefix=_string(where, data, "model_name_prefix", pattern=_MODEL_NAME_PREFIX,
+        model_name_prefix=_string(where, data, "model_name_prefix", pattern=contract.MODEL_NAME_PATTERN,
                                   expected="letters, digits and single hyphens"),
         processing_unit=processing_unit.upper(),
         transform=_transform(where, data.get("transform")),

@@ -20,7 +20,6 @@ from typing import Any
 
 from . import contract, model_resource, transform_resource
 from .clients import Clients
-from .contract import MODEL_RESOURCE_TYPE, RESOURCE_TYPES
 from .errors import AutopilotDeploymentError
 from .events import IS_COMPLETE_PHASE, PHASE_KEY, for_waiter, log_summary
 from .invocation import invocation
@@ -32,17 +31,17 @@ logger.setLevel(logging.INFO)
 
 def _resource_type(event: Mapping[str, Any]) -> str:
     resource_type = str(event.get("ResourceType", ""))
-    if resource_type not in RESOURCE_TYPES:
+    if resource_type not in contract.RESOURCE_TYPES:
         raise AutopilotDeploymentError(
             f"Unsupported resource type {resource_type!r} (logical id {event.get('LogicalResourceId', '')}): "
-            f"this handler serves {' and '.join(RESOURCE_TYPES)}. Point only those resources at its service token."
+            f"this handler serves {' and '.join(contract.RESOURCE_TYPES)}. Point only those resources at its service token."
         )
     return resource_type
 
 
 def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Create, Update or Delete; the answer always carries the phase key, the physical id and ``Data``."""
-    if _resource_type(event) == MODEL_RESOURCE_TYPE:
+    if _resource_type(event) == contract.MODEL_RESOURCE_TYPE:
         return for_waiter(event, model_resource.on_event(event, clients))
     return for_waiter(event, transform_resource.on_event(event, clients))
 
@@ -50,7 +49,7 @@ def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
 def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:
     """Whether the operation has finished: models and deletes at once, transform jobs when done."""
     resource_type = _resource_type(event)
-    if event.get("RequestType") == "Delete" or resource_type == MODEL_RESOURCE_TYPE:
+    if event.get("RequestType") == "Delete" or resource_type == contract.MODEL_RESOURCE_TYPE:
         return {"IsComplete": True}
     return transform_resource.is_complete(event, clients, now)
 

@@ -17,12 +17,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import naming
+from . import contract, naming
 from .clients import Clients
 from .errors import AutopilotDeploymentError
 from .events import new_properties, old_properties
 from .ownership import user_tags
-from .properties import TAGS, PropertyError, parse_tags
+from .properties import PropertyError, parse_tags
 from .sagemaker_requests import tag_list
 from .service_errors import describe_error
 
@@ -80,7 +80,7 @@ def tag_changes(
 def sync_tags(client: Any, arn: str, event: Mapping[str, Any], *, keep: tuple[str, ...] = ()) -> None:
     """Apply an Update's tag changes to the resource ``arn``: ``DeleteTags``, then ``AddTags``, each only if needed."""
     added, removed = tag_changes(
-        parse_tags(old_properties(event).get(TAGS)), parse_tags(new_properties(event).get(TAGS)), keep=keep
+        parse_tags(old_properties(event).get(contract.TAGS)), parse_tags(new_properties(event).get(contract.TAGS)), keep=keep
     )
     if removed:
         client.delete_tags(ResourceArn=arn, TagKeys=removed)

@@ -29,8 +29,6 @@ TABULAR_PROBLEM_TYPES = ("BinaryClassification", "MulticlassClassification", "Re
 _TABULAR_MARKERS = ("AUTOML_TRANSFORM_MODE", "SAGEMAKER_INFERENCE_SUPPORTED")
 
 # Data keys of the model resource (the contract's): comma-joined media types; empty means not known.
-INPUT_CONTENT_TYPES_KEY = contract.ATTR_INPUT_CONTENT_TYPES
-ACCEPT_TYPES_KEY = contract.ATTR_ACCEPT_TYPES
 
 
 def media_type(value: str) -> str:
@@ -47,7 +45,7 @@ class MediaTypes:
 
     def data(self) -> dict[str, str]:
         """The model's ``Data`` entries, comma-joined."""
-        return {INPUT_CONTENT_TYPES_KEY: ",".join(self.inputs), ACCEPT_TYPES_KEY: ",".join(self.answers)}
+        return {contract.ATTR_INPUT_CONTENT_TYPES: ",".join(self.inputs), contract.ATTR_ACCEPT_TYPES: ",".join(self.answers)}
 
 
 TABULAR = MediaTypes(AUTOPILOT_INPUT_CONTENT_TYPES, AUTOPILOT_ACCEPT_TYPES)

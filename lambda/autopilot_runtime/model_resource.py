@@ -24,26 +24,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import naming
+from . import contract, naming
 from .candidates import ModelSpec, apply_keys, check_job_ready, check_single_container, resolve_ready_candidate
 from .clients import Clients, describe_job, list_candidate
-from .contract import (
-    ATTR_AUTOML_JOB_NAME,
-    ATTR_CANDIDATE_NAME,
-    ATTR_INFERENCE_RESPONSE_KEYS,
-    ATTR_MODE,
-    ATTR_MODEL_ARN,
-    ATTR_MODEL_NAME,
-    ATTR_OBJECTIVE_METRIC_NAME,
-    ATTR_OBJECTIVE_METRIC_VALUE,
-    ATTR_PROBLEM_TYPE,
-    AUTOML_JOB_NAME,
-    MAX_TAG_VALUE_LENGTH,
-    MODEL_IN_PLACE_PROPERTIES,
-    MODEL_RESOURCE_TYPE,
-    TAG_KEY,
-    TAG_VALUE,
-)
 from .events import ensure_fits, new_properties, on_event_result, predicted_arn
 from .existence import is_gone, is_model_existing
 from .lifecycle import replaces, run_lifecycle, sync_tags
@@ -60,11 +43,11 @@ def _data(
 ) -> dict[str, str]:
     """The resource's ``Data`` (strings only): ``facts`` are the candidate facts of :data:`_FACTS`."""
     return {
-        ATTR_MODEL_NAME: name,
-        ATTR_MODEL_ARN: arn,
+        contract.ATTR_MODEL_NAME: name,
+        contract.ATTR_MODEL_ARN: arn,
         **facts,
-        ATTR_INFERENCE_RESPONSE_KEYS: ",".join(keys),
-        ATTR_AUTOML_JOB_NAME: job_name,
+        contract.ATTR_INFERENCE_RESPONSE_KEYS: ",".join(keys),
+        contract.ATTR_AUTOML_JOB_NAME: job_name,
         **media.data(),
     }
 
@@ -74,11 +57,11 @@ def model_data(model_name: str, model_arn: str, spec: ModelSpec) -> dict[str, st
     resolved = spec.resolved
     value = resolved.objective_metric_value
     facts = {
-        ATTR_CANDIDATE_NAME: resolved.candidate_name,
-        ATTR_OBJECTIVE_METRIC_NAME: resolved.objective_metric_name or "",
-        ATTR_OBJECTIVE_METRIC_VALUE: "" if value is None else str(value),
-        ATTR_PROBLEM_TYPE: resolved.problem_type or "",
-        ATTR_MODE: resolved.mode or "",
+        contract.ATTR_CANDIDATE_NAME: resolved.candidate_name,
+        contract.ATTR_OBJECTIVE_METRIC_NAME: resolved.objective_metric_name or "",
+        contract.ATTR_OBJECTIVE_METRIC_VALUE: "" if value is None else str(value),
+        contract.ATTR_PROBLEM_TYPE: resolved.problem_type or "",
+        contract.ATTR_MODE: resolved.mode or "",
     }
     media = model_media_types(resolved.problem_type, resolved.containers)
     return _data(model_name, model_arn, facts, spec.keys, resolved.job_name, media)
@@ -87,11 +70,11 @@ def model_data(model_name: str, model_arn: str, spec: ModelSpec) -> dict[str, st
 FACTS_TAG_KEY = "autopilot-inference:facts"
 # Data keys kept in the facts tag, with their short names there.
 _FACTS = (
-    (ATTR_CANDIDATE_NAME, "candidate"),
-    (ATTR_OBJECTIVE_METRIC_NAME, "metric"),
-    (ATTR_OBJECTIVE_METRIC_VALUE, "value"),
-    (ATTR_PROBLEM_TYPE, "problem"),
-    (ATTR_MODE, "mode"),
+    (contract.ATTR_CANDIDATE_NAME, "candidate"),
+    (contract.ATTR_OBJECTIVE_METRIC_NAME, "metric"),
+    (contract.ATTR_OBJECTIVE_METRIC_VALUE, "value"),
+    (contract.ATTR_PROBLEM_TYPE, "problem"),
+    (contract.ATTR_MODE, "mode"),
 )
 _TAG_VALUE = re.compile(r"^[\w.:/=+\-@]*$")
 
@@ -102,7 +85,7 @@ def facts_tag(data: Mapping[str, str]) -> dict[str, str]:
     if not all(_TAG_VALUE.match(value) for value in values):
         return {}
     text = " ".join(f"{short}={value}" for (_, short), value in zip(_FACTS, values, strict=True))
-    return {FACTS_TAG_KEY: text} if len(text) <= MAX_TAG_VALUE_LENGTH else {}
+    return {FACTS_TAG_KEY: text} if len(text) <= contract.MAX_TAG_VALUE_LENGTH else {}
 
 
 def parse_facts(text: str) -> dict[str, str] | None:
@@ -146,7 +129,7 @@ def create_or_adopt(client: Any, model_name: str, spec: ModelSpec, properties: M
 
 def model_configuration(raw: Mapping[str, Any]) -> dict[str, Any]:
     """What defines the model: every property but the service token, tags and the in-place ones (``DataVersion``)."""
-    return configuration(raw, exclude=MODEL_IN_PLACE_PROPERTIES)
+    return configuration(raw, exclude=contract.MODEL_IN_PLACE_PROPERTIES)
 
 
 def generated_name(event: Mapping[str, Any], raw: Mapping[str, Any], properties: ModelProperties) -> str:
@@ -185,12 +168,12 @@ def data_from_model(
     except (ClientError, BotoCoreError) as error:
         logger.warning("Model %s: cannot read its tags (%s): reading the AutoML job instead", name, describe_error(error))
         return None
-    text = next((str(tag.get(TAG_VALUE, "")) for tag in tags if tag.get(TAG_KEY) == FACTS_TAG_KEY), None)
+    text = next((str(tag.get(contract.TAG_VALUE, "")) for tag in tags if tag.get(contract.TAG_KEY) == FACTS_TAG_KEY), None)
     facts = parse_facts(text) if text is not None else None
     if facts is None:
         return None
     # The media types follow from the problem type (an old facts tag has it too) and the model's containers.
-    media = model_media_types(facts[ATTR_PROBLEM_TYPE] or None, described_containers(described))
+    media = model_media_types(facts[contract.ATTR_PROBLEM_TYPE] or None, described_containers(described))
     return _data(name, arn, facts, properties.inference_response_keys, properties.automl_job_name, media)
 
 
@@ -236,12 +219,12 @@ def delete(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
 
 
 def _label(event: Mapping[str, Any]) -> str:
-    job_name = new_properties(event).get(AUTOML_JOB_NAME)
+    job_name = new_properties(event).get(contract.AUTOML_JOB_NAME)
     if event.get("RequestType") == "Delete":
         return f"Model {event.get('PhysicalResourceId', '')}" + (f" (AutoML job {job_name})" if job_name else "")
     if job_name:
         return f"AutoML job {job_name}"
-    return f"{MODEL_RESOURCE_TYPE} {event.get('LogicalResourceId', '')}"
+    return f"{contract.MODEL_RESOURCE_TYPE} {event.get('LogicalResourceId', '')}"
 
 
 def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:

@@ -23,13 +23,10 @@ from typing import Any
 
 from . import contract
 
-MAX_NAME_LENGTH = contract.MAX_NAME_LENGTH
 HASH_LENGTH = 10
-MAX_PREFIX_LENGTH = MAX_NAME_LENGTH - HASH_LENGTH - 1
+MAX_PREFIX_LENGTH = contract.MAX_NAME_LENGTH - HASH_LENGTH - 1
 DEFAULT_PREFIX = "autopilot"
 
-MODEL_NAME_PATTERN = contract.MODEL_NAME_PATTERN
-TRANSFORM_JOB_NAME_PATTERN = contract.TRANSFORM_JOB_NAME_PATTERN
 _NOT_ALLOWED = re.compile(r"[^a-zA-Z0-9]+")
 _HASH_SUFFIX = re.compile(rf"-[0-9a-f]{{{HASH_LENGTH}}}$")
 
@@ -43,7 +40,7 @@ def readable_prefix(parts: Iterable[str], max_length: int = MAX_PREFIX_LENGTH) -
 
 def is_valid_prefix(prefix: str) -> bool:
     """Whether ``prefix`` can start a model or transform job name as it is."""
-    return len(prefix) <= MAX_PREFIX_LENGTH and bool(MODEL_NAME_PATTERN.match(prefix)) and "--" not in prefix
+    return len(prefix) <= MAX_PREFIX_LENGTH and bool(contract.MODEL_NAME_PATTERN.match(prefix)) and "--" not in prefix
 
 
 def stable_hash(*parts: Any) -> str:
@@ -64,7 +61,7 @@ def model_name(prefix: str, stack_id: str, logical_id: str, configuration: Mappi
 RESOURCE_HASH_LENGTH = 6
 CONFIGURATION_HASH_LENGTH = 8
 REQUEST_HASH_LENGTH = HASH_LENGTH
-MAX_TRANSFORM_PREFIX_LENGTH = MAX_NAME_LENGTH - RESOURCE_HASH_LENGTH - CONFIGURATION_HASH_LENGTH - REQUEST_HASH_LENGTH - 2
+MAX_TRANSFORM_PREFIX_LENGTH = contract.MAX_NAME_LENGTH - RESOURCE_HASH_LENGTH - CONFIGURATION_HASH_LENGTH - REQUEST_HASH_LENGTH - 2
 _TRANSFORM_JOB_NAME = re.compile(
     rf"^(?P<prefix>.+)-(?P<resource>[0-9a-f]{{{RESOURCE_HASH_LENGTH}}})"
     rf"(?P<configuration>[0-9a-f]{{{CONFIGURATION_HASH_LENGTH}}})-[0-9a-f]{{{REQUEST_HASH_LENGTH}}}$",
@@ -149,8 +146,8 @@ def is_generated_name(name: object) -> bool:
     """
     return (
         isinstance(name, str)
-        and len(name) <= MAX_NAME_LENGTH
-        and bool(MODEL_NAME_PATTERN.match(name))
-        and bool(TRANSFORM_JOB_NAME_PATTERN.match(name))
+        and len(name) <= contract.MAX_NAME_LENGTH
+        and bool(contract.MODEL_NAME_PATTERN.match(name))
+        and bool(contract.TRANSFORM_JOB_NAME_PATTERN.match(name))
         and bool(_HASH_SUFFIX.search(name))
     )

@@ -15,45 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import contract
-from .contract import (
-    MODEL_ACCEPT_TYPES,
-    MODEL_DATA_VERSION,
-    MODEL_DATA_VERSION_VALUE,
-    MODEL_IN_PLACE_PROPERTIES,
-    MODEL_INPUT_CONTENT_TYPES,
-    MODEL_PROPERTIES,
-    MODEL_RESOURCE_TYPE,
-    PROCESSING_UNITS,
-    SERVICE_TOKEN,
-    SINGLE_CONTAINER_REQUIRED,
-    TAGS,
-    TRANSFORM_JOB_PROPERTIES,
-    TRANSFORM_JOB_RESOURCE_TYPE,
-    TRANSFORM_MODEL_FACT_PROPERTIES,
-    TRANSFORM_REQUEST_PROPERTIES,
-    TRANSFORM_WAIT_PROPERTIES,
-)
 from .media_types import parse_list
 from .response_keys import normalize_inference_response_keys
 
-# The names above are the contract's (see ``contract``), re-exported for the handler's modules.
 __all__ = [
-    "MODEL_ACCEPT_TYPES",
-    "MODEL_DATA_VERSION",
-    "MODEL_DATA_VERSION_VALUE",
-    "MODEL_IN_PLACE_PROPERTIES",
-    "MODEL_INPUT_CONTENT_TYPES",
-    "MODEL_PROPERTIES",
-    "MODEL_RESOURCE_TYPE",
-    "PROCESSING_UNITS",
-    "SERVICE_TOKEN",
-    "SINGLE_CONTAINER_REQUIRED",
-    "TAGS",
-    "TRANSFORM_JOB_PROPERTIES",
-    "TRANSFORM_JOB_RESOURCE_TYPE",
-    "TRANSFORM_MODEL_FACT_PROPERTIES",
-    "TRANSFORM_REQUEST_PROPERTIES",
-    "TRANSFORM_WAIT_PROPERTIES",
     "ModelProperties",
     "PropertyError",
     "TransformJobProperties",
@@ -114,7 +79,7 @@ def check_known(properties: Mapping[str, Any], known: tuple[str, ...], resource_
     for name in unknown:
         close = difflib.get_close_matches(name, known, n=1)
         hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
-    listed = ", ".join(name for name in known if name != SERVICE_TOKEN)
+    listed = ", ".join(name for name in known if name != contract.SERVICE_TOKEN)
     raise PropertyError(
         f"{resource_type} has no propert{'y' if len(unknown) == 1 else 'ies'} {', '.join(hints)}. "
         f"Its properties are: {listed}. Fix the template (the constructs only send known properties)."
@@ -123,7 +88,7 @@ def check_known(properties: Mapping[str, Any], known: tuple[str, ...], resource_
 
 def configuration(properties: Mapping[str, Any], *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """The properties that define the resource: all but the service token, tags and ``exclude``."""
-    ignored = {SERVICE_TOKEN, TAGS, *exclude}
+    ignored = {contract.SERVICE_TOKEN, contract.TAGS, *exclude}
     return {name: value for name, value in properties.items() if name not in ignored}
 
 
@@ -159,14 +124,14 @@ class ModelProperties:
 
     @classmethod
     def parse(cls, properties: Mapping[str, Any]) -> ModelProperties:
-        check_known(properties, MODEL_PROPERTIES, MODEL_RESOURCE_TYPE)
+        check_known(properties, contract.MODEL_PROPERTIES, contract.MODEL_RESOURCE_TYPE)
         keys = properties.get(contract.INFERENCE_RESPONSE_KEYS) or ()
         if isinstance(keys, str):
             keys = (keys,)
         processing_unit = (_optional(properties, contract.PROCESSING_UNIT) or contract.DEFAULT_PROCESSING_UNIT).upper()
-        if processing_unit not in PROCESSING_UNITS:
+        if processing_unit not in contract.PROCESSING_UNITS:
             raise PropertyError(
-                f"Property {contract.PROCESSING_UNIT} must be {' or '.join(PROCESSING_UNITS)}; got {processing_unit!r}."
+                f"Property {contract.PROCESSING_UNIT} must be {' or '.join(contract.PROCESSING_UNITS)}; got {processing_unit!r}."
             )
         vpc = properties.get(contract.VPC_CONFIG) or None
         if vpc is not None:
@@ -188,9 +153,9 @@ class ModelProperties:
             processing_unit=processing_unit,
             source_role_arn=_optional(properties, contract.SOURCE_ROLE_ARN),
             single_container_required=parse_bool(
-                properties.get(SINGLE_CONTAINER_REQUIRED), SINGLE_CONTAINER_REQUIRED
+                properties.get(contract.SINGLE_CONTAINER_REQUIRED), contract.SINGLE_CONTAINER_REQUIRED
             ),
-            tags=parse_tags(properties.get(TAGS)),
+            tags=parse_tags(properties.get(contract.TAGS)),
         )
 
 
@@ -211,8 +176,8 @@ class TransformJobProperties:
 
     @classmethod
     def parse(cls, properties: Mapping[str, Any]) -> TransformJobProperties:
-        check_known(properties, TRANSFORM_JOB_PROPERTIES, TRANSFORM_JOB_RESOURCE_TYPE)
-        request = {name: properties[name] for name in TRANSFORM_REQUEST_PROPERTIES if properties.get(name) not in (None, "", {})}
+        check_known(properties, contract.TRANSFORM_JOB_PROPERTIES, contract.TRANSFORM_JOB_RESOURCE_TYPE)
+        request = {name: properties[name] for name in contract.TRANSFORM_REQUEST_PROPERTIES if properties.get(name) not in (None, "", {})}
         for name in contract.TRANSFORM_REQUIRED_PROPERTIES:
             if name not in request:
                 raise PropertyError(f"Property {name} is required.")
@@ -227,7 +192,7 @@ class TransformJobProperties:
             request=request,
             wait_for_completion=parse_bool(properties.get(contract.WAIT_FOR_COMPLETION), contract.WAIT_FOR_COMPLETION, True),
             wait_timeout_seconds=timeout,
-            model_input_content_types=parse_list(properties.get(MODEL_INPUT_CONTENT_TYPES)),
-            model_accept_types=parse_list(properties.get(MODEL_ACCEPT_TYPES)),
-            tags=parse_tags(properties.get(TAGS)),
+            model_input_content_types=parse_list(properties.get(contract.MODEL_INPUT_CONTENT_TYPES)),
+            model_accept_types=parse_list(properties.get(contract.MODEL_ACCEPT_TYPES)),
+            tags=parse_tags(properties.get(contract.TAGS)),
         )

@@ -12,16 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .contract import (
-    ENABLE_NETWORK_ISOLATION,
-    EXECUTION_ROLE_ARN,
-    MODEL_NAME,
-    TAG_KEY,
-    TAG_VALUE,
-    TAGS,
-    TRANSFORM_REQUEST_PROPERTIES,
-    VPC_CONFIG,
-)
+from . import contract
 from .ownership import current_owner, with_owner
 from .properties import ModelProperties, PropertyError, TransformJobProperties, parse_bool
 
@@ -83,7 +74,7 @@ def coerce(value: Any, shape: Any, path: str) -> Any:
 
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     """Tags in the API's ``[{Key, Value}]`` form."""
-    return [{TAG_KEY: key, TAG_VALUE: value} for key, value in tags.items()]
+    return [{contract.TAG_KEY: key, contract.TAG_VALUE: value} for key, value in tags.items()]
 
 
 def create_tags(tags: Mapping[str, str], owner: str | None = None) -> list[dict[str, str]]:
@@ -100,16 +91,16 @@ def create_model_request(
     """``CreateModel`` keyword arguments; ``extra_tags`` (the handler's own) follow the resource's tags,
     then the owner tag (see :mod:`.ownership`)."""
     request: dict[str, Any] = {
-        MODEL_NAME: model_name,
+        contract.MODEL_NAME: model_name,
         "Containers": [dict(container) for container in containers],
-        EXECUTION_ROLE_ARN: properties.execution_role_arn,
-        ENABLE_NETWORK_ISOLATION: properties.enable_network_isolation,
+        contract.EXECUTION_ROLE_ARN: properties.execution_role_arn,
+        contract.ENABLE_NETWORK_ISOLATION: properties.enable_network_isolation,
     }
     if properties.vpc_config:
-        request[VPC_CONFIG] = properties.vpc_config
+        request[contract.VPC_CONFIG] = properties.vpc_config
     tags = create_tags({**properties.tags, **(extra_tags or {})})
     if tags:
-        request[TAGS] = tags
+        request[contract.TAGS] = tags
     return request
 
 
@@ -118,13 +109,13 @@ def create_transform_job_request(
 ) -> dict[str, Any]:
     """``CreateTransformJob`` keyword arguments, typed by the operation's ``input_shape`` (tagged with the owner)."""
     request: dict[str, Any] = {"TransformJobName": job_name}
-    for name in TRANSFORM_REQUEST_PROPERTIES:
+    for name in contract.TRANSFORM_REQUEST_PROPERTIES:
         value = properties.request.get(name)
         if _is_absent(value):
             continue
         request[name] = coerce(value, input_shape.members[name], name)
     tags = create_tags(properties.tags)
     if tags:
-        request[TAGS] = tags
+        request[contract.TAGS] = tags
     return request
 

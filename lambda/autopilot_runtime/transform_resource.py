@@ -36,17 +36,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import contract, events, naming
 from .clients import Clients
-from .contract import (
-    ATTR_TRANSFORM_JOB_ARN,
-    ATTR_TRANSFORM_JOB_NAME,
-    MODEL_NAME,
-    TRANSFORM_INPUT,
-    TRANSFORM_JOB_NAME_PREFIX,
-    TRANSFORM_JOB_RESOURCE_TYPE,
-    TRANSFORM_MODEL_FACT_PROPERTIES,
-    TRANSFORM_OUTPUT,
-    TRANSFORM_WAIT_PROPERTIES,
-)
 from .errors import AutopilotDeploymentError
 from .events import STARTED_KEY, WAIT_KEY, ensure_fits, new_properties, on_event_result
 from .existence import is_gone, is_transform_job_existing
@@ -69,7 +58,7 @@ LIST_PAGE_SIZE = 100
 def job_configuration(raw: Mapping[str, Any]) -> dict[str, Any]:
     """What defines the job: every property but the service token, tags, the wait properties and the model's
     media types (facts of the model, which ``ModelName`` already stands for)."""
-    return configuration(raw, exclude=TRANSFORM_WAIT_PROPERTIES + TRANSFORM_MODEL_FACT_PROPERTIES)
+    return configuration(raw, exclude=contract.TRANSFORM_WAIT_PROPERTIES + contract.TRANSFORM_MODEL_FACT_PROPERTIES)
 
 
 def _refuse_media_type(prop: str, field: str, value: Any, allowed: tuple[str, ...], model: str, verb: str) -> None:
@@ -84,9 +73,9 @@ def _refuse_media_type(prop: str, field: str, value: Any, allowed: tuple[str, ..
 
 def check_media_types(properties: TransformJobProperties) -> None:
     """Refuse a ``ContentType`` the model does not read or an ``Accept`` it does not answer (when known)."""
-    model = str(properties.request.get(MODEL_NAME, ""))
-    transform_input = properties.request.get(TRANSFORM_INPUT) or {}
-    transform_output = properties.request.get(TRANSFORM_OUTPUT) or {}
+    model = str(properties.request.get(contract.MODEL_NAME, ""))
+    transform_input = properties.request.get(contract.TRANSFORM_INPUT) or {}
+    transform_output = properties.request.get(contract.TRANSFORM_OUTPUT) or {}
     _refuse_media_type(
         "content_type",
         "TransformInput.ContentType",
@@ -102,7 +91,7 @@ def check_media_types(properties: TransformJobProperties) -> None:
 
 def transform_data(job_name: str, job_arn: str) -> dict[str, str]:
     """The resource's ``Data``."""
-    return {ATTR_TRANSFORM_JOB_NAME: job_name, ATTR_TRANSFORM_JOB_ARN: job_arn}
+    return {contract.ATTR_TRANSFORM_JOB_NAME: job_name, contract.ATTR_TRANSFORM_JOB_ARN: job_arn}
 
 
 def job_names(event: Mapping[str, Any], raw: Mapping[str, Any], properties: TransformJobProperties) -> naming.TransformJobNames:
@@ -298,10 +287,10 @@ def _label(event: Mapping[str, Any]) -> str:
     physical_id = event.get("PhysicalResourceId")
     if physical_id and naming.is_generated_name(physical_id):
         return f"Transform job {physical_id}"
-    prefix = new_properties(event).get(TRANSFORM_JOB_NAME_PREFIX)
+    prefix = new_properties(event).get(contract.TRANSFORM_JOB_NAME_PREFIX)
     if prefix:
         return f"Transform job {prefix}"
-    return f"{TRANSFORM_JOB_RESOURCE_TYPE} {event.get('LogicalResourceId', '')}"
+    return f"{contract.TRANSFORM_JOB_RESOURCE_TYPE} {event.get('LogicalResourceId', '')}"
 
 
 def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:

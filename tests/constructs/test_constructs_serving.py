@@ -49,7 +49,7 @@ from autopilot_inference import (
     ServerlessConfig,
     TrafficRouting,
 )
-from autopilot_inference._lambda.autopilot_runtime.properties import SINGLE_CONTAINER_REQUIRED
+from autopilot_inference._lambda.autopilot_runtime import contract
 
 # SageMaker's published names (see the module docstring), not the library's constants.
 PUBLISHED_INVOCATION_METRICS = {
@@ -575,9 +575,9 @@ def test_serverless_variant_and_single_container_requirement(built: SimpleNamesp
     }
     validate_parameters(variant["ServerlessConfig"], shape("ProductionVariantServerlessConfig"))
     ensemble = built.template["Resources"][model_id]["Properties"]
-    assert ensemble[SINGLE_CONTAINER_REQUIRED] == "true"
+    assert ensemble[contract.SINGLE_CONTAINER_REQUIRED] == "true"
     other = built.template["Resources"][custom_resource_id(built.stack, built.model)]["Properties"]
-    assert SINGLE_CONTAINER_REQUIRED not in other
+    assert contract.SINGLE_CONTAINER_REQUIRED not in other
     assert built.serverless.instance_type is None and built.serverless.initial_instance_count is None
     props = endpoint_props(built, built.serverless)
     assert props["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["CanarySize"] == {

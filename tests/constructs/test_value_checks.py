@@ -26,6 +26,7 @@ from autopilot_inference._instance_types import (
     SERVICE_SHAPES,
     TRANSFORM_INSTANCE_TYPES_BY_FAMILY,
 )
+from autopilot_inference._lambda.autopilot_runtime import contract
 
 SAGEMAKER = botocore.session.get_session().get_service_model("sagemaker")
 
@@ -81,7 +82,7 @@ def test_instance_type_tables_are_botocores_enums(table: dict[str, tuple[str, ..
 def test_transform_instance_maximum_is_the_documented_one() -> None:
     shape = SAGEMAKER.shape_for("TransformResources").members["InstanceCount"]
     documented = re.search(r"the maximum is <code>(\d+)</code>", shape.documentation)
-    assert documented and int(documented.group(1)) == value_checks.MAX_TRANSFORM_INSTANCE_COUNT
+    assert documented and int(documented.group(1)) == contract.MAX_TRANSFORM_INSTANCE_COUNT
 
 
 def test_automl_job_name_limit_is_botocores() -> None:

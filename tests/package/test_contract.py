@@ -277,6 +277,157 @@ def test_every_allowance_is_used() -> None:
     assert not unused, f"allowances no module needs: {unused}"
 
 
+# --- one name for each fact: no aliases, no re-exports ------------------------------------------
+
+# Every module that reads the contract: both packages, the example app, the benchmarks and the tests.
+USERS = (*PACKAGES, REPO_ROOT / "examples", REPO_ROOT / "benchmarks", REPO_ROOT / "tests")
+
+
+def user_modules() -> list[Path]:
+    return sorted(path for root in USERS for path in root.rglob("*.py") if path != CONTRACT)
+
+
+def _is_contract(module: str | None) -> bool:
+    """Whether an import's module is the contract (``.contract``, ``...autopilot_runtime.contract``)."""
+    return module is not None and module.rsplit(".", 1)[-1] == "contract"
+
+
+def _module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements at module level, also inside a module-level ``if``/``try``/``with`` (not in a def or class)."""
+    for node in body:
+        yield node
+        if isinstance(node, (ast.If, ast.Try, ast.With)):
+            for block in ("body", "orelse", "finalbody", "handlers"):
+                for child in getattr(node, block, []):
+                    yield from _module_statements(child.body if isinstance(child, ast.ExceptHandler) else [child])
+
+
+def _contract_name(value: ast.expr | None, modules: set[str], imported: dict[str, str]) -> str | None:
+    """The contract name ``value`` reads as it is (``contract.NAME``, or a name imported from the contract)."""
+    if isinstance(value, ast.Attribute) and (
+        (isinstance(value.value, ast.Name) and value.value.id in modules)
+        or (isinstance(value.value, ast.Attribute) and value.value.attr == "contract")  # package.contract.NAME
+    ):
+        return value.attr
+    if isinstance(value, ast.Name) and value.id in imported:
+        return imported[value.id]
+    return None
+
+
+def second_names(paths: list[Path]) -> list[str]:
+    """Contract names given a second home outside ``contract.py``: a module-level alias (``MAX_SUBNETS =
+    contract.MAX_SUBNETS``, or of a name imported from the contract), a ``from ...contract import NAME``
+    (the name becomes the importer's too) and an ``__all__`` that re-exports one. Users read ``contract.NAME``."""
+    found = []
+    for path in paths:
+        module = _module(path)
+        statements = list(_module_statements(ast.parse(path.read_text(encoding="utf-8")).body))
+        modules = {"contract"}  # local names of the contract module itself
+        imported: dict[str, str] = {}  # local name -> the contract's name
+        for node in statements:
+            if isinstance(node, ast.ImportFrom) and _is_contract(node.module):
+                for alias in node.names:
+                    imported[alias.asname or alias.name] = alias.name
+                    found.append(
+                        f"{module}:{node.lineno}: from {'.' * node.level}{node.module} import {alias.name} "
+                        f"(import the module and read contract.{alias.name})"
+                    )
+            elif isinstance(node, ast.ImportFrom):
+                modules |= {alias.asname for alias in node.names if alias.name == "contract" and alias.asname}
+            elif isinstance(node, ast.Import):
+                modules |= {alias.asname for alias in node.names if _is_contract(alias.name) and alias.asname}
+
+        assignments = [node for node in statements if isinstance(node, (ast.Assign, ast.AnnAssign))]
+        aliases: dict[str, str] = {}  # alias -> the contract's name
+        for node in assignments:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            pairs = [(target, node.value) for target in targets]
+            pairs += [  # A, B = contract.X, contract.Y
+                pair
+                for target in targets
+                if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple)
+                for pair in zip(target.elts, node.value.elts, strict=False)
+            ]
+            for target, value in pairs:
+                name = _contract_name(value, modules, imported)
+                if isinstance(target, ast.Name) and name is not None:
+                    aliases[target.id] = name
+                    found.append(f"{module}:{node.lineno}: {target.id} = contract.{name} (read contract.{name} where it is used)")
+        for node in assignments:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(target, ast.Name) and target.id == "__all__" for target in targets) and isinstance(
+                node.value, (ast.List, ast.Tuple)
+            ):
+                found += [
+                    f"{module}:{item.lineno}: __all__ re-exports the contract's {item.value} (users import contract)"
+                    for item in node.value.elts
+                    if isinstance(item, ast.Constant) and (item.value in imported or item.value in aliases)
+                ]
+    return found
+
+
+def test_contract_names_have_no_second_name() -> None:
+    found = second_names(user_modules())
+    assert not found, "contract names under a second name (see lambda/autopilot_runtime/contract.py):\n" + "\n".join(found)
+
+
+def test_the_alias_walk_sees_every_user() -> None:
+    """The check above reads the modules that use the contract (it would pass on an empty list)."""
+    paths = user_modules()
+    folders = {path.relative_to(REPO_ROOT).parts[0] for path in paths}
+    assert folders == {"constructs", "lambda", "examples", "benchmarks", "tests"}
+    assert REPO_ROOT / "examples" / "app" / "config.py" in paths and Path(__file__) in paths
+    assert CONTRACT not in paths
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from . import contract\nMAX_SUBNETS = contract.MAX_SUBNETS\n",
+        "from ._lambda.autopilot_runtime import contract\nMODEL_TYPE = contract.MODEL_RESOURCE_TYPE\n",
+        "from . import contract as c\nLIMIT: int = c.MAX_WAIT_SECONDS\n",
+        "import autopilot_runtime.contract as c\nif True:\n    LIMIT = c.MAX_WAIT_SECONDS\n",
+        "from . import contract\nPATTERN, LIMIT = contract.MODEL_NAME_PATTERN, contract.MAX_NAME_LENGTH\n",
+        "import autopilot_inference._lambda.autopilot_runtime.contract\n"
+        "TAGS = autopilot_inference._lambda.autopilot_runtime.contract.TAGS\n",
+        "from .contract import TAGS\n",
+        "from autopilot_inference._lambda.autopilot_runtime.contract import MAX_WAIT_MINUTES as LIMIT\n",
+    ],
+)
+def test_a_second_name_fails(tmp_path: Path, source: str) -> None:
+    path = tmp_path / "probe.py"
+    path.write_text(source, encoding="utf-8")
+    assert second_names([path])
+
+
+def test_a_re_export_names_the_re_exported_name(tmp_path: Path) -> None:
+    """A name imported from the contract or an alias, listed in ``__all__``: both lines are reported."""
+    path = tmp_path / "probe.py"
+    path.write_text('from .contract import TAGS\n\n__all__ = ["TAGS", "parse_tags"]\n', encoding="utf-8")
+    found = second_names([path])
+    assert len(found) == 2 and "__all__ re-exports the contract's TAGS" in found[1]
+    path.write_text('from . import contract\n\nMAX_COUNT = contract.MAX_TRANSFORM_INSTANCE_COUNT\n__all__ = ["MAX_COUNT"]\n')
+    assert [line.split(": ", 1)[1] for line in second_names([path])] == [
+        "MAX_COUNT = contract.MAX_TRANSFORM_INSTANCE_COUNT (read contract.MAX_TRANSFORM_INSTANCE_COUNT where it is used)",
+        "__all__ re-exports the contract's MAX_COUNT (users import contract)",
+    ]
+
+
+def test_values_computed_from_the_contract_are_no_second_name(tmp_path: Path) -> None:
+    """A value derived from a contract name, a function's local and a field default are facts of their own."""
+    path = tmp_path / "probe.py"
+    path.write_text(
+        "from aws_cdk import Duration\n"
+        "from . import contract\n"
+        "HANDLER_TIMEOUT = Duration.seconds(contract.HANDLER_TIMEOUT_SECONDS)\n"
+        "MAX_PREFIX_LENGTH = contract.MAX_NAME_LENGTH - 11\n"
+        "def check(subnets):\n    limit = contract.MAX_SUBNETS\n    return len(subnets) <= limit\n"
+        "class Config:\n    split_type: str = contract.DEFAULT_SPLIT_TYPE\n",
+        encoding="utf-8",
+    )
+    assert second_names([path]) == []
+
+
 # --- the contract against botocore's SageMaker model ------------------------------------------
 
 

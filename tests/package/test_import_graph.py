@@ -153,8 +153,8 @@ def test_the_graph_holds_relative_aliased_and_deferred_imports() -> None:
     graph = import_graph(PACKAGES)
     # from .provider import AutopilotInferenceProvider (relative)
     assert "autopilot_inference.provider" in graph["autopilot_inference.model"]
-    # from ._lambda.autopilot_runtime.properties import ... (the handler package under its second name)
-    assert "autopilot_runtime.properties" in graph["autopilot_inference.model"]
+    # from ._lambda.autopilot_runtime.response_keys import ... (the handler package under its second name)
+    assert "autopilot_runtime.response_keys" in graph["autopilot_inference.model"]
     # from . import summary, inside a function of the CLI
     assert "autopilot_inference.summary" in graph["autopilot_inference.cli"]
     # under TYPE_CHECKING in the package's __init__

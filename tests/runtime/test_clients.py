@@ -23,7 +23,6 @@ from autopilot_inference._lambda.autopilot_runtime.clients import (
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.events import CREATE_FAILED_PHYSICAL_ID
 from autopilot_inference._lambda.autopilot_runtime.handler import handle
-from autopilot_inference._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE
 
 
 def test_client_config_retries_and_user_agent() -> None:
@@ -75,7 +74,7 @@ def test_handle_creates_no_client_when_there_is_nothing_to_do(monkeypatch: pytes
         raise AssertionError("no client may be created")
 
     monkeypatch.setattr(boto3, "client", no_clients)
-    event = cfn_event("Delete", MODEL_RESOURCE_TYPE, {}, physical_id=CREATE_FAILED_PHYSICAL_ID)
+    event = cfn_event("Delete", contract.MODEL_RESOURCE_TYPE, {}, physical_id=CREATE_FAILED_PHYSICAL_ID)
 
     result = handle(event, None)
 

@@ -16,8 +16,6 @@ from autopilot_inference._lambda.autopilot_runtime.clients import client_config
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.handler import trim
 from autopilot_inference._lambda.autopilot_runtime.properties import (
-    MODEL_RESOURCE_TYPE,
-    TRANSFORM_JOB_RESOURCE_TYPE,
     ModelProperties,
     PropertyError,
     TransformJobProperties,
@@ -82,7 +80,7 @@ def test_no_call_starts_when_the_invocation_could_end_during_its_retries(aws: St
     from autopilot_inference._lambda.autopilot_runtime.handler import handle
 
     properties = {key: value for key, value in MODEL_PROPS.items() if key != "InferenceResponseKey"}
-    event = cfn_event("Create", MODEL_RESOURCE_TYPE, properties)
+    event = cfn_event("Create", contract.MODEL_RESOURCE_TYPE, properties)
     with pytest.raises(AutopilotDeploymentError) as raised:
         handle(event, Context(contract.minimum_remaining_seconds() - 1), clients=aws.clients())
 
@@ -96,7 +94,7 @@ def test_no_call_starts_when_the_invocation_could_end_during_its_retries(aws: St
 def test_a_call_starts_with_enough_time_left(aws: StubbedAws) -> None:
     from autopilot_inference._lambda.autopilot_runtime.handler import handle
 
-    event = cfn_event("Delete", MODEL_RESOURCE_TYPE, {}, physical_id="ChurnStack-ChurnModel-8e1d4c2a9f")
+    event = cfn_event("Delete", contract.MODEL_RESOURCE_TYPE, {}, physical_id="ChurnStack-ChurnModel-8e1d4c2a9f")
     aws.sagemaker_stub.add_response("delete_model", {}, {"ModelName": "ChurnStack-ChurnModel-8e1d4c2a9f"})
 
     handle(event, Context(contract.minimum_remaining_seconds() + 1), clients=aws.clients())
@@ -170,7 +168,7 @@ def test_transform_job_names_are_valid_and_group_by_resource_and_configuration()
     other_config = naming.transform_job_names("ChurnStack-Scoring", STACK_ID, "Scoring", {"a": 2})
     other_resource = naming.transform_job_names("ChurnStack-Scoring", STACK_ID, "Other", {"a": 1})
     job = names.job("request-1")
-    assert naming.TRANSFORM_JOB_NAME_PATTERN.match(job) and naming.is_generated_name(job)
+    assert contract.TRANSFORM_JOB_NAME_PATTERN.match(job) and naming.is_generated_name(job)
     assert job.startswith(names.of_configuration) and job.startswith(names.of_resource)
     assert names.job("request-1") == job != names.job("request-2")
     assert names.is_of_configuration(job) and other_config.is_of_resource(job)
@@ -181,7 +179,7 @@ def test_transform_job_names_are_valid_and_group_by_resource_and_configuration()
 def test_the_longest_prefix_still_gives_a_valid_name() -> None:
     names = naming.transform_job_names("P" * 300, STACK_ID, "Scoring", {})
     job = names.job("r")
-    assert len(job) == naming.MAX_NAME_LENGTH and naming.TRANSFORM_JOB_NAME_PATTERN.match(job)
+    assert len(job) == contract.MAX_NAME_LENGTH and contract.TRANSFORM_JOB_NAME_PATTERN.match(job)
     assert len(names.of_resource) <= 63  # ListTransformJobs' NameContains limit
 
 
@@ -206,7 +204,7 @@ def test_a_misspelt_property_fails_the_deployment_before_any_call(aws: StubbedAw
     from autopilot_inference._lambda.autopilot_runtime.handler import handle
 
     with pytest.raises(AutopilotDeploymentError) as raised:
-        handle(cfn_event("Create", MODEL_RESOURCE_TYPE, MODEL_PROPS), clients=aws.clients())
+        handle(cfn_event("Create", contract.MODEL_RESOURCE_TYPE, MODEL_PROPS), clients=aws.clients())
 
     assert "InferenceResponseKey (did you mean InferenceResponseKeys?)" in str(raised.value)
     assert aws.calls == []
@@ -221,7 +219,7 @@ def test_an_unknown_transform_property_is_refused() -> None:
         TransformJobProperties.parse(properties)
 
 
-@pytest.mark.parametrize("resource_type", [MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE])
+@pytest.mark.parametrize("resource_type", [contract.MODEL_RESOURCE_TYPE, contract.TRANSFORM_JOB_RESOURCE_TYPE])
 def test_a_delete_never_refuses_properties(aws: StubbedAws, resource_type: str) -> None:
     from autopilot_inference._lambda.autopilot_runtime.handler import handle
 

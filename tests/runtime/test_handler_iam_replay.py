@@ -37,14 +37,10 @@ from support.iam_replay import PolicyReplay
 from support.stacks import checked_synth, custom_resource_id
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel
-from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference._lambda.autopilot_runtime import contract, naming
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.model_resource import model_configuration
 from autopilot_inference._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR, OWNER_TAG_KEY
-from autopilot_inference._lambda.autopilot_runtime.properties import (
-    MODEL_RESOURCE_TYPE,
-    TRANSFORM_JOB_RESOURCE_TYPE,
-)
 from autopilot_inference.provider_permissions import source_role_policy
 
 JOB = "churn-hpo-2026-11"
@@ -135,7 +131,7 @@ def model_name(properties: dict[str, Any], logical_id: str, stack_id: str = STAC
 
 
 def model_event(request_type: str, properties: dict[str, Any], logical_id: str, **extra: Any) -> dict[str, Any]:
-    return cfn_event(request_type, MODEL_RESOURCE_TYPE, properties, logical_id=logical_id, **extra)
+    return cfn_event(request_type, contract.MODEL_RESOURCE_TYPE, properties, logical_id=logical_id, **extra)
 
 
 def assert_all_allowed(replay: PolicyReplay, *operations: str) -> None:
@@ -329,7 +325,7 @@ def test_transform_job_start_and_wait_are_authorized(aws: StubbedAws, stacks, mo
     replay = replay_for(aws, stacks, stacks.churn, STACK_ID, monkeypatch)
     model = model_name(properties_of(stacks, stacks.churn, stacks.best, STACK_ID), "BestModel")
     properties = transform_properties(stacks, stacks.churn, stacks.scoring, STACK_ID, model)
-    event = cfn_event("Create", TRANSFORM_JOB_RESOURCE_TYPE, properties, logical_id="Scoring")
+    event = cfn_event("Create", contract.TRANSFORM_JOB_RESOURCE_TYPE, properties, logical_id="Scoring")
     name = job_name(properties, "Scoring", event["RequestId"])
     aws.sagemaker_stub.add_response("create_transform_job", {"TransformJobArn": replay.arn("transform-job", name)})
     aws.sagemaker_stub.add_response("describe_transform_job", describe_job(replay, name, "Completed"))
@@ -354,7 +350,7 @@ def test_a_job_on_an_undeclared_instance_type_is_denied(aws: StubbedAws, stacks,
     properties["TransformResources"] = {**properties["TransformResources"], "InstanceType": "ml.p4d.24xlarge"}
 
     with pytest.raises(AutopilotDeploymentError, match="AccessDeniedException"):
-        aws.handle(cfn_event("Create", TRANSFORM_JOB_RESOURCE_TYPE, properties, logical_id="Scoring"))
+        aws.handle(cfn_event("Create", contract.TRANSFORM_JOB_RESOURCE_TYPE, properties, logical_id="Scoring"))
     assert {d.request.action for d in replay.denied} == {"sagemaker:CreateTransformJob"}
 
 
@@ -366,8 +362,8 @@ def test_delete_stops_an_owned_running_job_and_ignores_a_job_gone(aws: StubbedAw
     aws.sagemaker_stub.add_response("stop_transform_job", {}, {"TransformJobName": running})
     aws.sagemaker_stub.add_response("list_transform_jobs", {"TransformJobSummaries": []}, {"NameContains": gone})
 
-    aws.handle(cfn_event("Delete", TRANSFORM_JOB_RESOURCE_TYPE, {}, logical_id="Scoring", physical_id=running))
-    aws.handle(cfn_event("Delete", TRANSFORM_JOB_RESOURCE_TYPE, {}, logical_id="Scoring", physical_id=gone))
+    aws.handle(cfn_event("Delete", contract.TRANSFORM_JOB_RESOURCE_TYPE, {}, logical_id="Scoring", physical_id=running))
+    aws.handle(cfn_event("Delete", contract.TRANSFORM_JOB_RESOURCE_TYPE, {}, logical_id="Scoring", physical_id=gone))
 
     assert {d.operation for d in replay.decisions if d.decision == ALLOW} >= {"DescribeTransformJob", "StopTransformJob"}
     assert {(d.operation, d.request.resource.rsplit("/", 1)[1]) for d in replay.denied} == {("DescribeTransformJob", gone)}
@@ -377,7 +373,7 @@ def test_a_transform_in_another_stack_is_authorized_by_that_stacks_provider(aws:
     replay = replay_for(aws, stacks, stacks.other, SCORING_STACK_ID, monkeypatch)
     model = model_name(properties_of(stacks, stacks.churn, stacks.best, STACK_ID), "BestModel")
     properties = transform_properties(stacks, stacks.other, stacks.nightly, SCORING_STACK_ID, model)
-    event = copy.deepcopy(cfn_event("Create", TRANSFORM_JOB_RESOURCE_TYPE, properties, logical_id="Nightly"))
+    event = copy.deepcopy(cfn_event("Create", contract.TRANSFORM_JOB_RESOURCE_TYPE, properties, logical_id="Nightly"))
     event["StackId"] = SCORING_STACK_ID
     name = job_name(properties, "Nightly", event["RequestId"], SCORING_STACK_ID)
     aws.sagemaker_stub.add_response("create_transform_job", {"TransformJobArn": replay.arn("transform-job", name)})

@@ -20,7 +20,7 @@ from support.framework import ProviderFramework
 from support.handler import ROLE_ARN, fake_aws_environment, parse_times  # noqa: F401  (fixture)
 from support.paths import load_fixture
 
-from autopilot_inference._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE
+from autopilot_inference._lambda.autopilot_runtime import contract
 
 JOB = "churn-hpo-2026-11"
 MODEL_PROPS: dict[str, Any] = {
@@ -45,8 +45,8 @@ JOB_PROPS: dict[str, Any] = {
 
 def template(model: dict[str, Any] | None = None, job: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "ChurnModel": (MODEL_RESOURCE_TYPE, {**MODEL_PROPS, **(model or {})}),
-        "Scoring": (TRANSFORM_JOB_RESOURCE_TYPE, {**JOB_PROPS, **(job or {})}),
+        "ChurnModel": (contract.MODEL_RESOURCE_TYPE, {**MODEL_PROPS, **(model or {})}),
+        "Scoring": (contract.TRANSFORM_JOB_RESOURCE_TYPE, {**JOB_PROPS, **(job or {})}),
     }
     result.update(extra)
     return result
@@ -66,7 +66,7 @@ class World:
         return str(self.stack.resources["Scoring"].physical_id)
 
     def known_jobs(self) -> set[str]:
-        return {str(r.physical_id) for r in self.stack.resources.values() if r.resource_type == TRANSFORM_JOB_RESOURCE_TYPE}
+        return {str(r.physical_id) for r in self.stack.resources.values() if r.resource_type == contract.TRANSFORM_JOB_RESOURCE_TYPE}
 
     def assert_no_unknown_job_running(self) -> None:
         """Every job still running is one the stack holds."""
@@ -414,7 +414,7 @@ def test_tag_and_wait_only_update_with_the_automl_job_unreadable(world: World, d
 
 def test_a_misspelt_property_in_a_template_fails_the_deployment_before_acting(world: World) -> None:
     properties = {key: value for key, value in MODEL_PROPS.items() if key != "InferenceResponseKeys"}
-    misspelt = {"ChurnModel": (MODEL_RESOURCE_TYPE, {**properties, "InferenceResponseKey": ["predicted_label"]})}
+    misspelt = {"ChurnModel": (contract.MODEL_RESOURCE_TYPE, {**properties, "InferenceResponseKey": ["predicted_label"]})}
 
     assert world.stack.create(misspelt) == "ROLLBACK_COMPLETE"
 

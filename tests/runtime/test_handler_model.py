@@ -28,10 +28,10 @@ from support.handler import (  # noqa: F401  (fixtures)
     with_changes,
 )
 
-from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference._lambda.autopilot_runtime import contract, naming
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.events import CREATE_FAILED_PHYSICAL_ID
-from autopilot_inference._lambda.autopilot_runtime.properties import MODEL_RESOURCE_TYPE, configuration
+from autopilot_inference._lambda.autopilot_runtime.properties import configuration
 
 JOB = "churn-hpo-2026-11"
 BEST = "churn-hpo-2026-11sNxh-009-5b1d6ed4"
@@ -171,17 +171,17 @@ def best_data(name: str, **changes: str) -> dict[str, str]:
 
 
 def create_event(properties: dict[str, Any] | None = None) -> dict[str, Any]:
-    return cfn_event("Create", MODEL_RESOURCE_TYPE, properties or props(), logical_id=LOGICAL_ID)
+    return cfn_event("Create", contract.MODEL_RESOURCE_TYPE, properties or props(), logical_id=LOGICAL_ID)
 
 
 def update_event(new: dict[str, Any], old: dict[str, Any], physical_id: str) -> dict[str, Any]:
     return cfn_event(
-        "Update", MODEL_RESOURCE_TYPE, new, old_properties=old, physical_id=physical_id, logical_id=LOGICAL_ID
+        "Update", contract.MODEL_RESOURCE_TYPE, new, old_properties=old, physical_id=physical_id, logical_id=LOGICAL_ID
     )
 
 
 def delete_event(physical_id: str) -> dict[str, Any]:
-    return cfn_event("Delete", MODEL_RESOURCE_TYPE, props(), physical_id=physical_id, logical_id=LOGICAL_ID)
+    return cfn_event("Delete", contract.MODEL_RESOURCE_TYPE, props(), physical_id=physical_id, logical_id=LOGICAL_ID)
 
 
 def failure(aws: StubbedAws, event: dict[str, Any]) -> str:
@@ -764,7 +764,7 @@ def test_unknown_resource_type(aws: StubbedAws) -> None:
     message = failure(aws, event)
 
     assert "Unsupported resource type 'Custom::Something'" in message
-    assert MODEL_RESOURCE_TYPE in message and "Custom::AutopilotTransformJob" in message
+    assert contract.MODEL_RESOURCE_TYPE in message and "Custom::AutopilotTransformJob" in message
     assert aws.calls == []
 
 
@@ -788,7 +788,7 @@ def test_data_stays_far_below_the_cloudformation_limit_with_worst_case_lengths(a
         "predicted_label,probability,probabilities,labels"
     )
     name = name_for(properties)
-    assert len(name) == naming.MAX_NAME_LENGTH
+    assert len(name) == contract.MAX_NAME_LENGTH
     stub_describe(aws, job, name=job_name)
     long_arn = f"arn:aws-iso-b:sagemaker:us-isob-east-1:111122223333:model/{name.lower()}"
     aws.sagemaker_stub.add_response("create_model", {"ModelArn": long_arn})

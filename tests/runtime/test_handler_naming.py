@@ -8,15 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autopilot_inference._lambda.autopilot_runtime import contract
 from autopilot_inference._lambda.autopilot_runtime.events import CREATE_FAILED_PHYSICAL_ID
-from autopilot_inference._lambda.autopilot_runtime.naming import (
-    MAX_NAME_LENGTH,
-    MODEL_NAME_PATTERN,
-    TRANSFORM_JOB_NAME_PATTERN,
-    is_generated_name,
-    model_name,
-    transform_job_name,
-)
+from autopilot_inference._lambda.autopilot_runtime.naming import is_generated_name, model_name, transform_job_name
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:111122223333:stack/ChurnStack/5b9f3c10-9a1e-11f0-8de9-0a1b2c3d4e5f"
 
@@ -29,9 +23,9 @@ _configurations = st.dictionaries(
 
 
 def assert_valid(name: str) -> None:
-    assert 1 <= len(name) <= MAX_NAME_LENGTH
-    assert MODEL_NAME_PATTERN.match(name), name
-    assert TRANSFORM_JOB_NAME_PATTERN.match(name), name
+    assert 1 <= len(name) <= contract.MAX_NAME_LENGTH
+    assert contract.MODEL_NAME_PATTERN.match(name), name
+    assert contract.TRANSFORM_JOB_NAME_PATTERN.match(name), name
     assert is_generated_name(name)
 
 

@@ -19,14 +19,10 @@ from support.handler import (  # noqa: F401  (fixtures)
     with_changes,
 )
 
-from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference._lambda.autopilot_runtime import contract, naming
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.events import CREATE_FAILED_PHYSICAL_ID
-from autopilot_inference._lambda.autopilot_runtime.properties import (
-    TRANSFORM_JOB_RESOURCE_TYPE,
-    TRANSFORM_WAIT_PROPERTIES,
-    configuration,
-)
+from autopilot_inference._lambda.autopilot_runtime.properties import configuration
 
 LOGICAL_ID = "Scoring"
 PREFIX = "ChurnStack-Scoring"
@@ -90,7 +86,7 @@ def name_for(properties: dict[str, Any], request_id: str = REQUEST_ID) -> str:
         properties["TransformJobNamePrefix"],
         STACK_ID,
         LOGICAL_ID,
-        configuration(delivered, exclude=TRANSFORM_WAIT_PROPERTIES),
+        configuration(delivered, exclude=contract.TRANSFORM_WAIT_PROPERTIES),
         request_id,
     )
 
@@ -109,14 +105,14 @@ def described(name: str, status: str = "Completed", **changes: Any) -> dict[str,
 
 def create_event(properties: dict[str, Any] | None = None, request_id: str = REQUEST_ID) -> dict[str, Any]:
     return cfn_event(
-        "Create", TRANSFORM_JOB_RESOURCE_TYPE, properties or props(), logical_id=LOGICAL_ID, request_id=request_id
+        "Create", contract.TRANSFORM_JOB_RESOURCE_TYPE, properties or props(), logical_id=LOGICAL_ID, request_id=request_id
     )
 
 
 def update_event(new: dict[str, Any], old: dict[str, Any], physical_id: str, request_id: str) -> dict[str, Any]:
     return cfn_event(
         "Update",
-        TRANSFORM_JOB_RESOURCE_TYPE,
+        contract.TRANSFORM_JOB_RESOURCE_TYPE,
         new,
         old_properties=old,
         physical_id=physical_id,
@@ -126,7 +122,7 @@ def update_event(new: dict[str, Any], old: dict[str, Any], physical_id: str, req
 
 
 def delete_event(physical_id: str) -> dict[str, Any]:
-    return cfn_event("Delete", TRANSFORM_JOB_RESOURCE_TYPE, props(), physical_id=physical_id, logical_id=LOGICAL_ID)
+    return cfn_event("Delete", contract.TRANSFORM_JOB_RESOURCE_TYPE, props(), physical_id=physical_id, logical_id=LOGICAL_ID)
 
 
 def stub_list(aws: StubbedAws, name: str, status: str | None = "InProgress", jobs: list[str] | None = None) -> None:
@@ -178,7 +174,7 @@ def test_create_with_every_option_sends_typed_values(aws: StubbedAws) -> None:
         "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)},
         "AutopilotInferenceWait": True,
     }
-    assert name.startswith(f"{PREFIX.lower()}-") and naming.TRANSFORM_JOB_NAME_PATTERN.match(name)
+    assert name.startswith(f"{PREFIX.lower()}-") and contract.TRANSFORM_JOB_NAME_PATTERN.match(name)
 
 
 def test_create_with_only_the_required_properties(aws: StubbedAws) -> None:
@@ -505,7 +501,7 @@ def test_create_error_names_the_job(aws: StubbedAws) -> None:
 def test_transform_data_stays_small_with_the_longest_names(aws: StubbedAws) -> None:
     properties = props(TransformJobNamePrefix="T" * 300)
     name = name_for(properties)
-    assert len(name) == naming.MAX_NAME_LENGTH
+    assert len(name) == contract.MAX_NAME_LENGTH
     long_arn = f"arn:aws-iso-b:sagemaker:us-isob-east-1:111122223333:transform-job/{name.lower()}"
     aws.sagemaker_stub.add_response("create_transform_job", {"TransformJobArn": long_arn})
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from support.handler import ACCOUNT, REGION, STACK_ID, StubbedAws, aws, cfn_event, fake_aws_environment  # noqa: F401
 
-from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference._lambda.autopilot_runtime import contract, naming
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.events import CREATE_FAILED_PHYSICAL_ID
 from autopilot_inference._lambda.autopilot_runtime.existence import is_gone
@@ -25,10 +25,6 @@ from autopilot_inference._lambda.autopilot_runtime.lifecycle import (
 )
 from autopilot_inference._lambda.autopilot_runtime.model_resource import FACTS_TAG_KEY, model_configuration
 from autopilot_inference._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY
-from autopilot_inference._lambda.autopilot_runtime.properties import (
-    MODEL_RESOURCE_TYPE,
-    TRANSFORM_JOB_RESOURCE_TYPE,
-)
 from autopilot_inference._lambda.autopilot_runtime.sagemaker_requests import tag_list
 from autopilot_inference._lambda.autopilot_runtime.transform_resource import job_configuration
 
@@ -83,7 +79,7 @@ def test_tag_changes_never_remove_a_kept_key() -> None:
     ],
 )
 def test_an_update_of_tags_or_in_place_properties_keeps_the_model(old: dict[str, Any], new: dict[str, Any]) -> None:
-    assert not replaces(update(MODEL_RESOURCE_TYPE, new, old, MODEL_NAME), model_configuration)
+    assert not replaces(update(contract.MODEL_RESOURCE_TYPE, new, old, MODEL_NAME), model_configuration)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +87,7 @@ def test_an_update_of_tags_or_in_place_properties_keeps_the_model(old: dict[str,
     [{"CandidateName": "churn-hpo-2026-11sNxh-004-1a2b3c4d"}, {"InferenceResponseKeys": ["probability"]}],
 )
 def test_an_update_of_what_defines_the_model_replaces_it(change: dict[str, Any]) -> None:
-    assert replaces(update(MODEL_RESOURCE_TYPE, {**MODEL_PROPS, **change}, MODEL_PROPS, MODEL_NAME), model_configuration)
+    assert replaces(update(contract.MODEL_RESOURCE_TYPE, {**MODEL_PROPS, **change}, MODEL_PROPS, MODEL_NAME), model_configuration)
 
 
 @pytest.mark.parametrize(
@@ -105,14 +101,14 @@ def test_an_update_of_what_defines_the_model_replaces_it(change: dict[str, Any])
     ],
 )
 def test_an_update_starts_a_new_transform_job_only_when_the_job_changes(change: dict[str, Any], replaced: bool) -> None:
-    event = update(TRANSFORM_JOB_RESOURCE_TYPE, {**TRANSFORM_PROPS, **change}, TRANSFORM_PROPS, JOB_NAME)
+    event = update(contract.TRANSFORM_JOB_RESOURCE_TYPE, {**TRANSFORM_PROPS, **change}, TRANSFORM_PROPS, JOB_NAME)
     assert replaces(event, job_configuration) is replaced
 
 
 @pytest.mark.parametrize("physical_id", [CREATE_FAILED_PHYSICAL_ID, "8c1f7e52-1b7d-4d8e-9a53-3f1b0e6c2d11", ""])
 def test_an_update_of_a_physical_id_not_made_here_replaces_the_resource(physical_id: str) -> None:
     assert not naming.is_generated_name(physical_id)
-    assert replaces(update(MODEL_RESOURCE_TYPE, MODEL_PROPS, MODEL_PROPS, physical_id), model_configuration)
+    assert replaces(update(contract.MODEL_RESOURCE_TYPE, MODEL_PROPS, MODEL_PROPS, physical_id), model_configuration)
 
 
 def test_sync_tags_deletes_then_adds_only_what_changed(aws: StubbedAws) -> None:
@@ -125,14 +121,14 @@ def test_sync_tags_deletes_then_adds_only_what_changed(aws: StubbedAws) -> None:
     old = {**TRANSFORM_PROPS, "Tags": tags(team="ml", stage="beta", owner="bob")}
     new = {**TRANSFORM_PROPS, "Tags": tags(team="ds", owner="bob", cost="42")}
 
-    sync_tags(aws.sagemaker, JOB_ARN, update(TRANSFORM_JOB_RESOURCE_TYPE, new, old, JOB_NAME))
+    sync_tags(aws.sagemaker, JOB_ARN, update(contract.TRANSFORM_JOB_RESOURCE_TYPE, new, old, JOB_NAME))
 
     assert aws.calls == ["DeleteTags", "AddTags"]
 
 
 def test_sync_tags_calls_nothing_when_the_tags_are_the_same(aws: StubbedAws) -> None:
     same = {**MODEL_PROPS, "Tags": tags(team="ml")}
-    sync_tags(aws.sagemaker, MODEL_ARN, update(MODEL_RESOURCE_TYPE, same, {**same, "DataVersion": "1"}, MODEL_NAME))
+    sync_tags(aws.sagemaker, MODEL_ARN, update(contract.MODEL_RESOURCE_TYPE, same, {**same, "DataVersion": "1"}, MODEL_NAME))
     assert aws.calls == []
 
 
@@ -141,7 +137,7 @@ def test_sync_tags_never_touches_the_owner_tag_nor_removes_a_kept_tag(aws: Stubb
     old = {**MODEL_PROPS, "Tags": [*tags(team="ml"), {"Key": FACTS_TAG_KEY, "Value": "x"}, {"Key": OWNER_TAG_KEY, "Value": STACK_ID}]}
     new = {**MODEL_PROPS, "Tags": [{"Key": OWNER_TAG_KEY, "Value": "someone-else"}]}
 
-    sync_tags(aws.sagemaker, MODEL_ARN, update(MODEL_RESOURCE_TYPE, new, old, MODEL_NAME), keep=(FACTS_TAG_KEY,))
+    sync_tags(aws.sagemaker, MODEL_ARN, update(contract.MODEL_RESOURCE_TYPE, new, old, MODEL_NAME), keep=(FACTS_TAG_KEY,))
 
     assert aws.calls == ["DeleteTags"]
 
@@ -169,7 +165,7 @@ def test_stack_status_that_cannot_be_read_names_the_permission(aws: StubbedAws) 
 
 def test_run_lifecycle_names_the_resource_and_the_call_of_a_service_error(aws: StubbedAws) -> None:
     aws.sagemaker_stub.add_client_error("delete_model", "ThrottlingException", "Rate exceeded", 400)
-    event = cfn_event("Delete", MODEL_RESOURCE_TYPE, MODEL_PROPS, physical_id=MODEL_NAME)
+    event = cfn_event("Delete", contract.MODEL_RESOURCE_TYPE, MODEL_PROPS, physical_id=MODEL_NAME)
 
     def delete(event: Any, clients: Any) -> dict[str, Any]:
         clients.sagemaker().delete_model(ModelName=MODEL_NAME)
@@ -180,7 +176,7 @@ def test_run_lifecycle_names_the_resource_and_the_call_of_a_service_error(aws: S
 
 
 def test_run_lifecycle_refuses_an_unknown_request_type(aws: StubbedAws) -> None:
-    event = cfn_event("Import", MODEL_RESOURCE_TYPE, MODEL_PROPS)
+    event = cfn_event("Import", contract.MODEL_RESOURCE_TYPE, MODEL_PROPS)
     with pytest.raises(AutopilotDeploymentError, match="Model X: unsupported RequestType 'Import'"):
         run_lifecycle(event, aws.clients(), {}, "Model X")
 

@@ -16,33 +16,29 @@ from support.paths import FIXTURES
 from test_handler_model import LOGICAL_ID, failure, name_for, props, stub_create, stub_describe
 
 from autopilot_inference import cli
-from autopilot_inference._lambda.autopilot_runtime.properties import (
-    MODEL_RESOURCE_TYPE,
-    SINGLE_CONTAINER_REQUIRED,
-    ModelProperties,
-    PropertyError,
-)
+from autopilot_inference._lambda.autopilot_runtime import contract
+from autopilot_inference._lambda.autopilot_runtime.properties import ModelProperties, PropertyError
 
 
 def create_event(properties: dict[str, Any]) -> dict[str, Any]:
-    return cfn_event("Create", MODEL_RESOURCE_TYPE, properties, logical_id=LOGICAL_ID)
+    return cfn_event("Create", contract.MODEL_RESOURCE_TYPE, properties, logical_id=LOGICAL_ID)
 
 
 def test_property_is_parsed_from_cloudformation_strings() -> None:
     base = {"AutoMLJobName": "j", "ExecutionRoleArn": "arn:aws:iam::111122223333:role/r", "ModelNamePrefix": "p"}
     assert ModelProperties.parse(base).single_container_required is False
-    assert ModelProperties.parse({**base, SINGLE_CONTAINER_REQUIRED: "true"}).single_container_required is True
+    assert ModelProperties.parse({**base, contract.SINGLE_CONTAINER_REQUIRED: "true"}).single_container_required is True
     try:
-        ModelProperties.parse({**base, SINGLE_CONTAINER_REQUIRED: "maybe"})
+        ModelProperties.parse({**base, contract.SINGLE_CONTAINER_REQUIRED: "maybe"})
     except PropertyError as error:
-        assert SINGLE_CONTAINER_REQUIRED in str(error)
+        assert contract.SINGLE_CONTAINER_REQUIRED in str(error)
     else:
         raise AssertionError("an unreadable SingleContainerRequired must be refused")
 
 
 def test_multi_container_candidate_for_a_serverless_endpoint_is_refused_before_create_model(aws: StubbedAws) -> None:
     stub_describe(aws)  # HPO classification: three containers
-    message = failure(aws, create_event(props(**{SINGLE_CONTAINER_REQUIRED: "true"})))
+    message = failure(aws, create_event(props(**{contract.SINGLE_CONTAINER_REQUIRED: "true"})))
     assert aws.calls == ["DescribeAutoMLJob"]
     assert "churn-hpo-2026-11" in message and "churn-hpo-2026-11sNxh-009-5b1d6ed4" in message
     assert "3 inference containers" in message and "serverless" in message
@@ -51,7 +47,7 @@ def test_multi_container_candidate_for_a_serverless_endpoint_is_refused_before_c
 
 def test_single_container_candidate_for_a_serverless_endpoint_is_created(aws: StubbedAws) -> None:
     job = response("describe_auto_ml_job_ensembling.json")
-    properties = with_job(job, **{SINGLE_CONTAINER_REQUIRED: "true"})
+    properties = with_job(job, **{contract.SINGLE_CONTAINER_REQUIRED: "true"})
     stub_describe(aws, job, name=job["AutoMLJobName"])
     name = name_for(properties)
     [container] = job["BestCandidate"]["InferenceContainers"]
