@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
@@ -23,15 +22,21 @@ from support.stacks import (
 
 from autopilot_inference import AutopilotEndpoint, AutopilotModel, EndpointDataCapture
 
+# Each test builds the stack it checks; these helpers only spell out a case the test names.
 
-@pytest.fixture(scope="module")
-def built() -> SimpleNamespace:
-    stack = new_stack("EndpointStack")
-    model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
-    volume_key = kms.Key(stack, "VolumeKey")
-    capture_key = kms.Key(stack, "CaptureKey")
-    default = model.add_endpoint("Endpoint")
-    full = AutopilotEndpoint(
+
+def new_model(stack: Stack) -> AutopilotModel:
+    return AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+
+
+def endpoint_keys(stack: Stack) -> tuple[kms.Key, kms.Key]:
+    """The full endpoint's volume key and data capture key."""
+    return kms.Key(stack, "VolumeKey"), kms.Key(stack, "CaptureKey")
+
+
+def full_endpoint(stack: Stack, model: AutopilotModel, volume_key: kms.IKey, capture_key: kms.IKey) -> AutopilotEndpoint:
+    """An endpoint given every prop (``volume_key`` for its volumes, ``capture_key`` for captured data)."""
+    return AutopilotEndpoint(
         stack,
         "Full",
         model=model,
@@ -47,25 +52,17 @@ def built() -> SimpleNamespace:
         endpoint_name="churn-endpoint",
         variant_name="Primary",
     )
-    invoker = iam.Role(stack, "Invoker", assumed_by=iam.AccountRootPrincipal())
-    full.grant_invoke(invoker)
-    return SimpleNamespace(
-        stack=stack,
-        template=template_json(stack),
-        model=model,
-        default=default,
-        full=full,
-        volume_key=volume_key,
-        capture_key=capture_key,
-        invoker=invoker,
-    )
 
 
-def test_add_endpoint_defaults(built: SimpleNamespace) -> None:
-    assert isinstance(built.default, AutopilotEndpoint)
-    assert built.default.node.scope is built.model
-    config = built.template["Resources"][logical_id(built.stack, built.default.endpoint_config)]
-    model_id = custom_resource_id(built.stack, built.model)
+def test_add_endpoint_defaults() -> None:
+    stack = new_stack("EndpointStack")
+    model = new_model(stack)
+    default = model.add_endpoint("Endpoint")
+    template = template_json(stack)
+    assert isinstance(default, AutopilotEndpoint)
+    assert default.node.scope is model
+    config = template["Resources"][logical_id(stack, default.endpoint_config)]
+    model_id = custom_resource_id(stack, model)
     assert config["Properties"] == {
         "ProductionVariants": [
             {
@@ -77,53 +74,69 @@ def test_add_endpoint_defaults(built: SimpleNamespace) -> None:
             }
         ]
     }
-    endpoint = built.template["Resources"][logical_id(built.stack, built.default.endpoint)]
+    endpoint = template["Resources"][logical_id(stack, default.endpoint)]
     assert endpoint["Properties"] == {
-        "EndpointConfigName": {
-            "Fn::GetAtt": [logical_id(built.stack, built.default.endpoint_config), "EndpointConfigName"]
-        }
+        "EndpointConfigName": {"Fn::GetAtt": [logical_id(stack, default.endpoint_config), "EndpointConfigName"]}
     }
 
 
-def test_every_prop(built: SimpleNamespace) -> None:
-    config = built.template["Resources"][logical_id(built.stack, built.full.endpoint_config)]["Properties"]
+def test_every_prop() -> None:
+    stack = new_stack("EndpointStack")
+    volume_key, capture_key = endpoint_keys(stack)
+    full = full_endpoint(stack, new_model(stack), volume_key, capture_key)
+    template = template_json(stack)
+    config = template["Resources"][logical_id(stack, full.endpoint_config)]["Properties"]
     assert config["ProductionVariants"][0]["InstanceType"] == "ml.c5.xlarge"
     assert config["ProductionVariants"][0]["InitialInstanceCount"] == 2
     assert config["ProductionVariants"][0]["VariantName"] == "Primary"
-    assert config["KmsKeyId"] == {"Fn::GetAtt": [logical_id(built.stack, built.volume_key), "Arn"]}
+    assert config["KmsKeyId"] == {"Fn::GetAtt": [logical_id(stack, volume_key), "Arn"]}
     assert config["DataCaptureConfig"] == {
         "CaptureOptions": [{"CaptureMode": "Input"}],
         "DestinationS3Uri": "s3://capture-bucket/endpoint",
         "EnableCapture": True,
         "InitialSamplingPercentage": 25,
-        "KmsKeyId": {"Fn::GetAtt": [logical_id(built.stack, built.capture_key), "Arn"]},
+        "KmsKeyId": {"Fn::GetAtt": [logical_id(stack, capture_key), "Arn"]},
     }
-    endpoint = built.template["Resources"][logical_id(built.stack, built.full.endpoint)]["Properties"]
+    endpoint = template["Resources"][logical_id(stack, full.endpoint)]["Properties"]
     assert endpoint["EndpointName"] == "churn-endpoint"
 
 
-def test_attributes(built: SimpleNamespace) -> None:
-    endpoint_id = logical_id(built.stack, built.full.endpoint)
-    assert built.stack.resolve(built.full.endpoint_name) == {"Fn::GetAtt": [endpoint_id, "EndpointName"]}
-    assert built.stack.resolve(built.full.endpoint_arn) == {"Ref": endpoint_id}
-    assert built.full.variant_name == "Primary"
-    assert built.full.model is built.model
+def test_attributes() -> None:
+    stack = new_stack("EndpointStack")
+    model = new_model(stack)
+    full = full_endpoint(stack, model, *endpoint_keys(stack))
+    endpoint_id = logical_id(stack, full.endpoint)
+    assert stack.resolve(full.endpoint_name) == {"Fn::GetAtt": [endpoint_id, "EndpointName"]}
+    assert stack.resolve(full.endpoint_arn) == {"Ref": endpoint_id}
+    assert full.variant_name == "Primary"
+    assert full.model is model
 
 
-def test_data_capture_grants_write_to_model_role_and_endpoint_waits_for_it(built: SimpleNamespace) -> None:
-    document = inline_policy(built.template, logical_id(built.stack, built.model.role))
+def test_data_capture_grants_write_to_model_role_and_endpoint_waits_for_it() -> None:
+    stack = new_stack("EndpointStack")
+    model = new_model(stack)
+    volume_key, capture_key = endpoint_keys(stack)
+    default = model.add_endpoint("Endpoint")  # no data capture
+    full = full_endpoint(stack, model, volume_key, capture_key)
+    template = template_json(stack)
+    document = inline_policy(template, logical_id(stack, model.role))
     for action in ("s3:PutObject", "s3:AbortMultipartUpload"):
         assert allows(document, action, "arn:aws:s3:::capture-bucket/endpoint/*")
-    key_arn = "${" + logical_id(built.stack, built.capture_key) + ".Arn}"
+    key_arn = "${" + logical_id(stack, capture_key) + ".Arn}"
     for action in ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]:
         assert allows(document, action, key_arn)
-    endpoint = built.template["Resources"][logical_id(built.stack, built.full.endpoint)]
-    assert endpoint["DependsOn"] == [logical_id(built.stack, built.model.role)]
-    assert "DependsOn" not in built.template["Resources"][logical_id(built.stack, built.default.endpoint)]
+    endpoint = template["Resources"][logical_id(stack, full.endpoint)]
+    assert endpoint["DependsOn"] == [logical_id(stack, model.role)]
+    assert "DependsOn" not in template["Resources"][logical_id(stack, default.endpoint)]
 
 
-def test_grant_invoke(built: SimpleNamespace) -> None:
-    Template.from_json(built.template).has_resource_properties(
+def test_grant_invoke() -> None:
+    stack = new_stack("EndpointStack")
+    full = full_endpoint(stack, new_model(stack), *endpoint_keys(stack))
+    invoker = iam.Role(stack, "Invoker", assumed_by=iam.AccountRootPrincipal())
+    full.grant_invoke(invoker)
+    template = template_json(stack)
+    Template.from_json(template).has_resource_properties(
         "AWS::IAM::Policy",
         {
             "PolicyDocument": {
@@ -131,15 +144,16 @@ def test_grant_invoke(built: SimpleNamespace) -> None:
                     {
                         "Action": "sagemaker:InvokeEndpoint",
                         "Effect": "Allow",
-                        "Resource": {"Ref": logical_id(built.stack, built.full.endpoint)},
+                        "Resource": {"Ref": logical_id(stack, full.endpoint)},
                     }
                 ]
             },
-            "Roles": [{"Ref": logical_id(built.stack, built.invoker)}],
+            "Roles": [{"Ref": logical_id(stack, invoker)}],
         },
     )
-    assert len(resources(built.template, "AWS::SageMaker::Endpoint")) == 2
-    assert len(resources(built.template, "AWS::SageMaker::EndpointConfig")) == 2
+    # The grant adds no endpoint: the stack's one endpoint and its one config.
+    assert len(resources(template, "AWS::SageMaker::Endpoint")) == 1
+    assert len(resources(template, "AWS::SageMaker::EndpointConfig")) == 1
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from typing import Any
 
 import botocore.session
 import pytest
-from aws_cdk import Duration, TimeZone
+from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_scheduler as scheduler
@@ -39,9 +39,7 @@ from support.stacks import (
     template_json,
 )
 
-from autopilot_inference import (
-    AutopilotBatchTransform,
-)
+from autopilot_inference import AutopilotBatchTransform, AutopilotScheduledTransform
 from autopilot_inference import _run_locations as locations
 
 SHAPE = botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTransformJob").input_shape
@@ -197,15 +195,19 @@ def context_of(uuid_value: str, start_time: str = "2026-12-03T07:08:09.123Z") ->
     return {"Execution": {"StartTime": start_time, "Name": "manual-run", "Id": "arn:execution"}, "uuid": uuid_value}
 
 
-@pytest.fixture(scope="module")
-def built() -> Any:
-    stack = new_stack("ScoringStack")
-    model = model_in(stack)
-    output_key = kms.Key(stack, "OutputKey", enable_key_rotation=True)
-    volume_key = kms.Key(stack, "VolumeKey", enable_key_rotation=True)
-    construct = scheduled(
+# Each test builds the stack it checks; these helpers only spell out a case the test names.
+
+
+def run_keys(stack: Stack) -> tuple[kms.Key, kms.Key]:
+    """The output and volume keys of the every-option case."""
+    return kms.Key(stack, "OutputKey", enable_key_rotation=True), kms.Key(stack, "VolumeKey", enable_key_rotation=True)
+
+
+def nightly_with_every_option(stack: Stack, output_key: kms.IKey, volume_key: kms.IKey) -> AutopilotScheduledTransform:
+    """The nightly schedule (support.scheduled's defaults, its own model) given every schedule, notification
+    and transform option (EVERY_OPTION, ``output_key`` and ``volume_key``)."""
+    return scheduled(
         stack,
-        model,
         time_zone="Europe/Berlin",
         flexible_time_window=Duration.minutes(15),
         start=datetime(2027, 1, 1, tzinfo=timezone.utc),
@@ -217,26 +219,6 @@ def built() -> Any:
         volume_kms_key=volume_key,
         **EVERY_OPTION,
     )
-    deploy_time = AutopilotBatchTransform(
-        stack,
-        "DeployTime",
-        model=model,
-        input_s3_uri=f"s3://{BUCKET}/incoming/2026-12-01/",
-        output_s3_uri=f"s3://{BUCKET}/scored/2026-12-01/",
-        output_kms_key=output_key,
-        volume_kms_key=volume_key,
-        **EVERY_OPTION,
-    )
-    template = template_json(stack)
-
-    class Built:
-        pass
-
-    result = Built()
-    result.stack, result.model, result.construct, result.deploy_time, result.template = (
-        stack, model, construct, deploy_time, template,
-    )
-    return result
 
 
 # --- the transform task's request -----------------------------------------------------------------
@@ -248,16 +230,22 @@ def task_state(template: dict[str, Any]) -> dict[str, Any]:
     return task
 
 
-def test_task_is_the_sync_integration_with_the_model_name_attribute(built: Any) -> None:
-    task = task_state(built.template)
+def test_task_is_the_sync_integration_with_the_model_name_attribute() -> None:
+    stack = new_stack("ScoringStack")
+    construct = nightly_with_every_option(stack, *run_keys(stack))
+    template = template_json(stack)
+    task = task_state(template)
     assert task["Resource"] == "arn:aws:states:::sagemaker:createTransformJob.sync"
-    model_id = custom_resource_id(built.stack, built.model)
+    model_id = custom_resource_id(stack, construct.model)
     assert task["Parameters"]["ModelName"] == "${" + model_id + ".ModelName}"
     assert task["Parameters"]["TransformJobName.$"] == "$.run.jobName"
 
 
-def test_rendered_request_is_valid_against_botocore_shape(built: Any) -> None:
-    machine = definition(built.template)
+def test_rendered_request_is_valid_against_botocore_shape() -> None:
+    stack = new_stack("ScoringStack")
+    nightly_with_every_option(stack, *run_keys(stack))
+    template = template_json(stack)
+    machine = definition(template)
     name, data = run_until_task(machine, {"scheduledTime": "2026-12-01T02:00:00Z"}, context_of(str(uuid.uuid4())))
     request = evaluate_parameters(machine["States"][name]["Parameters"], data, {})
     # References (the model's name, the keys' ARNs) -> sample strings.
@@ -269,11 +257,25 @@ def test_rendered_request_is_valid_against_botocore_shape(built: Any) -> None:
     assert request["ModelClientConfig"] == {"InvocationsTimeoutInSeconds": 300, "InvocationsMaxRetries": 2}
 
 
-def test_request_is_the_deploy_time_request(built: Any) -> None:
+def test_request_is_the_deploy_time_request() -> None:
     """Same options, same fields: the task sends what AutopilotBatchTransform's resource sends."""
-    parameters = task_state(built.template)["Parameters"]
-    deploy_id = custom_resource_id(built.stack, built.deploy_time)
-    deploy = render(built.template["Resources"][deploy_id]["Properties"])
+    stack = new_stack("ScoringStack")
+    output_key, volume_key = run_keys(stack)
+    construct = nightly_with_every_option(stack, output_key, volume_key)
+    deploy_time = AutopilotBatchTransform(
+        stack,
+        "DeployTime",
+        model=construct.model,
+        input_s3_uri=f"s3://{BUCKET}/incoming/2026-12-01/",
+        output_s3_uri=f"s3://{BUCKET}/scored/2026-12-01/",
+        output_kms_key=output_key,
+        volume_kms_key=volume_key,
+        **EVERY_OPTION,
+    )
+    template = template_json(stack)
+    parameters = task_state(template)["Parameters"]
+    deploy_id = custom_resource_id(stack, deploy_time)
+    deploy = render(template["Resources"][deploy_id]["Properties"])
     for name in ("TransformResources", "BatchStrategy", "MaxPayloadInMB", "MaxConcurrentTransforms",
                  "ModelClientConfig", "DataProcessing", "Environment"):
         assert parameters[name] == deploy[name], name
@@ -287,8 +289,11 @@ def test_request_is_the_deploy_time_request(built: Any) -> None:
         assert scheduled_part == deploy_part, name
 
 
-def test_retries_on_creation_errors_only_with_backoff(built: Any) -> None:
-    (retry,) = task_state(built.template)["Retry"]
+def test_retries_on_creation_errors_only_with_backoff() -> None:
+    stack = new_stack("ScoringStack")
+    nightly_with_every_option(stack, *run_keys(stack))
+    template = template_json(stack)
+    (retry,) = task_state(template)["Retry"]
     assert set(retry["ErrorEquals"]) == {
         "SageMaker.AmazonSageMakerException", "SageMaker.ResourceLimitExceededException", "ThrottlingException",
     }
@@ -306,14 +311,17 @@ def test_retries_on_creation_errors_only_with_backoff(built: Any) -> None:
         ({}, ("2026", "12", "03", "07", "08", "09")),  # started by hand: the execution's start time
     ],
 )
-def test_pass_states_render_name_and_locations(built: Any, execution_input: dict[str, Any], time_fields: tuple[str, ...]) -> None:
+def test_pass_states_render_name_and_locations(execution_input: dict[str, Any], time_fields: tuple[str, ...]) -> None:
+    stack = new_stack("ScoringStack")
+    construct = nightly_with_every_option(stack, *run_keys(stack))
+    template = template_json(stack)
     run_uuid = str(uuid.uuid4())
-    machine = definition(built.template)
+    machine = definition(template)
     _, data = run_until_task(machine, execution_input, context_of(run_uuid))
     run = data["run"]
     year, month, day, hour, minute, _ = time_fields
     run_id = run_uuid.split("-")[0]
-    prefix = built.construct.job_name_prefix
+    prefix = construct.job_name_prefix
     assert run["jobName"] == f"{prefix}-{year}{month}{day}t{hour}{minute}-{run_id}"
     assert NAME_PATTERN.match(run["jobName"]) and run["jobName"] == run["jobName"].lower()
     assert run["input"] == f"s3://{BUCKET}/incoming/{year}-{month}-{day}/"
@@ -338,9 +346,12 @@ def test_longest_job_name_fits() -> None:
 # --- the schedule ---------------------------------------------------------------------------------
 
 
-def test_schedule_properties(built: Any) -> None:
-    machine_id = built.stack.resolve(built.construct.state_machine.node.default_child.logical_id)
-    Template.from_json(built.template).has_resource_properties(
+def test_schedule_properties() -> None:
+    stack = new_stack("ScoringStack")
+    construct = nightly_with_every_option(stack, *run_keys(stack))
+    template = template_json(stack)
+    machine_id = stack.resolve(construct.state_machine.node.default_child.logical_id)
+    Template.from_json(template).has_resource_properties(
         SCHEDULE,
         {
             "ScheduleExpression": "cron(0 2 * * ? *)",
@@ -374,15 +385,18 @@ def test_schedule_expression_object_and_disabled() -> None:
     )
 
 
-def test_scheduler_role_may_only_start_this_state_machine(built: Any) -> None:
-    schedule = next(iter(resources(built.template, SCHEDULE).values()))
+def test_scheduler_role_may_only_start_this_state_machine() -> None:
+    stack = new_stack("ScoringStack")
+    construct = nightly_with_every_option(stack, *run_keys(stack))
+    template = template_json(stack)
+    schedule = next(iter(resources(template, SCHEDULE).values()))
     role_id = schedule["Properties"]["Target"]["RoleArn"]["Fn::GetAtt"][0]
-    policies = [p for p in resources(built.template, "AWS::IAM::Policy").values()
+    policies = [p for p in resources(template, "AWS::IAM::Policy").values()
                 if {"Ref": role_id} in p["Properties"]["Roles"]]
     statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
-    machine_id = built.stack.resolve(built.construct.state_machine.node.default_child.logical_id)
+    machine_id = stack.resolve(construct.state_machine.node.default_child.logical_id)
     assert statements == [{"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": machine_id}}]
-    role = built.template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    role = template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert role == [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"},
                      "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]
 
@@ -399,17 +413,21 @@ def test_two_schedules_in_a_stack_have_separate_scheduler_roles() -> None:
 # --- IAM ------------------------------------------------------------------------------------------
 
 
-def role_statements(built: Any) -> list[dict[str, Any]]:
-    role_id = built.stack.resolve(built.construct.role.node.default_child.logical_id)
-    policies = [p for p in resources(built.template, "AWS::IAM::Policy").values()
+def role_statements(template: dict[str, Any], stack: Stack, construct: AutopilotScheduledTransform) -> list[dict[str, Any]]:
+    """The statements of the state machine role's one policy, rendered."""
+    role_id = stack.resolve(construct.role.node.default_child.logical_id)
+    policies = [p for p in resources(template, "AWS::IAM::Policy").values()
                 if {"Ref": role_id} in p["Properties"]["Roles"]]
     assert len(policies) == 1
     return render(policies[0]["Properties"]["PolicyDocument"]["Statement"])
 
 
-def test_state_machine_role_is_least_privilege(built: Any) -> None:
-    statements = {s.get("Sid", s["Action"] if isinstance(s["Action"], str) else s["Action"][0]): s for s in role_statements(built)}
-    prefix = built.construct.job_name_prefix
+def test_state_machine_role_is_least_privilege() -> None:
+    stack = new_stack("ScoringStack")
+    construct = nightly_with_every_option(stack, *run_keys(stack))
+    template = template_json(stack)
+    statements = {s.get("Sid", s["Action"] if isinstance(s["Action"], str) else s["Action"][0]): s for s in role_statements(template, stack, construct)}
+    prefix = construct.job_name_prefix
     assert prefix == prefix.lower() and prefix.startswith("scoringstack-nightly")
     jobs = statements["ManageScheduledTransformJobs"]
     assert jobs["Resource"] == f"arn:aws:sagemaker:ap-southeast-2:111122223333:transform-job/{prefix}-*"
@@ -417,15 +435,18 @@ def test_state_machine_role_is_least_privilege(built: Any) -> None:
                                    "sagemaker:StopTransformJob", "sagemaker:ListTags"}
     rule = statements["HearOfTransformJobEnds"]
     assert rule["Resource"].endswith(":rule/StepFunctionsGetEventsForSageMakerTransformJobsRule")
-    every_action = {a for s in role_statements(built) for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    every_action = {a for s in role_statements(template, stack, construct) for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert not any(action.startswith(("iam:", "s3:")) for action in every_action), every_action
     assert "sns:Publish" in every_action
     # aws-cdk-lib's task would have created a role with AmazonSageMakerFullAccess; there is none.
-    assert "AmazonSageMakerFullAccess" not in json.dumps(built.template)
+    assert "AmazonSageMakerFullAccess" not in json.dumps(template)
 
 
-def test_execution_role_gets_the_run_locations_up_to_the_first_placeholder(built: Any) -> None:
-    text = json.dumps(render(built.template))
+def test_execution_role_gets_the_run_locations_up_to_the_first_placeholder() -> None:
+    stack = new_stack("ScoringStack")
+    nightly_with_every_option(stack, *run_keys(stack))
+    template = template_json(stack)
+    text = json.dumps(render(template))
     assert f"arn:aws:s3:::{BUCKET}/incoming/*" in text
     assert f"arn:aws:s3:::{BUCKET}/scored/*" in text
 
@@ -447,9 +468,12 @@ def test_grant_start() -> None:
 # --- notifications ---------------------------------------------------------------------------------
 
 
-def test_failures_are_published_then_fail_the_execution(built: Any) -> None:
-    machine = definition(built.template)
-    task = task_state(built.template)
+def test_failures_are_published_then_fail_the_execution() -> None:
+    stack = new_stack("ScoringStack")
+    nightly_with_every_option(stack, *run_keys(stack))
+    template = template_json(stack)
+    machine = definition(template)
+    task = task_state(template)
     (catch,) = task["Catch"]
     assert catch["ErrorEquals"] == ["States.ALL"] and catch["ResultPath"] == "$.error"
     notify = machine["States"][catch["Next"]]
@@ -463,13 +487,15 @@ def test_failures_are_published_then_fail_the_execution(built: Any) -> None:
     assert success["Parameters"]["Message"]["status"] == "SUCCEEDED"
 
 
-def test_created_topic_is_encrypted_and_alarm_watches_failed_and_timed_out(built: Any) -> None:
-    template = Template.from_json(built.template)
-    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
-    alarm = next(iter(resources(built.template, "AWS::CloudWatch::Alarm").values()))["Properties"]
+def test_created_topic_is_encrypted_and_alarm_watches_failed_and_timed_out() -> None:
+    stack = new_stack("ScoringStack")
+    construct = nightly_with_every_option(stack, *run_keys(stack))
+    template = template_json(stack)
+    Template.from_json(template).has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+    alarm = next(iter(resources(template, "AWS::CloudWatch::Alarm").values()))["Properties"]
     metric_names = {m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m}
     assert metric_names == {"ExecutionsFailed", "ExecutionsTimedOut"}
-    assert alarm["AlarmActions"] == [{"Ref": built.stack.resolve(built.construct.notification_topic.node.default_child.logical_id)}]
+    assert alarm["AlarmActions"] == [{"Ref": stack.resolve(construct.notification_topic.node.default_child.logical_id)}]
 
 
 def test_without_a_topic_a_failure_goes_straight_to_fail() -> None:
@@ -654,17 +680,20 @@ def test_readme_schedule_snippet_synthesizes_after_the_quickstart() -> None:
     assert len(resources(template, "AWS::SNS::Subscription")) == 1
 
 
-def test_every_action_of_the_state_machine_role_is_a_real_api_operation(built: Any) -> None:
+def test_every_action_of_the_state_machine_role_is_a_real_api_operation() -> None:
     """Each ``service:Operation`` names an operation of botocore's model of that service.
 
     Except CloudWatch Logs' permission-only vended-log delivery actions (no API of their own),
     which Step Functions' logging needs.
     """
+    stack = new_stack("ScoringStack")
+    construct = nightly_with_every_option(stack, *run_keys(stack))
+    template = template_json(stack)
     permission_only = {"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
                        "logs:DeleteLogDelivery", "logs:ListLogDeliveries"}
     session = botocore.session.get_session()
     services = {"sagemaker": "sagemaker", "events": "events", "logs": "logs", "xray": "xray", "sns": "sns", "kms": "kms"}
-    for statement in role_statements(built):
+    for statement in role_statements(template, stack, construct):
         for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
             if action in permission_only:
                 continue

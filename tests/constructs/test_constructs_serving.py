@@ -20,12 +20,11 @@ References the tests check against, besides ``aws_cdk.assertions`` on the synthe
 from __future__ import annotations
 
 import copy
-from types import SimpleNamespace
 from typing import Any
 
 import botocore.session
 import pytest
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -34,7 +33,16 @@ from aws_cdk.assertions import Match, Template
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 from support.annotations import assert_refused, errors_on
-from support.stacks import JOB, OUTPUT_URI, custom_resource_id, logical_id, new_stack, resources, template_json
+from support.stacks import (
+    JOB,
+    OUTPUT_URI,
+    checked_template,
+    custom_resource_id,
+    logical_id,
+    new_stack,
+    resources,
+    template_json,
+)
 
 from autopilot_inference import (
     AutopilotEndpoint,
@@ -92,13 +100,11 @@ def validate_update_endpoint(endpoint_props: dict[str, Any]) -> None:
     validate_parameters(request, SAGEMAKER.operation_model("UpdateEndpoint").input_shape)
 
 
-# --- one stack with every serving feature -----------------------------------------------------
+# --- the cases: each test builds the stack it checks through these ----------------------------
 
 
-@pytest.fixture(scope="module")
-def built() -> SimpleNamespace:
-    stack = new_stack("ServingStack")
-    model = new_model(stack)
+def scaled_canary(model: AutopilotModel) -> tuple[AutopilotEndpoint, ScalableInstanceCount]:
+    """A blue/green canary endpoint with ready alarms, autoscaled on invocations, a schedule and CPU steps."""
     canary = model.add_endpoint(
         "Canary",
         initial_instance_count=4,
@@ -122,6 +128,14 @@ def built() -> SimpleNamespace:
             appscaling.ScalingInterval(lower=80, change=2),
         ],
     )
+    return canary, scaling
+
+
+def linear_with_rollback_alarms(
+    stack: Stack, model: AutopilotModel
+) -> tuple[AutopilotEndpoint, cloudwatch.Alarm, cloudwatch.Alarm]:
+    """A blue/green linear endpoint named churn-linear, given an alarm of the stack (QueueAlarm) and added
+    one on its own latency (LinearLatency): the endpoint and the two alarms."""
     external = cloudwatch.Alarm(
         stack, "QueueAlarm",
         metric=cloudwatch.Metric(namespace="Custom", metric_name="Backlog"), threshold=100, evaluation_periods=1,
@@ -139,7 +153,12 @@ def built() -> SimpleNamespace:
         stack, "LinearLatency", metric=linear.metric_model_latency(), threshold=10000, evaluation_periods=2
     )
     linear.add_rollback_alarm(linear_latency)
-    rolling = model.add_endpoint(
+    return linear, external, linear_latency
+
+
+def rolling_endpoint(model: AutopilotModel) -> AutopilotEndpoint:
+    """A rolling update with the default ready alarm."""
+    return model.add_endpoint(
         "Rolling",
         initial_instance_count=4,
         rolling_update=RollingUpdate(
@@ -150,7 +169,15 @@ def built() -> SimpleNamespace:
         ),
         endpoint_alarms=EndpointAlarms(),
     )
-    monitored = model.add_endpoint("Monitored", endpoint_alarms=EndpointAlarms())  # alarms, no rollback
+
+
+def monitored_endpoint(model: AutopilotModel) -> AutopilotEndpoint:
+    """Alarms, no deployment guardrails (so no rollback)."""
+    return model.add_endpoint("Monitored", endpoint_alarms=EndpointAlarms())
+
+
+def serverless_endpoint(stack: Stack) -> tuple[AutopilotModel, AutopilotEndpoint]:
+    """A serverless endpoint with a percent canary, on a model of its own (EnsembleModel): model and endpoint."""
     ensemble = new_model(stack, "EnsembleModel")
     serverless = ensemble.add_endpoint(
         "Serverless",
@@ -159,39 +186,37 @@ def built() -> SimpleNamespace:
             traffic_routing=TrafficRouting.canary(size=CapacitySize.percent(10), wait=Duration.minutes(1))
         ),
     )
-    invoker = iam.Role(stack, "Invoker", assumed_by=iam.AccountRootPrincipal())
-    for endpoint in (canary, serverless, rolling):
-        endpoint.grant_invoke(invoker)
-    return SimpleNamespace(
-        stack=stack, template=template_json(stack), model=model, ensemble=ensemble, canary=canary, linear=linear,
-        rolling=rolling, monitored=monitored, serverless=serverless, scaling=scaling, external=external,
-        linear_latency=linear_latency, invoker=invoker,
-    )
+    return ensemble, serverless
 
 
-def endpoint_props(built: SimpleNamespace, endpoint: AutopilotEndpoint) -> dict[str, Any]:
-    return copy.deepcopy(built.template["Resources"][logical_id(built.stack, endpoint.endpoint)]["Properties"])
+def endpoint_props(template: dict[str, Any], stack: Stack, endpoint: AutopilotEndpoint) -> dict[str, Any]:
+    """A copy of the endpoint's properties (a test may change it)."""
+    return copy.deepcopy(template["Resources"][logical_id(stack, endpoint.endpoint)]["Properties"])
 
 
-def config_props(built: SimpleNamespace, endpoint: AutopilotEndpoint) -> dict[str, Any]:
-    return built.template["Resources"][logical_id(built.stack, endpoint.endpoint_config)]["Properties"]
+def config_props(template: dict[str, Any], stack: Stack, endpoint: AutopilotEndpoint) -> dict[str, Any]:
+    return template["Resources"][logical_id(stack, endpoint.endpoint_config)]["Properties"]
 
 
-def ref(built: SimpleNamespace, construct: Any) -> dict[str, str]:
-    return {"Ref": logical_id(built.stack, construct)}
+def ref(stack: Stack, construct: Any) -> dict[str, str]:
+    return {"Ref": logical_id(stack, construct)}
 
 
 # --- autoscaling ---------------------------------------------------------------------------------
 
 
-def test_scalable_target_has_sagemaker_alpha_shape(built: SimpleNamespace) -> None:
-    assert isinstance(built.scaling, ScalableInstanceCount)
-    assert isinstance(built.scaling, appscaling.BaseScalableAttribute)
-    assert built.canary.scalable_instance_count is built.scaling
-    endpoint_id = logical_id(built.stack, built.canary.endpoint)
-    template = Template.from_json(built.template)
-    template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 1)
-    template.has_resource_properties(
+def test_scalable_target_has_sagemaker_alpha_shape() -> None:
+    stack = new_stack("ServingStack")
+    model = new_model(stack)
+    canary, scaling = scaled_canary(model)
+    template = template_json(stack)
+    assert isinstance(scaling, ScalableInstanceCount)
+    assert isinstance(scaling, appscaling.BaseScalableAttribute)
+    assert canary.scalable_instance_count is scaling
+    endpoint_id = logical_id(stack, canary.endpoint)
+    assertions = Template.from_json(template)
+    assertions.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 1)
+    assertions.has_resource_properties(
         "AWS::ApplicationAutoScaling::ScalableTarget",
         {
             "ServiceNamespace": "sagemaker",
@@ -217,8 +242,12 @@ def test_scalable_target_has_sagemaker_alpha_shape(built: SimpleNamespace) -> No
     )
 
 
-def test_scale_on_invocations_tracks_invocations_per_instance(built: SimpleNamespace) -> None:
-    Template.from_json(built.template).has_resource_properties(
+def test_scale_on_invocations_tracks_invocations_per_instance() -> None:
+    stack = new_stack("ServingStack")
+    model = new_model(stack)
+    scaled_canary(model)
+    template = template_json(stack)
+    Template.from_json(template).has_resource_properties(
         "AWS::ApplicationAutoScaling::ScalingPolicy",
         {
             "PolicyType": "TargetTrackingScaling",
@@ -230,8 +259,11 @@ def test_scale_on_invocations_tracks_invocations_per_instance(built: SimpleNames
     )
 
 
-def test_scale_on_metric_steps_on_the_endpoints_cpu(built: SimpleNamespace) -> None:
-    template = Template.from_json(built.template)
+def test_scale_on_metric_steps_on_the_endpoints_cpu() -> None:
+    stack = new_stack("ServingStack")
+    model = new_model(stack)
+    scaled_canary(model)
+    template = checked_template(stack)
     template.has_resource_properties(
         "AWS::ApplicationAutoScaling::ScalingPolicy",
         {"PolicyType": "StepScaling", "StepScalingPolicyConfiguration": Match.object_like({
@@ -247,13 +279,20 @@ def test_scale_on_metric_steps_on_the_endpoints_cpu(built: SimpleNamespace) -> N
     )
 
 
-def test_scaled_endpoint_keeps_its_instance_count_on_update(built: SimpleNamespace) -> None:
-    props = endpoint_props(built, built.canary)
+def test_scaled_endpoint_keeps_its_instance_count_on_update() -> None:
+    stack = new_stack("ServingStack")
+    model = new_model(stack)
+    canary, _ = scaled_canary(model)  # the only one scaled
+    linear, _, _ = linear_with_rollback_alarms(stack, model)
+    rolling = rolling_endpoint(model)
+    _, serverless = serverless_endpoint(stack)
+    template = template_json(stack)
+    props = endpoint_props(template, stack, canary)
     assert props["RetainAllVariantProperties"] is True
     assert props["ExcludeRetainedVariantProperties"] == [{"VariantPropertyType": "DataCaptureConfig"}]
     validate_update_endpoint(props)
-    for endpoint in (built.linear, built.rolling, built.serverless):
-        assert "RetainAllVariantProperties" not in endpoint_props(built, endpoint)
+    for endpoint in (linear, rolling, serverless):
+        assert "RetainAllVariantProperties" not in endpoint_props(template, stack, endpoint)
 
 
 @pytest.mark.parametrize(
@@ -310,9 +349,13 @@ def test_autoscaling_only_once_and_invocation_target_checked() -> None:
 # --- deployment guardrails -----------------------------------------------------------------------
 
 
-def test_blue_green_canary_with_ready_alarms(built: SimpleNamespace) -> None:
-    props = endpoint_props(built, built.canary)
-    alarm_refs = [ref(built, alarm) for alarm in built.canary.alarms]
+def test_blue_green_canary_with_ready_alarms() -> None:
+    stack = new_stack("ServingStack")
+    model = new_model(stack)
+    canary, _ = scaled_canary(model)
+    template = template_json(stack)
+    props = endpoint_props(template, stack, canary)
+    alarm_refs = [ref(stack, alarm) for alarm in canary.alarms]
     assert len(alarm_refs) == 3  # 5xx (default), 4xx, latency
     assert props["DeploymentConfig"] == {
         "BlueGreenUpdatePolicy": {
@@ -332,12 +375,16 @@ def test_blue_green_canary_with_ready_alarms(built: SimpleNamespace) -> None:
     assert props["EndpointName"].startswith("servingstack-model-canary")
 
 
-def test_ready_alarms_watch_the_new_fleet_with_published_names(built: SimpleNamespace) -> None:
-    config_id = logical_id(built.stack, built.canary.endpoint_config)
-    name = endpoint_props(built, built.canary)["EndpointName"]
+def test_ready_alarms_watch_the_new_fleet_with_published_names() -> None:
+    stack = new_stack("ServingStack")
+    model = new_model(stack)
+    canary, _ = scaled_canary(model)
+    template = template_json(stack)
+    config_id = logical_id(stack, canary.endpoint_config)
+    name = endpoint_props(template, stack, canary)["EndpointName"]
     found = {}
-    for alarm in built.canary.alarms:
-        props = built.template["Resources"][logical_id(built.stack, alarm)]["Properties"]
+    for alarm in canary.alarms:
+        props = template["Resources"][logical_id(stack, alarm)]["Properties"]
         found[props["MetricName"]] = props
         assert props["Namespace"] == "AWS/SageMaker"
         assert props["MetricName"] in PUBLISHED_INVOCATION_METRICS
@@ -357,30 +404,38 @@ def test_ready_alarms_watch_the_new_fleet_with_published_names(built: SimpleName
     assert found["ModelLatency"]["Threshold"] == 250_000  # microseconds
 
 
-def test_rollback_alarms_are_readable_by_the_execution_role(built: SimpleNamespace) -> None:
-    template = Template.from_json(built.template)
-    role_id = logical_id(built.stack, built.model.role)
-    for endpoint in (built.canary, built.linear):
+def test_rollback_alarms_are_readable_by_the_execution_role() -> None:
+    stack = new_stack("ServingStack")
+    model = new_model(stack)
+    canary, _ = scaled_canary(model)
+    linear, _, _ = linear_with_rollback_alarms(stack, model)
+    template = template_json(stack)
+    assertions = Template.from_json(template)
+    role_id = logical_id(stack, model.role)
+    for endpoint in (canary, linear):
         policy = endpoint._rollback_policy
         assert policy is not None
-        policy_id = logical_id(built.stack, policy)
-        document = built.template["Resources"][policy_id]["Properties"]
+        policy_id = logical_id(stack, policy)
+        document = template["Resources"][policy_id]["Properties"]
         assert document["Roles"] == [{"Ref": role_id}]
         assert {
             (statement["Action"], statement["Resource"]["Fn::GetAtt"][0]) for statement in document["PolicyDocument"]["Statement"]
-        } == {("cloudwatch:DescribeAlarms", logical_id(built.stack, alarm)) for alarm in endpoint.rollback_alarms}
-        resource = built.template["Resources"][logical_id(built.stack, endpoint.endpoint)]
+        } == {("cloudwatch:DescribeAlarms", logical_id(stack, alarm)) for alarm in endpoint.rollback_alarms}
+        resource = template["Resources"][logical_id(stack, endpoint.endpoint)]
         assert policy_id in resource["DependsOn"]
     # The model does not wait for these policies (they name alarms that name the model's endpoint config).
-    model = built.template["Resources"][custom_resource_id(built.stack, built.model)]
-    assert not set(model.get("DependsOn", [])) & {
-        logical_id(built.stack, e._rollback_policy) for e in (built.canary, built.linear)
+    model_resource = template["Resources"][custom_resource_id(stack, model)]
+    assert not set(model_resource.get("DependsOn", [])) & {
+        logical_id(stack, e._rollback_policy) for e in (canary, linear)
     }
-    template.resource_count_is("AWS::SageMaker::Endpoint", 5)
+    assertions.resource_count_is("AWS::SageMaker::Endpoint", 2)  # the canary and the linear endpoint
 
 
-def test_blue_green_linear_with_given_and_added_rollback_alarms(built: SimpleNamespace) -> None:
-    props = endpoint_props(built, built.linear)
+def test_blue_green_linear_with_given_and_added_rollback_alarms() -> None:
+    stack = new_stack("ServingStack")
+    linear, external, linear_latency = linear_with_rollback_alarms(stack, new_model(stack))
+    template = template_json(stack)
+    props = endpoint_props(template, stack, linear)
     assert props["EndpointName"] == "churn-linear"
     assert props["DeploymentConfig"] == {
         "BlueGreenUpdatePolicy": {
@@ -391,19 +446,22 @@ def test_blue_green_linear_with_given_and_added_rollback_alarms(built: SimpleNam
             }
         },
         "AutoRollbackConfiguration": {
-            "Alarms": [{"AlarmName": ref(built, built.external)}, {"AlarmName": ref(built, built.linear_latency)}]
+            "Alarms": [{"AlarmName": ref(stack, external)}, {"AlarmName": ref(stack, linear_latency)}]
         },
     }
     validate_update_endpoint(props)
     # The metric helper names the endpoint by its literal name: no circular reference.
-    latency = built.template["Resources"][logical_id(built.stack, built.linear_latency)]["Properties"]
+    latency = template["Resources"][logical_id(stack, linear_latency)]["Properties"]
     assert {item["Name"]: item["Value"] for item in latency["Dimensions"]} == {
         "EndpointName": "churn-linear", "VariantName": "AllTraffic",
     }
 
 
-def test_rolling_update(built: SimpleNamespace) -> None:
-    props = endpoint_props(built, built.rolling)
+def test_rolling_update() -> None:
+    stack = new_stack("ServingStack")
+    rolling = rolling_endpoint(new_model(stack))
+    template = template_json(stack)
+    props = endpoint_props(template, stack, rolling)
     assert props["DeploymentConfig"] == {
         "RollingUpdatePolicy": {
             "MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1},
@@ -411,23 +469,30 @@ def test_rolling_update(built: SimpleNamespace) -> None:
             "MaximumExecutionTimeoutInSeconds": 1800,
             "RollbackMaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 100},
         },
-        "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": ref(built, built.rolling.alarms[0])}]},
+        "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": ref(stack, rolling.alarms[0])}]},
     }
     validate_update_endpoint(props)
 
 
-def test_alarms_without_guardrails_are_plain_alarms(built: SimpleNamespace) -> None:
-    props = endpoint_props(built, built.monitored)
+def test_alarms_without_guardrails_are_plain_alarms() -> None:
+    stack = new_stack("ServingStack")
+    monitored = monitored_endpoint(new_model(stack))
+    template = template_json(stack)
+    props = endpoint_props(template, stack, monitored)
     assert "DeploymentConfig" not in props and "EndpointName" not in props
-    [alarm] = built.monitored.alarms
-    alarm_props = built.template["Resources"][logical_id(built.stack, alarm)]["Properties"]
+    [alarm] = monitored.alarms
+    alarm_props = template["Resources"][logical_id(stack, alarm)]["Properties"]
     endpoint_name = {item["Name"]: item["Value"] for item in alarm_props["Dimensions"]}["EndpointName"]
-    assert endpoint_name == {"Fn::GetAtt": [logical_id(built.stack, built.monitored.endpoint), "EndpointName"]}
+    assert endpoint_name == {"Fn::GetAtt": [logical_id(stack, monitored.endpoint), "EndpointName"]}
 
 
-def test_every_deployment_config_validates_against_botocore(built: SimpleNamespace) -> None:
+def test_every_deployment_config_validates_against_botocore() -> None:
     """Break one rendered value past botocore's limits: the same validation must then fail."""
-    props = endpoint_props(built, built.canary)
+    stack = new_stack("ServingStack")
+    model = new_model(stack)
+    canary, _ = scaled_canary(model)
+    template = template_json(stack)
+    props = endpoint_props(template, stack, canary)
     props["DeploymentConfig"]["BlueGreenUpdatePolicy"]["MaximumExecutionTimeoutInSeconds"] = 599
     with pytest.raises(ParamValidationError, match="MaximumExecutionTimeoutInSeconds"):
         validate_update_endpoint(props)
@@ -564,9 +629,14 @@ def test_inf1_guardrails_warn_that_sagemaker_falls_back() -> None:
 # --- serverless ----------------------------------------------------------------------------------
 
 
-def test_serverless_variant_and_single_container_requirement(built: SimpleNamespace) -> None:
-    [variant] = config_props(built, built.serverless)["ProductionVariants"]
-    model_id = custom_resource_id(built.stack, built.ensemble)
+def test_serverless_variant_and_single_container_requirement() -> None:
+    stack = new_stack("ServingStack")
+    model = new_model(stack)
+    model.add_endpoint("OnInstances")  # a model serving on instances only
+    ensemble, serverless = serverless_endpoint(stack)
+    template = template_json(stack)
+    [variant] = config_props(template, stack, serverless)["ProductionVariants"]
+    model_id = custom_resource_id(stack, ensemble)
     assert variant == {
         "VariantName": "AllTraffic",
         "ModelName": {"Fn::GetAtt": [model_id, "ModelName"]},
@@ -574,12 +644,12 @@ def test_serverless_variant_and_single_container_requirement(built: SimpleNamesp
         "ServerlessConfig": {"MemorySizeInMB": 3072, "MaxConcurrency": 20, "ProvisionedConcurrency": 2},
     }
     validate_parameters(variant["ServerlessConfig"], shape("ProductionVariantServerlessConfig"))
-    ensemble = built.template["Resources"][model_id]["Properties"]
-    assert ensemble[contract.SINGLE_CONTAINER_REQUIRED] == "true"
-    other = built.template["Resources"][custom_resource_id(built.stack, built.model)]["Properties"]
+    ensemble_props = template["Resources"][model_id]["Properties"]
+    assert ensemble_props[contract.SINGLE_CONTAINER_REQUIRED] == "true"
+    other = template["Resources"][custom_resource_id(stack, model)]["Properties"]
     assert contract.SINGLE_CONTAINER_REQUIRED not in other
-    assert built.serverless.instance_type is None and built.serverless.initial_instance_count is None
-    props = endpoint_props(built, built.serverless)
+    assert serverless.instance_type is None and serverless.initial_instance_count is None
+    props = endpoint_props(template, stack, serverless)
     assert props["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["CanarySize"] == {
         "Type": "CAPACITY_PERCENT", "Value": 10,
     }
@@ -665,28 +735,37 @@ def test_autopilot_endpoint_takes_serverless_too() -> None:
         ("metric_gpu_memory_utilization", "/aws/sagemaker/Endpoints", "GPUMemoryUtilization", "Average"),
     ],
 )
-def test_metric_helpers_use_published_names(
-    built: SimpleNamespace, method: str, namespace: str, metric_name: str, statistic: str
-) -> None:
+def test_metric_helpers_use_published_names(method: str, namespace: str, metric_name: str, statistic: str) -> None:
+    stack = new_stack("ServingStack")
+    linear, _, _ = linear_with_rollback_alarms(stack, new_model(stack))
     published = PUBLISHED_INVOCATION_METRICS if namespace == "AWS/SageMaker" else PUBLISHED_INSTANCE_METRICS
     assert metric_name in published
-    metric = getattr(built.linear, method)()
+    metric = getattr(linear, method)()
     assert isinstance(metric, cloudwatch.Metric)
     assert (metric.namespace, metric.metric_name, metric.statistic) == (namespace, metric_name, statistic)
-    assert built.stack.resolve(metric.dimensions) == {"EndpointName": "churn-linear", "VariantName": "AllTraffic"}
+    assert stack.resolve(metric.dimensions) == {"EndpointName": "churn-linear", "VariantName": "AllTraffic"}
     assert metric.period.to_minutes() == 5
-    tuned = getattr(built.linear, method)(period=Duration.minutes(1), statistic="p99")
+    tuned = getattr(linear, method)(period=Duration.minutes(1), statistic="p99")
     assert (tuned.statistic, tuned.period.to_seconds()) == ("p99", 60)
 
 
-def test_grant_invoke_for_every_kind(built: SimpleNamespace) -> None:
+def test_grant_invoke_for_every_kind() -> None:
+    stack = new_stack("ServingStack")
+    model = new_model(stack)
+    canary, _ = scaled_canary(model)
+    rolling = rolling_endpoint(model)
+    _, serverless = serverless_endpoint(stack)
+    invoker = iam.Role(stack, "Invoker", assumed_by=iam.AccountRootPrincipal())
+    for endpoint in (canary, serverless, rolling):
+        endpoint.grant_invoke(invoker)
+    template = template_json(stack)
     [policy] = [
-        value for value in resources(built.template, "AWS::IAM::Policy").values()
-        if value["Properties"]["Roles"] == [{"Ref": logical_id(built.stack, built.invoker)}]
+        value for value in resources(template, "AWS::IAM::Policy").values()
+        if value["Properties"]["Roles"] == [{"Ref": logical_id(stack, invoker)}]
     ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     granted = {statement["Resource"]["Ref"] for statement in statements if statement["Action"] == "sagemaker:InvokeEndpoint"}
-    assert granted == {logical_id(built.stack, e.endpoint) for e in (built.canary, built.serverless, built.rolling)}
+    assert granted == {logical_id(stack, e.endpoint) for e in (canary, serverless, rolling)}
 
 
 # --- interop -------------------------------------------------------------------------------------

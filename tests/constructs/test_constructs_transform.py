@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
-from types import SimpleNamespace
+from typing import Any
 
-import pytest
-from aws_cdk import Duration, Tags
+from aws_cdk import Duration, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match
@@ -23,7 +23,6 @@ from support.stacks import (
     inline_policy,
     logical_id,
     new_stack,
-    props,
     references,
     render,
     resources,
@@ -34,15 +33,24 @@ from support.stacks import (
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel
 
+# Each test builds the stack it checks; these helpers only spell out a case the test names.
 
-@pytest.fixture(scope="module")
-def built() -> SimpleNamespace:
-    stack = new_stack("TransformStack")
-    model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
-    output_key = kms.Key(stack, "OutputKey")
-    volume_key = kms.Key(stack, "VolumeKey")
-    default = AutopilotBatchTransform(stack, "Default", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
-    full = AutopilotBatchTransform(
+
+def new_model(stack: Stack) -> AutopilotModel:
+    """The model the transforms run (the stack's default execution role)."""
+    return AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+
+
+def default_transform(stack: Stack, model: AutopilotModel) -> AutopilotBatchTransform:
+    """A transform given only the required props."""
+    return AutopilotBatchTransform(stack, "Default", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
+
+
+def full_transform(
+    stack: Stack, model: AutopilotModel, output_key: kms.IKey, volume_key: kms.IKey
+) -> AutopilotBatchTransform:
+    """A transform given every prop (``output_key`` and ``volume_key`` as its KMS keys)."""
+    return AutopilotBatchTransform(
         stack,
         "Full",
         model=model,
@@ -71,7 +79,16 @@ def built() -> SimpleNamespace:
         environment={"MODEL_SERVER_TIMEOUT": "120", "EXTRA_FLAG": "1"},
         job_name_prefix="Nightly-Scoring",
     )
-    no_wait = AutopilotBatchTransform(
+
+
+def job_keys(stack: Stack) -> tuple[kms.Key, kms.Key]:
+    """The full transform's output and volume keys."""
+    return kms.Key(stack, "OutputKey"), kms.Key(stack, "VolumeKey")
+
+
+def no_wait_transform(stack: Stack, model: AutopilotModel) -> AutopilotBatchTransform:
+    """A transform that does not wait, every optional prop unset or empty."""
+    return AutopilotBatchTransform(
         stack,
         "NoWait",
         model=model,
@@ -85,39 +102,40 @@ def built() -> SimpleNamespace:
         assemble_with=None,
         environment={},
     )
-    mutable_role = iam.Role(stack, "MutableRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    mutable_model = AutopilotModel(stack, "MutableRoleModel", automl_job_name=JOB, role=mutable_role)
-    mutable_job = AutopilotBatchTransform(
-        stack, "MutableRoleJob", model=mutable_model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI
+
+
+def mutable_role_job(stack: Stack) -> tuple[iam.Role, AutopilotModel, AutopilotBatchTransform]:
+    """A transform of a model given a role of this stack (a mutable one): its role, model and job."""
+    role = iam.Role(stack, "MutableRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    model = AutopilotModel(stack, "MutableRoleModel", automl_job_name=JOB, role=role)
+    job = AutopilotBatchTransform(stack, "MutableRoleJob", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
+    return role, model, job
+
+
+def immutable_role_job(stack: Stack) -> tuple[AutopilotModel, AutopilotBatchTransform]:
+    """A transform of a model given an imported role marked immutable: its model and job."""
+    role = iam.Role.from_role_arn(stack, "ImmutableRole", "arn:aws:iam::111122223333:role/Given", mutable=False)
+    model = AutopilotModel(stack, "ImmutableRoleModel", automl_job_name=JOB, role=role)
+    job = AutopilotBatchTransform(
+        stack, "ImmutableRoleJob", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI
     )
-    immutable_role = iam.Role.from_role_arn(
-        stack, "ImmutableRole", "arn:aws:iam::111122223333:role/Given", mutable=False
-    )
-    immutable_model = AutopilotModel(stack, "ImmutableRoleModel", automl_job_name=JOB, role=immutable_role)
-    immutable_job = AutopilotBatchTransform(
-        stack, "ImmutableRoleJob", model=immutable_model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI
-    )
+    return model, job
+
+
+def transform_properties(template: dict[str, Any], stack: Stack, job: Any) -> dict[str, Any]:
+    """A copy of the properties of ``job``'s custom resource (a test may change it)."""
+    return copy.deepcopy(custom_resource(template, stack, job)["Properties"])
+
+
+def test_defaults() -> None:
+    stack = new_stack("TransformStack")
+    model = new_model(stack)
+    default = default_transform(stack, model)
     Tags.of(stack).add("project", "churn")
-    return SimpleNamespace(
-        stack=stack,
-        template=template_json(stack),
-        model=model,
-        default=default,
-        full=full,
-        no_wait=no_wait,
-        output_key=output_key,
-        volume_key=volume_key,
-        mutable_role=mutable_role,
-        mutable_model=mutable_model,
-        mutable_job=mutable_job,
-        immutable_job=immutable_job,
-    )
-
-
-def test_defaults(built: SimpleNamespace) -> None:
-    properties = props(built, built.default)
+    template = template_json(stack)
+    properties = transform_properties(template, stack, default)
     properties.pop("ServiceToken")
-    model_id = custom_resource_id(built.stack, built.model)
+    model_id = custom_resource_id(stack, model)
     assert properties == {
         "ModelName": {"Fn::GetAtt": [model_id, "ModelName"]},
         "TransformJobNamePrefix": "transformstack-default",
@@ -135,13 +153,17 @@ def test_defaults(built: SimpleNamespace) -> None:
         "ModelAcceptTypes": {"Fn::GetAtt": [model_id, "AcceptTypes"]},
         "Tags": [{"Key": "project", "Value": "churn"}],
     }
-    assert custom_resource(built.template, built.stack, built.default)["Type"] == TRANSFORM
+    assert custom_resource(template, stack, default)["Type"] == TRANSFORM
 
 
-def test_every_prop(built: SimpleNamespace) -> None:
-    properties = props(built, built.full)
-    output_key = {"Fn::GetAtt": [logical_id(built.stack, built.output_key), "Arn"]}
-    volume_key = {"Fn::GetAtt": [logical_id(built.stack, built.volume_key), "Arn"]}
+def test_every_prop() -> None:
+    stack = new_stack("TransformStack")
+    model = new_model(stack)
+    output_key, volume_key = job_keys(stack)
+    full = full_transform(stack, model, output_key, volume_key)
+    properties = transform_properties(template_json(stack), stack, full)
+    output_key_arn = {"Fn::GetAtt": [logical_id(stack, output_key), "Arn"]}
+    volume_key_arn = {"Fn::GetAtt": [logical_id(stack, volume_key), "Arn"]}
     assert properties["TransformJobNamePrefix"] == "nightly-scoring"  # given as Nightly-Scoring: lowercased
     assert properties["TransformInput"] == {
         "DataSource": {
@@ -155,12 +177,12 @@ def test_every_prop(built: SimpleNamespace) -> None:
         "S3OutputPath": "s3://output-bucket/scored/",
         "Accept": "application/json",
         "AssembleWith": "None",
-        "KmsKeyId": output_key,
+        "KmsKeyId": output_key_arn,
     }
     assert properties["TransformResources"] == {
         "InstanceType": "ml.c5.2xlarge",
         "InstanceCount": 3,
-        "VolumeKmsKeyId": volume_key,
+        "VolumeKmsKeyId": volume_key_arn,
     }
     assert properties["BatchStrategy"] == "MultiRecord"
     assert properties["MaxPayloadInMB"] == 10
@@ -176,8 +198,10 @@ def test_every_prop(built: SimpleNamespace) -> None:
     assert properties["WaitTimeoutSeconds"] == 1200
 
 
-def test_not_waiting_and_unset_optionals_are_omitted(built: SimpleNamespace) -> None:
-    properties = props(built, built.no_wait)
+def test_not_waiting_and_unset_optionals_are_omitted() -> None:
+    stack = new_stack("TransformStack")
+    no_wait = no_wait_transform(stack, new_model(stack))
+    properties = transform_properties(template_json(stack), stack, no_wait)
     assert properties["WaitForCompletion"] == "false"
     assert "WaitTimeoutSeconds" not in properties
     assert properties["TransformInput"] == {
@@ -195,18 +219,24 @@ def test_not_waiting_and_unset_optionals_are_omitted(built: SimpleNamespace) -> 
         assert name not in properties
 
 
-def test_every_job_gets_its_own_models_media_types(built: SimpleNamespace) -> None:
+def test_every_job_gets_its_own_models_media_types() -> None:
     """aws_cdk.assertions: each transform reads the media types of the model it runs, from that model's Data."""
-    template = checked_template(built.stack)
-    for job, model in ((built.full, built.model), (built.mutable_job, built.mutable_model)):
-        model_id = custom_resource_id(built.stack, model)
-        job_id = custom_resource_id(built.stack, job)
+    stack = new_stack("TransformStack")
+    model = new_model(stack)
+    full = full_transform(stack, model, *job_keys(stack))
+    _, mutable_model, mutable_job = mutable_role_job(stack)
+    template = checked_template(stack)
+    for job, job_model in ((full, model), (mutable_job, mutable_model)):
+        model_id = custom_resource_id(stack, job_model)
+        job_id = custom_resource_id(stack, job)
         template.has_resource(
             TRANSFORM,
             {
                 "Properties": Match.object_like(
                     {
-                        "TransformJobNamePrefix": props(built, job)["TransformJobNamePrefix"],
+                        "TransformJobNamePrefix": transform_properties(template.to_json(), stack, job)[
+                            "TransformJobNamePrefix"
+                        ],
                         "ModelInputContentTypes": {"Fn::GetAtt": [model_id, "InputContentTypes"]},
                         "ModelAcceptTypes": {"Fn::GetAtt": [model_id, "AcceptTypes"]},
                     }
@@ -215,40 +245,54 @@ def test_every_job_gets_its_own_models_media_types(built: SimpleNamespace) -> No
         )
         assert job_id in template.find_resources(TRANSFORM)
     # The model's attributes are the same tokens the transform uses.
-    assert built.stack.resolve(built.model.accept_types) == {
-        "Fn::GetAtt": [custom_resource_id(built.stack, built.model), "AcceptTypes"]
-    }
+    assert stack.resolve(model.accept_types) == {"Fn::GetAtt": [custom_resource_id(stack, model), "AcceptTypes"]}
 
 
-def test_attributes(built: SimpleNamespace) -> None:
-    job_id = custom_resource_id(built.stack, built.default)
-    assert built.stack.resolve(built.default.transform_job_name) == {"Fn::GetAtt": [job_id, "TransformJobName"]}
-    assert built.stack.resolve(built.default.transform_job_arn) == {"Fn::GetAtt": [job_id, "TransformJobArn"]}
-    assert built.default.job_name_prefix == "transformstack-default"
-    assert built.default.model is built.model
+def test_attributes() -> None:
+    stack = new_stack("TransformStack")
+    model = new_model(stack)
+    default = default_transform(stack, model)
+    job_id = custom_resource_id(stack, default)
+    assert stack.resolve(default.transform_job_name) == {"Fn::GetAtt": [job_id, "TransformJobName"]}
+    assert stack.resolve(default.transform_job_arn) == {"Fn::GetAtt": [job_id, "TransformJobArn"]}
+    assert default.job_name_prefix == "transformstack-default"
+    assert default.model is model
 
 
-def test_tags_of_stack_reach_models_and_jobs(built: SimpleNamespace) -> None:
-    for construct in (built.model, built.default, built.full, built.mutable_job):
-        assert custom_resource(built.template, built.stack, construct)["Properties"]["Tags"] == [
+def test_tags_of_stack_reach_models_and_jobs() -> None:
+    stack = new_stack("TransformStack")
+    model = new_model(stack)
+    default = default_transform(stack, model)
+    full = full_transform(stack, model, *job_keys(stack))
+    _, _, mutable_job = mutable_role_job(stack)
+    Tags.of(stack).add("project", "churn")
+    template = template_json(stack)
+    for construct in (model, default, full, mutable_job):
+        assert custom_resource(template, stack, construct)["Properties"]["Tags"] == [
             {"Key": "project", "Value": "churn"}
         ]
-    assert built.full.tags.tag_values() == {"project": "churn"}
+    assert full.tags.tag_values() == {"project": "churn"}
 
 
-def test_job_waits_for_handler_policy_and_model_role_through_its_model(built: SimpleNamespace) -> None:
-    job = custom_resource_id(built.stack, built.default)
-    assert waits_for(built.template, job, logical_id(built.stack, built.model.provider.handler_policy))
-    assert waits_for(built.template, job, logical_id(built.stack, built.model.role))
+def test_job_waits_for_handler_policy_and_model_role_through_its_model() -> None:
+    stack = new_stack("TransformStack")
+    model = new_model(stack)
+    default = default_transform(stack, model)
+    template = template_json(stack)
+    job = custom_resource_id(stack, default)
+    assert waits_for(template, job, logical_id(stack, model.provider.handler_policy))
+    assert waits_for(template, job, logical_id(stack, model.role))
     # No DependsOn of its own: the model's name is the only ordering it needs.
-    assert "DependsOn" not in custom_resource(built.template, built.stack, built.default)
-    assert custom_resource_id(built.stack, built.model) in references(
-        custom_resource(built.template, built.stack, built.default)["Properties"]
-    )
+    assert "DependsOn" not in custom_resource(template, stack, default)
+    assert custom_resource_id(stack, model) in references(custom_resource(template, stack, default)["Properties"])
 
 
-def test_default_role_gets_read_input_and_write_output_inline(built: SimpleNamespace) -> None:
-    document = inline_policy(built.template, logical_id(built.stack, built.model.role))
+def test_default_role_gets_read_input_and_write_output_inline() -> None:
+    stack = new_stack("TransformStack")
+    model = new_model(stack)
+    default_transform(stack, model)  # reads autopilot-bucket/batch/input, writes autopilot-bucket/batch/results
+    full_transform(stack, model, *job_keys(stack))  # reads input-bucket/manifests/..., writes output-bucket/scored
+    document = inline_policy(template_json(stack), logical_id(stack, model.role))
     assert allows(document, "s3:GetObject", "arn:aws:s3:::autopilot-bucket/batch/input*")
     assert allows(
         document,
@@ -263,18 +307,21 @@ def test_default_role_gets_read_input_and_write_output_inline(built: SimpleNames
     assert not allows(document, "s3:PutObject", "arn:aws:s3:::autopilot-bucket/batch/input*")
 
 
-def test_kms_keys_granted_to_model_role_and_volume_key_grants_to_handler(built: SimpleNamespace) -> None:
-    document = inline_policy(built.template, logical_id(built.stack, built.model.role))
+def test_kms_keys_granted_to_model_role_and_volume_key_grants_to_handler() -> None:
+    stack = new_stack("TransformStack")
+    model = new_model(stack)
+    output_key, volume_key = job_keys(stack)
+    full_transform(stack, model, output_key, volume_key)
+    template = template_json(stack)
+    document = inline_policy(template, logical_id(stack, model.role))
     actions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
     for action in actions:
-        assert allows(document, action, "${" + logical_id(built.stack, built.output_key) + ".Arn}")
+        assert allows(document, action, "${" + logical_id(stack, output_key) + ".Arn}")
         # Volumes are encrypted through the handler's grant to SageMaker: the role gets nothing of that key.
-        assert not allows(document, action, "${" + logical_id(built.stack, built.volume_key) + ".Arn}")
-    handler = resources(built.template, "AWS::IAM::Policy")[
-        logical_id(built.stack, built.model.provider.handler_policy)
-    ]
+        assert not allows(document, action, "${" + logical_id(stack, volume_key) + ".Arn}")
+    handler = resources(template, "AWS::IAM::Policy")[logical_id(stack, model.provider.handler_policy)]
     statements = handler["Properties"]["PolicyDocument"]["Statement"]
-    volume_arn = [{"Fn::GetAtt": [logical_id(built.stack, built.volume_key), "Arn"]}]
+    volume_arn = [{"Fn::GetAtt": [logical_id(stack, volume_key), "Arn"]}]
     assert {
         "Action": "kms:CreateGrant",
         "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
@@ -290,25 +337,31 @@ def test_kms_keys_granted_to_model_role_and_volume_key_grants_to_handler(built: 
     } in statements
 
 
-def test_mutable_given_role_gets_grants_in_its_default_policy(built: SimpleNamespace) -> None:
-    policy_id = role_policy_id(built.template, built.stack, built.mutable_role)
-    policy = resources(built.template, "AWS::IAM::Policy")[policy_id]
+def test_mutable_given_role_gets_grants_in_its_default_policy() -> None:
+    stack = new_stack("TransformStack")
+    mutable_role, _, mutable_job = mutable_role_job(stack)
+    template = template_json(stack)
+    policy_id = role_policy_id(template, stack, mutable_role)
+    policy = resources(template, "AWS::IAM::Policy")[policy_id]
     rendered = render(policy["Properties"]["PolicyDocument"]["Statement"])
     assert {
         "Action": "s3:GetObject",
         "Effect": "Allow",
         "Resource": "arn:aws:s3:::autopilot-bucket/batch/input*",
     } in rendered
-    assert waits_for(built.template, custom_resource_id(built.stack, built.mutable_job), policy_id)
+    assert waits_for(template, custom_resource_id(stack, mutable_job), policy_id)
 
 
-def test_immutable_given_role_is_left_alone(built: SimpleNamespace) -> None:
-    for policy in resources(built.template, "AWS::IAM::Policy").values():
+def test_immutable_given_role_is_left_alone() -> None:
+    stack = new_stack("TransformStack")
+    immutable_model, immutable_job = immutable_role_job(stack)
+    template = template_json(stack)
+    for policy in resources(template, "AWS::IAM::Policy").values():
         assert "Given" not in json.dumps(policy["Properties"].get("Roles", []))
     assert waits_for(
-        built.template,
-        custom_resource_id(built.stack, built.immutable_job),
-        logical_id(built.stack, built.model.provider.handler_policy),
+        template,
+        custom_resource_id(stack, immutable_job),
+        logical_id(stack, immutable_model.provider.handler_policy),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -95,14 +94,6 @@ def role_policy_ids(template: dict[str, Any], role_id: str) -> set[str]:
         policy_id for policy_id, policy in resources(template, "AWS::IAM::Policy").items()
         if {"Ref": role_id} in policy["Properties"].get("Roles", [])
     }
-
-
-def props(built: Any, construct: Any) -> dict[str, Any]:
-    """A copy of the properties of ``construct``'s custom resource in ``built.template`` (of ``built.stack``).
-
-    A copy: tests may change it, and the module-scoped template they share stays intact.
-    """
-    return copy.deepcopy(custom_resource(built.template, built.stack, construct)["Properties"])
 
 
 def custom_resource(template: dict[str, Any], stack: Stack, construct: Any) -> dict[str, Any]:
