@@ -33,6 +33,7 @@ _CONSTRUCT_MODULES = {
     "AutopilotValidationError": ".validation",
     "add_nag_checks": ".nag",
     "raise_for_errors": "._problems",
+    "source_role_policy": ".provider_permissions",
 }
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from .model import AutopilotModel
     from .nag import add_nag_checks
     from .provider import AutopilotInferenceProvider
+    from .provider_permissions import source_role_policy
     from .scaling import ScalableInstanceCount
     from .scheduled_transform import AutopilotScheduledTransform
     from .serverless import ServerlessConfig
@@ -84,4 +86,5 @@ __all__ = [
     "add_nag_checks",
     "apply_inference_response_keys",
     "raise_for_errors",
+    "source_role_policy",
 ]

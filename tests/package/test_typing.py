@@ -90,3 +90,13 @@ def test_the_package_ships_its_type_information() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert '"autopilot_inference" = ["py.typed"]' in pyproject
     assert "[tool.mypy]\n" in pyproject and "\nstrict = true\n" in pyproject
+
+
+def test_the_import_paths_documented_before_the_restructure_still_work() -> None:
+    """``autopilot_inference.permissions.source_role_policy`` was the README's import before the IAM code
+    moved beside each construct; it stays an import path of the same function."""
+    from autopilot_inference.permissions import source_role_policy
+
+    assert source_role_policy is autopilot_inference.source_role_policy
+    statement = source_role_policy(["arn:aws:sagemaker:us-east-1:111122223333:automl-job/churn"])["Statement"]
+    assert statement, "the policy has statements"
