@@ -36,12 +36,11 @@ from support.iam_reference import Resolver
 from support.iam_replay import PolicyReplay
 from support.stacks import checked_synth, custom_resource_id
 
-from autopilot_inference import AutopilotBatchTransform, AutopilotModel
+from autopilot_inference import AutopilotBatchTransform, AutopilotModel, source_role_policy
 from autopilot_inference._lambda.autopilot_runtime import contract, naming
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.model_resource import model_configuration
 from autopilot_inference._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR, OWNER_TAG_KEY
-from autopilot_inference import source_role_policy
 
 JOB = "churn-hpo-2026-11"
 NAMED = "churn-hpo-2026-11sNxh-004-1a2b3c4d"
