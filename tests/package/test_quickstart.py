@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.checkout import copy_checkout
 from support.paths import REPO_ROOT
-from test_package import copy_checkout
 
 README = (REPO_ROOT / "README.md").read_text()
 PLACEHOLDER = "/path/to/autopilot-inference"

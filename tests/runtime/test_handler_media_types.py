@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from support.cloudformation import GetAtt
 from support.handler import StubbedAws, aws, fake_aws_environment, response  # noqa: F401  (fixtures)
-from test_handler_lifecycle import JOB_PROPS, World, reasons, template, world  # noqa: F401  (fixture)
-from test_handler_transform import (
+from support.lifecycle_world import JOB_PROPS, World, reasons, template, world  # noqa: F401  (fixture)
+from support.transform_events import (
     EXPECTED_REQUEST_FIELDS,
     MODEL,
     PROPS,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from support.handler import StubbedAws, aws, fake_aws_environment  # noqa: F401  (fixtures)
-from test_handler_model import EXPECTED_CONTAINERS, create_event, name_for, props, stub_create, stub_describe
+from support.model_events import EXPECTED_CONTAINERS, create_event, name_for, props, stub_create, stub_describe
 
 from autopilot_inference._lambda.autopilot_runtime import candidates, model_resource
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from botocore.stub import ANY
 from support.handler import StubbedAws, aws, cfn_event, fake_aws_environment, response  # noqa: F401
+from support.model_events import LOGICAL_ID, failure, name_for, props, stub_create, stub_describe
 from support.paths import FIXTURES
-from test_handler_model import LOGICAL_ID, failure, name_for, props, stub_create, stub_describe
 
 from autopilot_inference import cli
 from autopilot_inference._lambda.autopilot_runtime import contract
