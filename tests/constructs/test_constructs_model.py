@@ -295,10 +295,9 @@ def test_grant_gives_actions_on_the_model_arn() -> None:
     )
 
 
-def test_vpc_creates_security_group_and_selects_subnets() -> None:
-    stack = new_stack("ModelStack")
-    vpc = two_az_vpc(stack)
-    in_vpc = AutopilotModel(
+def isolated_vpc_model(stack: Stack, vpc: ec2.Vpc) -> AutopilotModel:
+    """A model in the VPC's isolated subnets, with its own security group and no outbound traffic."""
+    return AutopilotModel(
         stack,
         "InVpc",
         automl_job_name=JOB,
@@ -307,6 +306,12 @@ def test_vpc_creates_security_group_and_selects_subnets() -> None:
         vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
         allow_all_outbound=False,
     )
+
+
+def test_vpc_creates_security_group_and_selects_subnets() -> None:
+    stack = new_stack("ModelStack")
+    vpc = two_az_vpc(stack)
+    in_vpc = isolated_vpc_model(stack, vpc)
     template = template_json(stack)
     properties = model_properties(template, stack, in_vpc)
     (group,) = in_vpc.connections.security_groups
@@ -345,15 +350,7 @@ def test_vpc_with_given_security_groups_defaults_to_private_subnets() -> None:
 def test_vpc_adds_network_interface_permissions_to_default_role() -> None:
     stack = new_stack("ModelStack")
     vpc = two_az_vpc(stack)
-    in_vpc = AutopilotModel(
-        stack,
-        "InVpc",
-        automl_job_name=JOB,
-        automl_output_s3_uri=OUTPUT_URI,
-        vpc=vpc,
-        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
-        allow_all_outbound=False,
-    )
+    in_vpc = isolated_vpc_model(stack, vpc)
     document = inline_policy(template_json(stack), logical_id(stack, in_vpc.role))
     describe = by_sid(document, "DescribeNetwork")
     assert describe["Resource"] == "*"

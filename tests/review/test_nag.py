@@ -27,6 +27,7 @@ import pytest
 from support.example_app import CloudAssemblyDir
 from support.nag import (
     assert_passes,
+    hide_cdk_nag,
     library_acknowledgements,
     nag_outcome,
     synth_app,
@@ -264,20 +265,11 @@ def test_unacknowledged_findings_fail_the_synthesis(tmp_path: Path) -> None:
 
 
 def test_nag_without_cdk_nag_installed_is_a_clear_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-
     from aws_cdk import App
 
     from examples.app.config import ConfigError, apply_nag_checks
 
-    real_import = builtins.__import__
-
-    def no_cdk_nag(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "cdk_nag":
-            raise ImportError("No module named 'cdk_nag'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_cdk_nag)
+    hide_cdk_nag(monkeypatch)
     with pytest.raises(ConfigError, match=r"context 'nag' asks for the cdk-nag checks: add_nag_checks needs cdk-nag 3\.x, which is not installed: pip install"):
         apply_nag_checks(App())
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import builtins
 from pathlib import Path
-from typing import Any
 
 import cdk_nag
 import pytest
 from aws_cdk import App, Aspects, Stack
 from aws_cdk import aws_s3 as s3
-from support.nag import PLUGIN, nag_outcome, synth_app
+from support.nag import PLUGIN, hide_cdk_nag, nag_outcome, synth_app
 from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, checked_synth
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, add_nag_checks
@@ -44,14 +42,7 @@ def test_the_checks_run_on_the_users_own_resources(tmp_path: Path) -> None:
 
 
 def test_without_cdk_nag_the_message_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_import = builtins.__import__
-
-    def no_cdk_nag(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "cdk_nag":
-            raise ImportError("No module named 'cdk_nag'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_cdk_nag)
+    hide_cdk_nag(monkeypatch)
     with pytest.raises(NagNotInstalledError) as raised:
         add_nag_checks(App())
     assert str(raised.value) == 'add_nag_checks needs cdk-nag 3.x, which is not installed: pip install "autopilot-inference[nag]"'

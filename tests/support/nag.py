@@ -6,11 +6,14 @@ cdk-nag; the tests themselves stay in their modules.
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from .example_app import CloudAssemblyDir
 from .stacks import checked_synth
@@ -133,3 +136,15 @@ def synth_app(app: Any) -> CloudAssemblyDir:
     except RuntimeError as exception:
         error = str(exception)
     return CloudAssemblyDir(Path(app.outdir), error, app)
+
+
+def hide_cdk_nag(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``import cdk_nag`` fail for the rest of the test, as on a machine without cdk-nag."""
+    real_import = builtins.__import__
+
+    def no_cdk_nag(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "cdk_nag":
+            raise ImportError("No module named 'cdk_nag'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_cdk_nag)
