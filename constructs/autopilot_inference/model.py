@@ -105,7 +105,7 @@ class AutopilotModel(AutopilotModelBase):
         automl_output_s3_uri: str | None = None,
         role: iam.IRole | None = None,
         model_name_prefix: str | None = None,
-        processing_unit: str = "CPU",
+        processing_unit: str = contract.DEFAULT_PROCESSING_UNIT,
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
@@ -477,7 +477,7 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     Returns the normalised response keys and processing unit (meaningless when there are problems).
     """
     keys: list[str] = []
-    unit = "CPU"
+    unit = contract.DEFAULT_PROCESSING_UNIT
     type_errors = prop_types.type_errors(prop_types.MODEL_PROPS, props)
     problems.add_all(type_errors)
     if not type_errors:
@@ -487,7 +487,7 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
         if props["automl_output_s3_uri"] is not None:
             problems.check(validation.s3_uri, props["automl_output_s3_uri"], "automl_output_s3_uri")
         problems.check(validation.name_prefix, props["model_name_prefix"], "model_name_prefix")
-        unit = problems.check(validation.processing_unit, props["processing_unit"], default="CPU")
+        unit = problems.check(validation.processing_unit, props["processing_unit"], default=contract.DEFAULT_PROCESSING_UNIT)
         problems.check(
             validation.network,
             vpc=props["vpc"],
