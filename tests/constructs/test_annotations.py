@@ -20,8 +20,7 @@ from support.stacks import INPUT_URI, JOB, OUTPUT_URI, checked_synth
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, AutopilotValidationError, raise_for_errors
 
-ROOT = REPO_ROOT
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
+CDK = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 
 BAD_NAME = (
     "automl_job_name must be the name of an existing AutoML job: 1-32 letters, digits and hyphens, "
@@ -86,7 +85,7 @@ def test_cdk_synth_prints_the_problems_with_their_paths_and_no_traceback(tmp_pat
         textwrap.dedent(
             f"""
             import sys
-            sys.path.insert(0, {str(ROOT / "constructs")!r})
+            sys.path.insert(0, {str(REPO_ROOT / "constructs")!r})
             from aws_cdk import App, Stack
             from autopilot_inference import AutopilotModel
             app = App()

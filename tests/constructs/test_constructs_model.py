@@ -220,13 +220,20 @@ def test_given_role_is_used_as_is() -> None:
     assert "Policies" not in template["Resources"][logical_id(stack, user_role)]["Properties"]
 
 
-def test_add_to_role_policy_goes_to_the_roles_default_policy() -> None:
-    stack = new_stack("ModelStack")
+def models_with_added_statements(stack: Stack) -> tuple[AutopilotModel, AutopilotModel, iam.Role]:
+    """A default model and one with a given role (returned last), each with a statement added through
+    ``add_to_role_policy``: ``added/*`` on the default role, ``extra/*`` on the given one."""
     default = default_model(stack)
     user_role = sagemaker_role(stack)
     with_role = AutopilotModel(stack, "WithRole", automl_job_name=JOB, role=user_role)
     with_role.add_to_role_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::extra/*"]))
     default.add_to_role_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::added/*"]))
+    return default, with_role, user_role
+
+
+def test_add_to_role_policy_goes_to_the_roles_default_policy() -> None:
+    stack = new_stack("ModelStack")
+    default, with_role, user_role = models_with_added_statements(stack)
     template = checked_template(stack)
     for role, resource in ((default.role, "arn:aws:s3:::added/*"), (user_role, "arn:aws:s3:::extra/*")):
         template.has_resource_properties(
@@ -242,11 +249,7 @@ def test_add_to_role_policy_goes_to_the_roles_default_policy() -> None:
 
 def test_model_waits_for_handler_policy_and_role_with_its_policies() -> None:
     stack = new_stack("ModelStack")
-    default = default_model(stack)
-    user_role = sagemaker_role(stack)
-    with_role = AutopilotModel(stack, "WithRole", automl_job_name=JOB, role=user_role)
-    with_role.add_to_role_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::extra/*"]))
-    default.add_to_role_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::added/*"]))
+    default, with_role, user_role = models_with_added_statements(stack)
     default.grant(iam.Role(stack, "Reader", assumed_by=iam.AccountRootPrincipal()), "sagemaker:DescribeModel")
     template = template_json(stack)
     handler_policy = logical_id(stack, default.provider.handler_policy)

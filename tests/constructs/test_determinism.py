@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.example_app import REPO_ROOT, CloudAssemblyDir, synth_example
+from support.example_app import CloudAssemblyDir, synth_example
+from support.paths import REPO_ROOT
 
 STACK = "AutopilotInference-example"
 

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 from support.annotations import assert_refused
-from support.example_app import REPO_ROOT
+from support.paths import REPO_ROOT
 from support.stacks import JOB, OUTPUT_URI, new_stack
 
 from autopilot_inference import AutopilotModel, InferenceResponseKey

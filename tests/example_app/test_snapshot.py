@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.example_app import REPO_ROOT, CloudAssemblyDir
+from support.example_app import CloudAssemblyDir
+from support.paths import REPO_ROOT, SNAPSHOTS
 
-SNAPSHOTS = REPO_ROOT / "tests" / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS", "").strip().lower() in ("1", "true", "yes")
 STACKS = {
     "AutopilotInference-example": "example_default",

@@ -15,8 +15,6 @@ from support.paths import REPO_ROOT
 
 import autopilot_inference
 
-ROOT = REPO_ROOT
-
 
 def _public_callables(name: str, value: object) -> Iterator[tuple[str, Callable[..., object]]]:
     """``value`` itself (a function) or its constructor and the public methods/properties it defines."""
@@ -86,8 +84,8 @@ def test_every_public_parameter_is_annotated() -> None:
 
 
 def test_the_package_ships_its_type_information() -> None:
-    assert (ROOT / "constructs" / "autopilot_inference" / "py.typed").is_file()
-    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert (REPO_ROOT / "constructs" / "autopilot_inference" / "py.typed").is_file()
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text()
     assert '"autopilot_inference" = ["py.typed"]' in pyproject
     assert "[tool.mypy]\n" in pyproject and "\nstrict = true\n" in pyproject
 

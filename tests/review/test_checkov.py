@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.example_app import REPO_ROOT, CloudAssemblyDir
+from support.example_app import CloudAssemblyDir
+from support.paths import REPO_ROOT
 from support.stacks import checked_synth
 
 from autopilot_inference.compliance import CHECKOV_ACKNOWLEDGEMENTS, checkov_acknowledgement

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from .paths import REPO_ROOT
+
 APP_PY = REPO_ROOT / "app.py"
 ENVIRONMENTS_CONFIG = REPO_ROOT / "examples" / "environments.yaml"
 CONFIG_ENV_VAR = "AUTOPILOT_INFERENCE_CONFIG"
