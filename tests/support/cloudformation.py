@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from support.cfn_events import RESPONSE_URL, SERVICE_TOKEN, STACK_ID
+from benchmarks.bench_events import RESPONSE_URL, SERVICE_TOKEN, STACK_ID
 
 from .framework import Response
 

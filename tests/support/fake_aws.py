@@ -23,7 +23,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ParamValidationError
 from botocore.validate import ParamValidator
 
-from support.cfn_events import ACCOUNT, REGION
+from benchmarks.bench_events import ACCOUNT, REGION
 
 from .clock import Clock
 

@@ -18,7 +18,7 @@ from botocore.stub import Stubber
 
 from autopilot_inference._lambda.autopilot_runtime.clients import Clients
 from autopilot_inference._lambda.autopilot_runtime.handler import handle
-from support.cfn_events import (  # noqa: F401 - re-exported to the handler tests
+from benchmarks.bench_events import (  # noqa: F401 - re-exported to the handler tests
     ACCOUNT,
     REGION,
     REQUEST_ID,
