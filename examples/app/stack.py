@@ -54,6 +54,13 @@ class AutopilotInferenceStack(Stack):
         )
 
         transform = config.transform
+        # How records are read and written: the same for the deploy-time and the scheduled jobs.
+        records: dict[str, Any] = {
+            "content_type": transform.content_type,
+            "split_type": transform.split_type,
+            "accept": transform.accept,
+            "assemble_with": transform.assemble_with,
+        }
         # Only when the deployment waits: a timeout without waiting is warned about.
         wait: dict[str, Any] = (
             {"wait_timeout": Duration.minutes(transform.wait_timeout_minutes)} if transform.wait_for_completion else {}
@@ -66,11 +73,8 @@ class AutopilotInferenceStack(Stack):
             output_s3_uri=transform.output_s3_uri,
             instance_type=transform.instance_type,
             instance_count=transform.instance_count,
-            content_type=transform.content_type,
-            split_type=transform.split_type,
-            accept=transform.accept,
-            assemble_with=transform.assemble_with,
             wait_for_completion=transform.wait_for_completion,
+            **records,
             **wait,
         )
 
@@ -93,10 +97,7 @@ class AutopilotInferenceStack(Stack):
                 enabled=schedule.enabled,
                 create_notification_topic=schedule.notify,
                 failure_alarm=schedule.failure_alarm,
-                content_type=transform.content_type,
-                split_type=transform.split_type,
-                accept=transform.accept,
-                assemble_with=transform.assemble_with,
+                **records,
             )
 
         self.endpoint = None
