@@ -17,7 +17,7 @@ from typing import Any
 
 from . import contract
 from .errors import AutopilotDeploymentError
-from .response_keys import InferenceResponseKeyError, apply_inference_response_keys, normalize_inference_response_keys
+from .response_keys import InferenceResponseKeyError, apply_inference_response_keys
 
 COMPLETED = "Completed"
 # Secondary status of a job that only generated candidate definitions and trained nothing.
@@ -294,13 +294,13 @@ class ModelSpec:
     keys: tuple[str, ...]
 
 
-def apply_keys(resolved: ResolvedCandidate, keys: str | Sequence[str] | None) -> ModelSpec:
-    """The candidate's containers configured for ``keys``; unsupported keys name job and candidate."""
+def apply_keys(resolved: ResolvedCandidate, keys: tuple[str, ...]) -> ModelSpec:
+    """The candidate's containers configured for ``keys``, already normalized (``ModelProperties.parse``,
+    ``plan.build_plan``); unsupported keys name job and candidate."""
     try:
-        requested = normalize_inference_response_keys(keys)
-        containers = apply_inference_response_keys(resolved.containers, requested)
+        containers = apply_inference_response_keys(resolved.containers, keys)
     except InferenceResponseKeyError as error:
         raise AutopilotDeploymentError(
             f"AutoML job {resolved.job_name}, candidate {resolved.candidate_name}: {error}"
         ) from error
-    return ModelSpec(resolved, containers, requested)
+    return ModelSpec(resolved, containers, keys)
