@@ -33,7 +33,8 @@ _CONSTRUCT_MODULES = {
     "AutopilotValidationError": ".validation",
     "add_nag_checks": ".nag",
     "raise_for_errors": "._problems",
-    "source_role_policy": ".provider_permissions",
+    "source_role_policy": ".cross_account",
+    "source_role_trust_policy": ".cross_account",
 }
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from .model import AutopilotModel
     from .nag import add_nag_checks
     from .provider import AutopilotInferenceProvider
-    from .provider_permissions import source_role_policy
+    from .cross_account import source_role_policy, source_role_trust_policy
     from .scaling import ScalableInstanceCount
     from .scheduled_transform import AutopilotScheduledTransform
     from .serverless import ServerlessConfig
@@ -87,4 +88,5 @@ __all__ = [
     "apply_inference_response_keys",
     "raise_for_errors",
     "source_role_policy",
+    "source_role_trust_policy",
 ]

@@ -15,6 +15,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from . import prop_types, validation, value_checks
+from ._environments import check_same_environment
 from ._lambda.autopilot_runtime import contract
 from ._problems import Problems, Unbuilt, failed
 from ._scopes import child_path, default_prefix
@@ -157,13 +158,18 @@ class AutopilotBatchTransform(Construct):
                 value_checks.shared_output(scope, child_path(scope, id), output_s3_uri),
             ],
         )
+        if not failed(model):
+            check_same_environment(problems, self, model, "AutopilotBatchTransform")
         if problems or failed(model):
             # Nothing is built from props that cannot work (or from a model that is not built).
             self.resource = cast(CustomResource, Unbuilt())  # a stand-in: nothing was built
             return
 
         self.model = model
-        """The model the job runs."""
+        """The model the job runs (as declared; :attr:`deployed_model` is the one this stack deploys)."""
+        # A model of another stack is deployed again in this one (see AutopilotModel.in_stack).
+        deployed = self.deployed_model = model.in_stack(self)
+        """The model the job names: ``model`` itself, or this stack's copy of a model of another stack."""
         self.job_name_prefix = (
             validation.lowercase_prefix(job_name_prefix) if job_name_prefix is not None else default_prefix(scope, id)
         )
@@ -179,18 +185,17 @@ class AutopilotBatchTransform(Construct):
         )
 
         properties: dict[str, Any] = {
-            contract.MODEL_NAME: model.model_name,
+            contract.MODEL_NAME: deployed.model_name,
             contract.TRANSFORM_JOB_NAME_PREFIX: self.job_name_prefix,
             **options.request(),
         }
         properties[contract.WAIT_FOR_COMPLETION] = "true" if wait_for_completion else "false"
         if wait_seconds is not None:
             properties[contract.WAIT_TIMEOUT_SECONDS] = wait_seconds
-        if isinstance(model, AutopilotModel):
-            # What the candidate reads and answers (known at deploy time): the handler refuses a
-            # content_type or accept outside them before the job starts. Not part of the job's configuration.
-            properties[contract.MODEL_INPUT_CONTENT_TYPES] = model.input_content_types
-            properties[contract.MODEL_ACCEPT_TYPES] = model.accept_types
+        # What the candidate reads and answers (known at deploy time): the handler refuses a
+        # content_type or accept outside them before the job starts. Not part of the job's configuration.
+        properties[contract.MODEL_INPUT_CONTENT_TYPES] = deployed.input_content_types
+        properties[contract.MODEL_ACCEPT_TYPES] = deployed.accept_types
 
         self.resource = CustomResource(
             self,
@@ -206,10 +211,13 @@ class AutopilotBatchTransform(Construct):
         # the model waits for the handler's policy and for the role with all its policies.
         # A manifest is one object SageMaker reads: no listing. Volumes are encrypted through the
         # grant the handler creates for SageMaker: the execution role needs nothing of that key.
-        model.allow_read_transform_input(input_s3_uri, list_bucket=input_data_type == contract.DEFAULT_S3_DATA_TYPE)
-        model.allow_write_results(output_s3_uri)
+        # The grants are made in this stack (on a policy of this stack for a model of another one).
+        deployed.allow_read_transform_input(
+            input_s3_uri, list_bucket=input_data_type == contract.DEFAULT_S3_DATA_TYPE
+        )
+        deployed.allow_write_results(output_s3_uri)
         if output_kms_key is not None:
-            model.allow_key_use(output_kms_key, encrypt=True)
+            deployed.allow_key_use(output_kms_key, encrypt=True)
         if volume_kms_key is not None:
             self.provider.permissions.allow_create_grant(volume_kms_key)
         self.failure_rule: events.Rule | None = None

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from . import alarms as endpoint_alarms_module
 from . import deployment, metrics, prop_types, validation, value_checks
+from ._environments import check_same_environment
 from ._lambda.autopilot_runtime import contract
 from ._problems import Problems, Unbuilt, failed
 from ._scopes import child_path
@@ -183,10 +184,15 @@ class AutopilotEndpoint(Construct):
                     "blue/green all at once, without baking period or rollback alarms.",
                 )
 
+        if isinstance(model, AutopilotModelBase) and not failed(model):
+            check_same_environment(problems, self, model, "AutopilotEndpoint")
         if problems or failed(model):
             # Nothing is built from props that cannot work (or for a model that is not built).
             self._not_built()
             return
+        # A model of another stack is deployed again in this one (see AutopilotModel.in_stack).
+        model = self.deployed_model = model.in_stack(self)
+        """The model the endpoint configuration names: ``model``, or this stack's copy of a model of another stack."""
 
         capture_config: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | None = None
         if data_capture is not None:
@@ -320,7 +326,7 @@ class AutopilotEndpoint(Construct):
         """
         if self._rollback_policy is None:
             self._rollback_policy = iam.Policy(self, "RollbackAlarmsPolicy")
-            self.model.role.attach_inline_policy(self._rollback_policy)
+            self.deployed_model.role.attach_inline_policy(self._rollback_policy)
             self.endpoint.node.add_dependency(self._rollback_policy)
         return self._rollback_policy
 

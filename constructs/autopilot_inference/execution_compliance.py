@@ -65,11 +65,15 @@ _KMS_WILDCARD_ACTIONS = {
 }
 
 
-def execution_role_classifier() -> Classifier:
-    """The reason for each wildcard of the default role's own policy that has the expected shape."""
+def execution_role_classifier(policy_name: str | None = ep.EXECUTION_POLICY_NAME) -> Classifier:
+    """The reason for each wildcard of the default role's own policy that has the expected shape.
+
+    ``policy_name`` is the policy considered (``None``: any policy of the node, for a policy of
+    the library's own, such as a consumer stack's grants).
+    """
 
     def classify(wildcard: Wildcard) -> str | None:
-        if wildcard.policy_name != ep.EXECUTION_POLICY_NAME:
+        if policy_name is not None and wildcard.policy_name != policy_name:
             return None
         sid, actions, value = wildcard.sid, wildcard.actions, wildcard.value
         if wildcard.kind == "Action":
@@ -126,19 +130,22 @@ def execution_role_classifier() -> Classifier:
     return classify
 
 
-def acknowledge_execution_role_findings(role: iam.Role) -> None:
-    """Acknowledge, at synthesis, the inherent wildcards of the default execution role ``role``.
+def acknowledge_execution_role_findings(owner: iam.Role | iam.Policy) -> None:
+    """Acknowledge, at synthesis, the inherent wildcards of the default execution role, or of a consumer's grants.
 
-    Only the role's own inline policy is considered; statements users add to the role (a
-    ``DefaultPolicy``) are theirs to review.
+    For the role, only its own inline policy is considered; statements users add to the role
+    (a ``DefaultPolicy``) are theirs to review. A policy (``ConsumerExecutionGrants``) holds the
+    library's statements only.
     """
 
     def run() -> None:
-        node = role.node.default_child
+        node = owner.node.default_child
         if isinstance(node, iam.CfnRole):
             acknowledge(node, explained_wildcards(node, execution_role_classifier()))
+        elif isinstance(node, iam.CfnPolicy):
+            acknowledge(node, explained_wildcards(node, execution_role_classifier(None)))
 
-    at_synthesis(role, run)
+    at_synthesis(owner, run)
 
 
 __all__ = ["acknowledge_execution_role_findings", "execution_role_classifier"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import cached_property
 from typing import Any, Union, cast
 from weakref import WeakSet
 
@@ -16,6 +15,7 @@ from constructs import Construct, IConstruct
 
 from . import prop_types, validation, value_checks
 from ._arns import vpc_arn
+from ._environments import StackEnvironment, mismatch
 from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
 from ._problems import Problems, Unbuilt
@@ -34,7 +34,8 @@ from .execution_permissions import (
     s3_statements,
 )
 from .execution_role import DefaultExecutionRole
-from .model_base import AutopilotModelBase
+from .model_base import AutopilotModelBase, ModelResourceAttributes
+from .model_copy import COPIES_ID, AutopilotModelCopy, ModelRecipe, copy_id
 from .provider import AutopilotInferenceProvider
 from .provider_permissions import ModelBinding, literal_list
 
@@ -42,7 +43,7 @@ ResponseKeysInput = Union[str, Sequence[Union[str, InferenceResponseKey]], None]
 
 
 @jsii.implements(ITaggable, iam.IGrantable, ec2.IConnectable)
-class AutopilotModel(AutopilotModelBase):
+class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
     """A SageMaker model of a finished Autopilot job's best (or a named) candidate.
 
     At deploy time the stack's custom-resource handler reads the job, picks the candidate,
@@ -141,13 +142,12 @@ class AutopilotModel(AutopilotModelBase):
             vpc_config = self._vpc_config(problems, vpc, vpc_subnets, security_groups, allow_all_outbound)
             if vpc_config is None:
                 return
-        self.provider.permissions.allow_manage_models(
-            ModelBinding(
-                subnets=literal_list(vpc_config[contract.SUBNETS]) if vpc_config else [],
-                security_groups=literal_list(vpc_config[contract.SECURITY_GROUP_IDS]) if vpc_config else [],
-                network_isolation=bool(network_isolation),
-            )
+        binding = ModelBinding(
+            subnets=literal_list(vpc_config[contract.SUBNETS]) if vpc_config else [],
+            security_groups=literal_list(vpc_config[contract.SECURITY_GROUP_IDS]) if vpc_config else [],
+            network_isolation=bool(network_isolation),
         )
+        self.provider.permissions.allow_manage_models(binding)
 
         properties: dict[str, Any] = {
             contract.AUTOML_JOB_NAME: automl_job_name,
@@ -179,6 +179,18 @@ class AutopilotModel(AutopilotModelBase):
             properties=properties,
         )
         """The ``Custom::AutopilotModel`` resource."""
+        self._recipe = ModelRecipe(
+            source=self,
+            properties=dict(properties),
+            automl_job_name=automl_job_name,
+            candidate_named=candidate_name is not None,
+            source_role_arn=source_role_arn,
+            binding=binding,
+            default_role_name=self._default_role.role_name if self._default_role is not None else None,
+            role=self._role,
+            in_vpc=self._in_vpc,
+            network_isolation=self._network_isolation,
+        )
         self._tags = LazyTags(self.resource, contract.MODEL_RESOURCE_TYPE)
         self._wait_for_role(stack)
         if kms_key is not None:
@@ -286,53 +298,6 @@ class AutopilotModel(AutopilotModelBase):
                 "containers cannot start. Pass a mutable role, or add these permissions to it.",
             )
 
-    # Attributes of the custom resource, read when first used.
-
-    @cached_property
-    def model_name(self) -> str:
-        """The model's name, e.g. ``MyStack-Model-1a2b3c4d5e``."""
-        return self.resource.get_att_string(contract.ATTR_MODEL_NAME)
-
-    @cached_property
-    def model_arn(self) -> str:
-        """The model's ARN."""
-        return self.resource.get_att_string(contract.ATTR_MODEL_ARN)
-
-    @cached_property
-    def candidate_name(self) -> str:
-        """The deployed candidate's name."""
-        return self.resource.get_att_string(contract.ATTR_CANDIDATE_NAME)
-
-    @cached_property
-    def objective_metric_name(self) -> str:
-        """The job's objective metric, e.g. ``validation:f1``."""
-        return self.resource.get_att_string(contract.ATTR_OBJECTIVE_METRIC_NAME)
-
-    @cached_property
-    def objective_metric_value(self) -> str:
-        """The candidate's value of the objective metric."""
-        return self.resource.get_att_string(contract.ATTR_OBJECTIVE_METRIC_VALUE)
-
-    @cached_property
-    def problem_type(self) -> str:
-        """``BinaryClassification``, ``MulticlassClassification``, ``Regression``, ..."""
-        return self.resource.get_att_string(contract.ATTR_PROBLEM_TYPE)
-
-    @cached_property
-    def applied_inference_response_keys(self) -> str:
-        """The response keys as applied, comma-joined (empty: the containers' defaults)."""
-        return self.resource.get_att_string(contract.ATTR_INFERENCE_RESPONSE_KEYS)
-
-    @cached_property
-    def input_content_types(self) -> str:
-        """What the candidate reads, comma-joined media types (``text/csv`` for tabular ones; empty: not known)."""
-        return self.resource.get_att_string(contract.ATTR_INPUT_CONTENT_TYPES)
-
-    @cached_property
-    def accept_types(self) -> str:
-        """What the candidate answers, comma-joined media types (empty: not known)."""
-        return self.resource.get_att_string(contract.ATTR_ACCEPT_TYPES)
-
     @property
     def tags(self) -> TagManager:
         """The model's tags; ``Tags.of(scope).add(...)`` reaches them."""
@@ -425,6 +390,35 @@ class AutopilotModel(AutopilotModelBase):
     def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
         """Grant ``actions`` (e.g. ``sagemaker:DescribeModel``) on this model to ``grantee``."""
         return iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[self.model_arn])
+
+    def in_stack(self, scope: IConstruct) -> AutopilotModelBase:
+        """The model as ``scope``'s stack uses it: this model in its own stack, else that stack's copy of it.
+
+        A consumer in another stack of the same account and region (``AutopilotBatchTransform``,
+        ``AutopilotScheduledTransform``, ``AutopilotEndpoint`` call this for you) deploys its own
+        copy of the model (:class:`~autopilot_inference.model_copy.AutopilotModelCopy`), made and
+        replaced in its own deployment: nothing in another stack ever names this stack's model,
+        so its replacement never blocks on an export nor leaves a consumer pointing at a deleted
+        model. Use it for your own resources in another stack too:
+        ``model.in_stack(serving_stack).model_name``.
+
+        Raises:
+            AutopilotValidationError: ``scope``'s stack is in another account or region.
+        """
+        stack = stack_of(scope)
+        if stack is stack_of(self):
+            return self
+        model_env, consumer_env = StackEnvironment.of(stack_of(self)), StackEnvironment.of(stack)
+        if mismatch(model_env, consumer_env):
+            raise validation.AutopilotValidationError(
+                f"{self.node.path} is in {model_env} and cannot be used in {consumer_env}: a SageMaker model "
+                "exists in one account and region only."
+            )
+        copies = cast(Construct, stack.node.try_find_child(COPIES_ID) or Construct(stack, COPIES_ID))
+        found = copies.node.try_find_child(copy_id(self.node.path))
+        if isinstance(found, AutopilotModelCopy):
+            return found
+        return AutopilotModelCopy(copies, copy_id(self.node.path), recipe=self._recipe)
 
     def add_endpoint(self, id: str, **props: Any) -> AutopilotEndpoint:
         """A real-time endpoint serving this model; ``props`` as for :class:`AutopilotEndpoint`

@@ -8,6 +8,6 @@ and ``scheduled_permissions.py`` (the scheduled transform's).
 
 from __future__ import annotations
 
-from .provider_permissions import source_role_policy
+from .cross_account import source_role_policy
 
 __all__ = ["source_role_policy"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -15,17 +16,20 @@ from constructs import Construct, IConstruct
 from ._asset import HANDLER, handler_code
 from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR
+from ._role_names import role_arn, stack_role_name
 from ._scopes import stack_of, stack_singleton
 from .provider_compliance import acknowledge_provider_findings
 from .provider_permissions import HandlerPermissions
 
 PROVIDER_ID = "AutopilotInferenceProvider"
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 QUERY_INTERVAL = Duration.minutes(1)
 TOTAL_TIMEOUT = Duration.hours(1)
 # The handler's retry budget is computed against this timeout (see autopilot_runtime.contract).
 HANDLER_TIMEOUT = Duration.seconds(contract.HANDLER_TIMEOUT_SECONDS)
 HANDLER_MEMORY_MB = 256
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+HANDLER_ROLE_PURPOSE = "handler"
 
 
 class AutopilotInferenceProvider(Construct):
@@ -40,6 +44,12 @@ class AutopilotInferenceProvider(Construct):
     grouped per stack so the policy stays small. The function's
     environment carries the stack's id, the owner tag of everything it creates.
 
+    The handler's role has a name known before the first deployment (:attr:`handler_role_name`,
+    :attr:`handler_role_arn`), so that the account of an AutoML job read across accounts
+    (``source_role_arn``) can trust it in advance: by default
+    ``<stack name>-<hash>-handler-<region>`` (see :func:`handler_role_name_of`), or the name
+    given to :meth:`configure`.
+
     Args:
         scope: the stack (use :meth:`configure`).
         id: ``AutopilotInferenceProvider``.
@@ -47,6 +57,9 @@ class AutopilotInferenceProvider(Construct):
             groups; a key of this app gets a key-policy statement letting CloudWatch Logs of
             this account and region use it. Default: CloudWatch Logs' own encryption.
         log_retention: how long the log groups keep events. Default: three months.
+        handler_role_name: the name of the handler's role (at most 64 characters of
+            letters, digits and ``+=,.@_-``; names are global to the account).
+            Default: :func:`handler_role_name_of` the stack.
     """
 
     @classmethod
@@ -61,6 +74,7 @@ class AutopilotInferenceProvider(Construct):
         *,
         log_encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays = LOG_RETENTION,
+        handler_role_name: str | None = None,
     ) -> AutopilotInferenceProvider:
         """Create the provider of ``scope``'s stack with these props, before any construct uses it."""
         stack = stack_of(scope)
@@ -69,7 +83,18 @@ class AutopilotInferenceProvider(Construct):
                 f"The stack {stack.node.path} already has its {PROVIDER_ID}: call "
                 "AutopilotInferenceProvider.configure(stack, ...) before creating any AutopilotModel in it."
             )
-        cls(stack, PROVIDER_ID, log_encryption_key=log_encryption_key, log_retention=log_retention)
+        if handler_role_name is not None and not _ROLE_NAME.match(handler_role_name):
+            raise ValueError(
+                f"handler_role_name {handler_role_name!r} is not a valid IAM role name: use 1-64 letters, digits "
+                "and +=,.@_- characters."
+            )
+        cls(
+            stack,
+            PROVIDER_ID,
+            log_encryption_key=log_encryption_key,
+            log_retention=log_retention,
+            handler_role_name=handler_role_name,
+        )
         return stack_singleton(stack, PROVIDER_ID, cls)
 
     def __init__(
@@ -79,6 +104,7 @@ class AutopilotInferenceProvider(Construct):
         *,
         log_encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays = LOG_RETENTION,
+        handler_role_name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         if log_encryption_key is not None:
@@ -88,12 +114,18 @@ class AutopilotInferenceProvider(Construct):
         self.log_group = logs.LogGroup(
             self, "HandlerLogGroup", retention=log_retention, encryption_key=log_encryption_key
         )
+        self.handler_role_name = handler_role_name or handler_role_name_of(stack_of(self))
+        """The handler role's name, known before deployment (the default includes the region, or ``${AWS::Region}``)."""
+        self.handler_role_arn = role_arn(stack_of(self), self.handler_role_name)
+        """The handler role's ARN, built from its name: what an AutoML job's account trusts (``source_role_trust_policy``)."""
         self.handler_role = iam.Role(
             self,
             "HandlerRole",
+            role_name=self.handler_role_name,
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Autopilot inference custom-resource handler",
         )
+        """The handler's role (reads the AutoML jobs, creates the models and transform jobs)."""
         self.log_group.grant_write(self.handler_role)
         self.handler_policy = iam.Policy(self, "HandlerPolicy")
         self.permissions = HandlerPermissions(self, self.handler_policy, self.handler_role)
@@ -149,6 +181,15 @@ class AutopilotInferenceProvider(Construct):
     def service_token(self) -> str:
         """The ARN custom resources send their events to."""
         return self.provider.service_token
+
+
+def handler_role_name_of(stack: Stack) -> str:
+    """The default name of ``stack``'s handler role: ``<stack name, at most 28>-<hash>-handler-<region>``.
+
+    A pure function of the stack's name and region, so the account of a job read across
+    accounts can write it into its trust policy before this stack is first deployed.
+    """
+    return stack_role_name(stack, HANDLER_ROLE_PURPOSE)
 
 
 def allow_log_encryption(key: kms.IKey) -> None:

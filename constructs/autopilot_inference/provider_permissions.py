@@ -63,30 +63,6 @@ RETAG_OWNED_SID = "RetagOwnedResources"
 MAX_AUTOML_JOB_RESOURCES = 20
 
 
-def source_role_policy(job_arns: Sequence[str]) -> dict[str, Any]:
-    """The identity policy a ``source_role_arn`` in the job's account needs: read the jobs, list candidates.
-
-    ``ListCandidatesForAutoMLJob`` has no resource-level permissions: it must be allowed on ``*``.
-    """
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": READ_AUTOML_JOBS_SID,
-                "Effect": "Allow",
-                "Action": list(AUTOML_DESCRIBE_ACTIONS),
-                "Resource": list(job_arns),
-            },
-            {
-                "Sid": LIST_AUTOML_JOB_CANDIDATES_SID,
-                "Effect": "Allow",
-                "Action": list(AUTOML_LIST_ACTIONS),
-                "Resource": "*",
-            },
-        ],
-    }
-
-
 class HandlerPermissions:
     """Grouped, deduplicated statements of the handler's policy, scoped by ownership.
 

@@ -29,11 +29,13 @@ from constructs import Construct
 from . import _run_locations as locations
 from . import _schedules as schedules
 from . import prop_types, validation
+from ._environments import check_same_environment
 from ._lambda.autopilot_runtime import contract
 from ._problems import Problems, failed
 from ._scopes import default_prefix
 from ._transform_options import TransformOptions, given_options, transform_options
 from .model import AutopilotModel
+from .model_base import AutopilotModelBase
 from .scheduled_permissions import acknowledge_state_machine_findings, state_machine_statements
 
 ScheduleInput = Union[scheduler.ScheduleExpression, str]
@@ -258,11 +260,16 @@ class AutopilotScheduledTransform(Construct):
             options = transform_options(**given_options(locals()), validate_uris=False, problems=problems)
         except validation.AutopilotValidationError as problem:
             problems.add(str(problem))
+        if not failed(model):
+            check_same_environment(problems, self, model, "AutopilotScheduledTransform")
         if problems or failed(model):
             return
 
         self.model = model
-        """The model each run uses (by its current name)."""
+        """The model as declared (:attr:`deployed_model` is the one each run names)."""
+        # A model of another stack is deployed again in this one (see AutopilotModel.in_stack).
+        deployed = self.deployed_model = model.in_stack(self)
+        """The model each run uses (by its current name): ``model``, or this stack's copy of a model of another stack."""
         self.job_name_prefix = prefix
         """The start of every run's job name."""
         self.schedule_expression = expression
@@ -296,7 +303,7 @@ class AutopilotScheduledTransform(Construct):
         self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
         """The state machine's execution log (all events, without execution data)."""
 
-        definition = self._definition(options, model, input_pieces, output_pieces, timeout_seconds, notify_on_success)
+        definition = self._definition(options, deployed, input_pieces, output_pieces, timeout_seconds, notify_on_success)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
@@ -359,7 +366,7 @@ class AutopilotScheduledTransform(Construct):
                 "OutputS3Uri": output_s3_uri,
                 "InstanceType": instance_type,
                 "InstanceCount": instance_count,
-                "ModelName": model.model_name,
+                "ModelName": deployed.model_name,
             },
         )
 
@@ -388,10 +395,10 @@ class AutopilotScheduledTransform(Construct):
                 self.alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.notification_topic))
 
         # The model's execution role reads and writes the run locations, up to their first placeholder.
-        model.allow_read_transform_input(_literal_prefix(input_s3_uri))
-        model.allow_write_results(_folder_prefix(output_s3_uri))
+        deployed.allow_read_transform_input(_literal_prefix(input_s3_uri))
+        deployed.allow_write_results(_folder_prefix(output_s3_uri))
         for options_key in options.keys():
-            model.allow_key_use(options_key, encrypt=True)
+            deployed.allow_key_use(options_key, encrypt=True)
 
         acknowledge_state_machine_findings(self.role)
 
@@ -400,7 +407,7 @@ class AutopilotScheduledTransform(Construct):
     def _definition(
         self,
         options: TransformOptions,
-        model: AutopilotModel,
+        model: AutopilotModelBase,
         input_pieces: list[locations.Piece],
         output_pieces: list[locations.Piece],
         timeout_seconds: int,

@@ -506,15 +506,17 @@ def test_a_transform_of_another_stacks_model_is_served_by_its_own_stacks_provide
     # Its own provider (a GetAtt in this stack), not the model stack's imported service token.
     assert "Fn::GetAtt" in token and "Fn::ImportValue" not in json.dumps(token)
     assert cross_stack.job.provider is not cross_stack.model.provider
-    assert "Fn::ImportValue" in json.dumps(resource["Properties"]["ModelName"])
-    # Whose policy may start (and tag with its own stack id) the jobs it creates ...
+    # It names this stack's own copy of the model (no export of the model stack's model name) ...
+    copy = cross_stack.job.deployed_model
+    assert copy is not cross_stack.model
+    assert resource["Properties"]["ModelName"] == {"Fn::GetAtt": [logical_id(cross_stack.scoring, copy.resource), "ModelName"]}
+    assert "Fn::ImportValue" not in json.dumps(cross_stack.scoring_template)
+    # ... which this stack's provider creates: its policy may start and create (tagged with its own stack id).
     scoring_policy = handler_policy(cross_stack.scoring_template)
-    assert by_sid(scoring_policy, "CreateOwnedTransformJobs")["Condition"]["StringEquals"] == {
-        "aws:RequestTag/autopilot-inference:owner": OWNER
-    }
-    # ... and nothing about models, which the model stack's provider alone manages.
+    for sid in ("CreateOwnedTransformJobs", "CreateOwnedModels"):
+        assert by_sid(scoring_policy, sid)["Condition"]["StringEquals"] == {"aws:RequestTag/autopilot-inference:owner": OWNER}
     sids = {statement["Sid"] for statement in scoring_policy["Statement"]}
-    assert not {"CreateOwnedModels", "ManageOwnedModels", "PassExecutionRoles"} & sids
+    assert {"CreateOwnedModels", "ManageOwnedModels", "PassExecutionRoles", "ReadAutoMLJobs"} <= sids
     assert "CreateOwnedTransformJobs" not in {
         statement["Sid"] for statement in handler_policy(cross_stack.model_template)["Statement"]
     }
