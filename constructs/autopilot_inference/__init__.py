@@ -41,13 +41,13 @@ if TYPE_CHECKING:
     from ._problems import raise_for_errors
     from .alarms import EndpointAlarms
     from .batch_transform import AutopilotBatchTransform
+    from .cross_account import source_role_policy, source_role_trust_policy
     from .data_capture import EndpointDataCapture
     from .deployment import BlueGreenUpdate, CapacitySize, RollingUpdate, TrafficRouting
     from .endpoint import AutopilotEndpoint
     from .model import AutopilotModel
     from .nag import add_nag_checks
     from .provider import AutopilotInferenceProvider
-    from .cross_account import source_role_policy, source_role_trust_policy
     from .scaling import ScalableInstanceCount
     from .scheduled_transform import AutopilotScheduledTransform
     from .serverless import ServerlessConfig

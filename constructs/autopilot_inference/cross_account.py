@@ -103,7 +103,7 @@ def source_role_trust_policy(handler_role_arns: Sequence[str]) -> dict[str, Any]
     """
     arns = _arn_list(handler_role_arns, "source_role_trust_policy", EXAMPLE_ROLE_ARN)
     matches = [ROLE_ARN.match(arn) for arn in arns]
-    bad = [arn for arn, found in zip(arns, matches) if found is None]
+    bad = [arn for arn, found in zip(arns, matches, strict=True) if found is None]
     if bad:
         raise AutopilotValidationError(
             "source_role_trust_policy takes the handler roles' literal ARNs "

@@ -315,5 +315,4 @@ __all__ = [
     "TransformBinding",
     "literal_list",
     "merge_conditions",
-    "source_role_policy",
 ]

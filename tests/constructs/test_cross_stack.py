@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from aws_cdk import App, Environment, Stack, Stage
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
 from support.annotations import errors_of
 from support.iam_eval import ALLOW, IMPLICIT_DENY, Request, evaluate
 from support.iam_reference import PolicyStatement, check_statement, check_with_parliament
