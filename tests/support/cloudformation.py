@@ -17,6 +17,16 @@
 
 Properties may hold :class:`GetAtt` markers, resolved from the referenced resource's
 ``Data`` when the request is sent. ``stack_status`` is what ``DescribeStacks`` answers.
+
+Several stacks of one account and region share a :class:`Region`: each stack's ``outputs``
+(``{name: (value, export name or None)}``, values may hold markers) are evaluated when its
+create or update completes; :class:`ImportValue` reads an export and records the importer,
+:class:`StackOutput` (``Fn::GetStackOutput``) reads a plain output with no coupling. The
+export rule is enforced: an update that would change or remove an export another stack
+imports fails (``Export <name> cannot be updated as it is in use by <stack>``) and rolls back;
+a stack whose exports are imported cannot be deleted. Resources of other types than
+``Custom::*`` are held without requests (their physical id changes when their properties do),
+so that what they name can be checked.
 """
 
 from __future__ import annotations
@@ -38,12 +48,66 @@ class GetAtt:
     attribute: str
 
 
+@dataclass(frozen=True)
+class ImportValue:
+    """``Fn::ImportValue``: an export of another stack of the region."""
+
+    export_name: str
+
+
+@dataclass(frozen=True)
+class StackOutput:
+    """``Fn::GetStackOutput``: a plain output of another stack, read when the request is sent."""
+
+    stack_name: str
+    output_name: str
+
+
+@dataclass(frozen=True)
+class Join:
+    """``Fn::Join`` of parts that hold markers, joined when the request is sent."""
+
+    separator: str
+    parts: tuple[Any, ...]
+
+
+Outputs = dict[str, tuple[Any, "str | None"]]
+"""``{output name: (value, export name or None)}``."""
+
+
+class Region:
+    """The stacks of one account and region: their outputs and exports."""
+
+    def __init__(self) -> None:
+        self.stacks: dict[str, Stack] = {}
+
+    def add(self, name: str, stack: Stack) -> Stack:
+        self.stacks[name] = stack
+        stack.name, stack.region = name, self
+        return stack
+
+    def exports(self) -> dict[str, tuple[str, Any]]:
+        """``{export name: (stack name, value)}`` of every stack."""
+        found: dict[str, tuple[str, Any]] = {}
+        for name, stack in self.stacks.items():
+            for value, export in stack.outputs.values():
+                if export is not None:
+                    found[export] = (name, value)
+        return found
+
+    def importers(self, export_name: str) -> list[str]:
+        """The stacks whose current resources import ``export_name``."""
+        return sorted(name for name, stack in self.stacks.items() if export_name in stack.imports)
+
+
 @dataclass
 class Resource:
     resource_type: str
     properties: dict[str, Any]
     physical_id: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    template_properties: Any = None
+    """The properties as the template writes them (markers unresolved)."""
 
 
 Template = dict[str, tuple[str, dict[str, Any]]]
@@ -61,6 +125,10 @@ class Stack:
         self.provider = provider
         self.stack_id = stack_id
         self.status = "REVIEW_IN_PROGRESS"
+        self.name = stack_id
+        self.region: Region | None = None
+        self.outputs: dict[str, tuple[Any, str | None]] = {}
+        """Evaluated outputs: ``{name: (value, export name or None)}``."""
         self.resources: dict[str, Resource] = {}
         self.log: list[tuple[str, str, str, str]] = []
         """``(logical id, request type, status, reason)`` of every request, in order."""
@@ -70,6 +138,17 @@ class Stack:
     def _resolve(self, value: Any) -> Any:
         if isinstance(value, GetAtt):
             return self.resources[value.logical_id].data[value.attribute]
+        if isinstance(value, ImportValue):
+            assert self.region is not None, "Fn::ImportValue needs a Region"
+            exports = self.region.exports()
+            if value.export_name not in exports:
+                raise StackFailed(f"No export named {value.export_name} found")
+            return exports[value.export_name][1]
+        if isinstance(value, Join):
+            return value.separator.join(str(self._resolve(part)) for part in value.parts)
+        if isinstance(value, StackOutput):
+            assert self.region is not None, "Fn::GetStackOutput needs a Region"
+            return self.region.stacks[value.stack_name].outputs[value.output_name][0]
         if isinstance(value, dict):
             return {key: self._resolve(item) for key, item in value.items()}
         if isinstance(value, list):
@@ -100,29 +179,58 @@ class Stack:
             event["OldResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **copy.deepcopy(old_properties)}
         if physical_id is not None:
             event["PhysicalResourceId"] = physical_id
-        response = self.provider(event)
+        if not resource_type.startswith("Custom::"):
+            # A resource CloudFormation manages itself: no request; new properties, new physical id.
+            response = Response("SUCCESS", physical_id if request_type == "Delete" else f"{logical_id}-{uuid.uuid4().hex[:8]}")
+        else:
+            response = self.provider(event)
         self.log.append((logical_id, request_type, response.status, response.reason))
         return response
 
     # --- operations --------------------------------------------------------------------
 
-    def create(self, template: Template) -> str:
+    def _evaluate_outputs(self, outputs: Outputs | None) -> dict[str, tuple[Any, str | None]]:
+        return {name: (self._resolve(value), export) for name, (value, export) in (outputs or {}).items()}
+
+    def _export_conflicts(self, new_outputs: dict[str, tuple[Any, str | None]]) -> str | None:
+        """CloudFormation's rule: an export another stack imports can be neither changed nor removed."""
+        if self.region is None:
+            return None
+        new_exports = {export: value for value, export in new_outputs.values() if export is not None}
+        for value, export in self.outputs.values():
+            if export is None:
+                continue
+            users = [name for name in self.region.importers(export) if name != self.name]
+            if users and (export not in new_exports or new_exports[export] != value):
+                return f"Export {export} cannot be updated as it is in use by {', '.join(users)}"
+        return None
+
+    @property
+    def imports(self) -> set[str]:
+        """The exports the current resources import."""
+        found: set[str] = set()
+        for resource in self.resources.values():
+            _collect_imports(resource.template_properties, found)
+        return found
+
+    def create(self, template: Template, outputs: Outputs | None = None) -> str:
         self.status = "CREATE_IN_PROGRESS"
         created: list[str] = []
         for logical_id, (resource_type, properties) in template.items():
             resolved = self._resolve(properties)
             response = self._send("Create", logical_id, resource_type, resolved)
-            self.resources[logical_id] = Resource(resource_type, resolved, response.physical_id, response.data)
+            self.resources[logical_id] = Resource(resource_type, resolved, response.physical_id, response.data, properties)
             created.append(logical_id)
             if response.status != "SUCCESS":
                 self.status = "ROLLBACK_IN_PROGRESS"
                 ok = self._delete_all(reversed(created))
                 self.status = "ROLLBACK_COMPLETE" if ok else "ROLLBACK_FAILED"
                 return self.status
+        self.outputs = self._evaluate_outputs(outputs)
         self.status = "CREATE_COMPLETE"
         return self.status
 
-    def update(self, template: Template, *, fail_after: bool = False) -> str:
+    def update(self, template: Template, *, fail_after: bool = False, outputs: Outputs | None = None) -> str:
         self.status = "UPDATE_IN_PROGRESS"
         before = {key: copy.deepcopy(resource) for key, resource in self.resources.items()}
         updated: list[str] = []
@@ -134,7 +242,7 @@ class Stack:
             current = self.resources.get(logical_id)
             if current is None:
                 response = self._send("Create", logical_id, resource_type, resolved)
-                self.resources[logical_id] = Resource(resource_type, resolved, response.physical_id, response.data)
+                self.resources[logical_id] = Resource(resource_type, resolved, response.physical_id, response.data, properties)
                 created.append(logical_id)
             elif resolved != current.properties:
                 response = self._send(
@@ -144,17 +252,25 @@ class Stack:
                 updated.append(logical_id)
                 if response.status != "SUCCESS":
                     # The rollback sends the failed properties as the old ones, and the old physical id.
-                    self.resources[logical_id] = Resource(resource_type, resolved, current.physical_id, current.data)
+                    self.resources[logical_id] = Resource(resource_type, resolved, current.physical_id, current.data, properties)
                 else:
                     if response.physical_id != current.physical_id:
                         replaced.append((logical_id, copy.deepcopy(current)))
-                    self.resources[logical_id] = Resource(resource_type, resolved, response.physical_id, response.data)
+                    self.resources[logical_id] = Resource(
+                        resource_type, resolved, response.physical_id, response.data, properties
+                    )
             else:
                 continue
             if response.status != "SUCCESS":
                 failed = True
                 break
+        new_outputs = {} if failed else self._evaluate_outputs(outputs)
+        conflict = None if failed else self._export_conflicts(new_outputs)
+        if conflict is not None:
+            self.log.append(("Outputs", "Update", "FAILED", conflict))
+            failed = True
         if not failed and not fail_after:
+            self.outputs = new_outputs
             self.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
             for logical_id, old in replaced:
                 self._send("Delete", logical_id, old.resource_type, old.properties, physical_id=old.physical_id)
@@ -179,7 +295,9 @@ class Stack:
                 return self.status
             if response.physical_id != current.physical_id:
                 clean_up.append((logical_id, copy.deepcopy(current)))
-            self.resources[logical_id] = Resource(old.resource_type, old.properties, response.physical_id, response.data)
+            self.resources[logical_id] = Resource(
+                old.resource_type, old.properties, response.physical_id, response.data, old.template_properties
+            )
         for logical_id in reversed(created):
             resource = self.resources.pop(logical_id)
             self._send("Delete", logical_id, resource.resource_type, resource.properties, physical_id=resource.physical_id)
@@ -203,11 +321,28 @@ class Stack:
         return ok
 
     def delete(self) -> str:
+        in_use = self._export_conflicts({})
+        if in_use is not None:
+            self.log.append(("Outputs", "Delete", "FAILED", in_use))
+            return "DELETE_FAILED"
         self.status = "DELETE_IN_PROGRESS"
         ok = self._delete_all(reversed(list(self.resources)))
         self.status = "DELETE_COMPLETE" if ok else "DELETE_FAILED"
+        if ok:
+            self.outputs = {}
         return self.status
 
     def failures(self) -> list[tuple[str, str, str]]:
         """``(logical id, request type, reason)`` of every failed request."""
         return [(logical_id, kind, reason) for logical_id, kind, status, reason in self.log if status != "SUCCESS"]
+
+
+def _collect_imports(value: Any, found: set[str]) -> None:
+    if isinstance(value, ImportValue):
+        found.add(value.export_name)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_imports(item, found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_imports(item, found)
