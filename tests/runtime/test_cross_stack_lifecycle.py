@@ -206,7 +206,7 @@ def _shared_by_reference(templates: dict[str, Any], reference: Any) -> tuple[Tem
         for key, (kind, props) in scoring.items()
         if kind == contract.TRANSFORM_JOB_RESOURCE_TYPE
     }
-    for key, (kind, props) in consumer.items():
+    for _, props in consumer.values():
         props.pop(contract.MODEL_INPUT_CONTENT_TYPES, None)
         props.pop(contract.MODEL_ACCEPT_TYPES, None)
     return model_template, GetAtt(model_id, contract.ATTR_MODEL_NAME), consumer
