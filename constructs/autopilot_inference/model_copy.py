@@ -97,6 +97,9 @@ class AutopilotModelCopy(ModelResourceAttributes, AutopilotModelBase):
         )
         """The consumer stack's ``Custom::AutopilotModel`` resource."""
         self._tags = LazyTags(self.resource, contract.MODEL_RESOURCE_TYPE)
+        cast(CfnResource, self.resource.node.default_child).add_metadata(
+            contract.MODEL_COPY_METADATA, recipe.source.node.path
+        )
         self._grants.add_dependent(self.resource)
         source_stack = stack_of(recipe.source)
         # The role (and its own policies) exist before this stack's resources use them.

@@ -154,6 +154,9 @@ def _model_line(template: _Template, logical_id: str, props: Mapping[str, Any]) 
         details.append(f"{render_value(unit)} containers")
     if _is_true(props.get(contract.SINGLE_CONTAINER_REQUIRED), default=False):
         details.append("single container required (serverless endpoint)")
+    copy_of = (template.resources.get(logical_id, {}).get("Metadata") or {}).get(contract.MODEL_COPY_METADATA)
+    if isinstance(copy_of, str):
+        return f"  model (this stack's copy of {copy_of}): " + ", ".join(details)
     return f"  model {template.label(logical_id)}: " + ", ".join(details)
 
 

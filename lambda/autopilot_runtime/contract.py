@@ -101,6 +101,10 @@ SINGLE_CONTAINER_REQUIRED = "SingleContainerRequired"
 # model made by an older handler), never a new model. 2: InputContentTypes and AcceptTypes.
 MODEL_DATA_VERSION = "DataVersion"
 MODEL_DATA_VERSION_VALUE = "2"
+
+# Template metadata (not a property) on a consumer stack's copy of a model of another stack:
+# the construct path of the model it copies, for `summary` and `diff`.
+MODEL_COPY_METADATA = "autopilot-inference:copy-of"
 MODEL_IN_PLACE_PROPERTIES = (MODEL_DATA_VERSION,)
 
 # Every property Custom::AutopilotModel has ever been created with: an unknown one is refused,
