@@ -20,14 +20,17 @@ STACK_PART_LENGTH = 28
 STACK_HASH_LENGTH = 6
 
 
-def stack_role_name(stack: Stack, purpose: str) -> str:
+def stack_role_name(stack: Stack, purpose: str) -> str | None:
     """``<stack name, at most 28>-<hash of the stack name>-<purpose>-<region>``: at most 64 characters.
 
     The region is the stack's own when it is known at synth time, else ``${AWS::Region}``;
     either way the same expression evaluated in another stack of the same environment gives
-    the same name. ``purpose`` is a short word (``handler``, ``exec``).
+    the same name. ``purpose`` is a short word (``handler``, ``exec``). ``None`` when the stack's
+    name is not known at synth time (a nested stack): CloudFormation then generates the name.
     """
     name = stack.stack_name
+    if Token.is_unresolved(name):
+        return None
     digest = naming.stable_hash("role", name)[:STACK_HASH_LENGTH]
     region = Aws.REGION if Token.is_unresolved(stack.region) else stack.region
     head = f"{naming.readable_prefix([name], STACK_PART_LENGTH)}-{digest}-{purpose}-"

@@ -116,8 +116,11 @@ class AutopilotInferenceProvider(Construct):
         )
         self.handler_role_name = handler_role_name or handler_role_name_of(stack_of(self))
         """The handler role's name, known before deployment (the default includes the region, or ``${AWS::Region}``)."""
-        self.handler_role_arn = role_arn(stack_of(self), self.handler_role_name)
-        """The handler role's ARN, built from its name: what an AutoML job's account trusts (``source_role_trust_policy``)."""
+        self.handler_role_arn = (
+            role_arn(stack_of(self), self.handler_role_name) if self.handler_role_name is not None else None
+        )
+        """The handler role's ARN, built from its name: what an AutoML job's account trusts
+        (``source_role_trust_policy``); ``None`` in a nested stack (use ``handler_role.role_arn``)."""
         self.handler_role = iam.Role(
             self,
             "HandlerRole",
@@ -183,11 +186,12 @@ class AutopilotInferenceProvider(Construct):
         return self.provider.service_token
 
 
-def handler_role_name_of(stack: Stack) -> str:
+def handler_role_name_of(stack: Stack) -> str | None:
     """The default name of ``stack``'s handler role: ``<stack name, at most 28>-<hash>-handler-<region>``.
 
     A pure function of the stack's name and region, so the account of a job read across
-    accounts can write it into its trust policy before this stack is first deployed.
+    accounts can write it into its trust policy before this stack is first deployed. ``None`` for
+    a nested stack, whose name is not known at synth time (CloudFormation generates the role's).
     """
     return stack_role_name(stack, HANDLER_ROLE_PURPOSE)
 

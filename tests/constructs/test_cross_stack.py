@@ -297,3 +297,21 @@ def test_a_pipeline_stage_holds_the_three_stacks_per_account() -> None:
             assert "Fn::ImportValue" not in json.dumps(stack.template)
     assert isinstance(dev.scoring_stack, ScoringStack) and isinstance(prod.serving_stack, ServingStack)
     assert Stage.of(dev.model_stack) is dev
+
+
+def test_a_model_of_a_nested_stack_keeps_generated_role_names_and_its_consumers_synthesize() -> None:
+    """A nested stack's name is a token: its roles keep CloudFormation's generated names."""
+    from aws_cdk import NestedStack
+
+    app = App()
+    parent = Stack(app, "Parent", env=DEV)
+    nested = NestedStack(parent, "Models")
+    model = AutopilotModel(nested, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    scoring = Stack(app, "Scoring", env=DEV)
+    job = AutopilotBatchTransform(scoring, "Batch", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
+    assert AutopilotInferenceProvider.of(nested).handler_role_name is None
+    assert AutopilotInferenceProvider.of(nested).handler_role_arn is None
+    assembly = checked_synth(app)
+    (copy,) = resources(assembly.get_stack_by_name("Scoring").template, contract.MODEL_RESOURCE_TYPE).values()
+    assert copy["Properties"][contract.AUTOML_JOB_NAME] == JOB
+    assert job.deployed_model is not model
