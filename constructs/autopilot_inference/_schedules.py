@@ -244,15 +244,16 @@ def describe_runs(
     check_time_zone(time_zone)
     runs = next_runs(expression, time_zone, after=max(now, start) if start else now, count=count)
     lines = ["next runs " + (", ".join(run.strftime("%Y-%m-%d %H:%M %Z") for run in runs) if runs else "none")]
+    if runs and job_name_prefix and input_s3_uri and output_s3_uri:
+        time = runs[0].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        run_id = locations.scheduled_run_id(time)
+        rendered = [
+            locations.render(locations.parse(uri, prop, job_name_prefix=job_name_prefix), time, run_id)
+            for uri, prop in ((input_s3_uri, "input_s3_uri"), (output_s3_uri, "output_s3_uri"))
+        ]
+        job = locations.render(locations.job_name_pieces(job_name_prefix), time, run_id)
+        lines.append(f"next run ({time}): job {job} reads {rendered[0]}, writes {rendered[1]}")
     effects = dst_effects(expression, time_zone, after=max(now, start) if start else now)
     if effects:
         lines.append("daylight saving (as Scheduler runs it): " + "; ".join(effect.describe() for effect in effects))
-    if runs and job_name_prefix and input_s3_uri and output_s3_uri:
-        time = runs[0].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        rendered = [
-            locations.render(locations.parse(uri, prop, job_name_prefix=job_name_prefix), time, "<run id>")
-            for uri, prop in ((input_s3_uri, "input_s3_uri"), (output_s3_uri, "output_s3_uri"))
-        ]
-        job = locations.render(locations.job_name_pieces(job_name_prefix), time, "<run id>")
-        lines.append(f"next run ({time}): job {job} reads {rendered[0]}, writes {rendered[1]}")
     return lines
