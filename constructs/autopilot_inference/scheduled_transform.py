@@ -353,7 +353,7 @@ class AutopilotScheduledTransform(Construct):
                 [
                     value_checks.scheduled_job_name_prefix(scope, path, prefix),
                     value_checks.output_location(input_s3_uri, output_s3_uri),
-                    value_checks.shared_output(scope, path, _output_key(output_s3_uri, prefix)),
+                    value_checks.shared_output(scope, path, output_s3_uri, _output_key(output_s3_uri, prefix)),
                     _dst_gap(expression, zone, start),
                 ],
             )

@@ -269,12 +269,12 @@ _JOB_NAME_PREFIXES: WeakKeyDictionary[IConstruct, dict[str, str]] = WeakKeyDicti
 _ENDPOINT_NAMES: WeakKeyDictionary[Stack, dict[str, str]] = WeakKeyDictionary()
 
 
-def shared_output(scope: IConstruct, path: str, output_uri: Any) -> Finding | None:
-    """Warn when another transform job of the app already writes under ``output_uri``."""
+def shared_output(scope: IConstruct, path: str, output_uri: Any, key: str | None = None) -> Finding | None:
+    """Warn when another transform job of the app already writes under ``output_uri`` (compared by ``key``, if given)."""
     if not isinstance(output_uri, str) or validation.is_token(output_uri):
         return None
     seen = _OUTPUTS.setdefault(app_root(scope), {})
-    location = _location(output_uri)
+    location = _location(key if key is not None else output_uri)
     other = seen.setdefault(location, path)
     if other == path:
         return None

@@ -24,7 +24,6 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
-from botocore.validate import ParamValidator
 from support.annotations import assert_refused, errors_on
 from support.paths import REPO_ROOT
 from support.scheduled import INPUT_TEMPLATE, OUTPUT_TEMPLATE, model_in, scheduled
@@ -41,6 +40,7 @@ from support.stacks import (
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotScheduledTransform
 from autopilot_inference import _run_locations as locations
+from autopilot_inference import _schedules as schedules
 
 SHAPE = botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTransformJob").input_shape
 NAME_PATTERN = re.compile(rf"^{SHAPE.members['TransformJobName'].metadata['pattern']}$")
@@ -646,8 +646,13 @@ def test_every_example_environment_has_a_nightly_schedule() -> None:
 
     environments = load_config_file(REPO_ROOT / "examples" / "environments.yaml").environments
     assert {env.name: env.schedule.expression for env in environments if env.schedule} == {
-        "dev": "cron(0 2 * * ? *)", "staging": "cron(0 2 * * ? *)", "prod": "cron(0 2 * * ? *)",
+        "dev": "cron(0 3 * * ? *)", "staging": "cron(0 3 * * ? *)", "prod": "cron(0 3 * * ? *)",
     }
+    # No environment loses a night to a daylight-saving gap (Scheduler skips a time that does not exist).
+    for env in environments:
+        if env.schedule:
+            effects = schedules.dst_effects(env.schedule.expression, env.schedule.time_zone, after=datetime.now(timezone.utc))
+            assert all(effect.kind != schedules.SKIPPED for effect in effects), (env.name, effects)
     assert all("{date}" in env.schedule.output_s3_uri for env in environments if env.schedule)
     assert default_config().environments[0].schedule is not None
 
