@@ -103,3 +103,9 @@ def test_jobs_may_be_tagged_on_create_only_with_the_owner_tag() -> None:
     assert set(rendered) == set(statement["Condition"]["StringEquals"])
     assert rendered["aws:RequestTag/autopilot-inference:owner"] == "${AWS::StackId}"
     assert "CreateTransformJob" in rendered["sagemaker:TaggingAction"]
+
+
+def test_a_tag_value_longer_than_a_transform_job_takes_is_refused() -> None:
+    construct = scheduled(new_stack())
+    Tags.of(construct).add("team", "t" * 257)
+    assert_refused(construct, r"the tag 'team'... is too long for a transform job: .* values 256")
