@@ -651,12 +651,13 @@ class AutopilotScheduledTransform(Construct):
             .when(sfn.Condition.string_equals(f"{ERROR_PATH}.Error", "States.Timeout"), failure("Timed out", TIMED_OUT_ERROR))
             .otherwise(job_status)
         )
-        # A Catch's output may lack Cause (e.g. States.Timeout): an empty one keeps the Formats above valid.
+        # A Catch's output may lack Cause, or hold null (States.Timeout): an empty one keeps the Formats valid.
         no_cause = sfn.Pass(self, "No cause", result=sfn.Result.from_string(""), result_path=f"{ERROR_PATH}.Cause")
         no_cause.next(classify)
+        cause = f"{ERROR_PATH}.Cause"
         on_error = (
             sfn.Choice(self, "Cause given?")
-            .when(sfn.Condition.is_present(f"{ERROR_PATH}.Cause"), classify)
+            .when(sfn.Condition.and_(sfn.Condition.is_present(cause), sfn.Condition.is_string(cause)), classify)
             .otherwise(no_cause)
         )
         look_after.add_catch(on_error, errors=["States.ALL"], result_path=f"{EXISTING_JOB_PATH}Lookup")

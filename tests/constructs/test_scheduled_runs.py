@@ -96,10 +96,16 @@ def test_a_job_that_does_not_complete_fails_with_the_library_error_and_notifies(
     construct, definition = synthesized(create_notification_topic=True)
     with ScoringWorld(fate=fate).running() as world:
         arn, topic = deploy(world, definition, topic=True)
-        got, cause = failure_of(world.run(arn, SCHEDULED))
+        execution = world.run(arn, SCHEDULED)
+        got, cause = failure_of(execution)
         assert got == error
-        original = "States.Timeout" if fate == "Timeout" else "States.TaskFailed"
-        assert cause.startswith(original + ": ")
+        entered = [event["stateEnteredEventDetails"]["name"] for event in world.history(execution["executionArn"])
+                   if "stateEnteredEventDetails" in event]
+        assert "Transform" in entered and "Notify failure" in entered and "Run failed" == entered[-1]
+        if fate == "Timeout":
+            assert cause == "States.Timeout: "
+        else:
+            assert cause.startswith("States.TaskFailed: ")
         if fate != "Timeout":  # the job's description is the original cause
             assert f'"TransformJobStatus": "{fate}"' in cause
         (note,) = world.notifications(topic or "")
@@ -120,9 +126,11 @@ def test_throttled_and_quota_limited_creates_are_retried_then_run(code: str, ret
         execution = world.run(arn, SCHEDULED)
         assert execution["status"] == "SUCCEEDED", execution
         assert len(world.jobs()) == 1 and len(world.requests) == retries + 1
-        # Every attempt used the same name; the waits grew (backoff), each at most the interval times the rate^n.
+        # Every attempt used the same name; each wait (full jitter) is at most the interval times the rate^n.
         assert len({request["TransformJobName"] for request in world.requests}) == 1
         assert len(world.retry_waits) == retries
+        interval = st.RETRY_INTERVAL.to_seconds()
+        assert all(0 <= wait <= interval * st.RETRY_BACKOFF_RATE**attempt for attempt, wait in enumerate(world.retry_waits))
         assert_requests_valid(world, construct.job_name_prefix)
 
 
@@ -135,25 +143,28 @@ def test_a_create_refused_past_the_retries_fails_as_not_started() -> None:
         assert error == st.NOT_STARTED_ERROR
         assert cause == "SageMaker.ResourceLimitExceededException: quota for ml.m5.xlarge reached"
         assert not world.jobs() and len(world.requests) == st.RETRY_MAX_ATTEMPTS + 1
+        assert_requests_valid(world, construct.job_name_prefix)
 
 
 def test_sns_unavailable_after_success_still_succeeds() -> None:
-    _, definition = synthesized(create_notification_topic=True, notify_on_success=True)
+    construct, definition = synthesized(create_notification_topic=True, notify_on_success=True)
     with ScoringWorld().running() as world:
         arn, topic = deploy(world, definition, topic=True)
         world.client("sns").delete_topic(TopicArn=topic)
         execution = world.run(arn, SCHEDULED)
         assert execution["status"] == "SUCCEEDED", execution
         assert "notificationError" in json.loads(execution["output"])
+        assert_requests_valid(world, construct.job_name_prefix)
 
 
 def test_sns_unavailable_after_failure_still_fails_with_the_job_error() -> None:
-    _, definition = synthesized(create_notification_topic=True)
+    construct, definition = synthesized(create_notification_topic=True)
     with ScoringWorld(fate="Failed").running() as world:
         arn, topic = deploy(world, definition, topic=True)
         world.client("sns").delete_topic(TopicArn=topic)
-        error, _ = failure_of(world.run(arn, SCHEDULED))
-        assert error == st.JOB_FAILED_ERROR
+        error, cause = failure_of(world.run(arn, SCHEDULED))
+        assert error == st.JOB_FAILED_ERROR and cause.startswith("States.TaskFailed: ")
+        assert_requests_valid(world, construct.job_name_prefix)
 
 
 @pytest.mark.parametrize("race", [False, True], ids=["second-delivery-later", "concurrent-deliveries"])
@@ -193,3 +204,20 @@ def test_runs_started_by_hand_are_unique() -> None:
         for name in names:
             assert re.fullmatch(rf"{construct.job_name_prefix}-\d{{8}}t\d{{4}}-[0-9a-f]{{8}}", name)
         assert_requests_valid(world, construct.job_name_prefix)
+
+
+@pytest.mark.parametrize("caught", [{"Error": "States.Timeout"}, {"Error": "States.Timeout", "Cause": None}])
+def test_a_caught_error_without_a_cause_still_fails_with_the_library_error(caught: dict[str, Any]) -> None:
+    """The interpreter's Catch always binds a Cause (an empty one for a timeout); AWS may leave it out. The
+    synthesized states from the Catch's target on run with a Catch output that has no (or a null) Cause."""
+    _, definition = synthesized()
+    transform = definition["States"]["Transform"]
+    (catch_all,) = [catch for catch in transform["Catch"] if catch["ErrorEquals"] == ["States.ALL"]]
+    from_catch = {**definition, "StartAt": catch_all["Next"]}
+    with ScoringWorld().running() as world:
+        arn, _ = deploy(world, from_catch, topic=False)
+        execution = world.run(arn, {"error": caught, "run": {"jobName": "never-created"}})
+        assert failure_of(execution) == (st.TIMED_OUT_ERROR, "States.Timeout: ")
+        entered = [event["stateEnteredEventDetails"]["name"] for event in world.history(execution["executionArn"])
+                   if "stateEnteredEventDetails" in event]
+        assert entered[:2] == ["Cause given?", "No cause"]
