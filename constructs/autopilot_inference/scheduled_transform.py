@@ -203,9 +203,12 @@ class AutopilotScheduledTransform(Construct):
     """Batch transform jobs of an :class:`AutopilotModel`, started on a schedule.
 
     EventBridge Scheduler starts a Step Functions state machine at every scheduled time; the
-    state machine names the run's job, renders its input and output locations from the
-    scheduled time, runs the job with the ``createTransformJob.sync`` integration (which waits
-    as long as the job runs) and fails, after notifying, when the job fails or is stopped.
+    state machine names the run's job from the scheduled time, renders its input and output
+    locations, ends successfully without starting anything when that job already exists (a
+    second delivery), runs the job with the ``createTransformJob.sync`` integration (which waits
+    as long as the job runs) and fails with ``AutopilotScoring.*`` errors, after notifying, when
+    the job fails, is stopped or times out. Every job carries the construct's tags
+    (``Tags.of(...)``) and the owner tag.
     Each run uses the model's current name, so a redeployed model (a new candidate, new
     response keys) is used from the next run on.
 
@@ -233,8 +236,10 @@ class AutopilotScheduledTransform(Construct):
         end: no run after this time. Default: no end.
         enabled: whether the schedule starts runs. Default: ``True``.
         description: the schedule's description. Default: none.
-        job_name_prefix: start of the job names, ``<prefix>-<YYYYMMDD>t<HHMM>-<run id>``:
-            lowercase letters, digits and single hyphens, at most 40 characters.
+        job_name_prefix: start of the job names, ``<prefix>-<YYYYMMDD>t<HHMM>-<run id>`` (a
+            scheduled run's id is ``s<SS>``, so a second execution for the same scheduled time
+            finds its job and starts nothing; a run by hand's is random): lowercase letters,
+            digits and single hyphens, at most 40 characters, one prefix per schedule in the app.
             Default: derived from the stack name and the construct path, lowercased.
         timeout: how long a run may take before it is reported as timed out.
             Default: 24 hours.

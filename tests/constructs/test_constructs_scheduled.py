@@ -211,7 +211,7 @@ def nightly_with_every_option(stack: Stack, output_key: kms.IKey, volume_key: km
         time_zone="Europe/Berlin",
         flexible_time_window=Duration.minutes(15),
         start=datetime(2027, 1, 1, tzinfo=timezone.utc),
-        end=datetime(2027, 12, 31, tzinfo=timezone.utc),
+        end=datetime(2090, 12, 31, tzinfo=timezone.utc),  # an end in the past is refused
         create_notification_topic=True,
         notify_on_success=True,
         failure_alarm=True,
@@ -354,7 +354,7 @@ def test_schedule_properties() -> None:
             "ScheduleExpressionTimezone": "Europe/Berlin",
             "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15},
             "StartDate": Match.string_like_regexp("^2027-01-01T00:00:00"),
-            "EndDate": Match.string_like_regexp("^2027-12-31T00:00:00"),
+            "EndDate": Match.string_like_regexp("^2090-12-31T00:00:00"),
             "State": "ENABLED",
             "Target": {
                 "Arn": {"Ref": machine_id},
