@@ -20,9 +20,16 @@ placeholder     value                       for 2026-12-01T02:00:00Z
 ``{job_name}``  the run's transform job     ``nightly-20261201t0200-1a2b3c4d``
 ==============  ==========================  ===========================
 
-The job name is ``<prefix>-<YYYYMMDD>t<HHMM>-<run id>``: the run id is the first group of
-a UUID drawn once per execution (``States.UUID()``) at the first state, so the task's
-retries and a redrive of the execution reuse the name, and two runs never share one.
+The job name is ``<prefix>-<YYYYMMDD>t<HHMM>-<run id>``. For a scheduled run the run id is
+``s<SS>`` (the scheduled time's seconds): the name is a function of the schedule (its prefix,
+unique in the app) and the scheduled time, so a second execution for the same time (a retried
+or duplicated ``StartExecution``) finds the job already there instead of starting another. A
+run started by hand without a scheduled time gets the first group of a UUID drawn once per
+execution (``States.UUID()``): two such runs never share a name. Either way the task's retries
+and a redrive of the execution reuse the name.
+
+Literal text may not hold ``'``, ``\\``, ``{`` or ``}`` (outside placeholders): ASL
+interpreters escape them differently inside ``States.Format`` literals.
 
 The state machine splits the time with ``States.StringSplit(time, '-T:.Z')`` into
 ``[YYYY, MM, DD, HH, MM, SS, ...]`` and joins the pieces with ``States.Format``;
@@ -40,7 +47,13 @@ TIME_DELIMITERS = "-T:.Z"
 """``States.StringSplit`` delimiters that cut an ISO-8601 UTC time into its fields."""
 
 RUN_ID_LENGTH = 8
-"""Length of the run id: the first group of a UUID (8 lowercase hex digits)."""
+"""Length of the longest run id: the first group of a UUID (8 lowercase hex digits)."""
+
+SCHEDULED_RUN_ID_PREFIX = "s"
+"""A scheduled run's id is ``s<SS>``, the seconds of its scheduled time."""
+
+FORBIDDEN_LITERAL_CHARACTERS = ("'", "\\", "{", "}")
+"""Characters refused in a template's literal text: interpreters escape them differently in ``States.Format``."""
 
 JOB_NAME_TIME_LENGTH = len("20261201t0200")
 MAX_JOB_NAME_PREFIX_LENGTH = contract.MAX_NAME_LENGTH - JOB_NAME_TIME_LENGTH - RUN_ID_LENGTH - 2
@@ -118,6 +131,14 @@ def parse(template: str, prop: str, *, job_name_prefix: str) -> list[Piece]:
             raise LocationTemplateError(
                 f"{prop} has a brace outside a placeholder in {template!r}; placeholders look like {{date}}."
             )
+        if isinstance(piece, str):
+            found = [character for character in FORBIDDEN_LITERAL_CHARACTERS if character in piece]
+            if found:
+                raise LocationTemplateError(
+                    f"{prop} has {' and '.join(repr(character) for character in found)} in {template!r}: quotes "
+                    "and backslashes cannot be passed through the state machine's States.Format reliably. Use "
+                    "letters, digits and - _ . / = in the location."
+                )
     return _join_literals(pieces)
 
 
@@ -178,4 +199,17 @@ def split_time_intrinsic(time_path: str) -> str:
 
 
 RUN_ID_INTRINSIC = "States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 0)"
-"""The run id: the first group of a fresh UUID, drawn once per execution."""
+"""A run by hand's id: the first group of a fresh UUID, drawn once per execution."""
+
+
+def scheduled_run_id_intrinsic(time_path: str) -> str:
+    """A scheduled run's id, ``s<SS>``: a function of the scheduled time only."""
+    return (
+        f"States.Format('{SCHEDULED_RUN_ID_PREFIX}{{}}', "
+        f"States.ArrayGetItem({split_time_intrinsic(time_path)}, {SECOND}))"
+    )
+
+
+def scheduled_run_id(time: str) -> str:
+    """What :func:`scheduled_run_id_intrinsic` computes for ``time`` (ISO-8601 UTC)."""
+    return SCHEDULED_RUN_ID_PREFIX + re.split(f"[{re.escape(TIME_DELIMITERS)}]", time)[SECOND]

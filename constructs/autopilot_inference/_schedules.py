@@ -9,6 +9,8 @@ expressions are parsed here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -99,10 +101,22 @@ def next_runs(
     cron = CRON.match(expression)
     if cron:
         # The library evaluates in UTC; feed it the wall-clock time of the zone and read
-        # its answers back as wall-clock times of that zone.
+        # its answers back as wall-clock times of that zone. A wall-clock time that does not
+        # exist (clocks go forward) is skipped, as Scheduler skips it; one that occurs twice
+        # (clocks go back) is listed once, as Scheduler runs it once.
+        runs: list[datetime] = []
         wall = after.replace(tzinfo=timezone.utc)
-        runs = _croniter(cron.group(1)).get_next(wall, count)
-        return [run.replace(tzinfo=zone) for run in runs]
+        iterator = _croniter(cron.group(1))
+        for _ in range(count * 2 + 2):  # a skipped time costs one extra step, at most once a transition
+            found = iterator.get_next(wall, count)
+            for run in found:
+                local = run.replace(tzinfo=zone)
+                if exists(local):
+                    runs.append(local)
+            wall = found[-1] if found else wall
+            if len(runs) >= count or not found:
+                break
+        return runs[:count]
     rate = RATE.match(expression)
     if rate:
         step = timedelta(seconds=int(rate.group(1)) * _UNIT_SECONDS[rate.group(2).rstrip("s")])
@@ -115,6 +129,95 @@ def next_runs(
         run = datetime.fromisoformat(at.group(1)).replace(tzinfo=zone)
         return [run] if run > after else []
     raise ScheduleError(f"not a schedule expression: {expression!r}")
+
+
+def exists(local: datetime) -> bool:
+    """Whether the wall-clock time ``local`` occurs in its zone (not in a spring-forward gap)."""
+    round_trip = local.astimezone(timezone.utc).astimezone(local.tzinfo)
+    return round_trip.replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class DstEffect:
+    """A cron time a daylight-saving change affects: ``skipped`` (does not exist) or ``once`` (occurs twice)."""
+
+    kind: str
+    wall: datetime
+
+    def describe(self) -> str:
+        when = self.wall.strftime("%Y-%m-%d %H:%M")
+        if self.kind == SKIPPED:
+            return f"{when} skipped (clocks go forward: the time does not exist)"
+        return f"{when} runs once (clocks go back: the time occurs twice)"
+
+
+SKIPPED = "skipped"
+ONCE = "once"
+DST_HORIZON = timedelta(days=366)
+
+
+def _transitions(zone: ZoneInfo, after: datetime, until: datetime) -> Iterator[tuple[datetime, timedelta | None]]:
+    """The UTC offset changes of ``zone`` between ``after`` and ``until``: (UTC instant, offset before)."""
+    step = timedelta(hours=1)
+    instant = after.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    offset = instant.astimezone(zone).utcoffset()
+    day = timedelta(days=1)
+    while instant < until:
+        # Coarse steps of a day, then hours inside a day whose offset changed.
+        following = instant + day
+        if following.astimezone(zone).utcoffset() != offset:
+            probe = instant
+            while probe < following:
+                probe += step
+                if probe.astimezone(zone).utcoffset() != offset:
+                    yield probe, offset
+                    offset = probe.astimezone(zone).utcoffset()
+                    break
+        instant = following
+
+
+def dst_effects(expression: str, time_zone: str | None, *, after: datetime, horizon: timedelta = DST_HORIZON) -> list[DstEffect]:
+    """The cron times in the next ``horizon`` that a daylight-saving change skips or runs once."""
+    cron = CRON.match(expression)
+    if not cron or not time_zone:
+        return []
+    zone = ZoneInfo(time_zone)
+    effects: list[DstEffect] = []
+    for instant, before in _transitions(zone, after, after + horizon):
+        offset = instant.astimezone(zone).utcoffset()
+        assert before is not None and offset is not None  # noqa: S101 - a ZoneInfo always has an offset
+        change = offset - before
+        # The wall-clock interval the change skips (forward) or repeats (back).
+        start_wall = (instant + before).replace(tzinfo=None) if change > timedelta(0) else (instant + offset).replace(tzinfo=None)
+        length = abs(change)
+        kind = SKIPPED if change > timedelta(0) else ONCE
+        iterator = _croniter(cron.group(1))
+        probe = (start_wall - timedelta(seconds=1)).replace(tzinfo=timezone.utc)
+        while True:
+            (run,) = iterator.get_next(probe, 1)
+            if run.replace(tzinfo=None) >= start_wall + length:
+                break
+            effects.append(DstEffect(kind, run.replace(tzinfo=zone)))
+            probe = run
+    return effects
+
+
+def check_not_past(expression: str, time_zone: str | None, end: datetime | None, *, now: datetime) -> None:
+    """Refuse a one-time ``at(...)`` schedule, or an ``end``, that lies before ``now``: no run would ever start."""
+    at = AT.match(expression)
+    if at:
+        zone = ZoneInfo(time_zone) if time_zone else timezone.utc
+        when = datetime.fromisoformat(at.group(1)).replace(tzinfo=zone)
+        if when <= now:
+            raise ScheduleError(
+                f"schedule {expression!r} ({time_zone or 'UTC'}) is in the past: a one-time schedule would never "
+                "start a run. Give a time in the future, or start the state machine by hand."
+            )
+    if end is not None and end <= now:
+        raise ScheduleError(
+            f"end ({end.isoformat()}) is in the past: the schedule would never start a run. Give a later end, "
+            "or leave it out."
+        )
 
 
 def describe_runs(
@@ -143,10 +246,14 @@ def describe_runs(
     lines = ["next runs " + (", ".join(run.strftime("%Y-%m-%d %H:%M %Z") for run in runs) if runs else "none")]
     if runs and job_name_prefix and input_s3_uri and output_s3_uri:
         time = runs[0].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        run_id = locations.scheduled_run_id(time)
         rendered = [
-            locations.render(locations.parse(uri, prop, job_name_prefix=job_name_prefix), time, "<run id>")
+            locations.render(locations.parse(uri, prop, job_name_prefix=job_name_prefix), time, run_id)
             for uri, prop in ((input_s3_uri, "input_s3_uri"), (output_s3_uri, "output_s3_uri"))
         ]
-        job = locations.render(locations.job_name_pieces(job_name_prefix), time, "<run id>")
+        job = locations.render(locations.job_name_pieces(job_name_prefix), time, run_id)
         lines.append(f"next run ({time}): job {job} reads {rendered[0]}, writes {rendered[1]}")
+    effects = dst_effects(expression, time_zone, after=max(now, start) if start else now)
+    if effects:
+        lines.append("daylight saving (as Scheduler runs it): " + "; ".join(effect.describe() for effect in effects))
     return lines

@@ -12,6 +12,8 @@ import re
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 
+from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY
+from ._synth_cache import stack_id
 from .compliance import ARN_PART, ARN_START, NAME_PREFIX, Wildcard, acknowledge, at_synthesis, explained_wildcards
 
 # What the .sync integration needs (Step Functions developer guide, "IAM policies for
@@ -43,7 +45,12 @@ XRAY_ACTIONS = (
     "xray:GetSamplingTargets",
 )
 
+# Tagging as part of CreateTransformJob (the jobs carry the construct's tags and the owner tag): only
+# with the owner tag, only on create, as the deploy-time jobs' policy (provider_permissions) allows it.
+TAGGING_ACTION = "CreateTransformJob"
+
 MANAGE_SCHEDULED_TRANSFORM_JOBS_SID = "ManageScheduledTransformJobs"
+TAG_SCHEDULED_JOBS_AT_CREATION_SID = "TagScheduledJobsAtCreation"
 HEAR_OF_TRANSFORM_JOB_ENDS_SID = "HearOfTransformJobEnds"
 DELIVER_EXECUTION_LOGS_SID = "DeliverExecutionLogs"
 TRACE_EXECUTIONS_SID = "TraceExecutions"
@@ -53,6 +60,17 @@ def state_machine_statements(job_name_prefix: str) -> list[iam.PolicyStatement]:
     """The state machine role's own statements: its jobs (``<prefix>-*``), the managed rule, logs, X-Ray."""
     job_arn = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:transform-job/{job_name_prefix}-*"
     rule_arn = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/{MANAGED_RULE_NAME}"
+    tag_at_creation = iam.PolicyStatement(
+        sid=TAG_SCHEDULED_JOBS_AT_CREATION_SID,
+        actions=["sagemaker:AddTags"],
+        resources=[job_arn],
+        conditions={
+            "StringEquals": {
+                f"aws:RequestTag/{OWNER_TAG_KEY}": stack_id(),
+                "sagemaker:TaggingAction": [TAGGING_ACTION],
+            }
+        },
+    )
     return [
         iam.PolicyStatement(sid=sid, actions=list(actions), resources=resources)
         for sid, actions, resources in (
@@ -61,7 +79,7 @@ def state_machine_statements(job_name_prefix: str) -> list[iam.PolicyStatement]:
             (DELIVER_EXECUTION_LOGS_SID, LOG_DELIVERY_ACTIONS, ["*"]),
             (TRACE_EXECUTIONS_SID, XRAY_ACTIONS, ["*"]),
         )
-    ]
+    ] + [tag_at_creation]
 
 
 # --- cdk-nag acknowledgements -----------------------------------------------------------------
@@ -79,6 +97,13 @@ def classify(wildcard: Wildcard) -> str | None:
                     f"Each run names its job '{match.group(1)}<YYYYMMDD>t<HHMM>-<run id>' inside the state "
                     "machine, so the names are unknown at synthesis; 'transform-job/<prefix>-*' limits create, "
                     "describe, stop and list-tags to this schedule's own jobs."
+                )
+        if wildcard.sid == TAG_SCHEDULED_JOBS_AT_CREATION_SID and wildcard.actions <= {"sagemaker:AddTags"}:
+            match = _JOBS.match(wildcard.value)
+            if match:
+                return (
+                    f"Tags on this schedule's jobs ('{match.group(1)}*', named per run), only as part of "
+                    f"CreateTransformJob (sagemaker:TaggingAction) and only with the '{OWNER_TAG_KEY}' tag of this stack."
                 )
         if wildcard.value == "*" and wildcard.sid == DELIVER_EXECUTION_LOGS_SID:
             return (

@@ -7,13 +7,24 @@ job and waits for it natively: no Lambda function, no one-hour limit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, Union
 
 import jsii
-from aws_cdk import Aws, Duration, RemovalPolicy, TimeZone
+from aws_cdk import (
+    Aws,
+    Duration,
+    IStableAnyProducer,
+    ITaggable,
+    Lazy,
+    RemovalPolicy,
+    TagManager,
+    TagType,
+    TimeZone,
+    Token,
+)
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -28,12 +39,15 @@ from constructs import Construct
 
 from . import _run_locations as locations
 from . import _schedules as schedules
-from . import prop_types, validation
+from . import prop_types, validation, value_checks
 from ._environments import check_same_environment
 from ._lambda.autopilot_runtime import contract
+from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY, with_owner
 from ._problems import Problems, failed
-from ._scopes import default_prefix
+from ._scopes import child_path, default_prefix
+from ._synth_cache import stack_id
 from ._transform_options import TransformOptions, given_options, transform_options
+from .compliance import at_synthesis
 from .model import AutopilotModel
 from .model_base import AutopilotModelBase
 from .scheduled_permissions import acknowledge_state_machine_findings, state_machine_statements
@@ -50,7 +64,27 @@ JOB_NAME_PATH = "$.run.jobName"
 INPUT_PATH = "$.run.input"
 OUTPUT_PATH = "$.run.output"
 ERROR_PATH = "$.error"
+FAILURE_PATH = "$.failure"
+EXISTING_JOB_PATH = "$.existingJob"
 SUMMARY_METADATA_KEY = "autopilot-inference:scheduled-transform"
+
+# The errors the state machine fails with (a Fail state may not use the service's ``States.`` names):
+# the original error and cause are in the failure's cause, ``<error>: <cause>``.
+ERROR_PREFIX = "AutopilotScoring"
+JOB_FAILED_ERROR = f"{ERROR_PREFIX}.JobFailed"
+JOB_STOPPED_ERROR = f"{ERROR_PREFIX}.JobStopped"
+TIMED_OUT_ERROR = f"{ERROR_PREFIX}.TimedOut"
+NOT_STARTED_ERROR = f"{ERROR_PREFIX}.JobNotStarted"
+"""CreateTransformJob was refused (after the retries): no job of that name exists."""
+RUN_FAILED_ERROR = f"{ERROR_PREFIX}.RunFailed"
+"""Anything else (the job exists but neither failed nor stopped, e.g. the wait for it failed)."""
+ALREADY_STARTED_STATUS = "ALREADY_STARTED"
+
+# What a duplicate CreateTransformJob (the name is taken) may arrive as through the .sync integration:
+# the service's ResourceInUse, or the generic exception with the message (the name is unverified, see
+# docs/design.md). Neither is trusted alone: a DescribeTransformJob of the run's name decides.
+DUPLICATE_ERRORS = ("SageMaker.ResourceInUseException", "SageMaker.AmazonSageMakerException")
+DESCRIBE_TRANSFORM_JOB_RESOURCE = "arn:aws:states:::aws-sdk:sagemaker:describeTransformJob"
 
 # What Step Functions' SageMaker integration raises when CreateTransformJob itself is refused
 # for a passing reason (rate or instance limits): the service's exception class names behind
@@ -68,6 +102,35 @@ RETRY_MAX_ATTEMPTS = 6
 RETRY_BACKOFF_RATE = 2.0
 RETRY_MAX_DELAY = Duration.minutes(30)
 EXECUTION_TIMEOUT_MARGIN = Duration.hours(3)
+
+@jsii.implements(IStableAnyProducer)
+class _Produce:
+    """A value computed at synthesis (after the tag aspects), for ``Lazy.any``."""
+
+    def __init__(self, produce: Callable[[], Any]) -> None:
+        self._produce = produce
+
+    def produce(self) -> Any:
+        return self._produce()
+
+
+def _DescribeJob(scope: Construct, id: str, *, result_selector: Mapping[str, Any]) -> tasks.CallAwsService:  # noqa: N802
+    """An ``aws-sdk`` ``DescribeTransformJob`` of the run's job name, into ``$.existingJob``.
+
+    The state machine role's own statement allows it on the schedule's jobs (the task's grants are
+    dropped: the role is used ``without_policy_updates``).
+    """
+    return tasks.CallAwsService(
+        scope,
+        id,
+        service="sagemaker",
+        action="describeTransformJob",
+        parameters={"TransformJobName": sfn.JsonPath.string_at(JOB_NAME_PATH)},
+        iam_resources=["*"],
+        result_selector=dict(result_selector),
+        result_path=EXISTING_JOB_PATH,
+    )
+
 
 class _TransformTask(tasks.SageMakerCreateTransformJob):
     """aws-cdk-lib's ``createTransformJob.sync`` task sending the library's own request.
@@ -99,6 +162,29 @@ def request_parameters(options: TransformOptions, model_name: str) -> dict[str, 
     return {"ModelName": model_name, "TransformJobName.$": JOB_NAME_PATH, **fields}
 
 
+def job_tags(user_tags: Mapping[str, str], owner: str) -> list[dict[str, str]]:
+    """Every run's job tags: the construct's (``Tags.of(scope)``), then the owner tag the deploy-time jobs carry."""
+    return [{contract.TAG_KEY: key, contract.TAG_VALUE: value} for key, value in with_owner(user_tags, owner).items()]
+
+
+def tag_problems(user_tags: Mapping[str, str]) -> list[str]:
+    """Why ``user_tags`` (and the owner tag) cannot go into CreateTransformJob's ``Tags``."""
+    problems = []
+    if len(user_tags) + 1 > contract.MAX_TAGS:
+        problems.append(
+            f"the construct has {len(user_tags)} tags (Tags.of(...)); a transform job takes at most "
+            f"{contract.MAX_TAGS}, one of which is the owner tag '{OWNER_TAG_KEY}'. Remove tags, or exclude this "
+            "construct (Tags.of(scope).add(key, value, exclude_resource_types=[...]))."
+        )
+    for key, value in user_tags.items():
+        if len(key) > contract.MAX_TAG_KEY_LENGTH or len(value) > contract.MAX_TAG_VALUE_LENGTH:
+            problems.append(
+                f"the tag {key[:40]!r}... is too long for a transform job: keys take at most "
+                f"{contract.MAX_TAG_KEY_LENGTH} characters, values {contract.MAX_TAG_VALUE_LENGTH}."
+            )
+    return problems
+
+
 def _literal_prefix(template: str) -> str:
     """The part of a location template before its first placeholder."""
     return template.split("{", 1)[0]
@@ -114,14 +200,17 @@ def _folder_prefix(template: str) -> str:
     return literal[: cut + 1] if cut >= bucket_end - 1 else literal[:bucket_end]
 
 
-@jsii.implements(iam.IGrantable)
+@jsii.implements(iam.IGrantable, ITaggable)
 class AutopilotScheduledTransform(Construct):
     """Batch transform jobs of an :class:`AutopilotModel`, started on a schedule.
 
     EventBridge Scheduler starts a Step Functions state machine at every scheduled time; the
-    state machine names the run's job, renders its input and output locations from the
-    scheduled time, runs the job with the ``createTransformJob.sync`` integration (which waits
-    as long as the job runs) and fails, after notifying, when the job fails or is stopped.
+    state machine names the run's job from the scheduled time, renders its input and output
+    locations, ends successfully without starting anything when that job already exists (a
+    second delivery), runs the job with the ``createTransformJob.sync`` integration (which waits
+    as long as the job runs) and fails with ``AutopilotScoring.*`` errors, after notifying, when
+    the job fails, is stopped or times out. Every job carries the construct's tags
+    (``Tags.of(...)``) and the owner tag.
     Each run uses the model's current name, so a redeployed model (a new candidate, new
     response keys) is used from the next run on.
 
@@ -149,8 +238,10 @@ class AutopilotScheduledTransform(Construct):
         end: no run after this time. Default: no end.
         enabled: whether the schedule starts runs. Default: ``True``.
         description: the schedule's description. Default: none.
-        job_name_prefix: start of the job names, ``<prefix>-<YYYYMMDD>t<HHMM>-<run id>``:
-            lowercase letters, digits and single hyphens, at most 40 characters.
+        job_name_prefix: start of the job names, ``<prefix>-<YYYYMMDD>t<HHMM>-<run id>`` (a
+            scheduled run's id is ``s<SS>``, so a second execution for the same scheduled time
+            finds its job and starts nothing; a run by hand's is random): lowercase letters,
+            digits and single hyphens, at most 40 characters, one prefix per schedule in the app.
             Default: derived from the stack name and the construct path, lowercased.
         timeout: how long a run may take before it is reported as timed out.
             Default: 24 hours.
@@ -236,6 +327,11 @@ class AutopilotScheduledTransform(Construct):
                         f"{prop} must be a timezone-aware datetime, e.g. datetime(2027, 1, 1, tzinfo=timezone.utc); "
                         f"got {value!r}."
                     )
+            if not validation.is_token(expression):
+                try:
+                    schedules.check_not_past(expression, zone, end, now=datetime.now(timezone.utc))
+                except schedules.ScheduleError as error:
+                    raise validation.AutopilotValidationError(str(error)) from None
             for flag, prop in (
                 (enabled, "enabled"),
                 (create_notification_topic, "create_notification_topic"),
@@ -258,6 +354,16 @@ class AutopilotScheduledTransform(Construct):
             input_pieces = _location(input_s3_uri, "input_s3_uri", prefix)
             output_pieces = _location(output_s3_uri, "output_s3_uri", prefix)
             options = transform_options(**given_options(locals()), validate_uris=False, problems=problems)
+            path = child_path(scope, id)
+            value_checks.report(
+                problems,
+                [
+                    value_checks.scheduled_job_name_prefix(scope, path, prefix),
+                    value_checks.output_location(input_s3_uri, output_s3_uri),
+                    value_checks.shared_output(scope, path, output_s3_uri, _output_key(output_s3_uri, prefix)),
+                    _dst_gap(expression, zone, start),
+                ],
+            )
         except validation.AutopilotValidationError as problem:
             problems.add(str(problem))
         if not failed(model):
@@ -278,6 +384,8 @@ class AutopilotScheduledTransform(Construct):
         """The schedule's time zone (``None``: UTC)."""
         self.input_template = input_s3_uri
         self.output_template = output_s3_uri
+        self._tags = TagManager(TagType.KEY_VALUE, contract.TRANSFORM_JOB_RESOURCE_TYPE)
+        at_synthesis(self, self._check_tags)
 
         self.notification_topic: sns.ITopic | None = notification_topic
         """The topic told of failed (and, with ``notify_on_success``, successful) runs."""
@@ -413,16 +521,25 @@ class AutopilotScheduledTransform(Construct):
         timeout_seconds: int,
         notify_on_success: bool,
     ) -> sfn.IChainable:
+        time = f"$.{SCHEDULED_TIME_FIELD}"
+        # A scheduled run: its time and an id that is a function of it (a second execution for the
+        # same time names the same job). A run by hand: the start time and a fresh id.
         scheduled = sfn.Pass(
-            self, "Scheduled time", parameters={"time.$": f"$.{SCHEDULED_TIME_FIELD}"}, result_path=RUN_PATH
-        )
-        started = sfn.Pass(self, "Start time", parameters={"time.$": "$$.Execution.StartTime"}, result_path=RUN_PATH)
-        split = sfn.Pass(
             self,
-            "Run id and time fields",
+            "Scheduled time",
             parameters={
-                "time.$": f"{RUN_PATH}.time",
-                "fields.$": locations.split_time_intrinsic(f"{RUN_PATH}.time"),
+                "time.$": time,
+                "fields.$": locations.split_time_intrinsic(time),
+                "id.$": locations.scheduled_run_id_intrinsic(time),
+            },
+            result_path=RUN_PATH,
+        )
+        started = sfn.Pass(
+            self,
+            "Start time",
+            parameters={
+                "time.$": "$$.Execution.StartTime",
+                "fields.$": locations.split_time_intrinsic("$$.Execution.StartTime"),
                 "id.$": locations.RUN_ID_INTRINSIC,
             },
             result_path=RUN_PATH,
@@ -442,10 +559,13 @@ class AutopilotScheduledTransform(Construct):
             },
             result_path=RUN_PATH,
         )
+        parameters = request_parameters(options, model.model_name)
+        # A token string (an object would not survive jsii's JSON), resolved after every tag aspect has run.
+        parameters[contract.TAGS] = Token.as_string(Lazy.any(_Produce(lambda: job_tags(self._user_tags(), stack_id()))))
         transform = _TransformTask(
             self,
             "Transform",
-            parameters=request_parameters(options, model.model_name),
+            parameters=parameters,
             model_name=model.model_name,
             transform_job_name=sfn.JsonPath.string_at(JOB_NAME_PATH),
             integration_pattern=sfn.IntegrationPattern.RUN_JOB,
@@ -473,8 +593,29 @@ class AutopilotScheduledTransform(Construct):
             max_delay=RETRY_MAX_DELAY,
             jitter_strategy=sfn.JitterType.FULL,
         )
-        failed = sfn.Fail(self, "Run failed", error_path=f"{ERROR_PATH}.Error", cause_path=f"{ERROR_PATH}.Cause")
-        on_error: sfn.IChainable = failed
+
+        # --- a job of this name already exists: an earlier execution for the same scheduled time -----
+        already_started = sfn.Pass(
+            self,
+            "Already started",
+            parameters={
+                "status": ALREADY_STARTED_STATUS,
+                "message": "An earlier execution already started this scheduled time's job; nothing was started.",
+                "transformJobName.$": JOB_NAME_PATH,
+                "transformJobStatus.$": f"{EXISTING_JOB_PATH}.TransformJobStatus",
+                "scheduledTime.$": f"{RUN_PATH}.time",
+            },
+        ).next(sfn.Succeed(self, "Run already started"))
+        existing_selector = {"TransformJobStatus.$": "$.TransformJobStatus", "TransformJobArn.$": "$.TransformJobArn"}
+        look_first = _DescribeJob(self, "Job already there?", result_selector=existing_selector)
+        look_first.add_catch(transform, errors=["States.ALL"], result_path=f"{EXISTING_JOB_PATH}Lookup")
+        look_first.next(already_started)
+        look_after = _DescribeJob(self, "Taken by another execution?", result_selector=existing_selector)
+        look_after.next(already_started)
+
+        # --- a failure: one of the library's own error names, the original error and cause in the cause ----
+        failed = sfn.Fail(self, "Run failed", error_path=f"{FAILURE_PATH}.error", cause_path=f"{FAILURE_PATH}.cause")
+        report: sfn.IChainable = failed
         if self.notification_topic is not None:
             notify_failure = tasks.SnsPublish(
                 self,
@@ -487,21 +628,58 @@ class AutopilotScheduledTransform(Construct):
                         "transformJobName": sfn.JsonPath.string_at(JOB_NAME_PATH),
                         "input": sfn.JsonPath.string_at(INPUT_PATH),
                         "output": sfn.JsonPath.string_at(OUTPUT_PATH),
-                        "error": sfn.JsonPath.string_at(f"{ERROR_PATH}.Error"),
-                        "cause": sfn.JsonPath.string_at(f"{ERROR_PATH}.Cause"),
+                        "error": sfn.JsonPath.string_at(f"{FAILURE_PATH}.error"),
+                        "cause": sfn.JsonPath.string_at(f"{FAILURE_PATH}.cause"),
                         "execution": sfn.JsonPath.execution_id,
                     }
                 ),
                 result_path=sfn.JsonPath.DISCARD,
             )
             notify_failure.add_catch(failed, result_path="$.notificationError")
-            on_error = notify_failure.next(failed)
+            report = notify_failure.next(failed)
+
+        def failure(name: str, error: str) -> sfn.IChainable:
+            return sfn.Pass(
+                self,
+                name,
+                parameters={
+                    "error": error,
+                    "cause.$": f"States.Format('{{}}: {{}}', {ERROR_PATH}.Error, {ERROR_PATH}.Cause)",
+                },
+                result_path=FAILURE_PATH,
+            ).next(report)
+
+        status = f"{EXISTING_JOB_PATH}.TransformJobStatus"
+        job_status = _DescribeJob(self, "Job status", result_selector=existing_selector)
+        job_status.add_catch(failure("Not started", NOT_STARTED_ERROR), errors=["States.ALL"], result_path=f"{EXISTING_JOB_PATH}Lookup")
+        job_status.next(
+            sfn.Choice(self, "Why it failed")
+            .when(sfn.Condition.string_equals(status, "Stopped"), failure("Stopped", JOB_STOPPED_ERROR))
+            .when(sfn.Condition.string_equals(status, "Failed"), failure("Failed", JOB_FAILED_ERROR))
+            .otherwise(failure("Other failure", RUN_FAILED_ERROR))
+        )
+        classify = (
+            sfn.Choice(self, "Which failure")
+            .when(sfn.Condition.string_equals(f"{ERROR_PATH}.Error", "States.Timeout"), failure("Timed out", TIMED_OUT_ERROR))
+            .otherwise(job_status)
+        )
+        # A Catch's output may lack Cause, or hold null (States.Timeout): an empty one keeps the Formats valid.
+        no_cause = sfn.Pass(self, "No cause", result=sfn.Result.from_string(""), result_path=f"{ERROR_PATH}.Cause")
+        no_cause.next(classify)
+        cause = f"{ERROR_PATH}.Cause"
+        on_error = (
+            sfn.Choice(self, "Cause given?")
+            .when(sfn.Condition.and_(sfn.Condition.is_present(cause), sfn.Condition.is_string(cause)), classify)
+            .otherwise(no_cause)
+        )
+        look_after.add_catch(on_error, errors=["States.ALL"], result_path=f"{EXISTING_JOB_PATH}Lookup")
+        transform.add_catch(look_after, errors=list(DUPLICATE_ERRORS), result_path=ERROR_PATH)
         transform.add_catch(on_error, errors=["States.ALL"], result_path=ERROR_PATH)
 
         succeeded = sfn.Succeed(self, "Run succeeded")
         after: sfn.IChainable = succeeded
         if notify_on_success and self.notification_topic is not None:
-            after = tasks.SnsPublish(
+            notify_success = tasks.SnsPublish(
                 self,
                 "Notify success",
                 topic=self.notification_topic,
@@ -518,15 +696,32 @@ class AutopilotScheduledTransform(Construct):
                     }
                 ),
                 result_path=sfn.JsonPath.DISCARD,
-            ).next(succeeded)
+            )
+            # The job completed: a notification that cannot be sent does not make the run a failure.
+            notify_success.add_catch(succeeded, result_path="$.notificationError")
+            after = notify_success.next(succeeded)
+        transform.next(after)
 
-        choose = (
-            sfn.Choice(self, "Run time")
-            .when(sfn.Condition.is_present(f"$.{SCHEDULED_TIME_FIELD}"), scheduled)
-            .otherwise(started)
-            .afterwards()
-        )
-        return choose.next(split).next(name_and_locations).next(transform).next(after)
+        choose = sfn.Choice(self, "Run time").when(sfn.Condition.is_present(time), scheduled).otherwise(started)
+        scheduled.next(name_and_locations)
+        started.next(name_and_locations)
+        name_and_locations.next(look_first)
+        return choose
+
+    def _user_tags(self) -> dict[str, str]:
+        """The construct's tags at synthesis (after every ``Tags.of(...)`` aspect), without the owner tag."""
+        rendered = self._tags.render_tags() or []
+        return {item[contract.TAG_KEY]: item[contract.TAG_VALUE] for item in rendered if item[contract.TAG_KEY] != OWNER_TAG_KEY}
+
+    def _check_tags(self) -> None:
+        problems = Problems(self)
+        for problem in tag_problems(self._user_tags()):
+            problems.add(problem)
+
+    @property
+    def tags(self) -> TagManager:
+        """The tags every run's transform job carries (with the owner tag); ``Tags.of(scope).add(...)`` reaches them."""
+        return self._tags
 
     def _allow_state_machine(self, prefix: str, *, notify: bool) -> None:
         """The state machine role's whole policy: its jobs, the managed rule, logs, X-Ray, the topic."""
@@ -606,5 +801,33 @@ def _location(template: Any, prop: str, prefix: str) -> list[locations.Piece]:
         pieces = locations.parse(template, prop, job_name_prefix=prefix)
     except locations.LocationTemplateError as error:
         raise validation.AutopilotValidationError(str(error)) from None
-    validation.s3_uri(locations.sample(pieces), prop)
+    longest = locations.sample(pieces)
+    validation.s3_uri(longest, prop)
+    if len(longest) > contract.MAX_S3_URI_LENGTH:
+        raise validation.AutopilotValidationError(
+            f"{prop} {template!r} renders up to {len(longest)} characters (e.g. {longest[:60]}...); SageMaker takes "
+            f"S3 URIs of at most {contract.MAX_S3_URI_LENGTH}. Shorten the template or the job_name_prefix."
+        )
     return pieces
+
+
+def _output_key(template: str, prefix: str) -> str:
+    """What two scheduled transforms' outputs are compared by: ``{job_name}`` differs with the prefix."""
+    return template.replace("{" + locations.JOB_NAME_PLACEHOLDER + "}", f"{prefix}-{{job name}}")
+
+
+def _dst_gap(expression: str, zone: str | None, start: datetime | None) -> value_checks.Finding | None:
+    """Warn about a cron schedule whose local time falls in a daylight-saving gap (Scheduler skips that run)."""
+    if validation.is_token(expression):
+        return None
+    now = datetime.now(timezone.utc)
+    effects = schedules.dst_effects(expression, zone, after=max(now, start) if start else now)
+    skipped = [effect for effect in effects if effect.kind == schedules.SKIPPED]
+    if not skipped:
+        return None
+    return value_checks.warning(
+        "scheduleDstGap",
+        f"schedule {expression!r} in {zone}: {skipped[0].describe()}; EventBridge Scheduler skips that run, so "
+        "that day is not scored. Pick a local time outside the daylight-saving change (e.g. 03:00 or later, or "
+        "before 01:00), or a UTC schedule.",
+    )

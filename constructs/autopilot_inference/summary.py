@@ -323,7 +323,7 @@ def _schedule_lines(template: _Template, now: datetime | None) -> Iterator[str]:
         if not isinstance(facts, Mapping):
             continue
         yield (
-            f"    each run: transform job {prefix}-<YYYYMMDD>t<HHMM>-<run id>, model "
+            f"    each run: transform job {prefix}-<YYYYMMDD>t<HHMM>-s<SS> (one per scheduled time), model "
             f"{template.reference(facts.get('ModelName'))}, {render_value(facts.get('InstanceType'))} x "
             f"{render_value(facts.get('InstanceCount', 1))}: reads {render_value(source)}, writes {render_value(target)}"
         )

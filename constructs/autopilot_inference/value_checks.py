@@ -265,15 +265,16 @@ def output_location(input_uri: Any, output_uri: Any) -> Finding | None:
 
 
 _OUTPUTS: WeakKeyDictionary[IConstruct, dict[str, str]] = WeakKeyDictionary()
+_JOB_NAME_PREFIXES: WeakKeyDictionary[IConstruct, dict[str, str]] = WeakKeyDictionary()
 _ENDPOINT_NAMES: WeakKeyDictionary[Stack, dict[str, str]] = WeakKeyDictionary()
 
 
-def shared_output(scope: IConstruct, path: str, output_uri: Any) -> Finding | None:
-    """Warn when another transform job of the app already writes under ``output_uri``."""
+def shared_output(scope: IConstruct, path: str, output_uri: Any, key: str | None = None) -> Finding | None:
+    """Warn when another transform job of the app already writes under ``output_uri`` (compared by ``key``, if given)."""
     if not isinstance(output_uri, str) or validation.is_token(output_uri):
         return None
     seen = _OUTPUTS.setdefault(app_root(scope), {})
-    location = _location(output_uri)
+    location = _location(key if key is not None else output_uri)
     other = seen.setdefault(location, path)
     if other == path:
         return None
@@ -281,6 +282,25 @@ def shared_output(scope: IConstruct, path: str, output_uri: Any) -> Finding | No
         "sharedOutput",
         f"output_s3_uri {output_uri!r} is also the output of {other}: the two jobs overwrite each other's "
         "results. Give each job its own output prefix.",
+    )
+
+
+def scheduled_job_name_prefix(scope: IConstruct, path: str, prefix: str) -> Finding | None:
+    """Refuse a second scheduled transform with the same job name prefix in the app.
+
+    A scheduled run's job name is a function of the prefix and the scheduled time (so that a
+    second execution for the same time finds the job already there): two schedules sharing a
+    prefix would take each other's jobs for their own.
+    """
+    seen = _JOB_NAME_PREFIXES.setdefault(app_root(scope), {})
+    other = seen.setdefault(prefix, path)
+    if other == path:
+        return None
+    return error(
+        "jobNamePrefix",
+        f"job_name_prefix {prefix!r} is already the prefix of {other}: a scheduled run's job is named from the "
+        "prefix and the scheduled time, so two schedules with one prefix would take each other's runs as "
+        "already started. Give each scheduled transform its own job_name_prefix.",
     )
 
 
@@ -361,6 +381,7 @@ __all__ = [
     "output_location",
     "public_subnets_only",
     "report",
+    "scheduled_job_name_prefix",
     "select_subnets",
     "shared_output",
     "transform_instance_count",

@@ -226,8 +226,12 @@ MAX_TRANSFORM_INSTANCE_COUNT = 100
 # ModelClientConfig: InvocationsTimeoutInSeconds 1-3600, InvocationsMaxRetries 0-3.
 MAX_INVOCATIONS_TIMEOUT_SECONDS = 3600
 MAX_INVOCATIONS_MAX_RETRIES = 3
-# A SageMaker tag value.
+# A SageMaker tag value, a tag key, tags of one resource.
 MAX_TAG_VALUE_LENGTH = 256
+MAX_TAG_KEY_LENGTH = 128
+MAX_TAGS = 50
+# An S3 URI of a SageMaker request (S3Uri, S3OutputPath).
+MAX_S3_URI_LENGTH = 1024
 
 # --- Enumerations (tests/package/test_contract.py checks them against botocore's enums) -----------
 CPU = "CPU"

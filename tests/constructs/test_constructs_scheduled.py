@@ -24,7 +24,6 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
-from botocore.validate import ParamValidator
 from support.annotations import assert_refused, errors_on
 from support.paths import REPO_ROOT
 from support.scheduled import INPUT_TEMPLATE, OUTPUT_TEMPLATE, model_in, scheduled
@@ -41,6 +40,7 @@ from support.stacks import (
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotScheduledTransform
 from autopilot_inference import _run_locations as locations
+from autopilot_inference import _schedules as schedules
 
 SHAPE = botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTransformJob").input_shape
 NAME_PATTERN = re.compile(rf"^{SHAPE.members['TransformJobName'].metadata['pattern']}$")
@@ -211,7 +211,7 @@ def nightly_with_every_option(stack: Stack, output_key: kms.IKey, volume_key: km
         time_zone="Europe/Berlin",
         flexible_time_window=Duration.minutes(15),
         start=datetime(2027, 1, 1, tzinfo=timezone.utc),
-        end=datetime(2027, 12, 31, tzinfo=timezone.utc),
+        end=datetime(2090, 12, 31, tzinfo=timezone.utc),  # an end in the past is refused
         create_notification_topic=True,
         notify_on_success=True,
         failure_alarm=True,
@@ -239,22 +239,6 @@ def test_task_is_the_sync_integration_with_the_model_name_attribute() -> None:
     model_id = custom_resource_id(stack, construct.model)
     assert task["Parameters"]["ModelName"] == "${" + model_id + ".ModelName}"
     assert task["Parameters"]["TransformJobName.$"] == "$.run.jobName"
-
-
-def test_rendered_request_is_valid_against_botocore_shape() -> None:
-    stack = new_stack("ScoringStack")
-    nightly_with_every_option(stack, *run_keys(stack))
-    template = template_json(stack)
-    machine = definition(template)
-    name, data = run_until_task(machine, {"scheduledTime": "2026-12-01T02:00:00Z"}, context_of(str(uuid.uuid4())))
-    request = evaluate_parameters(machine["States"][name]["Parameters"], data, {})
-    # References (the model's name, the keys' ARNs) -> sample strings.
-    request = json.loads(re.sub(r"\$\{[A-Za-z0-9.]+\}", "sample-reference", json.dumps(request)))
-    report = ParamValidator().validate(request, SHAPE)
-    assert not report.has_errors(), report.generate_report()
-    assert NAME_PATTERN.match(request["TransformJobName"])
-    assert request["DataProcessing"] == {"InputFilter": "$[1:]", "OutputFilter": "$[0,-1]", "JoinSource": "Input"}
-    assert request["ModelClientConfig"] == {"InvocationsTimeoutInSeconds": 300, "InvocationsMaxRetries": 2}
 
 
 def test_request_is_the_deploy_time_request() -> None:
@@ -319,8 +303,9 @@ def test_pass_states_render_name_and_locations(execution_input: dict[str, Any], 
     machine = definition(template)
     _, data = run_until_task(machine, execution_input, context_of(run_uuid))
     run = data["run"]
-    year, month, day, hour, minute, _ = time_fields
-    run_id = run_uuid.split("-")[0]
+    year, month, day, hour, minute, second = time_fields
+    # A scheduled run's id is a function of its time; a run by hand's the first group of a fresh UUID.
+    run_id = f"s{second}" if execution_input else run_uuid.split("-")[0]
     prefix = construct.job_name_prefix
     assert run["jobName"] == f"{prefix}-{year}{month}{day}t{hour}{minute}-{run_id}"
     assert NAME_PATTERN.match(run["jobName"]) and run["jobName"] == run["jobName"].lower()
@@ -331,10 +316,21 @@ def test_pass_states_render_name_and_locations(execution_input: dict[str, Any], 
     assert locations.render(locations.parse(OUTPUT_TEMPLATE, "o", job_name_prefix=prefix), time, run_id) == run["output"]
 
 
-def test_literal_text_with_quotes_and_braces_is_escaped() -> None:
-    pieces = locations.parse("s3://bucket-name/it's/{date}/x", "output_s3_uri", job_name_prefix="p")
-    expression = locations.intrinsic(pieces, fields_path="$.f", run_id_path="$.id")
-    assert evaluate(expression, {"f": ["2026", "01", "02"], "id": "abc"}, {}) == "s3://bucket-name/it's/2026-01-02/x"
+@pytest.mark.parametrize("character", ["'", "\\", "}"])
+def test_quotes_backslashes_and_braces_in_literal_text_are_refused(character: str) -> None:
+    construct = scheduled(new_stack(), output_s3_uri=f"s3://{BUCKET}/it{character}s/{{date}}/")
+    assert_refused(construct, r"output_s3_uri has .* quotes and backslashes cannot be passed through|brace outside")
+
+
+def test_a_location_longer_than_sagemaker_takes_is_refused_at_its_longest_rendering() -> None:
+    # 1,000 literal characters + {job_name} (at most 63) pass 1,024 only when rendered; the check renders the longest.
+    long_key = "k" * (1024 - len(f"s3://{BUCKET}/") - 20)
+    assert_refused(
+        scheduled(new_stack(), output_s3_uri=f"s3://{BUCKET}/{long_key}/{{job_name}}/"),
+        r"output_s3_uri .* renders up to 10\d\d characters .* at most 1024",
+    )
+    # The same key without the placeholder fits.
+    assert not errors_on(scheduled(new_stack(), output_s3_uri=f"s3://{BUCKET}/{long_key}/{{date}}/"))
 
 
 def test_longest_job_name_fits() -> None:
@@ -358,7 +354,7 @@ def test_schedule_properties() -> None:
             "ScheduleExpressionTimezone": "Europe/Berlin",
             "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15},
             "StartDate": Match.string_like_regexp("^2027-01-01T00:00:00"),
-            "EndDate": Match.string_like_regexp("^2027-12-31T00:00:00"),
+            "EndDate": Match.string_like_regexp("^2090-12-31T00:00:00"),
             "State": "ENABLED",
             "Target": {
                 "Arn": {"Ref": machine_id},
@@ -468,23 +464,29 @@ def test_grant_start() -> None:
 # --- notifications ---------------------------------------------------------------------------------
 
 
-def test_failures_are_published_then_fail_the_execution() -> None:
+def test_failures_are_published_then_fail_with_the_library_error_names() -> None:
     stack = new_stack("ScoringStack")
     nightly_with_every_option(stack, *run_keys(stack))
     template = template_json(stack)
     machine = definition(template)
     task = task_state(template)
-    (catch,) = task["Catch"]
-    assert catch["ErrorEquals"] == ["States.ALL"] and catch["ResultPath"] == "$.error"
-    notify = machine["States"][catch["Next"]]
-    assert notify["Resource"] == "arn:aws:states:::sns:publish"
-    assert notify["Parameters"]["Message"]["transformJobName.$"] == "$.run.jobName"
-    assert notify["Parameters"]["Message"]["cause.$"] == "$.error.Cause"
+    duplicate, other = task["Catch"]
+    assert set(duplicate["ErrorEquals"]) == {"SageMaker.ResourceInUseException", "SageMaker.AmazonSageMakerException"}
+    assert machine["States"][duplicate["Next"]]["Resource"].endswith(":states:::aws-sdk:sagemaker:describeTransformJob")
+    assert other["ErrorEquals"] == ["States.ALL"] and other["ResultPath"] == "$.error"
+    (notify,) = [state for state in machine["States"].values() if state.get("Resource", "").endswith("sns:publish")
+                 and state["Parameters"]["Message"].get("status") == "FAILED"]
+    assert notify["Parameters"]["Message"]["error.$"] == "$.failure.error"
     failed = machine["States"][notify["Next"]]
-    assert failed == {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
+    assert failed == {"Type": "Fail", "ErrorPath": "$.failure.error", "CausePath": "$.failure.cause"}
     assert notify["Catch"][0]["Next"] == notify["Next"]  # a failed publish still fails the run
+    errors = {state["Parameters"]["error"] for state in machine["States"].values()
+              if state["Type"] == "Pass" and state.get("ResultPath") == "$.failure"}
+    assert errors == {"AutopilotScoring.JobFailed", "AutopilotScoring.JobStopped", "AutopilotScoring.TimedOut",
+                      "AutopilotScoring.JobNotStarted", "AutopilotScoring.RunFailed"}
     success = machine["States"][task["Next"]]
     assert success["Parameters"]["Message"]["status"] == "SUCCEEDED"
+    assert success["Catch"][0]["Next"] == success["Next"] and machine["States"][success["Next"]]["Type"] == "Succeed"
 
 
 def test_created_topic_is_encrypted_and_alarm_watches_failed_and_timed_out() -> None:
@@ -503,8 +505,8 @@ def test_without_a_topic_a_failure_goes_straight_to_fail() -> None:
     scheduled(stack)
     template = template_json(stack)
     machine = definition(template)
-    (catch,) = task_state(template)["Catch"]
-    assert machine["States"][catch["Next"]]["Type"] == "Fail"
+    failure_passes = [state for state in machine["States"].values() if state.get("ResultPath") == "$.failure"]
+    assert failure_passes and all(machine["States"][state["Next"]]["Type"] == "Fail" for state in failure_passes)
     assert not resources(template, "AWS::SNS::Topic")
 
 
@@ -620,13 +622,17 @@ def test_summary_shows_schedule_next_runs_and_locations(tmp_path: Path) -> None:
     )
     index = lines.index(nightly)
     assert lines[index + 1] == (
-        f"    each run: transform job {construct.job_name_prefix}-<YYYYMMDD>t<HHMM>-<run id>, model Model, "
+        f"    each run: transform job {construct.job_name_prefix}-<YYYYMMDD>t<HHMM>-s<SS> (one per scheduled time), "
+        "model Model, "
         f"ml.m5.xlarge x 1: reads {INPUT_TEMPLATE}, writes {OUTPUT_TEMPLATE}"
     )
     assert lines[index + 2] == (
-        f"    next run (2026-12-02T07:00:00Z): job {construct.job_name_prefix}-20261202t0700-<run id> "
+        f"    next run (2026-12-02T07:00:00Z): job {construct.job_name_prefix}-20261202t0700-s00 "
         f"reads s3://{BUCKET}/incoming/2026-12-02/, writes "
-        f"s3://{BUCKET}/scored/year=2026/month=12/day=02/{construct.job_name_prefix}-20261202t0700-<run id>/"
+        f"s3://{BUCKET}/scored/year=2026/month=12/day=02/{construct.job_name_prefix}-20261202t0700-s00/"
+    )
+    assert lines[index + 3] == (
+        "    daylight saving (as Scheduler runs it): 2027-03-14 02:00 skipped (clocks go forward: the time does not exist)"
     )
     (hourly,) = [line for line in lines if line.startswith("  schedule Hourly: ")]
     assert hourly.startswith("  schedule Hourly: rate(1 hour), time zone Etc/UTC, enabled; next runs 2026-12-01 13:00 UTC")
@@ -640,8 +646,13 @@ def test_every_example_environment_has_a_nightly_schedule() -> None:
 
     environments = load_config_file(REPO_ROOT / "examples" / "environments.yaml").environments
     assert {env.name: env.schedule.expression for env in environments if env.schedule} == {
-        "dev": "cron(0 2 * * ? *)", "staging": "cron(0 2 * * ? *)", "prod": "cron(0 2 * * ? *)",
+        "dev": "cron(0 3 * * ? *)", "staging": "cron(0 3 * * ? *)", "prod": "cron(0 3 * * ? *)",
     }
+    # No environment loses a night to a daylight-saving gap (Scheduler skips a time that does not exist).
+    for env in environments:
+        if env.schedule:
+            effects = schedules.dst_effects(env.schedule.expression, env.schedule.time_zone, after=datetime.now(timezone.utc))
+            assert all(effect.kind != schedules.SKIPPED for effect in effects), (env.name, effects)
     assert all("{date}" in env.schedule.output_s3_uri for env in environments if env.schedule)
     assert default_config().environments[0].schedule is not None
 

@@ -476,6 +476,9 @@ def test_s3_data_types_are_botocores_but_converse() -> None:
         (contract.MAX_INVOCATIONS_TIMEOUT_SECONDS, "InvocationsTimeoutInSeconds"),
         (contract.MAX_INVOCATIONS_MAX_RETRIES, "InvocationsMaxRetries"),
         (contract.MAX_TAG_VALUE_LENGTH, "TagValue"),
+        (contract.MAX_TAG_KEY_LENGTH, "TagKey"),
+        (contract.MAX_TAGS, "TagList"),
+        (contract.MAX_S3_URI_LENGTH, "S3Uri"),
     ],
 )
 def test_limits_are_botocores(limit: int, shape: str) -> None:

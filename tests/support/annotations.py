@@ -33,3 +33,9 @@ def assert_refused(construct: IConstruct, match: str) -> str:
     found = [message for message in messages if re.search(match, message)]
     assert found, f"no error on {construct.node.path} matches {match!r}; errors: {errors_of(Stack.of(construct))}"
     return found[0]
+
+
+def warnings_on(construct: IConstruct) -> list[str]:
+    """The warning messages ``cdk synth`` would print for ``construct`` (the annotations on its path)."""
+    found = Annotations.from_stack(Stack.of(construct)).find_warning("/" + construct.node.path, Match.any_value())
+    return [str(item.entry.data) for item in found]

@@ -46,9 +46,30 @@ def test_next_runs_are_wall_clock_times_of_the_time_zone() -> None:
         "Schedule cron(0 2 * * ? *), time zone Europe/Berlin",
         "  next runs 2026-12-02 02:00 CET, 2026-12-03 02:00 CET, 2026-12-04 02:00 CET",
         # 02:00 in Berlin is 01:00 UTC: placeholders and job names use the UTC scheduled time.
-        "  next run (2026-12-02T01:00:00Z): job churn-nightly-20261202t0100-<run id> "
+        "  next run (2026-12-02T01:00:00Z): job churn-nightly-20261202t0100-s00 "
         "reads s3://b/incoming/2026-12-02/, writes s3://b/scored/2026/12/02/",
+        # Scheduler skips a time that does not exist and runs a repeated one once (its user guide, time zones).
+        "  daylight saving (as Scheduler runs it): 2027-03-28 02:00 skipped (clocks go forward: the time does not "
+        "exist); 2027-10-31 02:00 runs once (clocks go back: the time occurs twice)",
     ]
+
+
+def test_a_spring_forward_time_is_not_listed_as_a_run() -> None:
+    """cron(0 2 * * ? *) in New York: 2027-03-14 02:00 does not exist; Scheduler skips it, so the list does."""
+    text = plan.schedule_preview(
+        preview_args(schedule="cron(0 2 * * ? *)", time_zone="America/New_York", runs=3),
+        now=datetime(2027, 3, 12, 12, 0, tzinfo=timezone.utc),
+    )
+    lines = text.splitlines()
+    assert lines[1] == "  next runs 2027-03-13 02:00 EST, 2027-03-15 02:00 EDT, 2027-03-16 02:00 EDT"
+    assert "2027-03-14 02:00 skipped" in lines[-1]
+    # Fall back: 01:30 occurs twice on 2027-11-07 and is listed once.
+    fall = plan.schedule_preview(
+        preview_args(schedule="cron(30 1 * * ? *)", time_zone="America/New_York", runs=3),
+        now=datetime(2027, 11, 6, 12, 0, tzinfo=timezone.utc),
+    ).splitlines()
+    assert fall[1] == "  next runs 2027-11-07 01:30 EDT, 2027-11-08 01:30 EST, 2027-11-09 01:30 EST"
+    assert "2027-11-07 01:30 runs once" in fall[-1]
 
 
 def test_weekday_cron_skips_the_weekend_and_rate_counts_from_now() -> None:
