@@ -10,13 +10,12 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from . import execution_permissions as ep
+from ._ids import EXECUTION_ROLE_ID
 from ._lazy import LazyStatements, lazy_list
 from ._scopes import stack_singleton
 from .compliance import at_synthesis
 from .execution_compliance import acknowledge_execution_role_findings
 from .s3_locations import S3Locations
-
-EXECUTION_ROLE_ID = "AutopilotInferenceExecutionRole"
 
 
 class DefaultExecutionRole(Construct):
