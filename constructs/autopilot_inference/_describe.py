@@ -51,8 +51,10 @@ def construct_label(path: Any, fallback: str) -> str:
 class Template:
     """One stack template's resources, read as plain JSON."""
 
-    def __init__(self, template: Any) -> None:
+    def __init__(self, template: Any, stack_path: str | None = None) -> None:
         self.template: Mapping[str, Any] = template if isinstance(template, Mapping) else {}
+        self.stack_path = stack_path
+        """The stack's construct path (``Stage/Stack`` in a stage): labels are the paths below it."""
         resources = self.template.get("Resources", {})
         self.resources: Mapping[str, Mapping[str, Any]] = resources if isinstance(resources, Mapping) else {}
 
@@ -74,7 +76,10 @@ class Template:
 
     def label(self, logical_id: str) -> str:
         """The construct path inside the stack when the template records it, else the logical id."""
-        return construct_label(self.path(logical_id), logical_id)
+        path = self.path(logical_id)
+        if path is not None and self.stack_path and path.startswith(self.stack_path + "/"):
+            path = "stack/" + path[len(self.stack_path) + 1 :]
+        return construct_label(path, logical_id)
 
     def target(self, value: Any) -> str | None:
         """The logical id a ``Ref`` or ``Fn::GetAtt`` of this template points at, else ``None``."""

@@ -148,7 +148,7 @@ def _schedule_lines(template: Template, now: datetime | None) -> Iterator[str]:
 
 
 def summarize_stack(stack: StackArtifact, now: datetime | None = None) -> list[str]:
-    template = Template(stack.template)
+    template = Template(stack.template, stack.name)
     lines = [f"{stack.name} ({describe_environment(stack.environment)})"]
     lines += [_model_line(template, logical_id, props) for logical_id, props in template.of_type(contract.MODEL_RESOURCE_TYPE)]
     lines += [_transform_line(template, logical_id, props) for logical_id, props in template.of_type(contract.TRANSFORM_JOB_RESOURCE_TYPE)]
