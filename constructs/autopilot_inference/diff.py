@@ -102,13 +102,16 @@ class Effect:
 
 
 def pair_stacks(
-    old: Sequence[StackArtifact], new: Sequence[StackArtifact]
+    old: Sequence[StackArtifact], new: Sequence[StackArtifact], *, matched_only: bool = False
 ) -> list[tuple[str, StackArtifact | None, StackArtifact | None]]:
     """``(name, old, new)`` for every stack, matched by name (in NEW's order, then the removed ones); one stack on
-    each side is matched whatever its name (two template files, or a file and a one-stack assembly)."""
+    each side is matched whatever its name (two template files, or a file and a one-stack assembly).
+    ``matched_only``: only the stacks on both sides (a template file stands for one stack, not for a whole app)."""
     if len(old) == 1 and len(new) == 1:
         return [(new[0].name, old[0], new[0])]
     before = {stack.name: stack for stack in old}
+    if matched_only:
+        return [(stack.name, before[stack.name], stack) for stack in new if stack.name in before]
     pairs: list[tuple[str, StackArtifact | None, StackArtifact | None]] = [
         (stack.name, before.get(stack.name), stack) for stack in new
     ]
@@ -230,7 +233,6 @@ def _model_effects(stack: str, old: Template, new: Template, changes: _Changes) 
             detail: dict[str, Any] = {"model": description}
             if logical_id in renamed:
                 detail["renamed_from"] = old.label(renamed[logical_id])
-            replaced[logical_id] = f"model {label} created"
             effects.append(Effect(stack, label, MODEL_CREATED, detail))
             continue
         changed = configuration_changes(before[logical_id], props, model_configuration)
@@ -397,11 +399,12 @@ def _schedule_effects(stack: str, old: Template, new: Template, changes: _Change
             previous, old_facts = before[logical_id], _describe.schedule_facts(old, logical_id)
             reasons = [f"{name} changed" for name in _describe.SCHEDULE_TIMING if previous.get(name) != props.get(name)]
             reasons += [f"{name} changed" for name in sorted({*old_facts, *facts}) if old_facts.get(name) != facts.get(name)]
-            reasons += dependencies(facts.get(contract.MODEL_NAME), new, stack, changes)
+            model_reasons = dependencies(facts.get(contract.MODEL_NAME), new, stack, changes)
+            reasons += model_reasons
             before_text: str | None = ", ".join(_describe.schedule_details(previous))
             runs_before = _describe.schedule_runs(previous, old_facts, now)
         else:
-            reasons, before_text, runs_before = ["new schedule"], None, []
+            reasons, before_text, runs_before, model_reasons = ["new schedule"], None, [], []
         if not reasons:
             continue
         runs_after = _describe.schedule_runs(props, facts, now)
@@ -413,6 +416,7 @@ def _schedule_effects(stack: str, old: Template, new: Template, changes: _Change
             "next_runs_after": runs_after[0] if runs_after else None,
             "next_run": runs_after[1] if len(runs_after) > 1 else None,
             "each_run": _describe.each_run_text(new, facts),
+            "model_replaced": bool(model_reasons),
         }))
     return effects
 
@@ -514,9 +518,15 @@ def _template(stack: StackArtifact | None) -> Template:
     return Template(stack.template if stack is not None else {}, stack.name if stack is not None else None)
 
 
-def diff_stacks(old: Sequence[StackArtifact], new: Sequence[StackArtifact], now: datetime) -> list[Effect]:
-    """Every effect of deploying ``new`` over ``old`` (next schedule runs counted from ``now``)."""
-    pairs = [(name, _template(before), _template(after), after or before) for name, before, after in pair_stacks(old, new)]
+def diff_stacks(
+    old: Sequence[StackArtifact], new: Sequence[StackArtifact], now: datetime, *, matched_only: bool = False
+) -> list[Effect]:
+    """Every effect of deploying ``new`` over ``old`` (next schedule runs counted from ``now``; ``matched_only``:
+    see :func:`pair_stacks`)."""
+    pairs = [
+        (name, _template(before), _template(after), after or before)
+        for name, before, after in pair_stacks(old, new, matched_only=matched_only)
+    ]
     changes = _Changes()
     effects: dict[str, list[Effect]] = {name: [] for name, *_ in pairs}
     for name, before, after, _ in pairs:
@@ -559,7 +569,7 @@ def effect_lines(effect: Effect) -> list[str]:
         return [f"- **Model {name} is created**{renamed}: {detail['model']}."]
     if effect.kind == MODEL_REPLACED:
         lines = [
-            f"- **Model {name} is replaced** ({', '.join(detail['reasons'])}): a new SageMaker model is created; "
+            f"- **Model {name} is replaced** (changed: {', '.join(detail['reasons'])}): a new SageMaker model is created; "
             "CloudFormation deletes the old one after the update."
         ]
         lines += [f"  - {prop}: {_code(change['before'])} -> {_code(change['after'])}" for prop, change in detail["changes"].items()]
@@ -591,13 +601,14 @@ def effect_lines(effect: Effect) -> list[str]:
         lines = [f"- **Scheduled transform {name} changes**{_because(detail)}: {detail['after']}."]
         if detail.get("before") is not None and detail["before"] != detail["after"]:
             lines.append(f"  - was: {detail['before']}")
-        if detail.get("next_runs_before") is not None and detail["next_runs_before"] != detail["next_runs_after"]:
-            lines.append(f"  - before: {detail['next_runs_before']}")
         if detail.get("next_runs_after") is not None:
-            lines.append(f"  - now: {detail['next_runs_after']}")
+            lines.append(f"  - {detail['next_runs_after']}")
+        if detail.get("next_runs_before") is not None and detail["next_runs_before"] != detail["next_runs_after"]:
+            lines.append(f"  - before this change: {detail['next_runs_before']}")
         if detail.get("next_run"):
             lines.append(f"  - {detail['next_run']}")
-        lines.append(f"  - each run: {detail['each_run']}")
+        uses = " (the new model from the next run on)" if detail.get("model_replaced") else ""
+        lines.append(f"  - each run: {detail['each_run']}{uses}")
         return lines
     if effect.kind == PERMISSIONS_CHANGED:
         lines = [f"- **Permissions of role {name} change**:"]
@@ -767,8 +778,9 @@ def compare(args: argparse.Namespace) -> DiffResult:
     now = _parse_now(args.now)
     old, new = read_side(args.old, "OLD"), read_side(args.new, "NEW")
     _check_pairs(old, new, args)
-    effects = diff_stacks(old, new, now)
-    names = [name for name, *_ in pair_stacks(old, new)]
+    files = not Path(args.old).is_dir() or not Path(args.new).is_dir()
+    effects = diff_stacks(old, new, now, matched_only=files)
+    names = [name for name, *_ in pair_stacks(old, new, matched_only=files)]
     text = effects_json(effects) if args.format == "json" else render_markdown(effects, names)
     return DiffResult(text, tuple(kind for kind in kinds if any(effect.kind == kind for effect in effects)))
 
