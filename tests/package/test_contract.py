@@ -88,11 +88,6 @@ API_USE: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("sagemaker", "CreateTransformJob", "input"),
         ("scheduler", "CreateSchedule", "input"),
     ),
-    "constructs/autopilot_inference/diff.py": (
-        ("sagemaker", "CreateEndpointConfig", "input"),
-        ("sagemaker", "CreateTransformJob", "input"),
-        ("scheduler", "CreateSchedule", "input"),
-    ),
 }
 # Literals that are neither contract names nor API names, though they are spelled the same.
 NOT_CONTRACT: dict[tuple[str, str], str] = {}
