@@ -279,7 +279,10 @@ def _output_changes(stack: StackArtifact, old: Template, new: Template, changes:
         why = "; ".join(f"{reason} (stack {stack.name})" for reason in reasons)
         changes.outputs[(name, str(output_name))] = why
         if isinstance(export, str):
-            changes.exports[export] = why
+            changes.exports[export] = (
+                f"{why}; CloudFormation refuses to change export {export} while another stack imports it: "
+                "the producing stack's update fails (use weak references, @aws-cdk/core:defaultCrossStackReferences)"
+            )
 
 
 # --- Transform jobs ---------------------------------------------------------------------------------

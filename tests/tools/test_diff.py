@@ -104,11 +104,17 @@ def churn_app(
 
 
 def stage_app(outdir: Path, *, keys: list[str], memory: int) -> Path:
-    """A CDK Pipelines-style stage: its stack is synthesized into a nested assembly (``assembly-Prod``)."""
-    app = App(context=CONTEXT, outdir=str(outdir))
-    stack = Stack(Stage(app, "Prod"), "Churn")
+    """A CDK Pipelines-style stage: its stacks are synthesized into a nested assembly (``assembly-Prod``); the
+    second stack uses the model through CDK's default (strong) reference, an export and ``Fn::ImportValue``."""
+    app = App(context={"aws:cdk:enable-path-metadata": True}, outdir=str(outdir))
+    stage = Stage(app, "Prod")
+    stack = Stack(stage, "Churn")
     model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI, inference_response_keys=keys)
     model.add_endpoint("Serverless", serverless=ServerlessConfig(memory_size_in_mb=memory, max_concurrency=5))
+    AutopilotBatchTransform(
+        Stack(stage, "Reporting"), "Monthly", model=model, input_s3_uri=f"s3://{BUCKET}/monthly/",
+        output_s3_uri=f"s3://{BUCKET}/monthly-scored/",
+    )
     checked_synth(app)
     return outdir
 
@@ -325,8 +331,19 @@ def test_a_pipeline_stage_assembly_with_a_serverless_endpoint(capsys: pytest.Cap
     new = stage_app(out / "stage-new", keys=NEW_KEYS, memory=4096)
     manifest = json.loads((new / "manifest.json").read_text())
     assert manifest["artifacts"]["assembly-Prod"]["type"] == "cdk:cloud-assembly"  # the stack is in a nested assembly
+    [reporting] = (new / "assembly-Prod").glob("ProdReporting*.template.json")
     found = effects(capsys, old, new)
-    assert kinds(found) == [("Prod/Churn", "Model", "model-replaced"), ("Prod/Churn", "Model/Serverless/Endpoint", "endpoint-redeployed")]
+    assert kinds(found) == [
+        ("Prod/Churn", "Model", "model-replaced"),
+        ("Prod/Churn", "Model/Serverless/Endpoint", "endpoint-redeployed"),
+        ("Prod/Reporting", "Monthly", "transform-started"),
+    ]
+    shared = found[2]["detail"]
+    assert shared["model"] == "Prod/Churn: Model"
+    # Through an export: CloudFormation refuses to change it while the other stack imports it, and the tool says so.
+    [reason] = shared["reasons"]
+    assert reason.startswith("model Model replaced (stack Prod/Churn)") and "refuses to change export" in reason
+    assert "Fn::ImportValue" in reporting.read_text()
     endpoint = found[1]["detail"]
     assert endpoint["serverless"] is True
     assert endpoint["variants_before"] == ["serverless 2048 MB, max concurrency 5 (model Model)"]
