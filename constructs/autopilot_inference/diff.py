@@ -72,8 +72,9 @@ MODEL_REASONS: Mapping[str, str] = {
     contract.ARTIFACT_S3_URI: "artifacts",
     contract.SINGLE_CONTAINER_REQUIRED: "serving",
 }
-# Properties that name a resource rather than define it: left out when telling a renamed construct.
-_NAMING = (contract.MODEL_NAME_PREFIX, contract.TRANSFORM_JOB_NAME_PREFIX)
+# Properties that name a resource (or the model, which may be renamed with it) rather than define it: left out
+# when telling a renamed construct.
+_NAMING = (contract.MODEL_NAME_PREFIX, contract.TRANSFORM_JOB_NAME_PREFIX, contract.MODEL_NAME)
 _ROLE_TYPE = "AWS::IAM::Role"
 _POLICY_TYPE = "AWS::IAM::Policy"
 _GET_STACK_OUTPUT = "Fn::GetStackOutput"
@@ -683,10 +684,11 @@ def parse_template_text(text: str, source: str) -> dict[str, Any]:
     try:
         document: Any = json.loads(text)
     except json.JSONDecodeError:
+        loader = _yaml_loader()
         import yaml
 
         try:
-            document = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader with CloudFormation's tags
+            document = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader with CloudFormation's tags
         except yaml.YAMLError as error:
             raise DiffUsageError(f"{source}: neither JSON nor YAML ({str(error).splitlines()[0]})") from None
     if isinstance(document, Mapping) and "TemplateBody" in document:

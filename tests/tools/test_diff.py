@@ -36,7 +36,7 @@ from autopilot_inference import (
 )
 from autopilot_inference import diff as diff_module
 from autopilot_inference._lambda.autopilot_runtime import contract, lifecycle, naming
-from autopilot_inference._lambda.autopilot_runtime.properties import model_configuration
+from autopilot_inference._lambda.autopilot_runtime.properties import job_configuration, model_configuration
 
 NOW = "2026-01-15T08:00:00+00:00"
 GOLDEN = Path(__file__).with_name("golden") / "diff_keys_change.md"
@@ -50,6 +50,8 @@ def churn_app(
     *,
     keys: list[str] = KEYS,
     model_id: str = "Model",
+    transform_id: str = "BatchTransform",
+    wait_minutes: int = 30,
     schedule: str = "cron(0 2 * * ? *)",
     time_zone: str | None = None,
     tags: dict[str, str] | None = None,
@@ -86,8 +88,8 @@ def churn_app(
             ),
         )
         AutopilotBatchTransform(
-            stack, "BatchTransform", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI,
-            wait_timeout=Duration.minutes(30),
+            stack, transform_id, model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI,
+            wait_timeout=Duration.minutes(wait_minutes),
         )
         AutopilotScheduledTransform(
             stack, "Scoring", model=model, schedule=schedule, time_zone=time_zone,
@@ -161,17 +163,25 @@ def resource(template_json: dict[str, Any], resource_type: str) -> dict[str, Any
     return dict(found)
 
 
+STACK_ID = "arn:aws:cloudformation:us-east-1:111122223333:stack/Churn/0b7e4c50-0000-11ef-8000-0a1b2c3d4e5f"
+
+
 def update_event(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The provider framework's Update event for a model whose properties go from ``old`` to ``new``; its physical
-    id the name the handler gave the model it created from ``old``."""
-    stack_id = "arn:aws:cloudformation:us-east-1:111122223333:stack/Churn/0b7e4c50-0000-11ef-8000-0a1b2c3d4e5f"
+    """The provider framework's Update event for a resource whose properties go from ``old`` to ``new``; its
+    physical id the name the handler gave the model, or the job, it created from ``old``."""
+    if contract.MODEL_NAME_PREFIX in old:
+        physical_id = naming.model_name(old[contract.MODEL_NAME_PREFIX], STACK_ID, "Resource", model_configuration(old))
+    else:
+        physical_id = naming.transform_job_name(
+            old[contract.TRANSFORM_JOB_NAME_PREFIX], STACK_ID, "Resource", job_configuration(old), "request-1"
+        )
     return {
         "RequestType": "Update",
-        "StackId": stack_id,
-        "LogicalResourceId": "Model",
+        "StackId": STACK_ID,
+        "LogicalResourceId": "Resource",
         "ResourceProperties": new,
         "OldResourceProperties": old,
-        "PhysicalResourceId": naming.model_name(old[contract.MODEL_NAME_PREFIX], stack_id, "Model", model_configuration(old)),
+        "PhysicalResourceId": physical_id,
     }
 
 
@@ -248,6 +258,7 @@ def test_template_files_json_yaml_and_get_template_output(
     old = template(base, "Churn")
     (tmp_path / "deployed.json").write_text(json.dumps({"TemplateBody": old, "StagesAvailable": ["Original", "Processed"]}))
     short = yaml.safe_dump(old).replace("Fn::GetAtt:\n", "!GetAtt\n").replace("Ref: ", "!Ref ")
+    assert "!GetAtt\n" in short and "!Ref " in short
     (tmp_path / "deployed.yaml").write_text(short)
     expected = kinds(effects(capsys, base / "Churn.template.json", keys_changed / "Churn.template.json"))
     assert expected == [("Churn", "Model", "model-replaced"), ("Churn", "Model/Endpoint", "endpoint-redeployed"),
@@ -261,12 +272,17 @@ def test_template_files_json_yaml_and_get_template_output(
 # --- Each effect on its own pair -------------------------------------------------------------------
 
 
-def test_a_tag_only_change_has_no_effect(capsys: pytest.CaptureFixture[str], base: Path, out: Path) -> None:
-    tagged = churn_app(out / "tagged", tags={"cost-center": "42"})
+def test_tags_and_a_longer_wait_have_no_effect(capsys: pytest.CaptureFixture[str], base: Path, out: Path) -> None:
+    """Tags everywhere and the transform's wait timeout: the handler applies both in place."""
+    tagged = churn_app(out / "tagged", tags={"cost-center": "42"}, wait_minutes=45)
     new_props = resource(template(tagged, "Churn"), contract.MODEL_RESOURCE_TYPE)["Properties"]
     assert {"Key": "cost-center", "Value": "42"} in new_props[contract.TAGS]  # the tag did reach the model
     old_props = resource(template(base, "Churn"), contract.MODEL_RESOURCE_TYPE)["Properties"]
     assert not lifecycle.replaces(update_event(old_props, new_props), model_configuration)
+    old_job = resource(template(base, "Churn"), contract.TRANSFORM_JOB_RESOURCE_TYPE)["Properties"]
+    new_job = resource(template(tagged, "Churn"), contract.TRANSFORM_JOB_RESOURCE_TYPE)["Properties"]
+    assert (old_job[contract.WAIT_TIMEOUT_SECONDS], new_job[contract.WAIT_TIMEOUT_SECONDS]) == (1800, 2700)
+    assert not lifecycle.replaces(update_event(old_job, new_job), job_configuration)
     assert effects(capsys, base, tagged) == []
     code, output, _ = run(capsys, str(base), str(tagged))
     assert code == 0 and diff_module.NOTHING in output
@@ -287,15 +303,17 @@ def test_a_schedule_only_change(capsys: pytest.CaptureFixture[str], base: Path, 
     assert "reads s3://autopilot-bucket/incoming/2026-01-16/" in detail["next_run"]
 
 
-def test_a_renamed_model_construct(capsys: pytest.CaptureFixture[str], base: Path, out: Path) -> None:
-    """`cdk diff` shows [-]/[+] on the model and a GetAtt change on the transform: in fact a new model, a new job,
+def test_renamed_model_and_transform_constructs(capsys: pytest.CaptureFixture[str], base: Path, out: Path) -> None:
+    """`cdk diff` shows [-]/[+] on the model and a GetAtt change on the transform: in fact a new model, new jobs,
     a new endpoint in place of the old one."""
-    renamed = churn_app(out / "renamed", model_id="ChurnModel")
+    renamed = churn_app(out / "renamed", model_id="ChurnModel", transform_id="Nightly")
     found = effects(capsys, base, renamed)
     by_kind = {(effect["stack"], effect["kind"], effect["construct"]): effect["detail"] for effect in found}
     assert by_kind[("Churn", "model-created", "ChurnModel")]["renamed_from"] == "Model"
     assert by_kind[("Churn", "model-deleted", "Model")]["renamed_to"] == "ChurnModel"
-    assert by_kind[("Churn", "transform-started", "BatchTransform")]["reasons"] == ["model Model -> ChurnModel"]
+    assert by_kind[("Churn", "transform-started", "Nightly")]["reasons"] == ["construct renamed from BatchTransform"]
+    assert by_kind[("Churn", "transform-started", "Nightly")]["model"] == "ChurnModel"
+    assert by_kind[("Churn", "resource-removed", "BatchTransform")]["resources"][0]["type"] == contract.TRANSFORM_JOB_RESOURCE_TYPE
     assert by_kind[("Reporting", "transform-started", "Monthly")]["model"] == "Churn: ChurnModel"
     assert by_kind[("Churn", "schedule-changed", "Scoring")]["reasons"] == ["ModelName changed"]
     removed = by_kind[("Churn", "resource-removed", "Model")]["resources"]
