@@ -261,6 +261,15 @@ def _output_changes(stack: StackArtifact, old: Template, new: Template, changes:
     """Record the outputs (and exports) of ``stack`` whose values change at deploy time, and what they carry."""
     name = stack.stack_name or stack.name
     old_outputs = old.template.get("Outputs") or {}
+    for output_name, output in (old_outputs.items() if isinstance(old_outputs, Mapping) else ()):
+        target = old.target(output.get("Value")) if isinstance(output, Mapping) else None
+        if target is None:
+            continue
+        # What the old side imported, by construct (a renamed model's old output or export).
+        changes.sources.setdefault((name, str(output_name)), f"{stack.name}: {old.label(target)}")
+        export = output.get("Export")
+        if isinstance(export, Mapping) and isinstance(export.get("Name"), str):
+            changes.sources.setdefault(("", export["Name"]), f"{stack.name}: {old.label(target)}")
     for output_name, output in (new.template.get("Outputs") or {}).items():
         if not isinstance(output, Mapping):
             continue
@@ -491,7 +500,7 @@ def role_statements(template: Template) -> dict[str, set[str]]:
 def _permission_effects(stack: str, old: Template, new: Template) -> list[Effect]:
     before, after = role_statements(old), role_statements(new)
     effects = []
-    for role in [*after, *(role for role in before if role not in after)]:
+    for role in after:  # a role removed with its construct: resource-removed says it
         added = sorted(after.get(role, set()) - before.get(role, set()))
         removed = sorted(before.get(role, set()) - after.get(role, set()))
         if added or removed:

@@ -315,6 +315,7 @@ def test_renamed_model_and_transform_constructs(capsys: pytest.CaptureFixture[st
     assert by_kind[("Churn", "transform-started", "Nightly")]["model"] == "ChurnModel"
     assert by_kind[("Churn", "resource-removed", "BatchTransform")]["resources"][0]["type"] == contract.TRANSFORM_JOB_RESOURCE_TYPE
     assert by_kind[("Reporting", "transform-started", "Monthly")]["model"] == "Churn: ChurnModel"
+    assert by_kind[("Reporting", "transform-started", "Monthly")]["reasons"] == ["model Churn: Model -> Churn: ChurnModel"]
     assert by_kind[("Churn", "schedule-changed", "Scoring")]["reasons"] == ["ModelName changed"]
     removed = by_kind[("Churn", "resource-removed", "Model")]["resources"]
     assert {r["type"] for r in removed} >= {"AWS::SageMaker::Endpoint", "AWS::SageMaker::EndpointConfig"}
@@ -339,6 +340,7 @@ def test_a_reworked_stack_endpoint_transform_permissions_removed(
     assert (transform["reads"], transform["waits"], transform["wait_timeout_minutes"]) == (f"{INPUT_URI}/2026/", False, None)
     role = by_kind[("permissions-changed", "AutopilotInferenceExecutionRole/Role")]
     assert f"Allow s3:GetObject on arn:aws:s3:::{BUCKET}/reference/*" in role["added"]
+    assert ("permissions-changed", "Scoring/Role") not in by_kind  # removed with its construct: resource-removed
     removed = by_kind[("resource-removed", "Scoring")]["resources"]
     assert {r["type"] for r in removed} >= {"AWS::Scheduler::Schedule", "AWS::StepFunctions::StateMachine", "AWS::IAM::Role"}
     assert not [effect for effect in found if effect["stack"] == "Reporting"]
