@@ -145,11 +145,12 @@ class TransformFacts:
 
     @property
     def wait(self) -> str:
+        """Whether the deployment waits for the job, and up to how long."""
         if not self.waits:
-            return "does not wait for completion"
+            return "the deployment does not wait for completion"
         if self.wait_timeout_minutes is None:
-            return "waits for completion"
-        return f"waits for completion (up to {self.wait_timeout_minutes} min)"
+            return "the deployment waits for completion"
+        return f"the deployment waits for completion (up to {self.wait_timeout_minutes} min)"
 
 
 def transform_facts(props: Mapping[str, Any]) -> TransformFacts:

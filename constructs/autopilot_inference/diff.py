@@ -601,14 +601,13 @@ def effect_lines(effect: Effect) -> list[str]:
             lines.append(f"  - {', '.join(detail['variants'])}")
         return lines
     if effect.kind == TRANSFORM_STARTED:
-        if detail["waits"]:
-            minutes = detail.get("wait_timeout_minutes")
-            wait = f"the deployment waits for it, up to {minutes} min" if minutes is not None else "the deployment waits for it"
-        else:
-            wait = "the deployment does not wait for it"
+        facts = _describe.TransformFacts(
+            reads=detail["reads"], writes=detail["writes"], instances=detail["instances"], waits=detail["waits"],
+            wait_timeout_minutes=detail.get("wait_timeout_minutes"),
+        )
         return [
-            f"- **Batch transform {name} starts a new job**{_because(detail)}: model {_code(detail['model'])}, "
-            f"reads {_code(detail['reads'])}, writes {_code(detail['writes'])}, {detail['instances']}; {wait}."
+            f"- **Batch transform {name} starts a new job**{_because(detail)}: "
+            f"{_describe.transform_text(facts, detail['model'])}."
         ]
     if effect.kind == SCHEDULE_CHANGED:
         lines = [f"- **Scheduled transform {name} changes**{_because(detail)}: {detail['after']}."]
