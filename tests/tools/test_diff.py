@@ -398,3 +398,25 @@ def test_the_schema_refuses_an_unknown_kind_and_a_missing_detail() -> None:
     for document in (bad_kind, missing):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(document, schema)
+
+
+def test_against_an_empty_assembly_everything_is_new(capsys: pytest.CaptureFixture[str], base: Path, tmp_path: Path) -> None:
+    """What the example workflow compares with when the base branch does not synthesize (its fallback manifest)."""
+    workflow = yaml.safe_load((REPO_ROOT / "examples" / "infrastructure-review.yml").read_text())
+    steps = workflow["jobs"]["review"]["steps"]
+    [base_synth] = [step for step in steps if step.get("name") == "Synthesize the base branch"]
+    fallback = re.search(r"echo '(\{.*\})' > \.\./(\S+)/manifest\.json", base_synth["run"])
+    assert fallback is not None
+    [diff_step] = [step for step in steps if "autopilot_inference diff" in step.get("run", "")]
+    assert f"python -m autopilot_inference diff {fallback.group(2)} cdk.out > autopilot-diff.md" in diff_step["run"]
+    [comment] = [step for step in steps if step.get("with", {}).get("path") == "autopilot-diff.md"]
+    assert comment["uses"].startswith("marocchino/sticky-pull-request-comment@")
+    empty = tmp_path / fallback.group(2)
+    empty.mkdir()
+    (empty / "manifest.json").write_text(fallback.group(1))
+    found = kinds(effects(capsys, empty, base))
+    assert ("Churn", "Model", "model-created") in found
+    assert ("Churn", "BatchTransform", "transform-started") in found
+    assert ("Reporting", "Monthly", "transform-started") in found
+    assert ("Churn", "Scoring", "schedule-changed") in found
+    assert ("Churn", "AutopilotInferenceExecutionRole/Role", "permissions-changed") in found
