@@ -205,7 +205,7 @@ def endpoint_config_id(template: Template, endpoint_props: Mapping[str, Any]) ->
 def endpoint_variants(template: Template, endpoint_props: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     config_id = endpoint_config_id(template, endpoint_props)
     variants = template.properties(config_id).get("ProductionVariants") if config_id else None
-    return [variant for variant in variants or [] if isinstance(variant, Mapping)]
+    return [variant for variant in variants if isinstance(variant, Mapping)] if isinstance(variants, list) else []
 
 
 def _capacity(size: Any) -> str:

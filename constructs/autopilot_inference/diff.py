@@ -475,6 +475,12 @@ def _statement_text(template: Template, statement: Any) -> str:
     return text
 
 
+def _statements(document: Any) -> list[Any]:
+    """A policy document's statements (IAM allows one statement as an object)."""
+    statement = document.get("Statement") if isinstance(document, Mapping) else None
+    return [statement] if isinstance(statement, Mapping) else list(statement) if isinstance(statement, list) else []
+
+
 def role_statements(template: Template) -> dict[str, set[str]]:
     """Role (by construct path) -> its statements as text, for the roles the library owns."""
     roots = library_roots(template)
@@ -483,7 +489,7 @@ def role_statements(template: Template) -> dict[str, set[str]]:
     for logical_id in owned:
         props = template.properties(logical_id)
         for policy in props.get("Policies") or []:
-            for statement in ((policy or {}).get("PolicyDocument") or {}).get("Statement") or []:
+            for statement in _statements(policy.get("PolicyDocument") if isinstance(policy, Mapping) else None):
                 statements[template.label(logical_id)].add(_statement_text(template, statement))
         for managed in props.get("ManagedPolicyArns") or []:
             statements[template.label(logical_id)].add(f"managed policy {render_value(managed)}")
@@ -492,7 +498,7 @@ def role_statements(template: Template) -> dict[str, set[str]]:
             target = template.target(role)
             if target not in owned:
                 continue
-            for statement in (policy.get("PolicyDocument") or {}).get("Statement") or []:
+            for statement in _statements(policy.get("PolicyDocument")):
                 statements[template.label(target)].add(_statement_text(template, statement))
     return statements
 
