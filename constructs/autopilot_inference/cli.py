@@ -7,7 +7,7 @@ for usage errors (arguments, files, setup: ``usage_errors``) and 1 for the other
 e.g. a job that cannot be deployed). Argument errors argparse finds are one line too.
 Adding a subcommand is one small function returning a :class:`Subcommand`, listed in
 :data:`SUBCOMMANDS`. Modules are imported only when their subcommand is defined, so the
-command line needs neither AWS credentials nor boto3 for ``summary``.
+command line needs neither AWS credentials nor boto3 for ``summary`` and ``diff``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ class Subcommand:
     run: Callable[[argparse.Namespace], str]
     errors: tuple[type[BaseException], ...] = ()
     usage_errors: tuple[type[BaseException], ...] = ()
+    failures: tuple[type[BaseException], ...] = ()
+    """Outcomes that fail (exit status 1) after printing the output they carry (``.output``), e.g. ``diff --fail-on``."""
 
 USAGE_EXIT_STATUS = 2
 ERROR_EXIT_STATUS = 1
@@ -66,7 +68,20 @@ def plan_command() -> Subcommand:
     )
 
 
-SUBCOMMANDS: tuple[Callable[[], Subcommand], ...] = (summary_command, plan_command)
+def diff_command() -> Subcommand:
+    from . import diff
+
+    return Subcommand(
+        name="diff",
+        help="say what deploying one synthesized app (cdk.out or template) over another does with the library's resources",
+        add_arguments=diff.add_arguments,
+        run=diff.run,
+        usage_errors=(diff.DiffUsageError,),
+        failures=(diff.FailOnEffect,),
+    )
+
+
+SUBCOMMANDS: tuple[Callable[[], Subcommand], ...] = (summary_command, plan_command, diff_command)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Subcommand]]:
@@ -89,8 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser, commands = build_parser()
     args = parser.parse_args(argv)
     command = commands[args.command]
+    status = 0
     try:
         output = command.run(args)
+    except command.failures as failure:
+        output, status = str(getattr(failure, "output", "")), ERROR_EXIT_STATUS
+        print(f"error: {failure}", file=sys.stderr)
     except command.usage_errors as error:
         print(f"error: {error}", file=sys.stderr)
         return USAGE_EXIT_STATUS
@@ -106,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # pointing stdout at devnull so the flush at exit does not fail again.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return ERROR_EXIT_STATUS
-    return 0
+    return status
 
 
 __all__ = [
@@ -116,6 +135,7 @@ __all__ = [
     "OneLineErrorParser",
     "Subcommand",
     "build_parser",
+    "diff_command",
     "main",
     "plan_command",
     "summary_command",

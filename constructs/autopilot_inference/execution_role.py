@@ -16,6 +16,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from . import execution_permissions as ep
+from ._ids import EXECUTION_ROLE_ID
 from ._lambda.autopilot_runtime import naming
 from ._lazy import LazyStatements, lazy_list
 from ._role_names import stack_role_name
@@ -24,10 +25,8 @@ from .compliance import at_synthesis
 from .execution_compliance import acknowledge_execution_role_findings
 from .s3_locations import S3Locations
 
-EXECUTION_ROLE_ID = "AutopilotInferenceExecutionRole"
 EXECUTION_ROLE_PURPOSE = "exec"
 CONSUMER_GRANTS_ID = "AutopilotInferenceModelGrants"
-
 
 def default_execution_role_name(stack: Stack) -> str | None:
     """The default execution role's name: known before the first deployment (see :mod:`._role_names`)."""

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ._describe import keys_text, schedule_header
 from ._lambda.autopilot_runtime import candidates, contract
 from ._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from ._lambda.autopilot_runtime.media_types import model_media_types
@@ -193,7 +194,7 @@ def render_plan(plan: Plan) -> str:
         f"Mode:          {plan.mode or 'not reported by the job'} ({plan.layout})",
         f"Candidate:     {plan.candidate_name} ({plan.candidate_source}"
         + (f"; {plan.objective})" if plan.objective else ")"),
-        f"Response keys: {','.join(plan.response_keys) if plan.response_keys else 'none (containers keep their defaults)'}",
+        f"Response keys: {keys_text(plan.response_keys, none='none (containers keep their defaults)')}",
         f"Media types:   {media_types_line(plan)}",
         "",
     ]
@@ -397,7 +398,7 @@ def schedule_preview(args: argparse.Namespace, now: datetime | None = None) -> s
         )
     except (schedules.ScheduleError, locations.LocationTemplateError) as error:
         raise PlanUsageError(str(error)) from None
-    header = f"Schedule {args.schedule}, time zone {args.time_zone or 'UTC'}"
+    header = f"Schedule {schedule_header(args.schedule, args.time_zone)}"
     return "\n".join([header, *(f"  {line}" for line in lines)])
 
 

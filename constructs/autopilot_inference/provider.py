@@ -14,6 +14,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from ._asset import HANDLER, handler_code
+from ._ids import PROVIDER_ID
 from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR
 from ._role_names import role_arn, stack_role_name
@@ -21,7 +22,6 @@ from ._scopes import stack_of, stack_singleton
 from .provider_compliance import acknowledge_provider_findings
 from .provider_permissions import HandlerPermissions
 
-PROVIDER_ID = "AutopilotInferenceProvider"
 _ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 QUERY_INTERVAL = Duration.minutes(1)
 TOTAL_TIMEOUT = Duration.hours(1)

@@ -22,7 +22,7 @@ from .clients import Clients
 from .errors import AutopilotDeploymentError
 from .events import new_properties, old_properties
 from .ownership import user_tags
-from .properties import PropertyError, parse_tags
+from .properties import PropertyError, configuration_changes, parse_tags
 from .sagemaker_requests import tag_list
 from .service_errors import describe_error
 
@@ -60,7 +60,7 @@ def replaces(event: Mapping[str, Any], configuration: Configuration) -> bool:
     It does when the ``configuration`` of the new properties differs from that of the old ones, or when
     the physical id is not a name the handler made (there is nothing of ours to keep).
     """
-    changed = configuration(new_properties(event)) != configuration(old_properties(event))
+    changed = bool(configuration_changes(old_properties(event), new_properties(event), configuration))
     return changed or not naming.is_generated_name(str(event.get("PhysicalResourceId", "")))
 
 

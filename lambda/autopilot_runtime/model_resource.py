@@ -31,7 +31,7 @@ from .events import ensure_fits, new_properties, on_event_result, predicted_arn
 from .existence import is_gone, is_model_existing
 from .lifecycle import replaces, run_lifecycle, sync_tags
 from .media_types import MediaTypes, model_media_types
-from .properties import ModelProperties, configuration
+from .properties import ModelProperties, model_configuration
 from .sagemaker_requests import create_model_request
 from .service_errors import describe_error, error_code
 
@@ -125,11 +125,6 @@ def create_or_adopt(client: Any, model_name: str, spec: ModelSpec, properties: M
             raise
     logger.info("Model %s already exists: adopting it", model_name)
     return str(client.describe_model(ModelName=model_name)["ModelArn"])
-
-
-def model_configuration(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """What defines the model: every property but the service token, tags and the in-place ones (``DataVersion``)."""
-    return configuration(raw, exclude=contract.MODEL_IN_PLACE_PROPERTIES)
 
 
 def generated_name(event: Mapping[str, Any], raw: Mapping[str, Any], properties: ModelProperties) -> str:

@@ -10,7 +10,7 @@ add properties, never rename or remove them.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,9 @@ __all__ = [
     "TransformJobProperties",
     "check_known",
     "configuration",
+    "configuration_changes",
+    "job_configuration",
+    "model_configuration",
     "parse_bool",
     "parse_int",
     "parse_tags",
@@ -90,6 +93,26 @@ def configuration(properties: Mapping[str, Any], *, exclude: tuple[str, ...] = (
     """The properties that define the resource: all but the service token, tags and ``exclude``."""
     ignored = {contract.SERVICE_TOKEN, contract.TAGS, *exclude}
     return {name: value for name, value in properties.items() if name not in ignored}
+
+
+def model_configuration(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """What defines a model: every property but the service token, tags and the in-place ones (``DataVersion``)."""
+    return configuration(raw, exclude=contract.MODEL_IN_PLACE_PROPERTIES)
+
+
+def job_configuration(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """What defines a transform job: every property but the service token, tags, the wait properties and the
+    model's media types (facts of the model, which ``ModelName`` already stands for)."""
+    return configuration(raw, exclude=contract.TRANSFORM_WAIT_PROPERTIES + contract.TRANSFORM_MODEL_FACT_PROPERTIES)
+
+
+def configuration_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], defining: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+) -> tuple[str, ...]:
+    """The names of the ``defining`` properties (a configuration) whose values differ between ``old`` and ``new``,
+    sorted: a resource whose configuration changes is replaced (``lifecycle.replaces``; ``diff`` says why)."""
+    before, after = defining(old), defining(new)
+    return tuple(sorted(name for name in {*before, *after} if before.get(name) != after.get(name)))
 
 
 def _required(properties: Mapping[str, Any], name: str) -> str:

@@ -42,7 +42,7 @@ from .existence import is_gone, is_transform_job_existing
 from .invocation import current_time
 from .lifecycle import as_deployment_error, replaces, run_lifecycle, stack_is_rolling_back, sync_tags
 from .media_types import is_allowed
-from .properties import TransformJobProperties, configuration
+from .properties import TransformJobProperties, job_configuration
 from .sagemaker_requests import create_transform_job_request
 from .service_errors import describe_error, is_transient
 
@@ -53,12 +53,6 @@ FAILED_STATUSES = ("Failed", "Stopped")
 # ListTransformJobs pages read when looking for a resource's jobs, of its largest page size (MaxResults).
 MAX_LIST_PAGES = 5
 LIST_PAGE_SIZE = 100
-
-
-def job_configuration(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """What defines the job: every property but the service token, tags, the wait properties and the model's
-    media types (facts of the model, which ``ModelName`` already stands for)."""
-    return configuration(raw, exclude=contract.TRANSFORM_WAIT_PROPERTIES + contract.TRANSFORM_MODEL_FACT_PROPERTIES)
 
 
 def _refuse_media_type(prop: str, field: str, value: Any, allowed: tuple[str, ...], model: str, verb: str) -> None:

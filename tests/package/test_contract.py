@@ -83,7 +83,7 @@ API_USE: dict[str, tuple[tuple[str, str, str], ...]] = {
     "constructs/autopilot_inference/batch_transform.py": (("sagemaker", "DescribeTransformJob", "output"),),
     # Templates: an endpoint configuration's variants (ModelName), a schedule's FlexibleTimeWindow (Mode),
     # a scheduled transform's CreateTransformJob request.
-    "constructs/autopilot_inference/summary.py": (
+    "constructs/autopilot_inference/_describe.py": (
         ("sagemaker", "CreateEndpointConfig", "input"),
         ("sagemaker", "CreateTransformJob", "input"),
         ("scheduler", "CreateSchedule", "input"),

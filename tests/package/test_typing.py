@@ -86,7 +86,7 @@ def test_every_public_parameter_is_annotated() -> None:
 def test_the_package_ships_its_type_information() -> None:
     assert (REPO_ROOT / "constructs" / "autopilot_inference" / "py.typed").is_file()
     pyproject = (REPO_ROOT / "pyproject.toml").read_text()
-    assert '"autopilot_inference" = ["py.typed"]' in pyproject
+    assert '"autopilot_inference" = ["py.typed", "diff.schema.json"]' in pyproject
     assert "[tool.mypy]\n" in pyproject and "\nstrict = true\n" in pyproject
 
 

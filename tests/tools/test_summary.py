@@ -187,7 +187,7 @@ def test_hand_written_assembly(tmp_path: Path) -> None:
         "  model Scoring/Model: AutoML job ${JobName}, candidate job-003-abc, response keys container defaults, "
         "name prefix Stack-Model, GPU containers",
         "  transform job ScoringTransform: s3://in/x/ -> s3://${Bucket}/out/, ml.c5.2xlarge x 3, "
-        "model Scoring/Model, does not wait for completion",
+        "model Scoring/Model, the deployment does not wait for completion",
         "  endpoint ScoringEndpoint: ml.m5.large x 2 (model Scoring/Model)",
         "  5 resources: 1 AWS::IAM::Role, 1 AWS::SageMaker::Endpoint, 1 AWS::SageMaker::EndpointConfig, "
         "1 Custom::AutopilotModel, 1 Custom::AutopilotTransformJob",
