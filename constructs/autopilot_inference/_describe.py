@@ -75,7 +75,13 @@ class Template:
         return path if isinstance(path, str) else None
 
     def label(self, logical_id: str) -> str:
-        """The construct path inside the stack when the template records it, else the logical id."""
+        """The construct path inside the stack when the template records it, else the logical id.
+
+        A consumer stack's copy of a model of another stack is ``copy of <that model's path>``.
+        """
+        copy_of = model_copy_of(self, logical_id)
+        if copy_of is not None:
+            return f"copy of {copy_of}"
         path = self.path(logical_id)
         if path is not None and self.stack_path and path.startswith(self.stack_path + "/"):
             path = "stack/" + path[len(self.stack_path) + 1 :]

@@ -104,9 +104,7 @@ def describe_environment(environment: str) -> str:
 
 
 def _model_line(template: Template, logical_id: str, props: Mapping[str, Any]) -> str:
-    copy_of = _describe.model_copy_of(template, logical_id)
-    label = f"(this stack's copy of {copy_of})" if copy_of is not None else template.label(logical_id)
-    return f"  model {label}: " + ", ".join(_describe.model_details(props))
+    return f"  model {template.label(logical_id)}: " + ", ".join(_describe.model_details(props))
 
 
 def _transform_line(template: Template, logical_id: str, props: Mapping[str, Any]) -> str:

@@ -107,7 +107,7 @@ def churn_app(
 
 def stage_app(outdir: Path, *, keys: list[str], memory: int) -> Path:
     """A CDK Pipelines-style stage: its stacks are synthesized into a nested assembly (``assembly-Prod``); the
-    second stack uses the model through CDK's default (strong) reference, an export and ``Fn::ImportValue``."""
+    second stack uses the model of the first (and so deploys its own copy of it)."""
     app = App(context={"aws:cdk:enable-path-metadata": True}, outdir=str(outdir))
     stage = Stage(app, "Prod")
     stack = Stack(stage, "Churn")
@@ -197,9 +197,11 @@ def test_a_keys_change_replaces_the_model_and_everything_that_uses_it(
         ("Churn", "Model/Endpoint", "endpoint-redeployed"),
         ("Churn", "BatchTransform", "transform-started"),
         ("Churn", "Scoring", "schedule-changed"),
-        ("Reporting", "Monthly", "transform-started"),  # the model shared through Fn::GetStackOutput
+        # The other stack deploys its own copy of the model: replaced in its own deployment, with its job.
+        ("Reporting", "copy of Churn/Model", "model-replaced"),
+        ("Reporting", "Monthly", "transform-started"),
     ]
-    model, endpoint, transform, schedule, shared = (effect["detail"] for effect in found)
+    model, endpoint, transform, schedule, copy, shared = (effect["detail"] for effect in found)
     # The handler's own rule agrees: an Update from the old properties to the new ones replaces the model.
     old_props = resource(template(base, "Churn"), contract.MODEL_RESOURCE_TYPE)["Properties"]
     new_props = resource(template(keys_changed, "Churn"), contract.MODEL_RESOURCE_TYPE)["Properties"]
@@ -213,9 +215,10 @@ def test_a_keys_change_replaces_the_model_and_everything_that_uses_it(
         "reasons": ["model Model replaced"], "model": "Model", "reads": INPUT_URI, "writes": RESULT_URI,
         "instances": "ml.m5.xlarge x 1", "waits": True, "wait_timeout_minutes": 30,
     }
+    assert copy["reasons"] == ["keys"] and copy["changes"] == model["changes"]
     # The shared model's consumer waits the whole limit (no wait_timeout given).
-    assert shared["reasons"] == ["model Model replaced (stack Churn)"]
-    assert shared["model"] == "Churn: Model"
+    assert shared["reasons"] == ["model copy of Churn/Model replaced"]
+    assert shared["model"] == "copy of Churn/Model"
     assert shared["wait_timeout_minutes"] == contract.MAX_WAIT_MINUTES
     assert schedule["reasons"] == ["model Model replaced"]
     assert schedule["next_runs_after"] == schedule["next_runs_before"]
@@ -314,8 +317,11 @@ def test_renamed_model_and_transform_constructs(capsys: pytest.CaptureFixture[st
     assert by_kind[("Churn", "transform-started", "Nightly")]["reasons"] == ["construct renamed from BatchTransform"]
     assert by_kind[("Churn", "transform-started", "Nightly")]["model"] == "ChurnModel"
     assert by_kind[("Churn", "resource-removed", "BatchTransform")]["resources"][0]["type"] == contract.TRANSFORM_JOB_RESOURCE_TYPE
-    assert by_kind[("Reporting", "transform-started", "Monthly")]["model"] == "Churn: ChurnModel"
-    assert by_kind[("Reporting", "transform-started", "Monthly")]["reasons"] == ["model Churn: Model -> Churn: ChurnModel"]
+    assert by_kind[("Reporting", "model-created", "copy of Churn/ChurnModel")]["renamed_from"] == "copy of Churn/Model"
+    assert by_kind[("Reporting", "transform-started", "Monthly")]["model"] == "copy of Churn/ChurnModel"
+    assert by_kind[("Reporting", "transform-started", "Monthly")]["reasons"] == [
+        "model copy of Churn/Model -> copy of Churn/ChurnModel"
+    ]
     assert by_kind[("Churn", "schedule-changed", "Scoring")]["reasons"] == ["ModelName changed"]
     removed = by_kind[("Churn", "resource-removed", "Model")]["resources"]
     assert {r["type"] for r in removed} >= {"AWS::SageMaker::Endpoint", "AWS::SageMaker::EndpointConfig"}
@@ -356,14 +362,15 @@ def test_a_pipeline_stage_assembly_with_a_serverless_endpoint(capsys: pytest.Cap
     assert kinds(found) == [
         ("Prod/Churn", "Model", "model-replaced"),
         ("Prod/Churn", "Model/Serverless/Endpoint", "endpoint-redeployed"),
+        ("Prod/Reporting", "copy of Prod/Churn/Model", "model-replaced"),
         ("Prod/Reporting", "Monthly", "transform-started"),
     ]
-    shared = found[2]["detail"]
-    assert shared["model"] == "Prod/Churn: Model"
-    # Through an export: CloudFormation refuses to change it while the other stack imports it, and the tool says so.
-    [reason] = shared["reasons"]
-    assert reason.startswith("model Model replaced (stack Prod/Churn)") and "refuses to change export" in reason
-    assert "Fn::ImportValue" in reporting.read_text()
+    copy, shared = found[2]["detail"], found[3]["detail"]
+    assert copy["reasons"] == ["keys"]
+    assert shared["model"] == "copy of Prod/Churn/Model"
+    assert shared["reasons"] == ["model copy of Prod/Churn/Model replaced"]
+    # No export to block the model stack's replacement: the other stack names its own copy.
+    assert "Fn::ImportValue" not in reporting.read_text()
     endpoint = found[1]["detail"]
     assert endpoint["serverless"] is True
     assert endpoint["variants_before"] == ["serverless 2048 MB, max concurrency 5 (model Model)"]
