@@ -173,9 +173,21 @@ def render(pieces: Sequence[Piece], time: str, run_id: str) -> str:
     )
 
 
+TOKEN_MARKER = re.compile(r"\$\{Token\[[^\]]*\]\}")
+"""A CDK token inside a string (``${Token[...]}``): resolved by CDK at synthesis, never escaped."""
+
+
 def _escape(text: str) -> str:
-    """Literal text inside an intrinsic function's quoted string: escape ``' { } \\``."""
-    return re.sub(r"(['{}\\])", r"\\\1", text)
+    """Literal text inside an intrinsic function's quoted string: escape ``' { } \\`` (CDK tokens left as they are)."""
+    parts = TOKEN_MARKER.split(text)
+    tokens = TOKEN_MARKER.findall(text)
+    escaped = [re.sub(r"(['{}\\])", r"\\\1", part) for part in parts]
+    return "".join(part + (tokens[index] if index < len(tokens) else "") for index, part in enumerate(escaped))
+
+
+def without_tokens(template: str) -> str:
+    """``template`` with each CDK token marker replaced by a blank of the same length (no braces)."""
+    return TOKEN_MARKER.sub(lambda found: "_" * len(found.group(0)), template)
 
 
 def intrinsic(pieces: Sequence[Piece], *, fields_path: str, run_id_path: str) -> str:

@@ -186,8 +186,8 @@ def tag_problems(user_tags: Mapping[str, str]) -> list[str]:
 
 
 def _literal_prefix(template: str) -> str:
-    """The part of a location template before its first placeholder."""
-    return template.split("{", 1)[0]
+    """The part of a location template before its first placeholder (a token bucket is not a placeholder)."""
+    return template[: len(locations.without_tokens(template).split("{", 1)[0])]
 
 
 def _folder_prefix(template: str) -> str:
@@ -784,13 +784,25 @@ def _job_name_prefix(scope: Construct, id: str, given: str | None) -> str:
     return given
 
 
+LONGEST_BUCKET_NAME = "b" * 63
+"""Stands in for a bucket given as a token when a location template is checked (the longest name)."""
+
+
 def _location(template: Any, prop: str, prefix: str) -> list[locations.Piece]:
-    """``template`` as pieces; errors name ``prop`` (unknown placeholders, bucket, length)."""
+    """``template`` as pieces; errors name ``prop`` (unknown placeholders, bucket, length).
+
+    The bucket may be a token (``f"s3://{bucket.bucket_name}/in/{{date}}/"``), checked as a bucket
+    name of the longest length; the rest must be literal.
+    """
     if validation.is_token(template):
-        raise validation.AutopilotValidationError(
-            f"{prop} must be known at synthesis (the state machine renders it per run); got a token. "
-            "Build it from literal text and placeholders such as {date}."
-        )
+        bucket_token, checked = _token_bucket(template, prop)
+        pieces = _location(checked, prop, prefix)
+        return [
+            piece.replace(f"s3://{LONGEST_BUCKET_NAME}/", f"s3://{bucket_token}/", 1)
+            if index == 0 and isinstance(piece, str)
+            else piece
+            for index, piece in enumerate(pieces)
+        ]
     bucket = template[len("s3://") :].split("/", 1)[0] if isinstance(template, str) else ""
     if "{" in bucket:
         raise validation.AutopilotValidationError(
@@ -809,6 +821,18 @@ def _location(template: Any, prop: str, prefix: str) -> list[locations.Piece]:
             f"S3 URIs of at most {contract.MAX_S3_URI_LENGTH}. Shorten the template or the job_name_prefix."
         )
     return pieces
+
+
+def _token_bucket(template: str, prop: str) -> tuple[str, str]:
+    """``(bucket token, template with the longest bucket name instead)`` of a template whose bucket only is a token."""
+    bucket, _, rest = template[len("s3://") :].partition("/") if template.startswith("s3://") else ("", "", "")
+    if not (locations.TOKEN_MARKER.fullmatch(bucket) and not validation.is_token(rest)):
+        raise validation.AutopilotValidationError(
+            f"{prop} must be known at synthesis, except its bucket (the state machine renders it per run); got a "
+            "token elsewhere. Build it from a bucket (which may be a token) and literal text with placeholders, "
+            "e.g. f's3://{bucket.bucket_name}/incoming/{{date}}/'."
+        )
+    return bucket, f"s3://{LONGEST_BUCKET_NAME}/{rest}"
 
 
 def _output_key(template: str, prefix: str) -> str:

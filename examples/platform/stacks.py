@@ -1,8 +1,8 @@
 """The three stacks of one account: the model, scoring on it, serving it.
 
 - :class:`ModelStack`: the ``AutopilotModel`` (and its default execution role).
-- :class:`ScoringStack`: its own data bucket, a batch transform at deploy time that reads and
-  writes that bucket through tokens, and a nightly scoring schedule.
+- :class:`ScoringStack`: its own data bucket, a batch transform at deploy time and a nightly
+  scoring schedule, both reading and writing that bucket through tokens.
 - :class:`ServingStack`: a real-time endpoint.
 
 The scoring and serving stacks each deploy their own copy of the model (``AutopilotModel.in_stack``)
@@ -64,7 +64,6 @@ class ScoringStack(Stack):
         self.bucket = s3.Bucket(
             self,
             "ScoringData",
-            bucket_name=f"churn-scoring-{self.account}-{self.region}",
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
@@ -84,8 +83,8 @@ class ScoringStack(Stack):
             model=model,
             schedule="cron(0 3 * * ? *)",
             time_zone="Europe/London",
-            input_s3_uri=f"s3://churn-scoring-{self.account}-{self.region}/nightly/input/{{date}}/",
-            output_s3_uri=f"s3://churn-scoring-{self.account}-{self.region}/nightly/predictions/{{date}}/",
+            input_s3_uri=f"s3://{self.bucket.bucket_name}/nightly/input/{{date}}/",
+            output_s3_uri=f"s3://{self.bucket.bucket_name}/nightly/predictions/{{date}}/",
         )
 
 

@@ -221,3 +221,45 @@ def test_a_caught_error_without_a_cause_still_fails_with_the_library_error(caugh
         entered = [event["stateEnteredEventDetails"]["name"] for event in world.history(execution["executionArn"])
                    if "stateEnteredEventDetails" in event]
         assert entered[:2] == ["Cause given?", "No cause"]
+
+
+def test_a_bucket_given_as_a_token_is_rendered_by_cloudformation_and_run() -> None:
+    """``f"s3://{bucket.bucket_name}/..."``: the bucket resolves at deployment, the key per run."""
+    from aws_cdk import aws_s3 as s3
+
+    stack = new_stack("ScoringStack")
+    bucket = s3.Bucket(stack, "ScoringData")
+    construct = scheduled(
+        stack,
+        input_s3_uri=f"s3://{bucket.bucket_name}/incoming/{{date}}/",
+        output_s3_uri=f"s3://{bucket.bucket_name}/scored/{{date}}/{{job_name}}/",
+    )
+    Tags.of(stack).add("team", "scoring")
+    template = template_json(stack)
+    (bucket_id,) = resources(template, "AWS::S3::Bucket")
+    (machine,) = [m for m in resources(template, "AWS::StepFunctions::StateMachine").values() if "createTransformJob" in json.dumps(m)]
+    text = render(machine["Properties"]["DefinitionString"]).replace("${" + bucket_id + "}", "scoring-data-111122223333")
+    # The model's role may read and write exactly there (the bucket by reference, the keys up to the placeholders).
+    grants = json.dumps([p for p in resources(template, "AWS::IAM::Policy").values()] + [
+        r for r in resources(template, "AWS::IAM::Role").values() if "exec" in json.dumps(r.get("Properties", {}).get("RoleName"))
+    ])
+    assert bucket_id in grants and "/incoming/" in grants and "/scored/" in grants
+    with ScoringWorld().running() as world:
+        arn, _ = deploy(world, json.loads(text), topic=False)
+        execution = world.run(arn, SCHEDULED)
+        assert execution["status"] == "SUCCEEDED", execution
+        (request,) = world.requests
+        name = f"{construct.job_name_prefix}-20270315t0600-s00"
+        assert request["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"] == "s3://scoring-data-111122223333/incoming/2027-03-15/"
+        assert request["TransformOutput"]["S3OutputPath"] == f"s3://scoring-data-111122223333/scored/2027-03-15/{name}/"
+        assert_requests_valid(world, construct.job_name_prefix)
+
+
+def test_a_token_outside_the_bucket_is_refused_with_the_way_to_write_it() -> None:
+    from aws_cdk import Aws
+    from support.annotations import errors_on
+
+    stack = new_stack("ScoringStack")
+    construct = scheduled(stack, input_s3_uri=f"s3://autopilot-bucket/{Aws.ACCOUNT_ID}/{{date}}/")
+    (message,) = errors_on(construct)
+    assert "except its bucket" in message and "f's3://{bucket.bucket_name}/incoming/{{date}}/'" in message

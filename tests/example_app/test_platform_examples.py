@@ -81,8 +81,9 @@ def test_the_pipeline_example_synthesizes_and_summary_describes_each_stage(tmp_p
     for stage, account in (("Dev", "111111111111"), ("Prod", "222222222222")):
         for stack in ("ChurnModelStack", "ChurnScoringStack", "ChurnServingStack"):
             assert f"ChurnPipeline/{stage}/{stack} (account {account}, region eu-west-1)" in text
-        assert f"  model {stage}/ChurnModelStack/ChurnModel: AutoML job churn-hpo-2026-11" in text
-        assert f"  endpoint {stage}/ChurnServingStack/ChurnEndpoint/Endpoint: ml.m5.large x 1" in text
+        copy = f"copy of ChurnPipeline/{stage}/ChurnModelStack/ChurnModel"
+        assert f"  model {copy}: AutoML job churn-hpo-2026-11" in text
+        assert f"  endpoint ChurnEndpoint/Endpoint: ml.m5.large x 1 (model {copy})" in text
     pipeline = json.loads((out / "ChurnPipeline.template.json").read_text())
     stage_names = [stage["Name"] for stage in next(
         r for r in pipeline["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"
