@@ -14,8 +14,9 @@ physical id is the version's ARN.
   a repeated delivery of a Create is idempotent through ``ClientToken``.
 - Delete keeps the version (the registry is history) unless ``DeleteVersionsOnRemoval`` is ``true``.
 
-IAM actions: ``sagemaker:CreateModelPackage`` (owner tag, the construct's approval status),
-``AddTags`` at creation, ``AddTags``/``DeleteTags``/``DescribeModelPackage`` on owned versions,
+IAM actions: ``sagemaker:CreateModelPackage`` (owner tag and owner metadata, the construct's approval
+status), ``AddTags`` at creation, ``AddTags``/``DeleteTags`` on owned versions (owner metadata),
+``DescribeModelPackage``,
 ``ListModelPackages`` of the group (rollback), ``DeleteModelPackage`` (only when asked); the AutoML reads.
 """
 
@@ -34,6 +35,7 @@ from .clients import Clients, describe_job, list_candidate
 from .events import ensure_fits, new_properties, old_properties, on_event_result
 from .lifecycle import run_lifecycle, stack_is_rolling_back, sync_tags
 from .media_types import model_media_types
+from .ownership import OWNER_TAG_KEY, current_owner
 from .properties import ModelPackageProperties, configuration, parse_bool
 from .sagemaker_requests import create_tags
 from .service_errors import error_code
@@ -51,6 +53,9 @@ METADATA_MODE = "autopilot-inference:mode"
 METADATA_EXPLAINABILITY = "autopilot-inference:explainability-s3-prefix"
 METADATA_MODEL_INSIGHTS = "autopilot-inference:model-insights-s3-prefix"
 METADATA_FINGERPRINT = "autopilot-inference:registration"
+# The owning stack's id, as the owner tag has it: IAM documents no aws:ResourceTag for tagging or deleting
+# versions, but sagemaker:CurrentCustomerMetadataProperties/<key>, so the handler's policy scopes them by this.
+METADATA_OWNER = OWNER_TAG_KEY
 # The keys value when none are set: the containers' defaults (a metadata value cannot be empty).
 DEFAULT_KEYS_VALUE = "default"
 MAX_METADATA_VALUE_LENGTH = 256
@@ -107,6 +112,7 @@ def customer_metadata(registration: Registration, fingerprint: str) -> dict[str,
         METADATA_EXPLAINABILITY: locations.get("Explainability"),
         METADATA_MODEL_INSIGHTS: locations.get("ModelInsights"),
         METADATA_FINGERPRINT: fingerprint,
+        METADATA_OWNER: current_owner(),
     }
     return {key: text for key, raw in pairs.items() if (text := _metadata_value(raw)) is not None}
 

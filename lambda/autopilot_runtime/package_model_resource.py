@@ -11,8 +11,9 @@ The name derives from the stack, the logical id and the configuration, as for
 ``Custom::AutopilotModel``: a repeated delivery or a rollback adopts the model it made. With a group,
 the version is chosen when the model is created (or replaced); a tag-only update keeps it.
 
-IAM actions: ``sagemaker:CreateModel`` on the model (owner tag) and on the group's versions,
-``DescribeModelPackage`` and ``ListModelPackages`` on the group's versions; the model's own.
+IAM actions: ``sagemaker:CreateModel`` on the model (owner tag), ``DescribeModelPackage`` and
+``ListModelPackages`` on the group's versions; the model's own. In another account the registry's group
+policy must allow this account those and ``CreateModel`` on the versions (``model_package_group_policy``).
 """
 
 from __future__ import annotations
