@@ -409,12 +409,21 @@ def schedule_preview(args: argparse.Namespace, now: datetime | None = None) -> s
     return "\n".join([header, *(f"  {line}" for line in lines)])
 
 
+def _needs_botocore(option: str) -> None:
+    """``option`` runs the handler's registry code, which imports botocore (the ``live`` extra)."""
+    try:
+        import botocore  # noqa: F401 - only to tell whether it is installed
+    except ImportError:
+        raise PlanUsageError(f"{option} needs boto3, which is not installed: {LIVE_EXTRA_INSTALL}.") from None
+
+
 def registration_request(
     job: Mapping[str, Any], candidate: Mapping[str, Any] | None, keys: tuple[str, ...], group: str, processing_unit: str,
     artifact_s3_uri: str | None = None,
 ) -> dict[str, Any]:
     """The ``CreateModelPackage`` request a registration would send (the deploy-time parts shown as placeholders):
     the same containers, environments and metadata, computed by the handler's own functions."""
+    _needs_botocore("--register")
     import botocore.session
 
     from ._lambda.autopilot_runtime.model_package_resource import Registration, create_model_package_request
@@ -438,8 +447,12 @@ def registration_request(
 
 def package_version_preview(group_arn: str, region: str | None, client_factory: Callable[[str | None], Any]) -> str:
     """Which version ``from_model_package(model_package_group_arn=...)`` would deploy now (the handler's own choice)."""
+    _needs_botocore("--model-package-group")
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from ._lambda.autopilot_runtime.package_model_resource import resolve_version
     from ._lambda.autopilot_runtime.properties import PackageModelProperties, PropertyError
+    from ._lambda.autopilot_runtime.service_errors import error_code, error_message
 
     try:
         properties = PackageModelProperties.parse(
@@ -447,7 +460,12 @@ def package_version_preview(group_arn: str, region: str | None, client_factory: 
         )
     except PropertyError as error:
         raise PlanUsageError(f"--model-package-group: {error}") from None
-    described = resolve_version(properties, client_factory(region))
+    try:
+        described = resolve_version(properties, client_factory(region))
+    except ClientError as error:
+        raise AutopilotDeploymentError(f"reading model package group {group_arn}: {error_code(error)}: {error_message(error)}") from None
+    except BotoCoreError as error:
+        raise AutopilotDeploymentError(f"reading model package group {group_arn}: {error}") from None
     metadata = described.get("CustomerMetadataProperties") or {}
     facts = ", ".join(f"{key.rpartition(':')[2]} {value}" for key, value in sorted(metadata.items()))
     return (

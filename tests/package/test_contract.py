@@ -100,7 +100,10 @@ API_USE: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "lambda/autopilot_runtime/media_types.py": (("sagemaker", "DescribeAutoMLJob", "output"),),
     "lambda/autopilot_runtime/response_keys.py": (("sagemaker", "DescribeAutoMLJob", "output"),),
-    "constructs/autopilot_inference/plan.py": (("sagemaker", "DescribeAutoMLJob", "output"),),
+    "constructs/autopilot_inference/plan.py": (
+        ("sagemaker", "DescribeAutoMLJob", "output"),
+        ("sagemaker", "DescribeModelPackage", "output"),  # plan --model-package-group
+    ),
     # The Step Functions task's CreateTransformJob parameters.
     "constructs/autopilot_inference/scheduled_transform.py": (("sagemaker", "CreateTransformJob", "input"),),
     # The "SageMaker Transform Job State Change" event's detail is a DescribeTransformJob answer.
