@@ -147,6 +147,7 @@ def test_create_registers_the_keyed_containers_with_their_facts(aws: StubbedAws)
                 "autopilot-inference:explainability-s3-prefix": job["BestCandidate"]["CandidateProperties"]["CandidateArtifactLocations"]["Explainability"],
                 "autopilot-inference:model-insights-s3-prefix": job["BestCandidate"]["CandidateProperties"]["CandidateArtifactLocations"]["ModelInsights"],
                 METADATA_FINGERPRINT: fingerprint,
+                OWNER_TAG_KEY: STACK_ID,  # the owner, as the policy's CreateModelPackage condition requires
             },
             "ClientToken": naming.stable_hash(fingerprint, create["RequestId"]),
             "Tags": [{"Key": OWNER_TAG_KEY, "Value": STACK_ID}],
