@@ -264,7 +264,12 @@ def _group_problems(props: Mapping[str, Any]) -> list[str]:
         elif not contract.MODEL_PACKAGE_GROUP_NAME_PATTERN.match(plain):
             prop = "model_package_group_name" if name is not None else "model_package_group"
             problems.append(f"{prop} must be 1-63 letters, digits and hyphens, starting with a letter or digit; got {plain!r}.")
-    bad = [account for account in consumers if not (isinstance(account, str) and account.isdigit() and len(account) == ACCOUNT_ID_LENGTH)]
+    bad = [
+        account
+        for account in consumers
+        if not validation.is_token(account)
+        and not (isinstance(account, str) and account.isdigit() and len(account) == ACCOUNT_ID_LENGTH)
+    ]
     if bad:
         problems.append(f"consumer_accounts must be 12-digit account ids; got {', '.join(map(repr, bad))}.")
     if consumers and isinstance(given, str):

@@ -190,6 +190,13 @@ def test_the_owner_tag_of_a_version_cannot_be_changed(aws: StubbedAws, stacks, m
     assert properties[contract.MODEL_PACKAGE_GROUP_NAME] == GROUP
 
 
+def test_a_stack_that_keeps_its_versions_may_not_delete_any(aws: StubbedAws, stacks, monkeypatch) -> None:
+    replay = replay_as(aws, stacks, DEV_STACK_ID, ACCOUNT, monkeypatch)
+
+    assert not replay.authorize("handler", "sagemaker", "DeleteModelPackage", {"ModelPackageName": VERSION_ARN})
+    assert replay.authorize("handler", "sagemaker", "DescribeModelPackage", {"ModelPackageName": VERSION_ARN})
+
+
 # --- Prod: deploying from another account ------------------------------------------------------------
 
 

@@ -150,6 +150,19 @@ def test_rollback_of_a_keys_change_returns_to_the_version_registered_before(worl
     assert world.aws.calls.count("CreateModelPackage") == 2
 
 
+def test_rollback_of_a_tag_update_after_approval_registers_nothing_and_keeps_the_approval(world: World) -> None:
+    world.stack.create(registration())
+    first = version(world)
+    world.aws.approve(first)
+
+    status = world.stack.update(registration(Tags=[{"Key": "team", "Value": "ml"}]), fail_after=True)
+
+    assert status == "UPDATE_ROLLBACK_COMPLETE"
+    assert world.aws.versions(GROUP) == [first] and version(world) == first
+    assert world.aws.packages[first].approval == "Approved"
+    assert "team" not in world.aws.packages[first].tags  # the rollback took the tag off again
+
+
 def test_rollback_of_a_failed_registration_creates_nothing(world: World) -> None:
     status = world.stack.create(registration(AutoMLJobName="no-such-job"))
 
