@@ -28,6 +28,9 @@ _CONSTRUCT_MODULES = {
     "EndpointAlarms": ".alarms",
     "ScalableInstanceCount": ".scaling",
     "AutopilotModel": ".model",
+    "AutopilotModelPackage": ".model_package",
+    "model_package_group_policy": ".provider_permissions",
+    "registry_artifact_policy": ".provider_permissions",
     "AutopilotInferenceProvider": ".provider",
     "AutopilotScheduledTransform": ".scheduled_transform",
     "AutopilotValidationError": ".validation",
@@ -46,8 +49,10 @@ if TYPE_CHECKING:
     from .deployment import BlueGreenUpdate, CapacitySize, RollingUpdate, TrafficRouting
     from .endpoint import AutopilotEndpoint
     from .model import AutopilotModel
+    from .model_package import AutopilotModelPackage
     from .nag import add_nag_checks
     from .provider import AutopilotInferenceProvider
+    from .provider_permissions import model_package_group_policy, registry_artifact_policy
     from .scaling import ScalableInstanceCount
     from .scheduled_transform import AutopilotScheduledTransform
     from .serverless import ServerlessConfig
@@ -72,6 +77,7 @@ __all__ = [
     "AutopilotEndpoint",
     "AutopilotInferenceProvider",
     "AutopilotModel",
+    "AutopilotModelPackage",
     "AutopilotScheduledTransform",
     "AutopilotValidationError",
     "BlueGreenUpdate",
@@ -86,7 +92,9 @@ __all__ = [
     "TrafficRouting",
     "add_nag_checks",
     "apply_inference_response_keys",
+    "model_package_group_policy",
     "raise_for_errors",
+    "registry_artifact_policy",
     "source_role_policy",
     "source_role_trust_policy",
 ]

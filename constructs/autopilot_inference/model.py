@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 from typing import Any, Union, cast
 from weakref import WeakSet
 
 import jsii
-from aws_cdk import Annotations, CfnResource, CustomResource, ITaggable, Stack, TagManager, TagType
+from aws_cdk import Annotations, CfnResource, CustomResource, Fn, ITaggable, Stack, TagManager, TagType
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,6 +19,7 @@ from ._arns import vpc_arn
 from ._environments import StackEnvironment, mismatch
 from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
+from ._package_refs import group_of
 from ._problems import Problems, Unbuilt
 from ._scopes import default_prefix, stack_of
 from ._synth_cache import LazyTags
@@ -197,6 +199,59 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
             self.allow_key_use(kms_key, encrypt=False, dependent=self.resource)
         if vpc is not None and self._default_role is None:
             self._allow_network_on_given_role(stack, vpc)
+
+    @classmethod
+    def from_model_package(
+        cls,
+        scope: Construct,
+        id: str,
+        *,
+        model_package_group_arn: str | None = None,
+        model_package_arn: str | None = None,
+        role: iam.IRole | None = None,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        network_isolation: bool = False,
+        kms_key: kms.IKey | None = None,
+        model_name_prefix: str | None = None,
+        automl_output_s3_uri: str | None = None,
+    ) -> AutopilotModel:
+        """A model of an **Approved** version of a model package group, in this account or the registry's.
+
+        Usable everywhere an ``AutopilotModel`` is (batch and scheduled transforms, endpoints). At deploy
+        time the handler picks the version: ``model_package_arn``, that version; ``model_package_group_arn``,
+        the group's newest Approved version when the model is created or replaced (a tag-only update keeps
+        it; pin ``model_package_arn`` to have the version in the template). A version that is not Approved,
+        or a group with none, fails the deployment naming the group, the version and its status, and
+        nothing is created. ``plan`` / ``summary`` show which version a group would give.
+
+        Args:
+            model_package_group_arn: the group (``arn:...:model-package-group/<name>``); its newest Approved
+                version is deployed. Exactly one of this and ``model_package_arn``.
+            model_package_arn: one version (``arn:...:model-package/<group>/<n>``), deployed only if Approved.
+            role: the execution role; it must be able to read the registered artifacts (in another account:
+                through the registry's bucket and key policies, see ``registry_artifact_policy``).
+                Default: the stack's default execution role, reading under ``automl_output_s3_uri``.
+            automl_output_s3_uri: where the registered artifacts lie (the AutoML job's output path in the
+                registry's account); required when ``role`` is not given.
+            vpc, vpc_subnets, security_groups, network_isolation, kms_key, model_name_prefix: as for
+                ``AutopilotModel``.
+        """
+        return _PackageModel(
+            scope,
+            id,
+            model_package_group_arn=model_package_group_arn,
+            model_package_arn=model_package_arn,
+            role=role,
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=security_groups,
+            network_isolation=network_isolation,
+            kms_key=kms_key,
+            model_name_prefix=model_name_prefix,
+            automl_output_s3_uri=automl_output_s3_uri,
+        )
 
     # The steps of __init__, in order.
 
@@ -463,6 +518,152 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
         if id not in cache:
             cache[id] = sagemaker_alpha.Model.from_model_attributes(self, id, model_arn=self.model_arn, role=self._role)
         return cache[id]
+
+
+def group_arn_of(model_package_arn: str) -> str:
+    """The group ARN of a version ARN (``.../model-package/<group>/<n>`` -> ``.../model-package-group/<group>``)."""
+    marker = ":model-package/"
+    known = group_of(model_package_arn)  # an AutopilotModelPackage's attribute: its group, without a cycle
+    if known is not None:
+        return known
+    if marker not in model_package_arn:  # a token standing for the whole ARN (an attribute): split in the template
+        rest = Fn.select(1, Fn.split(marker, model_package_arn))
+        return Fn.join("", [Fn.select(0, Fn.split(marker, model_package_arn)), ":model-package-group/", Fn.select(0, Fn.split("/", rest))])
+    head, _, rest = model_package_arn.partition(marker)
+    return f"{head}:model-package-group/{rest.partition('/')[0]}"
+
+
+class _PackageModel(AutopilotModel):
+    """``AutopilotModel.from_model_package``: a ``Custom::AutopilotPackageModel`` instead of ``Custom::AutopilotModel``."""
+
+    def __init__(  # noqa: PLR0913 - the public method's keyword props
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        model_package_group_arn: str | None,
+        model_package_arn: str | None,
+        role: iam.IRole | None,
+        vpc: ec2.IVpc | None,
+        vpc_subnets: ec2.SubnetSelection | None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None,
+        network_isolation: bool,
+        kms_key: kms.IKey | None,
+        model_name_prefix: str | None,
+        automl_output_s3_uri: str | None,
+    ) -> None:
+        AutopilotModelBase.__init__(self, scope, id)  # not AutopilotModel's: no AutoML job to read
+        problems = Problems(self)
+        _check_package_props(problems, locals())
+        self._connections = None
+        self._in_vpc = vpc is not None
+        self._network_isolation = bool(network_isolation)
+        if problems:
+            self.resource = cast(CustomResource, Unbuilt())
+            return
+        stack = stack_of(scope)
+        self.model_name_prefix = (
+            validation.lowercase_prefix(model_name_prefix) if model_name_prefix is not None else default_prefix(scope, id)
+        )
+        self.provider = AutopilotInferenceProvider.of(stack)
+        role_arn = self._use_execution_role(stack, role, automl_output_s3_uri, vpc)
+        group_arn = model_package_group_arn if model_package_group_arn is not None else group_arn_of(str(model_package_arn))
+        self.model_package_group_arn = group_arn
+        """The group whose version the model serves."""
+        self.provider.permissions.allow_deploy_model_packages(group_arn)
+        vpc_config: dict[str, Any] | None = None
+        if vpc is not None:
+            vpc_config = self._vpc_config(problems, vpc, vpc_subnets, security_groups, None)
+            if vpc_config is None:
+                return
+        binding = ModelBinding(
+            subnets=literal_list(vpc_config[contract.SUBNETS]) if vpc_config else [],
+            security_groups=literal_list(vpc_config[contract.SECURITY_GROUP_IDS]) if vpc_config else [],
+            network_isolation=bool(network_isolation),
+        )
+        self.provider.permissions.allow_manage_models(binding)
+        properties: dict[str, Any] = {contract.EXECUTION_ROLE_ARN: role_arn, contract.MODEL_NAME_PREFIX: self.model_name_prefix}
+        if model_package_arn is not None:
+            properties[contract.MODEL_PACKAGE_ARN] = model_package_arn
+        else:
+            properties[contract.MODEL_PACKAGE_GROUP_ARN] = model_package_group_arn
+        if vpc_config is not None:
+            properties[contract.VPC_CONFIG] = vpc_config
+        if network_isolation:
+            properties[contract.ENABLE_NETWORK_ISOLATION] = "true"
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type=contract.PACKAGE_MODEL_RESOURCE_TYPE,
+            properties=properties,
+        )
+        self._tags = LazyTags(self.resource, contract.PACKAGE_MODEL_RESOURCE_TYPE)
+        self._recipe = ModelRecipe(
+            source=self,
+            properties=dict(properties),
+            automl_job_name=None,
+            candidate_named=False,
+            source_role_arn=None,
+            binding=binding,
+            default_role_name=self._default_role.role_name if self._default_role is not None else None,
+            role=self._role,
+            in_vpc=self._in_vpc,
+            network_isolation=self._network_isolation,
+            resource_type=contract.PACKAGE_MODEL_RESOURCE_TYPE,
+            model_package_group_arn=group_arn,
+        )
+        self._wait_for_role(stack)
+        if kms_key is not None:
+            self.allow_key_use(kms_key, encrypt=False, dependent=self.resource)
+        if vpc is not None and self._default_role is None:
+            self._allow_network_on_given_role(stack, vpc)
+
+    @cached_property
+    def automl_job_name(self) -> str:  # type: ignore[override]
+        """The AutoML job the served version was registered from (from its metadata)."""
+        return self.resource.get_att_string(contract.ATTR_AUTOML_JOB_NAME)
+
+    @cached_property
+    def model_package_arn(self) -> str:
+        """The version the model serves."""
+        return self.resource.get_att_string(contract.ATTR_MODEL_PACKAGE_ARN)
+
+    @cached_property
+    def model_package_version(self) -> str:
+        """The number of the version the model serves."""
+        return self.resource.get_att_string(contract.ATTR_MODEL_PACKAGE_VERSION)
+
+
+def _check_package_props(problems: Problems, props: Mapping[str, Any]) -> None:
+    """Every problem of ``from_model_package``'s props, reported in ``problems``."""
+    type_errors = prop_types.type_errors(prop_types.PACKAGE_MODEL_PROPS, props)
+    problems.add_all(type_errors)
+    if type_errors:
+        return
+    group, version = props["model_package_group_arn"], props["model_package_arn"]
+    if (group is None) == (version is None):
+        problems.add(
+            "Pass exactly one of model_package_group_arn (deploy the group's newest Approved version) and "
+            "model_package_arn (deploy that version, if Approved)."
+        )
+    for prop, value, pattern, example in (
+        ("model_package_group_arn", group, contract.MODEL_PACKAGE_GROUP_ARN_PATTERN, "model-package-group/<name>"),
+        ("model_package_arn", version, contract.MODEL_PACKAGE_VERSION_ARN_PATTERN, "model-package/<group>/<version>"),
+    ):
+        if value is not None and not validation.is_token(value) and not pattern.match(value):
+            problems.add(f"{prop} must be an ARN arn:aws:sagemaker:<region>:<account>:{example}; got {value!r}.")
+    problems.check(validation.name_prefix, props["model_name_prefix"], "model_name_prefix")
+    problems.check(validation.network, vpc=props["vpc"], vpc_subnets=props["vpc_subnets"], security_groups=props["security_groups"], allow_all_outbound=None)
+    if props["automl_output_s3_uri"] is not None:
+        problems.check(validation.s3_uri, props["automl_output_s3_uri"], "automl_output_s3_uri")
+    if props["role"] is None and props["automl_output_s3_uri"] is None:
+        problems.add(
+            "automl_output_s3_uri is required when no role is given: the default execution role may only read the "
+            "registered artifacts under it. Pass the S3 output path of the AutoML job the versions come from "
+            "(in the registry's account, whose bucket policy must let this role read it: registry_artifact_policy), "
+            "or pass a role that can read the artifacts."
+        )
 
 
 def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str], str]:

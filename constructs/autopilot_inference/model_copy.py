@@ -46,7 +46,8 @@ class ModelRecipe:
     """The model declared by the user (in the model stack)."""
     properties: Mapping[str, Any]
     """Its ``Custom::AutopilotModel`` properties, the execution role's ARN among them."""
-    automl_job_name: str
+    automl_job_name: str | None
+    """The AutoML job the handler reads (``None`` for a model of a registered version)."""
     candidate_named: bool
     source_role_arn: str | None
     binding: ModelBinding
@@ -56,6 +57,10 @@ class ModelRecipe:
     """The execution role (used as it is when it is not the default one)."""
     in_vpc: bool
     network_isolation: bool
+    resource_type: str = contract.MODEL_RESOURCE_TYPE
+    """``Custom::AutopilotModel``, or ``Custom::AutopilotPackageModel`` for a registered version."""
+    model_package_group_arn: str | None = None
+    """The group of the registered version a package model deploys."""
 
 
 def copy_id(source_path: str) -> str:
@@ -83,20 +88,22 @@ class AutopilotModelCopy(ModelResourceAttributes, AutopilotModelBase):
         self._grants = ConsumerExecutionGrants.of(stack, self._role, key=self._grants_key(recipe))
         permissions = self.provider.permissions
         permissions.allow_pass_role(self._role_arn)
-        if recipe.source_role_arn is not None:
+        if recipe.model_package_group_arn is not None:
+            permissions.allow_deploy_model_packages(recipe.model_package_group_arn)
+        elif recipe.source_role_arn is not None:
             permissions.allow_assume_source_role(recipe.source_role_arn)
-        else:
+        elif recipe.automl_job_name is not None:
             permissions.allow_read_automl_job(recipe.automl_job_name, candidate_named=recipe.candidate_named)
         permissions.allow_manage_models(recipe.binding)
         self.resource = CustomResource(
             self,
             "Resource",
             service_token=self.provider.service_token,
-            resource_type=contract.MODEL_RESOURCE_TYPE,
+            resource_type=recipe.resource_type,
             properties={**recipe.properties, contract.EXECUTION_ROLE_ARN: self._role_arn},
         )
-        """The consumer stack's ``Custom::AutopilotModel`` resource."""
-        self._tags = LazyTags(self.resource, contract.MODEL_RESOURCE_TYPE)
+        """The consumer stack's ``Custom::AutopilotModel`` (or ``Custom::AutopilotPackageModel``) resource."""
+        self._tags = LazyTags(self.resource, recipe.resource_type)
         cast(CfnResource, self.resource.node.default_child).add_metadata(
             contract.MODEL_COPY_METADATA, recipe.source.node.path
         )

@@ -361,6 +361,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--serverless", action="store_true", help="the model is served by a serverless endpoint (one container only)"
     )
+    registry = parser.add_argument_group("model registry", "what AutopilotModelPackage registers; what a package model deploys")
+    registry.add_argument(
+        "--register", metavar="GROUP", help="also show the CreateModelPackage request of a registration into GROUP"
+    )
+    registry.add_argument(
+        "--model-package-group", metavar="ARN",
+        help="show the version AutopilotModel.from_model_package would deploy from this group now (live, boto3)",
+    )
     schedule = parser.add_argument_group(
         "scheduled scoring", "preview an AutopilotScheduledTransform's runs (with or without a job to plan)"
     )
@@ -402,8 +410,77 @@ def schedule_preview(args: argparse.Namespace, now: datetime | None = None) -> s
     return "\n".join([header, *(f"  {line}" for line in lines)])
 
 
+def _needs_botocore(option: str) -> None:
+    """``option`` runs the handler's registry code, which imports botocore (the ``live`` extra)."""
+    try:
+        import botocore  # noqa: F401 - only to tell whether it is installed
+    except ImportError:
+        raise PlanUsageError(f"{option} needs boto3, which is not installed: {LIVE_EXTRA_INSTALL}.") from None
+
+
+def registration_request(
+    job: Mapping[str, Any], candidate: Mapping[str, Any] | None, keys: tuple[str, ...], group: str, processing_unit: str,
+    artifact_s3_uri: str | None = None,
+) -> dict[str, Any]:
+    """The ``CreateModelPackage`` request a registration would send (the deploy-time parts shown as placeholders):
+    the same containers, environments and metadata, computed by the handler's own functions."""
+    _needs_botocore("--register")
+    import botocore.session
+
+    from ._lambda.autopilot_runtime.model_package_resource import Registration, create_model_package_request
+    from ._lambda.autopilot_runtime.properties import ModelPackageProperties
+
+    chosen = candidate if candidate is not None else candidates.best_candidate(job)
+    resolved = candidates.resolve_candidate(job, chosen, processing_unit=processing_unit, artifact_s3_uri=artifact_s3_uri)
+    properties = ModelPackageProperties(
+        automl_job_name=resolved.job_name, model_package_group_name=group, processing_unit=processing_unit,
+        inference_response_keys=keys,
+    )
+    shape: Any = botocore.session.get_session().get_service_model("sagemaker").shape_for("ModelPackageContainerDefinition")
+    request = create_model_package_request(
+        Registration(candidates.apply_keys(resolved, keys), chosen), properties,
+        fingerprint="<at deploy time>", client_token="<at deploy time>", container_members=list(shape.members),
+    )
+    request.pop("ClientToken", None)
+    request.pop(contract.TAGS, None)
+    return request
+
+
+def package_version_preview(group_arn: str, region: str | None, client_factory: Callable[[str | None], Any]) -> str:
+    """Which version ``from_model_package(model_package_group_arn=...)`` would deploy now (the handler's own choice)."""
+    _needs_botocore("--model-package-group")
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from ._lambda.autopilot_runtime.package_model_resource import resolve_version
+    from ._lambda.autopilot_runtime.properties import PackageModelProperties, PropertyError
+    from ._lambda.autopilot_runtime.service_errors import error_code, error_message
+
+    try:
+        properties = PackageModelProperties.parse(
+            {contract.MODEL_PACKAGE_GROUP_ARN: group_arn, contract.EXECUTION_ROLE_ARN: "-", contract.MODEL_NAME_PREFIX: "-"}
+        )
+    except PropertyError as error:
+        raise PlanUsageError(f"--model-package-group: {error}") from None
+    try:
+        described = resolve_version(properties, client_factory(region))
+    except ClientError as error:
+        raise AutopilotDeploymentError(f"reading model package group {group_arn}: {error_code(error)}: {error_message(error)}") from None
+    except BotoCoreError as error:
+        raise AutopilotDeploymentError(f"reading model package group {group_arn}: {error}") from None
+    metadata = described.get("CustomerMetadataProperties") or {}
+    facts = ", ".join(f"{key.rpartition(':')[2]} {value}" for key, value in sorted(metadata.items()))
+    return (
+        f"Model package group {group_arn}: a model created or replaced now deploys version "
+        f"{described.get('ModelPackageVersion')} ({described.get('ModelPackageArn')}), Approved"
+        + (f"; {facts}" if facts else "")
+    )
+
+
 def run(args: argparse.Namespace, client_factory: Callable[[str | None], Any] = _default_client_factory) -> str:
     """Build and render the plan; raises AutopilotDeploymentError as a deployment would."""
+    group_arn = getattr(args, "model_package_group", None)
+    if group_arn and not args.describe_file and not args.job:
+        return package_version_preview(group_arn, args.region, client_factory)
     preview = schedule_preview(args) if getattr(args, "schedule", None) else None
     if preview is not None and not args.describe_file and not args.job:
         return preview
@@ -422,6 +499,14 @@ def run(args: argparse.Namespace, client_factory: Callable[[str | None], Any] = 
     )
     for warning in plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    group = getattr(args, "register", None)
+    if group:
+        request = registration_request(job, candidate, plan.response_keys, group, args.processing_unit, args.artifact_s3_uri)
+        rendered = json.dumps(request, indent=2, default=str)
+        if args.json:
+            return json.dumps({**json.loads(plan_to_json(plan)), "registration": request}, indent=2, default=str)
+        text = f"{render_plan(plan)}\n\nRegistration into model package group {group} (CreateModelPackage):\n{rendered}"
+        return text if preview is None else f"{text}\n\n{preview}"
     if args.json:
         document = json.loads(plan_to_json(plan))
         if preview is not None:

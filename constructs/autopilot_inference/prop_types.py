@@ -22,6 +22,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 
@@ -240,6 +241,55 @@ MODEL_PROPS: dict[str, Check] = {
     "kms_key": KEY,
 }
 """``AutopilotModel``'s props and their type checks."""
+
+def string_list(value: Any, prop: str) -> str | None:
+    """A list of strings (not one string); ``None`` passes."""
+    if value is None or validation.is_token(value):
+        return None
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return None
+    return f"{prop} must be a list of str; got {describe(value)}."
+
+
+def model_package_group(value: Any, prop: str) -> str | None:
+    """A group name or ARN, or a ``CfnModelPackageGroup``; ``None`` passes."""
+    if value is None or isinstance(value, (str, sagemaker.CfnModelPackageGroup)):
+        return None
+    return f"{prop} must be a model package group name or ARN (str) or a CfnModelPackageGroup; got {describe(value)}."
+
+
+MODEL_PACKAGE_PROPS: dict[str, Check] = {
+    "automl_job_name": required(string),
+    "inference_response_keys": response_keys,
+    "candidate_name": string,
+    "model_package_group": model_package_group,
+    "model_package_group_name": string,
+    "consumer_accounts": required(string_list),
+    "approval_status": required(string),
+    "description": string,
+    "automl_output_s3_uri": string,
+    "processing_unit": required(string),
+    "source_role_arn": role_arn_string,
+    "kms_key": KEY,
+    "transform_instance_types": string_list,
+    "realtime_instance_types": string_list,
+    "delete_versions_on_removal": required(boolean),
+}
+"""``AutopilotModelPackage``'s props and their type checks."""
+
+PACKAGE_MODEL_PROPS: dict[str, Check] = {
+    "model_package_group_arn": string,
+    "model_package_arn": string,
+    "role": ROLE,
+    "vpc": VPC,
+    "vpc_subnets": subnet_selection,
+    "security_groups": security_groups,
+    "network_isolation": boolean,
+    "kms_key": KEY,
+    "model_name_prefix": string,
+    "automl_output_s3_uri": string,
+}
+"""``AutopilotModel.from_model_package``'s props and their type checks."""
 
 TRANSFORM_PROPS: dict[str, Check] = {
     "model": autopilot_model,

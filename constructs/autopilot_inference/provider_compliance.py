@@ -23,6 +23,18 @@ _SAGEMAKER = {
     kind: re.compile(rf"{ARN_START}sagemaker:{ARN_PART}:{ARN_PART}:{kind}/\*$")
     for kind in ("automl-job", "model", "transform-job")
 }
+# The versions of one model package group (the group's name is literal or a template value).
+_MODEL_PACKAGE_VERSIONS = re.compile(rf"{ARN_START}sagemaker:{ARN_PART}:{ARN_PART}:model-package/[^*]+/\*$")
+_MODEL_PACKAGE_SIDS = {
+    hp.REGISTER_OWNED_MODEL_PACKAGES_SID,
+    hp.TAG_OWNED_MODEL_PACKAGES_AT_CREATION_SID,
+    hp.RETAG_OWNED_MODEL_PACKAGES_SID,
+    hp.DELETE_OWNED_MODEL_PACKAGES_SID,
+    hp.READ_MODEL_PACKAGES_SID,
+}
+_MODEL_PACKAGE_ACTIONS = set(
+    hp.MODEL_PACKAGE_CREATE_ACTIONS + hp.MODEL_PACKAGE_READ_ACTIONS + hp.MODEL_PACKAGE_DELETE_ACTIONS + hp.TAG_ACTIONS
+)
 # What each owned statement of a resource kind may hold: its Sids and actions.
 _OWNED = {
     "model": (
@@ -72,6 +84,12 @@ def provider_classifier(function_arns: set[str]) -> Classifier:
                 f"{', '.join(sorted(wildcard.actions))}: List calls without resource-level permissions (the IAM "
                 "authorization reference evaluates them against '*'); read-only, used to find a named candidate "
                 "and to tell a model or job that is gone from one the handler may not touch."
+            )
+        if wildcard.sid in _MODEL_PACKAGE_SIDS and wildcard.actions <= _MODEL_PACKAGE_ACTIONS and _MODEL_PACKAGE_VERSIONS.match(value):
+            return (
+                "The versions of one model package group: SageMaker numbers a version when it is registered, so "
+                "'model-package/<group>/*' is the narrowest ARN known at synthesis; registration also requires the "
+                f"'{OWNER_TAG_KEY}' tag and metadata of this stack and the approval status the template declares."
             )
         owned = _owned_by_stack(wildcard.statement)
         for kind, (sids, actions) in _OWNED.items():

@@ -12,15 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_cdk import AspectPriority
+from aws_cdk import AspectPriority, Aws, Fn
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from . import validation
-from ._arns import sagemaker_arn
+from ._arns import s3_key_pattern, sagemaker_arn
 from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY
-from ._lazy import LazyStatements
+from ._lazy import LazyStatements, lazy_list
 from ._scopes import stack_of
 from ._synth_cache import stack_id
 from .compliance import at_synthesis
@@ -40,6 +40,12 @@ TRANSFORM_JOB_CREATE_ACTIONS = ("sagemaker:CreateTransformJob",)
 TRANSFORM_JOB_MANAGE_ACTIONS = ("sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob", "sagemaker:ListTags")
 TAG_ACTIONS = ("sagemaker:AddTags", "sagemaker:DeleteTags")
 LIST_ACTIONS = ("sagemaker:ListModels", "sagemaker:ListTransformJobs")
+MODEL_PACKAGE_CREATE_ACTIONS = ("sagemaker:CreateModelPackage",)
+MODEL_PACKAGE_READ_ACTIONS = ("sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages")
+MODEL_PACKAGE_DELETE_ACTIONS = ("sagemaker:DeleteModelPackage",)
+# What a consumer account needs of the registry (the group's resource policy): find, read and deploy versions.
+MODEL_PACKAGE_GROUP_CONSUMER_ACTIONS = ("sagemaker:DescribeModelPackageGroup",)
+MODEL_PACKAGE_CONSUMER_ACTIONS = ("sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages", "sagemaker:CreateModel")
 # sagemaker:TaggingAction values of the requests that tag while creating.
 TAGGING_ACTIONS = ("CreateModel", "CreateTransformJob")
 
@@ -58,9 +64,88 @@ FIND_MODELS_AND_TRANSFORM_JOBS_SID = "FindModelsAndTransformJobs"
 DESCRIBE_OWN_STACK_SID = "DescribeOwnStack"
 TAG_OWNED_AT_CREATION_SID = "TagOwnedResourcesAtCreation"
 RETAG_OWNED_SID = "RetagOwnedResources"
+REGISTER_OWNED_MODEL_PACKAGES_SID = "RegisterOwnedModelPackages"
+TAG_OWNED_MODEL_PACKAGES_AT_CREATION_SID = "TagOwnedModelPackagesAtCreation"
+RETAG_OWNED_MODEL_PACKAGES_SID = "RetagOwnedModelPackages"
+DELETE_OWNED_MODEL_PACKAGES_SID = "DeleteOwnedModelPackages"
+READ_MODEL_PACKAGES_SID = "ReadModelPackages"
+# Statement ids of a model package group's resource policy (model_package_group_policy).
+CONSUMERS_DESCRIBE_GROUP_SID = "ConsumersDescribeGroup"
+CONSUMERS_DEPLOY_VERSIONS_SID = "ConsumersDeployVersions"
 
 # Above this many distinct AutoML jobs the (read-only) statement uses automl-job/*.
 MAX_AUTOML_JOB_RESOURCES = 20
+
+
+def model_package_versions_arn(group_arn: str) -> str:
+    """``.../model-package/<group>/*``: every version of the group ``group_arn`` (a token is split in the template)."""
+    marker = ":model-package-group/"
+    if marker not in group_arn:  # a token standing for the whole ARN (an attribute): split in the template
+        return Fn.join(
+            "", [Fn.select(0, Fn.split(marker, group_arn)), ":model-package/", Fn.select(1, Fn.split(marker, group_arn)), "/*"]
+        )
+    head, _, name = group_arn.partition(marker)
+    return f"{head}:model-package/{name}/*"
+
+
+def model_package_group_policy(group_arn: str, consumer_accounts: Sequence[str]) -> dict[str, Any]:
+    """The resource policy of a model package group that lets each of ``consumer_accounts`` find and deploy its
+    versions, and nothing else: ``DescribeModelPackageGroup`` on the group; ``DescribeModelPackage``,
+    ``ListModelPackages`` and ``CreateModel`` on its versions. Each account still grants its own roles."""
+    principals = {"AWS": [f"arn:{Aws.PARTITION}:iam::{account}:root" for account in consumer_accounts]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": CONSUMERS_DESCRIBE_GROUP_SID,
+                "Effect": "Allow",
+                "Principal": principals,
+                "Action": list(MODEL_PACKAGE_GROUP_CONSUMER_ACTIONS),
+                "Resource": group_arn,
+            },
+            {
+                "Sid": CONSUMERS_DEPLOY_VERSIONS_SID,
+                "Effect": "Allow",
+                "Principal": principals,
+                "Action": list(MODEL_PACKAGE_CONSUMER_ACTIONS),
+                "Resource": model_package_versions_arn(group_arn),
+            },
+        ],
+    }
+
+
+def registry_artifact_policy(
+    consumer_role_arns: Sequence[str], automl_output_s3_uri: str, kms_key_arn: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """What the registry account's owner adds so the consumers' execution roles can read the registered artifacts:
+    ``{"BucketPolicy": [...], "KeyPolicy": [...]}`` statements (``s3:GetObject`` under the job's output, and
+    ``kms:Decrypt`` through S3 when the artifacts are encrypted with ``kms_key_arn``)."""
+    bucket, key = validation.split_s3_uri(automl_output_s3_uri)
+    principals = {"AWS": list(consumer_role_arns)}
+    result: dict[str, list[dict[str, Any]]] = {
+        "BucketPolicy": [
+            {
+                "Sid": "ConsumersReadRegisteredArtifacts",
+                "Effect": "Allow",
+                "Principal": principals,
+                "Action": ["s3:GetObject"],
+                "Resource": f"arn:aws:s3:::{bucket}/{s3_key_pattern(key, folder=True)}",
+            }
+        ],
+        "KeyPolicy": [],
+    }
+    if kms_key_arn is not None:
+        result["KeyPolicy"].append(
+            {
+                "Sid": "ConsumersDecryptRegisteredArtifacts",
+                "Effect": "Allow",
+                "Principal": principals,
+                "Action": ["kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{kms_key_arn.split(':')[3]}.amazonaws.com"}},
+            }
+        )
+    return result
 
 
 class HandlerPermissions:
@@ -90,6 +175,10 @@ class HandlerPermissions:
         self._statements = LazyStatements(policy)
         self._models: list[ModelBinding] = []
         self._jobs: list[TransformBinding] = []
+        self._registered_groups: list[str] = []
+        self._approval_statuses: list[str] = []
+        self._deleted_groups: list[str] = []
+        self._deployed_groups: list[str] = []
         at_synthesis(policy, self._add_create_statements, priority=AspectPriority.MUTATING)
 
     # -- registration -------------------------------------------------------------------------
@@ -130,6 +219,74 @@ class HandlerPermissions:
             MANAGE_OWNED_TRANSFORM_JOBS_SID, TRANSFORM_JOB_MANAGE_ACTIONS, [self._arn("transform-job")], self._owned()
         )
         self._ensure_common()
+
+    def allow_register_model_packages(self, group_name: str, approval_status: str, *, delete_versions: bool) -> None:
+        """Register versions of ``group_name`` tagged as the stack's, with ``approval_status`` only; re-tag those; read
+        the group's versions (a rollback finds the one it registered); with ``delete_versions``, delete owned ones."""
+        for items, value in ((self._registered_groups, group_name), (self._approval_statuses, approval_status)):
+            if value not in items:
+                items.append(value)
+        if delete_versions and group_name not in self._deleted_groups:
+            self._deleted_groups.append(group_name)
+        self._ensure(
+            REGISTER_OWNED_MODEL_PACKAGES_SID,
+            MODEL_PACKAGE_CREATE_ACTIONS,
+            self._registration_resources,
+            {
+                "StringEquals": {
+                    f"aws:RequestTag/{OWNER_TAG_KEY}": stack_id(),
+                    f"sagemaker:CustomerMetadataProperties/{OWNER_TAG_KEY}": stack_id(),
+                    "sagemaker:ModelApprovalStatus": lazy_list(lambda: list(self._approval_statuses)),
+                }
+            },
+        )
+        self._ensure(
+            TAG_OWNED_MODEL_PACKAGES_AT_CREATION_SID,
+            ("sagemaker:AddTags",),
+            self._registered_versions,
+            {"StringEquals": {f"aws:RequestTag/{OWNER_TAG_KEY}": stack_id(), "sagemaker:TaggingAction": "CreateModelPackage"}},
+        )
+        self._ensure(
+            RETAG_OWNED_MODEL_PACKAGES_SID,
+            TAG_ACTIONS,
+            self._registered_versions,
+            # The group's versions: IAM documents no aws:ResourceTag for tagging them, and parliament no metadata key.
+            {"ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]}},
+        )
+        self._ensure(READ_MODEL_PACKAGES_SID, MODEL_PACKAGE_READ_ACTIONS, self._read_versions)
+        self._ensure(DESCRIBE_OWN_STACK_SID, ("cloudformation:DescribeStacks",), [stack_id()])
+        if delete_versions:
+            self._ensure(
+                DELETE_OWNED_MODEL_PACKAGES_SID,
+                MODEL_PACKAGE_DELETE_ACTIONS,
+                # Only groups whose registrations ask for it; the references document no ownership condition here.
+                lambda: [self._arn(f"model-package/{group}") for group in self._deleted_groups],
+            )
+
+    def allow_deploy_model_packages(self, group_arn: str) -> None:
+        """Read the versions of the group ``group_arn`` (any account) to pick and check the one to deploy.
+
+        ``CreateModel`` itself is the model's (``allow_manage_models``): the IAM references give it only the
+        ``model`` resource type; the registry's group policy allows it on the versions to the consumer account.
+        """
+        if group_arn not in self._deployed_groups:
+            self._deployed_groups.append(group_arn)
+        self._ensure(READ_MODEL_PACKAGES_SID, MODEL_PACKAGE_READ_ACTIONS, self._read_versions)
+
+    def _registered_versions(self) -> list[str]:
+        return [self._arn(f"model-package/{group}") for group in self._registered_groups]
+
+    def _registration_resources(self) -> list[str]:
+        groups = [sagemaker_arn(self._stack, "model-package-group", group) for group in self._registered_groups]
+        return [*self._registered_versions(), *groups]
+
+    def _read_versions(self) -> list[str]:
+        resources = self._registered_versions()
+        for group in self._deployed_groups:
+            arn = model_package_versions_arn(group)
+            if arn not in resources:
+                resources.append(arn)
+        return resources
 
     def allow_pass_role(self, role_arn: str) -> None:
         """``iam:PassRole`` on the role ``role_arn``, to SageMaker only."""
@@ -315,4 +472,7 @@ __all__ = [
     "TransformBinding",
     "literal_list",
     "merge_conditions",
+    "model_package_group_policy",
+    "model_package_versions_arn",
+    "registry_artifact_policy",
 ]

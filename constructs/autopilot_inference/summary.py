@@ -2,7 +2,9 @@
 
 Reads ``manifest.json`` and the stack templates as plain JSON (no CDK, no AWS): for each
 stack its name and environment, each ``Custom::AutopilotModel`` (job, candidate, response
-keys, model name prefix), each ``Custom::AutopilotTransformJob`` (input -> output,
+keys, model name prefix), each registration in the model registry (group, job, candidate, keys,
+approval status of new versions) and each model of a registered version (the pinned version, or
+the group whose newest Approved version it takes), each ``Custom::AutopilotTransformJob`` (input -> output,
 instances, whether the deployment waits), each SageMaker endpoint, each scheduled
 transform (expression, time zone, next run times, what each run reads and writes), and a
 count of resources. Nested assemblies (``cdk.Stage``) are followed.
@@ -19,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import _describe
+from . import _cfn_text, _describe
 from ._cfn_text import render_value
 from ._describe import (
     ENDPOINT_CONFIG_TYPE,
@@ -107,6 +109,35 @@ def _model_line(template: Template, logical_id: str, props: Mapping[str, Any]) -
     return f"  model {template.label(logical_id)}: " + ", ".join(_describe.model_details(props))
 
 
+def _model_package_line(template: Template, logical_id: str, props: Mapping[str, Any]) -> str:
+    candidate_name = props.get(contract.CANDIDATE_NAME)
+    deleted = _describe.is_true(props.get(contract.DELETE_VERSIONS_ON_REMOVAL), default=False)
+    details = [
+        f"AutoML job {render_value(props.get(contract.AUTOML_JOB_NAME))}",
+        f"candidate {render_value(candidate_name) if candidate_name not in (None, '') else 'best'}",
+        f"response keys {_describe.keys_text(props.get(contract.INFERENCE_RESPONSE_KEYS))}",
+        f"new versions {render_value(props.get(contract.MODEL_APPROVAL_STATUS, contract.DEFAULT_APPROVAL_STATUS))}",
+        "versions deleted with it" if deleted else "versions kept",
+    ]
+    group = render_value(props.get(contract.MODEL_PACKAGE_GROUP_NAME))
+    return f"  model package {template.label(logical_id)} in group {group}: " + ", ".join(details)
+
+
+def _package_model_line(template: Template, logical_id: str, props: Mapping[str, Any]) -> str:
+    version = props.get(contract.MODEL_PACKAGE_ARN)
+    if _cfn_text.intrinsic(version) is not None:
+        source = f"the version {template.reference(version)} registers in this deployment (deployed only if Approved)"
+    elif version not in (None, ""):
+        source = f"version {render_value(version)} (pinned; deployed only if Approved)"
+    else:
+        group = render_value(props.get(contract.MODEL_PACKAGE_GROUP_ARN))
+        source = f"the newest Approved version of {group} when the model is created or replaced"
+    details = [source, f"name prefix {render_value(props.get(contract.MODEL_NAME_PREFIX))}"]
+    if _describe.is_true(props.get(contract.SINGLE_CONTAINER_REQUIRED), default=False):
+        details.append("single container required (serverless endpoint)")
+    return f"  model {template.label(logical_id)} from the model registry: " + ", ".join(details)
+
+
 def _transform_line(template: Template, logical_id: str, props: Mapping[str, Any]) -> str:
     facts = _describe.transform_facts(props)
     model = template.reference(props.get(contract.MODEL_NAME))
@@ -151,6 +182,14 @@ def summarize_stack(stack: StackArtifact, now: datetime | None = None) -> list[s
     template = Template(stack.template, stack.name)
     lines = [f"{stack.name} ({describe_environment(stack.environment)})"]
     lines += [_model_line(template, logical_id, props) for logical_id, props in template.of_type(contract.MODEL_RESOURCE_TYPE)]
+    lines += [
+        _model_package_line(template, logical_id, props)
+        for logical_id, props in template.of_type(contract.MODEL_PACKAGE_RESOURCE_TYPE)
+    ]
+    lines += [
+        _package_model_line(template, logical_id, props)
+        for logical_id, props in template.of_type(contract.PACKAGE_MODEL_RESOURCE_TYPE)
+    ]
     lines += [_transform_line(template, logical_id, props) for logical_id, props in template.of_type(contract.TRANSFORM_JOB_RESOURCE_TYPE)]
     lines += list(_endpoint_lines(template))
     lines += list(_schedule_lines(template, now))

@@ -6,8 +6,9 @@ top-level ``autopilot_runtime`` and inside the installed ``autopilot_inference``
 Where things are, from the entry point down (a module imports only modules below it):
 
 - ``handler``: the Lambda entry point ``handle`` (on_event and is_complete) and the failure reasons.
-- ``model_resource`` / ``transform_resource``: Create, Update and Delete of each resource kind (and the
-  transform job's wait).
+- ``package_model_resource``: a model of an Approved model package version (uses the two below).
+- ``model_package_resource`` / ``model_resource`` / ``transform_resource``: Create, Update and Delete of each
+  resource kind (and the transform job's wait).
 - ``lifecycle``: what both kinds share: dispatch on RequestType, named failures, replace or keep, tag
   syncing, rollback detection.
 - ``clients``: the botocore clients of one invocation (retries, assumed role) and the AutoML job reads.

@@ -68,7 +68,11 @@ DEFAULT_WAIT_TIMEOUT_SECONDS = MAX_WAIT_SECONDS
 # --- Resource types -------------------------------------------------------------------------------
 MODEL_RESOURCE_TYPE = "Custom::AutopilotModel"
 TRANSFORM_JOB_RESOURCE_TYPE = "Custom::AutopilotTransformJob"
-RESOURCE_TYPES = (MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE)
+# A candidate registered as a version of a model package group (the registry).
+MODEL_PACKAGE_RESOURCE_TYPE = "Custom::AutopilotModelPackage"
+# A SageMaker model of a registered (Approved) version.
+PACKAGE_MODEL_RESOURCE_TYPE = "Custom::AutopilotPackageModel"
+RESOURCE_TYPES = (MODEL_RESOURCE_TYPE, TRANSFORM_JOB_RESOURCE_TYPE, MODEL_PACKAGE_RESOURCE_TYPE, PACKAGE_MODEL_RESOURCE_TYPE)
 
 # --- Properties of both resource types ------------------------------------------------------------
 # Set by the framework, not by us: never part of a resource's configuration.
@@ -174,6 +178,53 @@ TRANSFORM_JOB_PROPERTIES = (
     TAGS,
 )
 
+# --- Properties of Custom::AutopilotModelPackage -------------------------------------------------
+# Also AUTOML_JOB_NAME, CANDIDATE_NAME, INFERENCE_RESPONSE_KEYS, ARTIFACT_S3_URI, PROCESSING_UNIT, SOURCE_ROLE_ARN.
+MODEL_PACKAGE_GROUP_NAME = "ModelPackageGroupName"
+MODEL_PACKAGE_DESCRIPTION = "ModelPackageDescription"
+# The status a new version is registered with; never sent again (approval belongs to people).
+MODEL_APPROVAL_STATUS = "ModelApprovalStatus"
+SUPPORTED_TRANSFORM_INSTANCE_TYPES = "SupportedTransformInstanceTypes"
+SUPPORTED_REALTIME_INFERENCE_INSTANCE_TYPES = "SupportedRealtimeInferenceInstanceTypes"
+# "true": DeleteModelPackage when the resource is deleted (default: versions are kept).
+DELETE_VERSIONS_ON_REMOVAL = "DeleteVersionsOnRemoval"
+# Not what is registered: changing them registers no new version.
+MODEL_PACKAGE_IN_PLACE_PROPERTIES = (MODEL_APPROVAL_STATUS, DELETE_VERSIONS_ON_REMOVAL)
+# Every property Custom::AutopilotModelPackage has ever been created with (refused otherwise). Only ever add here.
+MODEL_PACKAGE_PROPERTIES = (
+    SERVICE_TOKEN,
+    AUTOML_JOB_NAME,
+    CANDIDATE_NAME,
+    INFERENCE_RESPONSE_KEYS,
+    MODEL_PACKAGE_GROUP_NAME,
+    MODEL_PACKAGE_DESCRIPTION,
+    MODEL_APPROVAL_STATUS,
+    SUPPORTED_TRANSFORM_INSTANCE_TYPES,
+    SUPPORTED_REALTIME_INFERENCE_INSTANCE_TYPES,
+    ARTIFACT_S3_URI,
+    PROCESSING_UNIT,
+    SOURCE_ROLE_ARN,
+    DELETE_VERSIONS_ON_REMOVAL,
+    TAGS,
+)
+
+# --- Properties of Custom::AutopilotPackageModel --------------------------------------------------
+# Also EXECUTION_ROLE_ARN, MODEL_NAME_PREFIX, VPC_CONFIG, ENABLE_NETWORK_ISOLATION, SINGLE_CONTAINER_REQUIRED.
+# The group (ARN) whose newest Approved version to deploy, or one version (ARN): exactly one of them.
+MODEL_PACKAGE_GROUP_ARN = "ModelPackageGroupArn"
+MODEL_PACKAGE_ARN = "ModelPackageArn"
+PACKAGE_MODEL_PROPERTIES = (
+    SERVICE_TOKEN,
+    MODEL_PACKAGE_GROUP_ARN,
+    MODEL_PACKAGE_ARN,
+    EXECUTION_ROLE_ARN,
+    MODEL_NAME_PREFIX,
+    VPC_CONFIG,
+    ENABLE_NETWORK_ISOLATION,
+    SINGLE_CONTAINER_REQUIRED,
+    TAGS,
+)
+
 # --- Data of Custom::AutopilotModel (Fn::GetAtt attributes; strings only) -------------------------
 ATTR_MODEL_NAME = "ModelName"
 ATTR_MODEL_ARN = "ModelArn"
@@ -201,6 +252,13 @@ MODEL_ATTRIBUTES = (
     ATTR_INPUT_CONTENT_TYPES,
     ATTR_ACCEPT_TYPES,
 )
+
+# --- Data of Custom::AutopilotModelPackage (and, with MODEL_ATTRIBUTES, of Custom::AutopilotPackageModel) --
+ATTR_MODEL_PACKAGE_GROUP_NAME = "ModelPackageGroupName"
+ATTR_MODEL_PACKAGE_ARN = "ModelPackageArn"
+ATTR_MODEL_PACKAGE_VERSION = "ModelPackageVersion"
+MODEL_PACKAGE_ATTRIBUTES = (ATTR_MODEL_PACKAGE_GROUP_NAME, ATTR_MODEL_PACKAGE_ARN, ATTR_MODEL_PACKAGE_VERSION)
+PACKAGE_MODEL_ATTRIBUTES = (*MODEL_ATTRIBUTES, *MODEL_PACKAGE_ATTRIBUTES)
 
 # --- Data of Custom::AutopilotTransformJob --------------------------------------------------------
 ATTR_TRANSFORM_JOB_NAME = "TransformJobName"
@@ -247,6 +305,16 @@ DEFAULT_ASSEMBLE_WITH = "Line"
 BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
 COMPRESSION_TYPES = ("None", "Gzip")
 JOIN_SOURCES = ("Input", "None")
+APPROVED = "Approved"
+PENDING_MANUAL_APPROVAL = "PendingManualApproval"
+APPROVAL_STATUSES = (APPROVED, "Rejected", PENDING_MANUAL_APPROVAL)
+DEFAULT_APPROVAL_STATUS = PENDING_MANUAL_APPROVAL
+# What a registered version supports when the construct is told nothing else (transform and real-time
+# instance types, per processing unit); tests/package/test_contract.py checks them against botocore's enums.
+DEFAULT_PACKAGE_INSTANCE_TYPES = {
+    CPU: ("ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.c5.xlarge", "ml.c5.2xlarge"),
+    GPU: ("ml.g4dn.xlarge", "ml.g4dn.2xlarge", "ml.g5.xlarge", "ml.g5.2xlarge"),
+}
 
 # --- Name patterns --------------------------------------------------------------------------------
 AUTOML_JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
@@ -259,4 +327,12 @@ ENDPOINT_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z][a-z0-9-]*\.[a-z0-9-]+$")
 IAM_ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 ENVIRONMENT_KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")
+# A model package group name, and a version ARN (.../model-package/<group>/<version>).
+MODEL_PACKAGE_GROUP_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+MODEL_PACKAGE_VERSION_ARN_PATTERN = re.compile(
+    r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:(\d{12}):model-package/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})/(\d+)$"
+)
+MODEL_PACKAGE_GROUP_ARN_PATTERN = re.compile(
+    r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:(\d{12}):model-package-group/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})$"
+)
 BUCKET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from . import contract, model_resource, transform_resource
+from . import contract, model_package_resource, model_resource, package_model_resource, transform_resource
 from .clients import Clients
 from .errors import AutopilotDeploymentError
 from .events import IS_COMPLETE_PHASE, PHASE_KEY, for_waiter, log_summary
@@ -34,22 +34,27 @@ def _resource_type(event: Mapping[str, Any]) -> str:
     if resource_type not in contract.RESOURCE_TYPES:
         raise AutopilotDeploymentError(
             f"Unsupported resource type {resource_type!r} (logical id {event.get('LogicalResourceId', '')}): "
-            f"this handler serves {' and '.join(contract.RESOURCE_TYPES)}. Point only those resources at its service token."
+            f"this handler serves {', '.join(contract.RESOURCE_TYPES)}. Point only those resources at its service token."
         )
     return resource_type
 
 
 def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Create, Update or Delete; the answer always carries the phase key, the physical id and ``Data``."""
-    if _resource_type(event) == contract.MODEL_RESOURCE_TYPE:
+    resource_type = _resource_type(event)
+    if resource_type == contract.MODEL_RESOURCE_TYPE:
         return for_waiter(event, model_resource.on_event(event, clients))
+    if resource_type == contract.MODEL_PACKAGE_RESOURCE_TYPE:
+        return for_waiter(event, model_package_resource.on_event(event, clients))
+    if resource_type == contract.PACKAGE_MODEL_RESOURCE_TYPE:
+        return for_waiter(event, package_model_resource.on_event(event, clients))
     return for_waiter(event, transform_resource.on_event(event, clients))
 
 
 def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:
-    """Whether the operation has finished: models and deletes at once, transform jobs when done."""
+    """Whether the operation has finished: models, registrations and deletes at once, transform jobs when done."""
     resource_type = _resource_type(event)
-    if event.get("RequestType") == "Delete" or resource_type == contract.MODEL_RESOURCE_TYPE:
+    if event.get("RequestType") == "Delete" or resource_type != contract.TRANSFORM_JOB_RESOURCE_TYPE:
         return {"IsComplete": True}
     return transform_resource.is_complete(event, clients, now)
 

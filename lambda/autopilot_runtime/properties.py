@@ -19,7 +19,9 @@ from .media_types import parse_list
 from .response_keys import normalize_inference_response_keys
 
 __all__ = [
+    "ModelPackageProperties",
     "ModelProperties",
+    "PackageModelProperties",
     "PropertyError",
     "TransformJobProperties",
     "check_known",
@@ -180,6 +182,128 @@ class ModelProperties:
             ),
             tags=parse_tags(properties.get(contract.TAGS)),
         )
+
+
+def _keys(properties: Mapping[str, Any]) -> tuple[str, ...]:
+    keys = properties.get(contract.INFERENCE_RESPONSE_KEYS) or ()
+    if isinstance(keys, str):
+        keys = (keys,)
+    return normalize_inference_response_keys(tuple(str(key) for key in keys))
+
+
+def _processing_unit(properties: Mapping[str, Any]) -> str:
+    unit = (_optional(properties, contract.PROCESSING_UNIT) or contract.DEFAULT_PROCESSING_UNIT).upper()
+    if unit not in contract.PROCESSING_UNITS:
+        raise PropertyError(f"Property {contract.PROCESSING_UNIT} must be {' or '.join(contract.PROCESSING_UNITS)}; got {unit!r}.")
+    return unit
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    return tuple(str(item) for item in ([value] if isinstance(value, str) else value))
+
+
+@dataclass(frozen=True)
+class ModelPackageProperties:
+    """Properties of the registration resource (``contract.MODEL_PACKAGE_RESOURCE_TYPE``)."""
+
+    automl_job_name: str
+    model_package_group_name: str
+    candidate_name: str | None = None
+    inference_response_keys: tuple[str, ...] = ()
+    description: str | None = None
+    approval_status: str = contract.DEFAULT_APPROVAL_STATUS
+    transform_instance_types: tuple[str, ...] = ()
+    realtime_instance_types: tuple[str, ...] = ()
+    artifact_s3_uri: str | None = None
+    processing_unit: str = contract.DEFAULT_PROCESSING_UNIT
+    source_role_arn: str | None = None
+    delete_versions_on_removal: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, properties: Mapping[str, Any]) -> ModelPackageProperties:
+        check_known(properties, contract.MODEL_PACKAGE_PROPERTIES, contract.MODEL_PACKAGE_RESOURCE_TYPE)
+        status = _optional(properties, contract.MODEL_APPROVAL_STATUS) or contract.DEFAULT_APPROVAL_STATUS
+        if status not in contract.APPROVAL_STATUSES:
+            raise PropertyError(
+                f"Property {contract.MODEL_APPROVAL_STATUS} must be one of {', '.join(contract.APPROVAL_STATUSES)}; got {status!r}."
+            )
+        return cls(
+            automl_job_name=_required(properties, contract.AUTOML_JOB_NAME),
+            model_package_group_name=_required(properties, contract.MODEL_PACKAGE_GROUP_NAME),
+            candidate_name=_optional(properties, contract.CANDIDATE_NAME),
+            inference_response_keys=_keys(properties),
+            description=_optional(properties, contract.MODEL_PACKAGE_DESCRIPTION),
+            approval_status=status,
+            transform_instance_types=_strings(properties.get(contract.SUPPORTED_TRANSFORM_INSTANCE_TYPES)),
+            realtime_instance_types=_strings(properties.get(contract.SUPPORTED_REALTIME_INFERENCE_INSTANCE_TYPES)),
+            artifact_s3_uri=_optional(properties, contract.ARTIFACT_S3_URI),
+            processing_unit=_processing_unit(properties),
+            source_role_arn=_optional(properties, contract.SOURCE_ROLE_ARN),
+            delete_versions_on_removal=parse_bool(
+                properties.get(contract.DELETE_VERSIONS_ON_REMOVAL), contract.DELETE_VERSIONS_ON_REMOVAL
+            ),
+            tags=parse_tags(properties.get(contract.TAGS)),
+        )
+
+
+@dataclass(frozen=True)
+class PackageModelProperties:
+    """Properties of a model of a registered version (``contract.PACKAGE_MODEL_RESOURCE_TYPE``)."""
+
+    execution_role_arn: str
+    model_name_prefix: str
+    model_package_group_arn: str | None = None
+    model_package_arn: str | None = None
+    vpc_config: dict[str, list[str]] | None = None
+    enable_network_isolation: bool = False
+    single_container_required: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, properties: Mapping[str, Any]) -> PackageModelProperties:
+        check_known(properties, contract.PACKAGE_MODEL_PROPERTIES, contract.PACKAGE_MODEL_RESOURCE_TYPE)
+        group = _optional(properties, contract.MODEL_PACKAGE_GROUP_ARN)
+        version = _optional(properties, contract.MODEL_PACKAGE_ARN)
+        if (group is None) == (version is None):
+            raise PropertyError(
+                f"Exactly one of the properties {contract.MODEL_PACKAGE_GROUP_ARN} and {contract.MODEL_PACKAGE_ARN} is required."
+            )
+        if version is not None and not contract.MODEL_PACKAGE_VERSION_ARN_PATTERN.match(version):
+            raise PropertyError(
+                f"Property {contract.MODEL_PACKAGE_ARN} must be a version ARN "
+                f"(arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>); got {version!r}."
+            )
+        if group is not None and not contract.MODEL_PACKAGE_GROUP_ARN_PATTERN.match(group):
+            raise PropertyError(
+                f"Property {contract.MODEL_PACKAGE_GROUP_ARN} must be a group ARN "
+                f"(arn:aws:sagemaker:<region>:<account>:model-package-group/<group>); got {group!r}."
+            )
+        return cls(
+            execution_role_arn=_required(properties, contract.EXECUTION_ROLE_ARN),
+            model_name_prefix=_required(properties, contract.MODEL_NAME_PREFIX),
+            model_package_group_arn=group,
+            model_package_arn=version,
+            vpc_config=_vpc(properties.get(contract.VPC_CONFIG) or None),
+            enable_network_isolation=parse_bool(
+                properties.get(contract.ENABLE_NETWORK_ISOLATION), contract.ENABLE_NETWORK_ISOLATION
+            ),
+            single_container_required=parse_bool(
+                properties.get(contract.SINGLE_CONTAINER_REQUIRED), contract.SINGLE_CONTAINER_REQUIRED
+            ),
+            tags=parse_tags(properties.get(contract.TAGS)),
+        )
+
+
+def _vpc(vpc: Any) -> dict[str, list[str]] | None:
+    if vpc is None:
+        return None
+    return {
+        contract.SECURITY_GROUP_IDS: [str(group) for group in vpc.get(contract.SECURITY_GROUP_IDS, [])],
+        contract.SUBNETS: [str(subnet) for subnet in vpc.get(contract.SUBNETS, [])],
+    }
 
 
 @dataclass(frozen=True)

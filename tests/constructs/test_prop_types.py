@@ -23,6 +23,7 @@ from autopilot_inference import (
     AutopilotBatchTransform,
     AutopilotEndpoint,
     AutopilotModel,
+    AutopilotModelPackage,
     AutopilotScheduledTransform,
     EndpointDataCapture,
     InferenceResponseKey,
@@ -68,10 +69,12 @@ def endpoint(**overrides: Any) -> AutopilotEndpoint:
         (AutopilotBatchTransform, prop_types.TRANSFORM_PROPS),
         (AutopilotEndpoint, prop_types.ENDPOINT_PROPS),
         (AutopilotScheduledTransform, prop_types.SCHEDULED_TRANSFORM_PROPS),
+        (AutopilotModelPackage, prop_types.MODEL_PACKAGE_PROPS),
+        (AutopilotModel.from_model_package, prop_types.PACKAGE_MODEL_PROPS),
     ],
 )
-def test_every_prop_has_a_type_check(cls: type, table: dict[str, Any]) -> None:
-    parameters = inspect.signature(cls.__init__).parameters.values()
+def test_every_prop_has_a_type_check(cls: Any, table: dict[str, Any]) -> None:
+    parameters = inspect.signature(cls.__init__ if isinstance(cls, type) else cls).parameters.values()
     props = [p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY]
     assert [name for name in props if name not in table] == [], f"{cls.__name__} props without a type check"
     assert [name for name in table if name not in props] == [], f"type checks of props {cls.__name__} lacks"

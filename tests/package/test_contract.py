@@ -28,9 +28,18 @@ PACKAGES = (REPO_ROOT / "constructs" / "autopilot_inference", REPO_ROOT / "lambd
 CONTRACT = REPO_ROOT / "lambda" / "autopilot_runtime" / "contract.py"
 
 PROPERTY_NAMES = frozenset(
-    {*contract.MODEL_PROPERTIES, *contract.TRANSFORM_JOB_PROPERTIES, contract.SECURITY_GROUP_IDS, contract.SUBNETS}
+    {
+        *contract.MODEL_PROPERTIES,
+        *contract.TRANSFORM_JOB_PROPERTIES,
+        *contract.MODEL_PACKAGE_PROPERTIES,
+        *contract.PACKAGE_MODEL_PROPERTIES,
+        contract.SECURITY_GROUP_IDS,
+        contract.SUBNETS,
+    }
 )
-DATA_KEYS = frozenset({*contract.MODEL_ATTRIBUTES, *contract.TRANSFORM_JOB_ATTRIBUTES})
+DATA_KEYS = frozenset(
+    {*contract.MODEL_ATTRIBUTES, *contract.TRANSFORM_JOB_ATTRIBUTES, *contract.MODEL_PACKAGE_ATTRIBUTES}
+)
 CONTRACT_NAMES = PROPERTY_NAMES | DATA_KEYS
 # The wait limit (the framework's hour, minus a margin) in every unit it was ever spelled in.
 WAIT_LIMITS = frozenset({contract.MAX_WAIT_MINUTES, contract.MAX_WAIT_SECONDS, contract.DEFAULT_WAIT_TIMEOUT_SECONDS})
@@ -64,6 +73,21 @@ API_USE: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("sagemaker", "DescribeTransformJob", "output"),
         ("sagemaker", "ListTransformJobs", "output"),
     ),
+    # The registration's request and the versions as SageMaker describes and lists them.
+    "lambda/autopilot_runtime/model_package_resource.py": (
+        ("sagemaker", "CreateModelPackage", "input"),
+        ("sagemaker", "CreateModelPackage", "output"),
+        ("sagemaker", "DescribeModelPackage", "output"),
+        ("sagemaker", "ListModelPackages", "output"),
+    ),
+    "lambda/autopilot_runtime/package_model_resource.py": (
+        ("sagemaker", "CreateModel", "output"),
+        ("sagemaker", "DescribeModel", "output"),
+        ("sagemaker", "DescribeModelPackage", "output"),
+        ("sagemaker", "ListModelPackages", "output"),
+    ),
+    # The "SageMaker Model Package State Change" event's detail is a DescribeModelPackage answer.
+    "constructs/autopilot_inference/model_package.py": (("sagemaker", "DescribeModelPackage", "output"),),
     "lambda/autopilot_runtime/existence.py": (
         ("sagemaker", "ListModels", "output"),
         ("sagemaker", "ListTransformJobs", "output"),
@@ -76,7 +100,10 @@ API_USE: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "lambda/autopilot_runtime/media_types.py": (("sagemaker", "DescribeAutoMLJob", "output"),),
     "lambda/autopilot_runtime/response_keys.py": (("sagemaker", "DescribeAutoMLJob", "output"),),
-    "constructs/autopilot_inference/plan.py": (("sagemaker", "DescribeAutoMLJob", "output"),),
+    "constructs/autopilot_inference/plan.py": (
+        ("sagemaker", "DescribeAutoMLJob", "output"),
+        ("sagemaker", "DescribeModelPackage", "output"),  # plan --model-package-group
+    ),
     # The Step Functions task's CreateTransformJob parameters.
     "constructs/autopilot_inference/scheduled_transform.py": (("sagemaker", "CreateTransformJob", "input"),),
     # The "SageMaker Transform Job State Change" event's detail is a DescribeTransformJob answer.
@@ -444,6 +471,7 @@ def sagemaker_shape(name: str) -> Any:
         (contract.COMPRESSION_TYPES, "CompressionType"),
         (contract.JOIN_SOURCES, "JoinSource"),
         (contract.PROCESSING_UNITS, "AutoMLProcessingUnit"),
+        (contract.APPROVAL_STATUSES, "ModelApprovalStatus"),
     ],
 )
 def test_enumerations_are_botocores(values: tuple[str, ...], shape: str) -> None:
@@ -507,6 +535,31 @@ def test_transform_request_properties_are_create_transform_job_members() -> None
     model_request = _service("sagemaker").operation_model("CreateModel").input_shape
     assert set(model_request.members[contract.VPC_CONFIG].members) == {contract.SECURITY_GROUP_IDS, contract.SUBNETS}
     assert {contract.EXECUTION_ROLE_ARN, contract.ENABLE_NETWORK_ISOLATION} <= set(model_request.members)
+
+
+def test_default_package_instance_types_are_botocores() -> None:
+    """What a registered version lists as supported: transform and real-time instance types SageMaker has."""
+    for unit in contract.PROCESSING_UNITS:
+        types = set(contract.DEFAULT_PACKAGE_INSTANCE_TYPES[unit])
+        assert types <= set(sagemaker_shape("TransformInstanceType").enum)
+        assert types <= set(sagemaker_shape("ProductionVariantInstanceType").enum)
+    assert contract.DEFAULT_APPROVAL_STATUS in contract.APPROVAL_STATUSES
+
+
+def test_model_package_names_and_arns_are_botocores() -> None:
+    assert contract.MODEL_PACKAGE_GROUP_NAME_PATTERN.pattern == f"^{sagemaker_shape('EntityName').metadata['pattern']}$"
+    request = _service("sagemaker").operation_model("CreateModelPackage").input_shape
+    assert {contract.MODEL_PACKAGE_GROUP_NAME, contract.MODEL_PACKAGE_DESCRIPTION, contract.MODEL_APPROVAL_STATUS} <= set(request.members)
+    specification = request.members["InferenceSpecification"].members
+    assert {contract.SUPPORTED_TRANSFORM_INSTANCE_TYPES, contract.SUPPORTED_REALTIME_INFERENCE_INSTANCE_TYPES} <= set(specification)
+    version = "arn:aws:sagemaker:eu-west-1:111122223333:model-package/churn-models/12"
+    group = "arn:aws:sagemaker:eu-west-1:111122223333:model-package-group/churn-models"
+    for pattern, shape, arn in (
+        (contract.MODEL_PACKAGE_VERSION_ARN_PATTERN, "ModelPackageArn", version),
+        (contract.MODEL_PACKAGE_GROUP_ARN_PATTERN, "ModelPackageGroupArn", group),
+    ):
+        assert pattern.match(arn) and re.fullmatch(sagemaker_shape(shape).metadata["pattern"], arn)
+    assert not contract.MODEL_PACKAGE_VERSION_ARN_PATTERN.match(group)
 
 
 def test_the_wait_limit_fits_the_frameworks_hour() -> None:

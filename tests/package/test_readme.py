@@ -13,6 +13,7 @@ from autopilot_inference import (
     AutopilotBatchTransform,
     AutopilotEndpoint,
     AutopilotModel,
+    AutopilotModelPackage,
     AutopilotScheduledTransform,
     apply_inference_response_keys,
 )
@@ -47,6 +48,7 @@ def keyword_props(cls: type) -> list[str]:
         ("### `AutopilotBatchTransform(", AutopilotBatchTransform),
         ("### `AutopilotScheduledTransform(", AutopilotScheduledTransform),
         ("### `AutopilotEndpoint(", AutopilotEndpoint),
+        ("### `AutopilotModelPackage(", AutopilotModelPackage),
     ],
 )
 def test_props_table_lists_every_prop_in_order(heading: str, cls: type) -> None:
@@ -60,6 +62,7 @@ def test_props_table_defaults_match_the_signatures() -> None:
         ("### `AutopilotBatchTransform(", AutopilotBatchTransform),
         ("### `AutopilotScheduledTransform(", AutopilotScheduledTransform),
         ("### `AutopilotEndpoint(", AutopilotEndpoint),
+        ("### `AutopilotModelPackage(", AutopilotModelPackage),
     ):
         rows = dict(re.findall(r"^\| `([a-z0-9_]+)` \| ([^|]+) \|", section(heading), re.MULTILINE))
         for name, parameter in inspect.signature(cls.__init__).parameters.items():
@@ -93,6 +96,17 @@ def test_response_key_table_is_what_the_engine_does(keys: str) -> None:
         f"`INPUT={inverse[INPUT_VARIABLE]}`, `OUTPUT={inverse[OUTPUT_VARIABLE]}` |"
     )
     assert row in README
+
+
+def test_the_registry_walkthrough_synthesizes(tmp_path) -> None:
+    """The two-account example of "Model registry and promotion", as written."""
+    text = section("## Model registry and promotion")
+    code = re.search(r"```python\n(.*?)```", text, re.DOTALL)
+    assert code is not None
+    namespace: dict[str, object] = {}
+    exec(compile(code.group(1).replace("app = App()", f"app = App(outdir={str(tmp_path)!r})"), "README", "exec"), namespace)
+    assembly = checked_synth(namespace["app"])
+    assert {stack.stack_name for stack in assembly.stacks} == {"ChurnDev", "ChurnProd"}
 
 
 def test_the_two_commands_come_first() -> None:

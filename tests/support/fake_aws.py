@@ -67,6 +67,16 @@ class Model:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class ModelPackage:
+    request: dict[str, Any]
+    created: Any
+    arn: str
+    version: int
+    approval: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+
 class ClientErrorAnswer(Exception):
     def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(message)
@@ -86,6 +96,9 @@ class FakeAws:
         self.models: dict[str, Model] = {}
         self.jobs: dict[str, TransformJob] = {}
         self.automl_jobs: dict[str, dict[str, Any]] = {}
+        self.packages: dict[str, ModelPackage] = {}
+        """Model package versions by ARN (any account: a consumer's calls reach the registry's)."""
+        self._client_tokens: dict[str, str] = {}
         self.candidates: dict[str, list[dict[str, Any]]] = {}
         self.job_duration = timedelta(minutes=10)
         self.job_outcome = "Completed"
@@ -154,6 +167,22 @@ class FakeAws:
     def running_jobs(self) -> list[str]:
         """Jobs still ``InProgress`` (``Stopping`` jobs are on their way out)."""
         return sorted(name for name in self.jobs if self.job_status(name) == "InProgress")
+
+    def approve(self, arn: str, status: str = "Approved") -> None:
+        """A person sets a version's approval status (Studio, ``UpdateModelPackage``)."""
+        self.packages[arn].approval = status
+
+    def register(self, group: str, approval: str, account: str = ACCOUNT, **request: Any) -> str:
+        """A version registered by someone else (another stack, another account); returns its ARN."""
+        version = 1 + sum(1 for package in self.packages.values() if package.request["ModelPackageGroupName"] == group)
+        arn = f"arn:aws:sagemaker:{REGION}:{account}:model-package/{group}/{version}"
+        full = {"ModelPackageGroupName": group, "InferenceSpecification": {"Containers": [{"Image": "image"}]}, **request}
+        self.packages[arn] = ModelPackage(full, self.clock.now, arn, version, approval)
+        return arn
+
+    def versions(self, group: str) -> list[str]:
+        """The group's version ARNs, oldest first."""
+        return [arn for arn, package in self.packages.items() if package.request["ModelPackageGroupName"] == group]
 
     def add_automl_job(self, job: dict[str, Any], candidates: list[dict[str, Any]] | None = None) -> None:
         self.automl_jobs[job["AutoMLJobName"]] = job
@@ -226,7 +255,10 @@ class FakeAws:
     def _op_DescribeModel(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["ModelName"]
         model = self._model(name)
-        return {"ModelName": name, "ModelArn": self._arn("model", name), "CreationTime": model.created}
+        answer = {"ModelName": name, "ModelArn": self._arn("model", name), "CreationTime": model.created}
+        if model.request.get("Containers"):
+            answer["Containers"] = copy.deepcopy(model.request["Containers"])
+        return answer
 
     def _op_DeleteModel(self, params: dict[str, Any]) -> dict[str, Any]:
         self._model(params["ModelName"])
@@ -234,6 +266,8 @@ class FakeAws:
         return {}
 
     def _tagged(self, arn: str) -> dict[str, str]:
+        if arn in self.packages:
+            return self.packages[arn].tags
         kind, _, name = arn.rpartition(":")[2].partition("/")
         pool: dict[str, Any] = self.models if kind == "model" else self.jobs
         for key, item in pool.items():
@@ -254,6 +288,65 @@ class FakeAws:
 
     def _op_ListTags(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"Tags": [{"Key": k, "Value": v} for k, v in self._tagged(params["ResourceArn"]).items()]}
+
+    def _op_CreateModelPackage(self, params: dict[str, Any]) -> dict[str, Any]:
+        token = params.get("ClientToken")
+        if token in self._client_tokens:  # idempotent: the same token answers the same version
+            return {"ModelPackageArn": self._client_tokens[token]}
+        group = params["ModelPackageGroupName"]
+        arn = self.register(group, params.get("ModelApprovalStatus", "PendingManualApproval"))
+        self.packages[arn].request = copy.deepcopy(params)
+        self.packages[arn].tags = {t["Key"]: t["Value"] for t in params.get("Tags", [])}
+        if token:
+            self._client_tokens[token] = arn
+        return {"ModelPackageArn": arn}
+
+    def _package(self, arn: str) -> ModelPackage:
+        if arn not in self.packages:
+            raise ClientErrorAnswer("ValidationException", f"ModelPackage {arn} does not exist.")
+        return self.packages[arn]
+
+    def _op_DescribeModelPackage(self, params: dict[str, Any]) -> dict[str, Any]:
+        package = self._package(params["ModelPackageName"])
+        request = package.request
+        answer = {
+            "ModelPackageName": request["ModelPackageGroupName"],
+            "ModelPackageGroupName": request["ModelPackageGroupName"],
+            "ModelPackageVersion": package.version,
+            "ModelPackageArn": package.arn,
+            "CreationTime": package.created,
+            "InferenceSpecification": copy.deepcopy(request["InferenceSpecification"]),
+            "ModelPackageStatus": "Completed",
+            "ModelPackageStatusDetails": {"ValidationStatuses": []},
+            "ModelApprovalStatus": package.approval,
+        }
+        if request.get("CustomerMetadataProperties"):
+            answer["CustomerMetadataProperties"] = dict(request["CustomerMetadataProperties"])
+        return answer
+
+    def _op_ListModelPackages(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = params["ModelPackageGroupName"].rpartition("/")[2]
+        found = [p for p in self.packages.values() if p.request["ModelPackageGroupName"] == group]
+        if "ModelApprovalStatus" in params:
+            found = [p for p in found if p.approval == params["ModelApprovalStatus"]]
+        found.sort(key=lambda p: p.version, reverse=params.get("SortOrder", "Ascending") == "Descending")
+        start = int(params.get("NextToken") or 0)
+        size = int(params.get("MaxResults") or 10)
+        answer: dict[str, Any] = {
+            "ModelPackageSummaryList": [
+                {"ModelPackageGroupName": group, "ModelPackageVersion": p.version, "ModelPackageArn": p.arn,
+                 "CreationTime": p.created, "ModelPackageStatus": "Completed", "ModelApprovalStatus": p.approval}
+                for p in found[start : start + size]
+            ]
+        }
+        if start + size < len(found):
+            answer["NextToken"] = str(start + size)
+        return answer
+
+    def _op_DeleteModelPackage(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._package(params["ModelPackageName"])
+        del self.packages[params["ModelPackageName"]]
+        return {}
 
     def _op_CreateTransformJob(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["TransformJobName"]

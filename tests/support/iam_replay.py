@@ -9,6 +9,13 @@ tried as sent and lowercased (SageMaker authorizes some names one way, some the 
 be allowed. A request that is not allowed raises ``AccessDeniedException`` into the handler, as
 AWS would, and is recorded in :attr:`PolicyReplay.denied`. The resources' tags are tracked from the
 calls that succeed (create, tag, delete) and can be seeded with :meth:`PolicyReplay.exists`.
+
+Model packages (the registry): a call on a version or group of another account is authorized by the
+caller's policy *and* by the group's resource policy (:attr:`PolicyReplay.resource_policies`, the statements
+whose ``Principal`` names the caller's account). ``CreateModel`` naming a version (``ModelPackageName``) is
+authorized, as the IAM references have it, against the model only in the caller's policy; the registry's
+side of it (``CreateModel`` on the version, which AWS's multi-account samples grant in the group policy) is
+checked against the group policy. ``CreateModelPackage`` is authorized on the group and on a version of it.
 """
 
 from __future__ import annotations
@@ -22,6 +29,12 @@ from botocore.exceptions import ClientError
 from .iam_eval import ALLOW, Request, evaluate
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 @dataclass
@@ -45,6 +58,8 @@ class PolicyReplay:
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
     """lowercased resource ARN -> its tags."""
     decisions: list[Decision] = field(default_factory=list)
+    resource_policies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """registry account -> the statements of its groups' resource policies (resolved)."""
 
     @property
     def denied(self) -> list[Decision]:
@@ -85,6 +100,23 @@ class PolicyReplay:
             request_tags["aws:TagKeys"] = list(tags)
         if operation in ("DescribeAutoMLJob", "DescribeAutoMLJobV2"):
             return [Request(action, self.arn("automl-job", str(params["AutoMLJobName"]), account))]
+        if operation == "CreateModelPackage":
+            group = str(params["ModelPackageGroupName"])
+            context = {**request_tags, "sagemaker:ModelApprovalStatus": str(params.get("ModelApprovalStatus", ""))}
+            for key, value in (params.get("CustomerMetadataProperties") or {}).items():
+                context[f"sagemaker:CustomerMetadataProperties/{key}"] = str(value)
+            version = self.arn("model-package", f"{group}/1", account)  # the version being created
+            requests = [Request(action, self.arn("model-package-group", group, account), context), Request(action, version, context)]
+            if tags:
+                requests.append(Request("sagemaker:AddTags", version, {**request_tags, "sagemaker:TaggingAction": operation}))
+            return requests
+        if operation == "ListModelPackages":
+            group = str(params["ModelPackageGroupName"])
+            if group.startswith("arn:"):
+                return [Request(action, group.replace(":model-package-group/", ":model-package/") + "/*")]
+            return [Request(action, self.arn("model-package", f"{group}/*", account))]
+        if operation in ("DescribeModelPackage", "DeleteModelPackage"):
+            return [Request(action, str(params["ModelPackageName"]))]
         if operation in ("ListCandidatesForAutoMLJob", "ListModels", "ListTransformJobs"):
             return [Request(action, "*")]
         if operation == "CreateModel":
@@ -141,14 +173,47 @@ class PolicyReplay:
         head, _, name = request.resource.rpartition("/")
         return Request(request.action, f"{head}/{name.lower()}" if head else request.resource, request.context)
 
+    def _registry_statements(self, caller_account: str, resource: str) -> list[dict[str, Any]] | None:
+        """The group policy statements that name ``caller_account``, when ``resource`` is another account's version
+        or group; ``None`` when the resource is the caller's own (no resource policy needed)."""
+        parts = resource.split(":")
+        if len(parts) < 6 or parts[2] != "sagemaker" or parts[4] == caller_account or not parts[5].startswith("model-package"):
+            return None
+        root = f"arn:aws:iam::{caller_account}:root"
+        return [
+            statement
+            for statement in self.resource_policies.get(parts[4], [])
+            if root in [str(p) for p in _as_list((statement.get("Principal") or {}).get("AWS"))]
+        ]
+
+    def _registry_side(self, operation: str, params: Mapping[str, Any]) -> list[Request]:
+        """What the registry's group policy must allow besides the caller's requests: CreateModel of its versions."""
+        if operation != "CreateModel":
+            return []
+        return [
+            Request("sagemaker:CreateModel", str(container["ModelPackageName"]))
+            for container in params.get("Containers") or []
+            if container.get("ModelPackageName")
+        ]
+
     def authorize(self, principal: str, service: str, operation: str, params: Mapping[str, Any]) -> bool:
         """Evaluate every IAM request of the call, as sent and lowercased; record each decision."""
         statements = self.statements[principal]
+        caller = self.accounts.get(principal, self.account)
         allowed = True
         for request in self.iam_requests(service, operation, params, self.accounts.get(principal)):
             for variant in {request.resource: request, self._lowercased(request).resource: self._lowercased(request)}.values():
                 decision = evaluate(statements, variant)
+                registry = self._registry_statements(caller, variant.resource)
+                if decision == ALLOW and registry is not None:
+                    decision = evaluate(registry, variant)
                 self.decisions.append(Decision(principal, operation, variant, decision))
+                allowed = allowed and decision == ALLOW
+        for request in self._registry_side(operation, params):
+            registry = self._registry_statements(caller, request.resource)
+            if registry is not None:
+                decision = evaluate(registry, request)
+                self.decisions.append(Decision(f"{principal} (group policy)", operation, request, decision))
                 allowed = allowed and decision == ALLOW
         return allowed
 
@@ -160,6 +225,9 @@ class PolicyReplay:
             self.tags[self.arn("model", str(params["ModelName"])).lower()] = tags
         elif operation == "CreateTransformJob":
             self.tags[self.arn("transform-job", str(params["TransformJobName"])).lower()] = tags
+        elif operation == "CreateModelPackage":
+            group = str(params["ModelPackageGroupName"])
+            self.tags[self.arn("model-package", f"{group}/1").lower()] = tags
         elif operation == "DeleteModel":
             self.tags.pop(self.arn("model", str(params["ModelName"])).lower(), None)
         elif operation == "AddTags":
