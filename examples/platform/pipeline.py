@@ -4,7 +4,10 @@
     cdk synth --app "python3 -m examples.platform.pipeline"
 
 The pipeline lives in the tooling account; each stage is one account with its model, scoring and
-serving stacks, deployed in dependency order (model first). Accounts, region and the source
+serving stacks, deployed in dependency order (model first). Dev builds its model from the AutoML
+job and registers the candidate in the model registry (a new version of ``churn-models``, pending
+approval, which Prod's account may deploy); Prod deploys the group's newest Approved version. A
+person approves a version in SageMaker Studio, then releases the pipeline's Prod stage. Accounts, region and the source
 connection come from context (``-c dev_account=... -c prod_account=... -c connection_arn=...``);
 the defaults are examples. Every target account must be bootstrapped to trust the tooling account
 (``cdk bootstrap --trust <tooling account>``).
@@ -18,7 +21,7 @@ import aws_cdk as cdk
 from aws_cdk import pipelines
 from constructs import Construct
 
-from examples.platform.stacks import create_account_stacks
+from examples.platform.stacks import MODEL_PACKAGE_GROUP_NAME, create_account_stacks
 
 TOOLING_ACCOUNT = "000000000000"
 DEV_ACCOUNT = "111111111111"
@@ -29,11 +32,21 @@ REPOSITORY = "example-org/churn-inference"
 
 
 class ChurnStage(cdk.Stage):
-    """One account: the model, scoring and serving stacks."""
+    """One account: the model, scoring and serving stacks (``register_for`` / ``approved_from``: see ``ModelStack``)."""
 
-    def __init__(self, scope: Construct, id: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        register_for: list[str] | None = None,
+        approved_from: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(scope, id, **kwargs)
-        self.model_stack, self.scoring_stack, self.serving_stack = create_account_stacks(self, prefix="Churn")
+        self.model_stack, self.scoring_stack, self.serving_stack = create_account_stacks(
+            self, prefix="Churn", register_for=register_for, approved_from=approved_from
+        )
 
 
 class PipelineStack(cdk.Stack):
@@ -52,9 +65,11 @@ class PipelineStack(cdk.Stack):
                 commands=["make install", "npx cdk synth --app 'python3 -m examples.platform.pipeline'"],
             ),
         )
-        pipeline.add_stage(ChurnStage(self, "Dev", env=dev))
+        # Dev registers each new candidate for Prod; Prod deploys the newest version a person approved.
+        pipeline.add_stage(ChurnStage(self, "Dev", env=dev, register_for=[str(prod.account)]))
+        group_arn = f"arn:aws:sagemaker:{dev.region}:{dev.account}:model-package-group/{MODEL_PACKAGE_GROUP_NAME}"
         pipeline.add_stage(
-            ChurnStage(self, "Prod", env=prod),
+            ChurnStage(self, "Prod", env=prod, approved_from=group_arn),
             pre=[pipelines.ManualApprovalStep("PromoteToProd")],
         )
 

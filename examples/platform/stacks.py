@@ -23,16 +23,27 @@ from autopilot_inference import (
     AutopilotBatchTransform,
     AutopilotEndpoint,
     AutopilotModel,
+    AutopilotModelPackage,
     AutopilotScheduledTransform,
 )
 
 AUTOML_JOB_NAME = "churn-hpo-2026-11"
 AUTOML_OUTPUT_S3_URI = "s3://example-ml-artifacts/churn/autopilot-output"
 RESPONSE_KEYS = ["predicted_label", "probability"]
+MODEL_PACKAGE_GROUP_NAME = "churn-models"
 
 
 class ModelStack(Stack):
-    """The Autopilot candidate as a SageMaker model; nothing in it depends on who uses the model."""
+    """The Autopilot candidate as a SageMaker model; nothing in it depends on who uses the model.
+
+    Three ways, one per account's role in the promotion:
+
+    - by default, the model from the AutoML job;
+    - ``register_for=[accounts]`` (Dev): the same, and the candidate registered as a new version of
+      the model package group ``churn-models``, which those accounts may deploy;
+    - ``approved_from=<group ARN>`` (Prod): the newest Approved version of that group, and no AutoML
+      job read at all.
+    """
 
     def __init__(
         self,
@@ -43,9 +54,17 @@ class ModelStack(Stack):
         automl_output_s3_uri: str = AUTOML_OUTPUT_S3_URI,
         inference_response_keys: list[str] | None = None,
         source_role_arn: str | None = None,
+        register_for: list[str] | None = None,
+        approved_from: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id, **kwargs)
+        self.model_package: AutopilotModelPackage | None = None
+        if approved_from is not None:
+            self.model = AutopilotModel.from_model_package(
+                self, "ChurnModel", model_package_group_arn=approved_from, automl_output_s3_uri=automl_output_s3_uri
+            )
+            return
         self.model = AutopilotModel(
             self,
             "ChurnModel",
@@ -54,6 +73,16 @@ class ModelStack(Stack):
             inference_response_keys=inference_response_keys or RESPONSE_KEYS,
             source_role_arn=source_role_arn,
         )
+        if register_for is not None:
+            self.model_package = AutopilotModelPackage(
+                self,
+                "ChurnRegistration",
+                automl_job_name=automl_job_name,
+                automl_output_s3_uri=automl_output_s3_uri,
+                inference_response_keys=inference_response_keys or RESPONSE_KEYS,
+                model_package_group_name=MODEL_PACKAGE_GROUP_NAME,
+                consumer_accounts=register_for,
+            )
 
 
 class ScoringStack(Stack):
@@ -96,9 +125,16 @@ class ServingStack(Stack):
         self.endpoint = AutopilotEndpoint(self, "ChurnEndpoint", model=model, instance_type="ml.m5.large")
 
 
-def create_account_stacks(scope: Construct, prefix: str = "Churn", **kwargs: Any) -> tuple[ModelStack, ScoringStack, ServingStack]:
-    """The three stacks of one account (``kwargs``, e.g. ``env``, go to each stack)."""
-    models = ModelStack(scope, f"{prefix}ModelStack", **kwargs)
+def create_account_stacks(
+    scope: Construct,
+    prefix: str = "Churn",
+    *,
+    register_for: list[str] | None = None,
+    approved_from: str | None = None,
+    **kwargs: Any,
+) -> tuple[ModelStack, ScoringStack, ServingStack]:
+    """The three stacks of one account (``kwargs``, e.g. ``env``, go to each stack; see :class:`ModelStack`)."""
+    models = ModelStack(scope, f"{prefix}ModelStack", register_for=register_for, approved_from=approved_from, **kwargs)
     scoring = ScoringStack(scope, f"{prefix}ScoringStack", model=models.model, **kwargs)
     serving = ServingStack(scope, f"{prefix}ServingStack", model=models.model, **kwargs)
     return models, scoring, serving

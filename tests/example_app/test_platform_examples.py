@@ -82,8 +82,16 @@ def test_the_pipeline_example_synthesizes_and_summary_describes_each_stage(tmp_p
         for stack in ("ChurnModelStack", "ChurnScoringStack", "ChurnServingStack"):
             assert f"ChurnPipeline/{stage}/{stack} (account {account}, region eu-west-1)" in text
         copy = f"copy of ChurnPipeline/{stage}/ChurnModelStack/ChurnModel"
-        assert f"  model {copy}: AutoML job churn-hpo-2026-11" in text
+        assert f"  model {copy}" in text
         assert f"  endpoint ChurnEndpoint/Endpoint: ml.m5.large x 1 (model {copy})" in text
+    # Dev registers the candidate for Prod; Prod deploys the newest Approved version, in every stack.
+    assert "  model package ChurnRegistration in group churn-models: AutoML job churn-hpo-2026-11" in text
+    group_arn = "arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/churn-models"
+    assert f"  model ChurnModel from the model registry: the newest Approved version of {group_arn}" in text
+    assert f"  model copy of ChurnPipeline/Prod/ChurnModelStack/ChurnModel from the model registry: the newest Approved version of {group_arn}" in text
+    [dev_models] = (out / "assembly-ChurnPipeline-Dev").glob("*ChurnModelStack*.template.json")
+    (group,) = [r for r in json.loads(dev_models.read_text())["Resources"].values() if r["Type"] == "AWS::SageMaker::ModelPackageGroup"]
+    assert ":iam::222222222222:root" in json.dumps(group["Properties"]["ModelPackageGroupPolicy"])
     pipeline = json.loads((out / "ChurnPipeline.template.json").read_text())
     stage_names = [stage["Name"] for stage in next(
         r for r in pipeline["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"
