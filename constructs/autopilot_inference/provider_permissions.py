@@ -56,6 +56,7 @@ DESCRIBE_JOB_KEYS_SID = "DescribeJobKeys"
 GRANT_JOB_KEYS_SID = "GrantJobKeysToSageMaker"
 FIND_MODELS_AND_TRANSFORM_JOBS_SID = "FindModelsAndTransformJobs"
 DESCRIBE_OWN_STACK_SID = "DescribeOwnStack"
+READ_OWN_WAIT_HANDLES_SID = "ReadOwnWaitConditionHandles"
 TAG_OWNED_AT_CREATION_SID = "TagOwnedResourcesAtCreation"
 RETAG_OWNED_SID = "RetagOwnedResources"
 
@@ -154,6 +155,10 @@ class HandlerPermissions:
             MANAGE_OWNED_TRANSFORM_JOBS_SID, TRANSFORM_JOB_MANAGE_ACTIONS, [self._arn("transform-job")], self._owned()
         )
         self._ensure_common()
+
+    def allow_signal_waits(self) -> None:
+        """Read the pre-signed URLs of the stack's own wait condition handles (their physical ids), to signal them."""
+        self._ensure(READ_OWN_WAIT_HANDLES_SID, ("cloudformation:DescribeStackResource",), [stack_id()])
 
     def allow_pass_role(self, role_arn: str) -> None:
         """``iam:PassRole`` on the role ``role_arn``, to SageMaker only."""
