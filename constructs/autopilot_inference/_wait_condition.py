@@ -95,4 +95,4 @@ class JobWait(Construct):
     @property
     def handle_logical_id(self) -> str:
         """The handle's logical id (a token rendered at synthesis): the job resource's ``WaitHandle``."""
-        return Stack.of(self).get_logical_id(self.handle)
+        return self.handle.logical_id
