@@ -193,6 +193,7 @@ def _create(client: Any, request: Mapping[str, Any], name: str) -> str:
             logger.info("Transform job %s already exists: adopting it", name)
             return str(client.describe_transform_job(TransformJobName=name)["TransformJobArn"])
     except (ClientError, BotoCoreError) as error:
+        described = describe_error(error)  # before the next call: it names the call that failed
         # The job may have started though the answer was lost (a connection reset, retries throttled until
         # they gave up): its name is this request's own, so find it and adopt it rather than fail, which
         # would leave it running unknown to CloudFormation (a failed Create's Delete never reaches the handler).
@@ -202,9 +203,9 @@ def _create(client: Any, request: Mapping[str, Any], name: str) -> str:
             logger.warning("Could not look for transform job %s: %s", name, describe_error(list_error))
             found = None
         if found is not None:
-            logger.info("Transform job %s was started though CreateTransformJob failed (%s): adopting it", name, describe_error(error))
+            logger.info("Transform job %s was started though CreateTransformJob failed (%s): adopting it", name, described)
             return str(found.get("TransformJobArn", ""))
-        raise AutopilotDeploymentError(f"Transform job {name}: {describe_error(error)}") from error
+        raise AutopilotDeploymentError(f"Transform job {name}: {described}") from error
 
 
 def start(event: Mapping[str, Any], clients: Clients, *, wait: bool | None = None) -> dict[str, Any]:
