@@ -6,7 +6,7 @@ configuration changes, which includes its model's name, known only at deploy tim
 but a function of the model's own properties. So the condition and its handle are named, at
 synthesis, after a hash of what makes the job run again as the template shows it: the job's
 properties (tags and wait properties aside), its model's properties (tags and ``DataVersion`` aside)
-and the wait's timeout. A change the template does not show (a replaced role, a parameter, an
+and the wait's timeout (:func:`~autopilot_runtime.naming.wait_condition_key`). A change the template does not show (a replaced role, a parameter, an
 imported value) is caught at deploy time: the handler refuses to start a job its unchanged wait
 condition could not wait for.
 
@@ -17,8 +17,6 @@ never a property of anything: the handler reads it from CloudFormation only to s
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -27,12 +25,10 @@ from aws_cdk import CfnResource, CfnWaitCondition, CfnWaitConditionHandle, Custo
 from constructs import Construct
 
 from ._lambda.autopilot_runtime import contract
+from ._lambda.autopilot_runtime.naming import wait_condition_key
 
-# Properties of a model that never make a new model (nor a new job).
-_MODEL_KEPT = (contract.SERVICE_TOKEN, contract.TAGS, contract.MODEL_DATA_VERSION)
-# Properties of the job resource that never start a new job.
+# The job's own wait properties (its WaitHandle is this construct's handle) are no part of the key.
 _JOB_KEPT = (contract.SERVICE_TOKEN, contract.TAGS, *contract.TRANSFORM_WAIT_PROPERTIES)
-KEY_LENGTH = 8
 
 
 @jsii.implements(IStringProducer)
@@ -42,17 +38,6 @@ class _Producer:
 
     def produce(self, context: Any) -> str:  # noqa: ARG002 - jsii interface
         return self._produce()
-
-
-def wait_key(job: Mapping[str, Any], model: Mapping[str, Any], timeout_seconds: int) -> str:
-    """A short hash of what makes the job run again (its and its model's configuration) and of the timeout."""
-    parts = {
-        "job": {key: value for key, value in job.items() if key not in _JOB_KEPT},
-        "model": {key: value for key, value in model.items() if key not in _MODEL_KEPT},
-        "timeout": timeout_seconds,
-    }
-    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:KEY_LENGTH].upper()
 
 
 class JobWait(Construct):
@@ -81,8 +66,9 @@ class JobWait(Construct):
             # Rendered once, at synthesis: the model may still change after this construct (an endpoint).
             if not computed:
                 job = {name: value for name, value in job_properties.items() if name not in _JOB_KEPT}
-                model = {name: value for name, value in model_properties().items() if name not in _MODEL_KEPT}
-                computed.append(f"{stack.resolve(base)}|{wait_key(stack.resolve(job), stack.resolve(model), timeout_seconds)}")
+                model = dict(model_properties())
+                key = wait_condition_key(stack.resolve(job), stack.resolve(model), timeout_seconds)
+                computed.append(f"{stack.resolve(base)}|{key}")
             return computed[0]
 
         self.handle.override_logical_id(Lazy.uncached_string(_Producer(lambda: "WaitHandle".join(key().split("|")))))

@@ -16,12 +16,27 @@
 - **delete**: ``Delete`` every resource in reverse order.
 
 Properties may hold :class:`GetAtt` markers, resolved from the referenced resource's
-``Data`` when the request is sent. ``stack_status`` is what ``DescribeStacks`` answers.
+``Data`` when the request is sent, and :class:`Ref` markers (the physical id).
+``stack_status`` is what ``DescribeStacks`` answers.
+
+Wait conditions are CloudFormation's own (never sent to the provider), as documented:
+
+- ``AWS::CloudFormation::WaitConditionHandle``: its physical id (and ``Ref``) is a pre-signed URL;
+  signals are HTTP PUTs of ``{"Status", "Reason", "UniqueId", "Data"}`` to it (kept by the fake AWS).
+- ``AWS::CloudFormation::WaitCondition``: created, it waits on the shared clock (EventBridge
+  delivering the fake SageMaker's job events as time passes) until ``Count`` distinct ``UniqueId``
+  SUCCESS signals arrived (success; ``Data`` = ``{UniqueId: Data}``), a FAILURE signal arrived
+  ("WaitCondition received failed message: '<Reason>' for uniqueId: <UniqueId>") or ``Timeout``
+  seconds passed ("WaitCondition timed out. Received <n> conditions when expecting <Count>").
+  Updates are not supported: a changed property fails the update. Deleted like any resource (a
+  rollback deletes the one the update created); a deleted handle's signals are gone.
+- A ``Delete`` of either never fails.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +51,23 @@ from .framework import Response
 class GetAtt:
     logical_id: str
     attribute: str
+
+
+@dataclass(frozen=True)
+class Ref:
+    logical_id: str
+
+
+WAIT_CONDITION_HANDLE = "AWS::CloudFormation::WaitConditionHandle"
+WAIT_CONDITION = "AWS::CloudFormation::WaitCondition"
+NATIVE_TYPES = (WAIT_CONDITION_HANDLE, WAIT_CONDITION)
+HANDLE_URL = (
+    "https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/arn%3Aaws%3Acloudformation%3Aus-east-1%3A"
+    "111122223333%3Astack/ChurnStack/{stack}/{logical_id}?AWSAccessKeyId=AKIAEXAMPLE&Expires=1780000000"
+    "&Signature=PRESIGNED-SECRET-{secret}"
+)
+HANDLE_SECRET = "PRESIGNED-SECRET"
+"""Part of every handle URL: a test finds a leaked URL by it."""
 
 
 @dataclass
@@ -57,9 +89,12 @@ class StackFailed(Exception):
 class Stack:
     """One stack; ``provider`` answers every custom resource request (a :class:`ProviderFramework`)."""
 
-    def __init__(self, provider: Callable[[dict[str, Any]], Response], stack_id: str = STACK_ID) -> None:
+    def __init__(self, provider: Callable[[dict[str, Any]], Response], stack_id: str = STACK_ID, aws: Any = None) -> None:
         self.provider = provider
+        self.aws = aws if aws is not None else getattr(provider, "aws", None)
         self.stack_id = stack_id
+        self.waited_seconds: list[float] = []
+        """How long each wait condition waited (its creation to its end)."""
         self.status = "REVIEW_IN_PROGRESS"
         self.resources: dict[str, Resource] = {}
         self.log: list[tuple[str, str, str, str]] = []
@@ -70,6 +105,8 @@ class Stack:
     def _resolve(self, value: Any) -> Any:
         if isinstance(value, GetAtt):
             return self.resources[value.logical_id].data[value.attribute]
+        if isinstance(value, Ref):
+            return self.resources[value.logical_id].physical_id
         if isinstance(value, dict):
             return {key: self._resolve(item) for key, item in value.items()}
         if isinstance(value, list):
@@ -100,9 +137,70 @@ class Stack:
             event["OldResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **copy.deepcopy(old_properties)}
         if physical_id is not None:
             event["PhysicalResourceId"] = physical_id
-        response = self.provider(event)
+        if resource_type in NATIVE_TYPES:
+            response = self._native(request_type, logical_id, resource_type, properties, old_properties, physical_id)
+        else:
+            response = self.provider(event)
         self.log.append((logical_id, request_type, response.status, response.reason))
         return response
+
+    # --- wait conditions (CloudFormation's own) ------------------------------------------------
+
+    def _native(
+        self,
+        request_type: str,
+        logical_id: str,
+        resource_type: str,
+        properties: dict[str, Any],
+        old_properties: dict[str, Any] | None,
+        physical_id: str | None,
+    ) -> Response:
+        if request_type == "Delete":
+            if resource_type == WAIT_CONDITION_HANDLE and self.aws is not None and physical_id:
+                self.aws.signals.pop(physical_id, None)
+            return Response("SUCCESS", physical_id or logical_id)
+        if request_type == "Update":
+            if properties != old_properties:
+                return Response("FAILED", physical_id or logical_id, f"Update of resource type {resource_type} is not supported")
+            return Response("SUCCESS", physical_id or logical_id)
+        if resource_type == WAIT_CONDITION_HANDLE:
+            return Response("SUCCESS", HANDLE_URL.format(stack=self.stack_id.rsplit("/", 1)[-1], logical_id=logical_id, secret=uuid.uuid4().hex))
+        return self._wait(logical_id, properties)
+
+    def _wait(self, logical_id: str, properties: dict[str, Any]) -> Response:
+        """A wait condition's creation: until its signals, a FAILURE, or its timeout (the clock moves 1 s a step)."""
+        aws = self.aws
+        url = str(properties["Handle"])
+        count = int(properties.get("Count", 1))
+        timeout = int(properties["Timeout"])
+        start = aws.clock.now
+        physical_id = f"{self.stack_id}/{logical_id}"
+        while True:
+            aws.deliver_events()
+            signals = aws.signals.get(url, [])
+            failed = next((signal for signal in signals if signal["Status"] == "FAILURE"), None)
+            waited = (aws.clock.now - start).total_seconds()
+            if failed is not None:
+                self.waited_seconds.append(waited)
+                return Response(
+                    "FAILED", physical_id,
+                    f"WaitCondition received failed message: '{failed['Reason']}' for uniqueId: {failed['UniqueId']}",
+                )
+            succeeded = {signal["UniqueId"]: signal.get("Data", "") for signal in signals if signal["Status"] == "SUCCESS"}
+            if len(succeeded) >= count:
+                self.waited_seconds.append(waited)
+                return Response("SUCCESS", physical_id, "", {"Data": json.dumps(succeeded)})
+            if waited >= timeout:
+                self.waited_seconds.append(waited)
+                return Response("FAILED", physical_id, f"WaitCondition timed out. Received {len(succeeded)} conditions when expecting {count}")
+            aws.clock.advance(1)
+
+    def stack_resource(self, logical_id: str) -> dict[str, Any] | None:
+        """What ``DescribeStackResource`` answers for ``logical_id`` (``None``: not in the stack)."""
+        resource = self.resources.get(logical_id)
+        if resource is None or resource.physical_id is None:
+            return None
+        return {"PhysicalResourceId": resource.physical_id, "ResourceType": resource.resource_type, "ResourceStatus": "CREATE_COMPLETE"}
 
     # --- operations --------------------------------------------------------------------
 
