@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -57,8 +58,10 @@ def job_outcome(name: str, status: str, failure_reason: str | None) -> tuple[str
     )
 
 
-def handle_url(clients: Clients, stack_id: str, handle_id: str) -> str | None:
-    """The pre-signed URL of the handle ``handle_id`` of the stack ``stack_id``; ``None`` when it is gone."""
+def handle_url(clients: Clients, stack_id: str, handle_id: str, *, job_created: datetime | None = None) -> str | None:
+    """The pre-signed URL of the handle ``handle_id`` of the stack ``stack_id``; ``None`` when it is gone, or
+    when it was made after ``job_created`` (a handle made again under its logical id waits for a later job:
+    the handle always exists before its job starts)."""
     try:
         answer = clients.cloudformation().describe_stack_resource(StackName=stack_id, LogicalResourceId=handle_id)
     except ClientError as error:
@@ -68,19 +71,48 @@ def handle_url(clients: Clients, stack_id: str, handle_id: str) -> str | None:
     detail = answer.get("StackResourceDetail") or {}
     if str(detail.get("ResourceStatus", "")).startswith("DELETE"):
         return None
+    made = _utc(detail.get("LastUpdatedTimestamp"))
+    if job_created is not None and made is not None and made > job_created:
+        logger.info("Wait condition handle %s was made after the job started: it waits for another job", handle_id)
+        return None
     url = str(detail.get("PhysicalResourceId") or "")
     return url or None
 
 
-def signal(clients: Clients, stack_id: str, handle_id: str, status: str, reason: str, job_name: str, data: str) -> bool:
-    """Signal the handle ``handle_id``; ``False`` when the stack no longer has it. The URL is never logged."""
-    url = handle_url(clients, stack_id, handle_id)
+def signal(
+    clients: Clients,
+    stack_id: str,
+    handle_id: str,
+    status: str,
+    reason: str,
+    job_name: str,
+    data: str,
+    *,
+    job_created: datetime | None = None,
+) -> bool:
+    """Signal the handle ``handle_id``; ``False`` when the stack no longer has it (or it waits for a job started
+    after ``job_created``). The URL is never logged."""
+    url = handle_url(clients, stack_id, handle_id, job_created=job_created)
     if url is None:
         logger.info("Wait condition handle %s is gone: transform job %s signals nothing", handle_id, job_name)
         return False
     clients.put(url, signal_body(status, reason, job_name, data))
     logger.info("Signalled %s to wait condition handle %s for transform job %s", status, handle_id, job_name)
     return True
+
+
+def _utc(value: Any) -> datetime | None:
+    """A time from an API answer (``datetime``) or an event (epoch milliseconds or ISO 8601)."""
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def is_job_event(event: Mapping[str, Any]) -> bool:
@@ -125,11 +157,13 @@ def on_job_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
         if not handle_id:
             return {"TransformJobName": name, "Signalled": False, "Why": "nothing waits for it"}
         reason = detail.get("FailureReason")
-        if status != "Completed" and not reason:
-            reason = client.describe_transform_job(TransformJobName=name).get("FailureReason")
+        created = _utc(detail.get("CreationTime"))
+        if created is None or (status != "Completed" and not reason):
+            job = client.describe_transform_job(TransformJobName=name)
+            reason, created = reason or job.get("FailureReason"), created or _utc(job.get("CreationTime"))
         signal_status, text = job_outcome(name, status, str(reason) if reason else None)
         stack = tags.get(OWNER_TAG_KEY) or owner or ""
-        sent = signal(clients, stack, handle_id, signal_status, text, name, arn)
+        sent = signal(clients, stack, handle_id, signal_status, text, name, arn, job_created=created)
     except (ClientError, BotoCoreError) as error:
         # Raised: Lambda's asynchronous retries deliver the event again.
         raise AutopilotDeploymentError(f"Transform job {name}: cannot signal its wait condition: {describe_error(error)}") from error

@@ -93,12 +93,17 @@ class Stack:
         self.provider = provider
         self.aws = aws if aws is not None else getattr(provider, "aws", None)
         self.stack_id = stack_id
+        self._created: dict[str, Any] = {}
+        self.fail_waits_after: float | None = None
+        """Another resource fails this many seconds into a wait: the wait condition is cancelled and the stack rolls back."""
         self.waited_seconds: list[float] = []
         """How long each wait condition waited (its creation to its end)."""
         self.status = "REVIEW_IN_PROGRESS"
         self.resources: dict[str, Resource] = {}
         self.log: list[tuple[str, str, str, str]] = []
         """``(logical id, request type, status, reason)`` of every request, in order."""
+        self.log_stack_status: list[str] = []
+        """The stack's status when each request of :attr:`log` was sent."""
 
     # --- requests ----------------------------------------------------------------------
 
@@ -142,6 +147,7 @@ class Stack:
         else:
             response = self.provider(event)
         self.log.append((logical_id, request_type, response.status, response.reason))
+        self.log_stack_status.append(self.status)
         return response
 
     # --- wait conditions (CloudFormation's own) ------------------------------------------------
@@ -164,6 +170,7 @@ class Stack:
                 return Response("FAILED", physical_id or logical_id, f"Update of resource type {resource_type} is not supported")
             return Response("SUCCESS", physical_id or logical_id)
         if resource_type == WAIT_CONDITION_HANDLE:
+            self._created[logical_id] = self.aws.clock.now
             return Response("SUCCESS", HANDLE_URL.format(stack=self.stack_id.rsplit("/", 1)[-1], logical_id=logical_id, secret=uuid.uuid4().hex))
         return self._wait(logical_id, properties)
 
@@ -190,17 +197,23 @@ class Stack:
             if len(succeeded) >= count:
                 self.waited_seconds.append(waited)
                 return Response("SUCCESS", physical_id, "", {"Data": json.dumps(succeeded)})
+            if self.fail_waits_after is not None and waited >= self.fail_waits_after:
+                self.waited_seconds.append(waited)
+                return Response("FAILED", physical_id, "Resource creation cancelled")
             if waited >= timeout:
                 self.waited_seconds.append(waited)
                 return Response("FAILED", physical_id, f"WaitCondition timed out. Received {len(succeeded)} conditions when expecting {count}")
             aws.clock.advance(1)
 
-    def stack_resource(self, logical_id: str) -> dict[str, Any] | None:
-        """What ``DescribeStackResource`` answers for ``logical_id`` (``None``: not in the stack)."""
+    def stack_resource(self, stack_id: str, logical_id: str) -> dict[str, Any] | None:
+        """What ``DescribeStackResource`` answers for ``logical_id`` of ``stack_id`` (``None``: no such stack or resource)."""
         resource = self.resources.get(logical_id)
-        if resource is None or resource.physical_id is None:
+        if stack_id != self.stack_id or resource is None or resource.physical_id is None:
             return None
-        return {"PhysicalResourceId": resource.physical_id, "ResourceType": resource.resource_type, "ResourceStatus": "CREATE_COMPLETE"}
+        return {
+            "PhysicalResourceId": resource.physical_id, "ResourceType": resource.resource_type,
+            "ResourceStatus": "CREATE_COMPLETE", "LastUpdatedTimestamp": self._created.get(logical_id, self.aws.clock.now),
+        }
 
     # --- operations --------------------------------------------------------------------
 
@@ -305,6 +318,10 @@ class Stack:
         ok = self._delete_all(reversed(list(self.resources)))
         self.status = "DELETE_COMPLETE" if ok else "DELETE_FAILED"
         return self.status
+
+    def requests_while(self, status: str) -> list[tuple[str, str]]:
+        """``(logical id, request type)`` of the requests sent while the stack was in ``status``."""
+        return [(entry[0], entry[1]) for entry, seen in zip(self.log, self.log_stack_status, strict=True) if seen == status]
 
     def failures(self) -> list[tuple[str, str, str]]:
         """``(logical id, request type, reason)`` of every failed request."""

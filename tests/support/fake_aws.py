@@ -103,15 +103,19 @@ class FakeAws:
         self.job_outcome = "Completed"
         self.job_failure_reason = "ClientError: See job logs for more information"
         self.stack_status: Callable[[], str] = lambda: "CREATE_IN_PROGRESS"
-        self.stack_resource: Callable[[str], dict[str, Any] | None] = lambda logical_id: None
-        """``logical id -> {"PhysicalResourceId", "ResourceStatus", "ResourceType"}`` or ``None`` (not in the stack)."""
+        self.stack_resource: Callable[[str, str], dict[str, Any] | None] = lambda stack, logical_id: None
+        """``(stack id, logical id) -> {"PhysicalResourceId", "ResourceStatus", "ResourceType", "LastUpdatedTimestamp"}``
+        or ``None`` (no such stack or resource)."""
         self.event_target: Callable[[dict[str, Any]], Any] | None = None
         self.event_delay = 0.0
+        self.event_copies = 1
+        """EventBridge delivers at least once: each event this many times."""
         self.events_sent: list[dict[str, Any]] = []
         self.event_failures = 0
         self.signals: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._ended: dict[str, str] = {}
         self._queue: list[tuple[Any, int, dict[str, Any]]] = []
+        self._scheduled: list[tuple[Any, Callable[[], Any]]] = []
         self.repeat_candidate_token = False
         """``ListCandidatesForAutoMLJob`` answers the same ``NextToken`` forever (botocore's PaginationError)."""
         self.calls: list[str] = []
@@ -163,8 +167,15 @@ class FakeAws:
             "resources": [self._arn("transform-job", name)], "detail": detail,
         }
 
+    def at(self, delay: timedelta, action: Callable[[], Any]) -> None:
+        """Run ``action`` (e.g. someone stopping a job by hand) once the clock is ``delay`` past now."""
+        self._scheduled.append((self.clock.now + delay, action))
+
     def deliver_events(self) -> None:
         """Send the end events of jobs that ended (due by now) to ``event_target``; retry a failed delivery."""
+        for when, action in [item for item in self._scheduled if item[0] <= self.clock.now]:
+            self._scheduled.remove((when, action))
+            action()
         for name in list(self.jobs):
             status = self.job_status(name)
             if status in ("Completed", "Failed", "Stopped") and self._ended.get(name) != status:
@@ -172,7 +183,7 @@ class FakeAws:
                 self._queue.append((self.clock.now + timedelta(seconds=self.event_delay), 0, self._job_event(name, status)))
         due = [item for item in self._queue if item[0] <= self.clock.now]
         self._queue = [item for item in self._queue if item[0] > self.clock.now]
-        for _, attempt, event in due:
+        for _, attempt, event in [item for item in due for _ in range(self.event_copies if item[1] == 0 else 1)]:
             if self.event_target is None:
                 continue
             self.events_sent.append(event)
@@ -396,14 +407,14 @@ class FakeAws:
 
     def _op_DescribeStackResource(self, params: dict[str, Any]) -> dict[str, Any]:
         logical_id = params["LogicalResourceId"]
-        found = self.stack_resource(logical_id)
+        found = self.stack_resource(params["StackName"], logical_id)
         if found is None:
             raise ClientErrorAnswer("ValidationError", f"Resource {logical_id} does not exist for stack {params['StackName']}")
         return {
             "StackResourceDetail": {
                 "StackName": params["StackName"].split("/")[1], "StackId": params["StackName"],
                 "LogicalResourceId": logical_id, "PhysicalResourceId": found["PhysicalResourceId"],
-                "ResourceType": found["ResourceType"], "LastUpdatedTimestamp": self.clock.now,
+                "ResourceType": found["ResourceType"], "LastUpdatedTimestamp": found["LastUpdatedTimestamp"],
                 "ResourceStatus": found["ResourceStatus"],
             }
         }

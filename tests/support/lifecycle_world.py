@@ -7,6 +7,7 @@ module that requests ``world`` imports it by name, beside ``support.handler``'s
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -80,10 +81,16 @@ class World:
         self.framework = ProviderFramework(self.aws)
         self.stack = Stack(self.framework)
         self.aws.stack_status = lambda: self.stack.status
-        self.aws.stack_resource = lambda logical_id: self.stack.stack_resource(logical_id)
+        self.aws.stack_resource = lambda stack_id, logical_id: self.stack.stack_resource(stack_id, logical_id)
         self.aws.event_target = self.on_job_event
         self.event_invocations = 0
         """Handler invocations by the stack's EventBridge rule (job events)."""
+
+    def use_stack(self, stack: Stack) -> Stack:
+        """Make ``stack`` the world's (a stack made again): its provider's function carries its id (the owner)."""
+        self.stack = stack
+        os.environ[OWNER_ENV_VAR] = stack.stack_id
+        return stack
 
     def on_job_event(self, event: dict[str, Any]) -> Any:
         """The rule's target: the handler function, invoked asynchronously with the job's event."""
