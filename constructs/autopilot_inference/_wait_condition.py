@@ -21,7 +21,16 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import jsii
-from aws_cdk import CfnResource, CfnWaitCondition, CfnWaitConditionHandle, CustomResource, IStringProducer, Lazy, Stack
+from aws_cdk import (
+    CfnResource,
+    CfnWaitCondition,
+    CfnWaitConditionHandle,
+    CustomResource,
+    IStringProducer,
+    Lazy,
+    Stack,
+    Token,
+)
 from constructs import Construct
 
 from ._lambda.autopilot_runtime import contract
@@ -51,13 +60,14 @@ class JobWait(Construct):
         resource: CustomResource,
         job_properties: Mapping[str, Any],
         model_properties: Callable[[], Mapping[str, Any]],
-        timeout_seconds: int,
+        timeout_seconds: Any,
     ) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
         job_resource = cast(CfnResource, resource.node.default_child)
         self.handle = CfnWaitConditionHandle(self, "Handle")
-        self.condition = CfnWaitCondition(self, "Condition", handle=self.handle.ref, timeout=str(timeout_seconds), count=1)
+        timeout = Token.as_string(timeout_seconds) if Token.is_unresolved(timeout_seconds) else str(timeout_seconds)
+        self.condition = CfnWaitCondition(self, "Condition", handle=self.handle.ref, timeout=timeout, count=1)
 
         base = stack.get_logical_id(job_resource)
         computed: list[str] = []
@@ -67,11 +77,11 @@ class JobWait(Construct):
             if not computed:
                 job = {name: value for name, value in job_properties.items() if name not in _JOB_KEPT}
                 model = dict(model_properties())
-                key = wait_condition_key(stack.resolve(job), stack.resolve(model), timeout_seconds)
+                key = wait_condition_key(stack.resolve(job), stack.resolve(model), stack.resolve(timeout_seconds))
                 computed.append(f"{stack.resolve(base)}|{key}")
             return computed[0]
 
-        self.handle.override_logical_id(Lazy.uncached_string(_Producer(lambda: "WaitHandle".join(key().split("|")))))
+        self.handle.override_logical_id(Lazy.uncached_string(_Producer(lambda: "Handle".join(key().split("|")))))
         self.condition.override_logical_id(Lazy.uncached_string(_Producer(lambda: "Wait".join(key().split("|")))))
         # The job starts after the handle exists (the handler tags it with the handle's logical id); the
         # condition is created once the job started, so its Timeout counts from there.

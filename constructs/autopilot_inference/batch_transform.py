@@ -215,7 +215,7 @@ class AutopilotBatchTransform(Construct):
                 resource=self.resource,
                 job_properties=properties,
                 model_properties=lambda: {**getattr(model, "properties", {}), **getattr(model, "property_overrides", {})},
-                timeout_seconds=int(wait_seconds),
+                timeout_seconds=wait_seconds,
             )
             cast(CfnResource, self.resource.node.default_child).add_property_override(
                 contract.WAIT_HANDLE, self.wait.handle_logical_id
@@ -255,7 +255,6 @@ class AutopilotBatchTransform(Construct):
         return self._tags.manager
 
 
-TRANSFORM_JOB_STATE_CHANGE = "SageMaker Transform Job State Change"
 FAILED_STATUSES = ("Failed", "Stopped")
 
 
@@ -267,8 +266,8 @@ def job_failure_rule(scope: Construct, id: str, job_name: str, topic: sns.ITopic
         description="Tells the topic when this stack's batch transform job fails or is stopped",
         event_pattern=events.EventPattern(
             source=["aws.sagemaker"],
-            detail_type=[TRANSFORM_JOB_STATE_CHANGE],
-            detail={"TransformJobName": [job_name], "TransformJobStatus": list(FAILED_STATUSES)},
+            detail_type=[contract.TRANSFORM_JOB_STATE_CHANGE],
+            detail={contract.ATTR_TRANSFORM_JOB_NAME: [job_name], "TransformJobStatus": list(FAILED_STATUSES)},
         ),
         targets=[
             events_targets.SnsTopic(

@@ -148,12 +148,12 @@ class AutopilotInferenceProvider(Construct):
                 event_pattern=events.EventPattern(
                     source=[contract.SAGEMAKER_EVENT_SOURCE],
                     detail_type=[contract.TRANSFORM_JOB_STATE_CHANGE],
-                    detail={"TransformJobStatus": list(contract.TRANSFORM_JOB_END_STATUSES), "TransformJobName": [prefix]},
+                    detail={"TransformJobStatus": list(contract.TRANSFORM_JOB_END_STATUSES), contract.ATTR_TRANSFORM_JOB_NAME: [prefix]},
                 ),
                 targets=[events_targets.LambdaFunction(self.handler, retry_attempts=185, max_event_age=Duration.hours(24))],
             )
         else:
-            self.job_events_rule.add_event_pattern(detail={"TransformJobName": [prefix]})
+            self.job_events_rule.add_event_pattern(detail={contract.ATTR_TRANSFORM_JOB_NAME: [prefix]})
         return self.job_events_rule
 
     def _framework_role(self, id: str, functions: str) -> iam.Role:

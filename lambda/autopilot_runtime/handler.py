@@ -89,7 +89,7 @@ def handle(
     clients = clients or Clients()
     if wait_signals.is_job_event(event):
         detail = event.get("detail") or {}
-        logger.info("Job event: %s %s", detail.get("TransformJobName"), detail.get("TransformJobStatus"))
+        logger.info("Job event: %s %s", detail.get(contract.ATTR_TRANSFORM_JOB_NAME), detail.get("TransformJobStatus"))
         with invocation(context, now):
             result = wait_signals.on_job_event(event, clients)
         logger.info("Result: %s", json.dumps(result, default=str))

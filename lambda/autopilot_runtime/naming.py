@@ -161,7 +161,7 @@ _JOB_KEPT_PROPERTIES = (contract.SERVICE_TOKEN, contract.TAGS, *contract.TRANSFO
 WAIT_KEY_LENGTH = 8
 
 
-def wait_condition_key(job: Mapping[str, Any], model: Mapping[str, Any], timeout_seconds: int) -> str:
+def wait_condition_key(job: Mapping[str, Any], model: Mapping[str, Any], timeout_seconds: Any) -> str:
     """The part of a waited job's wait condition (and handle) logical ids that changes when a new one must wait.
 
     CloudFormation never updates a wait condition: only one under a new logical id waits again. The key
@@ -171,7 +171,7 @@ def wait_condition_key(job: Mapping[str, Any], model: Mapping[str, Any], timeout
     parts = {
         "job": {key: value for key, value in job.items() if key not in _JOB_KEPT_PROPERTIES},
         "model": {key: value for key, value in model.items() if key not in _MODEL_KEPT_PROPERTIES},
-        "timeout": int(timeout_seconds),
+        "timeout": timeout_seconds if isinstance(timeout_seconds, (dict, list)) else int(timeout_seconds),
     }
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:WAIT_KEY_LENGTH].upper()

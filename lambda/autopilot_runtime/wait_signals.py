@@ -121,7 +121,7 @@ def is_job_event(event: Mapping[str, Any]) -> bool:
 
 
 def _job_arn(event: Mapping[str, Any], detail: Mapping[str, Any], name: str) -> str:
-    arn = detail.get("TransformJobArn") or next(iter(event.get("resources") or []), None)
+    arn = detail.get(contract.ATTR_TRANSFORM_JOB_ARN) or next(iter(event.get("resources") or []), None)
     if arn:
         return str(arn)
     return f"arn:aws:sagemaker:{event.get('region', '')}:{event.get('account', '')}:transform-job/{name.lower()}"
@@ -136,26 +136,26 @@ def _tags(client: Any, arn: str) -> dict[str, str] | None:
             logger.info("Transform job %s: tags not readable (%s): not a job of this stack", arn, error_code(error))
             return None
         raise
-    return {str(tag["Key"]): str(tag["Value"]) for tag in answer.get("Tags", [])}
+    return {str(tag[contract.TAG_KEY]): str(tag[contract.TAG_VALUE]) for tag in answer.get(contract.TAGS, [])}
 
 
 def on_job_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Signal the wait condition of the job whose state-change ``event`` this is, when the job ended."""
     detail = event.get("detail") or {}
-    name = str(detail.get("TransformJobName", ""))
+    name = str(detail.get(contract.ATTR_TRANSFORM_JOB_NAME, ""))
     status = str(detail.get("TransformJobStatus", ""))
     if status not in contract.TRANSFORM_JOB_END_STATUSES or not name:
-        return {"TransformJobName": name, "Signalled": False, "Why": f"status {status or 'unknown'}"}
+        return {contract.ATTR_TRANSFORM_JOB_NAME: name, "Signalled": False, "Why": f"status {status or 'unknown'}"}
     try:
         client = clients.sagemaker()
         arn = _job_arn(event, detail, name)
         tags = _tags(client, arn)
         owner = current_owner()
         if tags is None or (owner is not None and tags.get(OWNER_TAG_KEY) != owner):
-            return {"TransformJobName": name, "Signalled": False, "Why": "not a job of this stack"}
+            return {contract.ATTR_TRANSFORM_JOB_NAME: name, "Signalled": False, "Why": "not a job of this stack"}
         handle_id = tags.get(contract.WAIT_HANDLE_TAG_KEY)
         if not handle_id:
-            return {"TransformJobName": name, "Signalled": False, "Why": "nothing waits for it"}
+            return {contract.ATTR_TRANSFORM_JOB_NAME: name, "Signalled": False, "Why": "nothing waits for it"}
         reason = detail.get("FailureReason")
         created = _utc(detail.get("CreationTime"))
         if created is None or (status != "Completed" and not reason):
@@ -167,4 +167,4 @@ def on_job_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     except (ClientError, BotoCoreError) as error:
         # Raised: Lambda's asynchronous retries deliver the event again.
         raise AutopilotDeploymentError(f"Transform job {name}: cannot signal its wait condition: {describe_error(error)}") from error
-    return {"TransformJobName": name, "Signalled": sent, "Status": signal_status}
+    return {contract.ATTR_TRANSFORM_JOB_NAME: name, "Signalled": sent, "Status": signal_status}

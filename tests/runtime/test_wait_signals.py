@@ -21,7 +21,7 @@ from autopilot_inference._lambda.autopilot_runtime.wait_signals import signal_bo
 
 NAME = "churnstack-scoring-7d36e9ea434e98-80934e0f3f"
 ARN = f"arn:aws:sagemaker:us-east-1:111122223333:transform-job/{NAME}"
-HANDLE = "ScoringWaitHandleFC4B8B4B"
+HANDLE = "ScoringHandleFC4B8B4B"
 URL = "https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/x?Signature=SECRET-SIGNATURE"
 STARTED = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 

@@ -62,7 +62,7 @@ def template(
     if job_props.get(contract.WAIT_FOR_COMPLETION, "true") == "true":
         timeout = int(job_props.get(contract.WAIT_TIMEOUT_SECONDS, contract.DEFAULT_WAIT_TIMEOUT_SECONDS))
         key = wait_condition_key(job_props, model_in_template if model_in_template is not None else model_props, timeout)
-        handle = f"ScoringWaitHandle{key}"
+        handle = f"ScoringHandle{key}"
         result[handle] = (WAIT_CONDITION_HANDLE, {})
         result["Scoring"] = (contract.TRANSFORM_JOB_RESOURCE_TYPE, {**job_props, contract.WAIT_HANDLE: handle})
         result[f"ScoringWait{key}"] = (WAIT_CONDITION, {"Handle": Ref(handle), "Timeout": str(timeout), "Count": 1})
