@@ -544,18 +544,3 @@ def lambda_asset_section(asset: AssetFacts) -> Section:
         rows=rows,
         notes=notes,
     )
-
-
-def waiter_settings(template: dict[str, Any]) -> tuple[int, int]:
-    """``(IntervalSeconds, MaxAttempts)`` of the provider's waiter state machine in ``template``."""
-    for resource in template.get("Resources", {}).values():
-        if resource.get("Type") != "AWS::StepFunctions::StateMachine":
-            continue
-        definition = resource["Properties"]["DefinitionString"]
-        text = json.dumps(definition)  # the Fn::Join parts, escaped: search the joined text
-        interval = re.search(r'IntervalSeconds\\?"\s*:\s*(\d+)', text)
-        attempts = re.search(r'MaxAttempts\\?"\s*:\s*(\d+)', text)
-        if interval and attempts:
-            return int(interval.group(1)), int(attempts.group(1))
-    raise LookupError("no waiter state machine with IntervalSeconds and MaxAttempts in the template")
-
