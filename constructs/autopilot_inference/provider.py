@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
-from aws_cdk import Aws, Duration
+import jsii
+from aws_cdk import Aws, Duration, IAnyProducer, Lazy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
@@ -16,16 +18,32 @@ from constructs import Construct, IConstruct
 
 from ._asset import HANDLER, handler_code
 from ._lambda.autopilot_runtime import contract
+from ._lambda.autopilot_runtime.naming import MAX_TRANSFORM_PREFIX_LENGTH, readable_prefix
 from ._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR
 from ._scopes import stack_of, stack_singleton
 from .provider_compliance import acknowledge_provider_findings
 from .provider_permissions import HandlerPermissions
+from .validation import is_token
 
 PROVIDER_ID = "AutopilotInferenceProvider"
 # The handler's retry budget is computed against this timeout (see autopilot_runtime.contract).
 HANDLER_TIMEOUT = Duration.seconds(contract.HANDLER_TIMEOUT_SECONDS)
 HANDLER_MEMORY_MB = 256
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+
+
+def job_name_start(job_name_prefix: str) -> str:
+    """How the handler's job names start for ``job_name_prefix`` (lowercased, cut to fit 63 characters)."""
+    return readable_prefix([job_name_prefix], MAX_TRANSFORM_PREFIX_LENGTH)
+
+
+@jsii.implements(IAnyProducer)
+class _AnyProducer:
+    def __init__(self, produce: Any) -> None:
+        self._produce = produce
+
+    def produce(self, context: Any) -> Any:  # noqa: ARG002 - jsii interface
+        return self._produce()
 
 
 class AutopilotInferenceProvider(Construct):
@@ -130,15 +148,17 @@ class AutopilotInferenceProvider(Construct):
             framework_on_event_role=self.framework_on_event_role,
         )
         self.job_events_rule: events.Rule | None = None
+        self._job_name_starts: list[str | None] = []
         """The rule sending waited jobs' end events to the handler (created by the first waited job)."""
         acknowledge_provider_findings(self, self.handler_policy)
 
     def watch_transform_jobs(self, job_name_prefix: str) -> events.Rule:
-        """Send the end events of jobs named ``<job_name_prefix>-...`` to the handler, which signals their wait conditions.
+        """Send the end events of jobs named after ``job_name_prefix`` to the handler, which signals their wait conditions.
 
-        One rule per stack; each waited transform adds its prefix to the pattern.
+        One rule per stack, matching the job names' starts (as the handler makes them from the prefix:
+        lowercased, cut to fit); a prefix known only at deploy time (a token) matches every job name.
         """
-        prefix = {"prefix": f"{job_name_prefix}-"}
+        self._job_name_starts.append(None if is_token(job_name_prefix) else f"{job_name_start(job_name_prefix)}-")
         if self.job_events_rule is None:
             self.permissions.allow_signal_waits()
             self.job_events_rule = events.Rule(
@@ -148,13 +168,20 @@ class AutopilotInferenceProvider(Construct):
                 event_pattern=events.EventPattern(
                     source=[contract.SAGEMAKER_EVENT_SOURCE],
                     detail_type=[contract.TRANSFORM_JOB_STATE_CHANGE],
-                    detail={"TransformJobStatus": list(contract.TRANSFORM_JOB_END_STATUSES), contract.ATTR_TRANSFORM_JOB_NAME: [prefix]},
+                    detail={
+                        "TransformJobStatus": list(contract.TRANSFORM_JOB_END_STATUSES),
+                        contract.ATTR_TRANSFORM_JOB_NAME: Lazy.uncached_any(_AnyProducer(self._name_matchers)),
+                    },
                 ),
                 targets=[events_targets.LambdaFunction(self.handler, retry_attempts=185, max_event_age=Duration.hours(24))],
             )
-        else:
-            self.job_events_rule.add_event_pattern(detail={contract.ATTR_TRANSFORM_JOB_NAME: [prefix]})
         return self.job_events_rule
+
+    def _name_matchers(self) -> list[dict[str, str]] | None:
+        """The rule's job name matchers, rendered at synthesis (``None``: every name, for a token prefix)."""
+        if None in self._job_name_starts:
+            return None
+        return [{"prefix": start} for start in sorted({start for start in self._job_name_starts if start})]
 
     def _framework_role(self, id: str, functions: str) -> iam.Role:
         role = iam.Role(

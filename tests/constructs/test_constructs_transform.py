@@ -474,3 +474,39 @@ def test_the_handler_may_read_its_own_wait_handles() -> None:
         {"Sid": "ReadOwnWaitConditionHandles", "Action": "cloudformation:DescribeStackResource", "Effect": "Allow",
          "Resource": {"Ref": "AWS::StackId"}}
     ]
+
+
+def rule_pattern(template: dict[str, Any]) -> dict[str, Any]:
+    (rule,) = wait_resources(template, "AWS::Events::Rule").values()
+    return dict(rule["Properties"]["EventPattern"])
+
+
+def test_the_rule_matches_the_names_the_handler_makes_from_each_prefix() -> None:
+    from autopilot_inference._lambda.autopilot_runtime.naming import transform_job_name
+
+    stack = new_stack("RuleStack")
+    model = new_model(stack)
+    long_prefix = "Scoring-" + "x" * 44  # 52 characters: the handler cuts it to fit the name
+    AutopilotBatchTransform(stack, "Long", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, job_name_prefix=long_prefix)
+    default_transform(stack, model)
+    AutopilotBatchTransform(
+        stack, "NotWaited", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, wait_for_completion=False,
+        job_name_prefix="not-waited",
+    )
+    matchers = rule_pattern(template_json(stack))["detail"]["TransformJobName"]
+    starts = [matcher["prefix"] for matcher in matchers]
+    name = transform_job_name(long_prefix.lower(), "arn:aws:cloudformation:us-east-1:111122223333:stack/RuleStack/x", "L", {}, "r")
+    assert any(name.startswith(start) for start in starts)
+    assert "transformstack-default-" not in starts and "rulestack-default-" in starts
+    assert not any(start.startswith("not-waited") for start in starts)  # nothing waits for it
+
+
+def test_a_prefix_known_only_at_deploy_time_matches_every_job_name() -> None:
+    from aws_cdk import CfnParameter
+
+    stack = new_stack("TokenRuleStack")
+    model = new_model(stack)
+    prefix = CfnParameter(stack, "Prefix", default="nightly").value_as_string
+    AutopilotBatchTransform(stack, "Job", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, job_name_prefix=prefix)
+    detail = rule_pattern(template_json(stack))["detail"]
+    assert "TransformJobName" not in detail and detail["TransformJobStatus"] == ["Completed", "Failed", "Stopped"]
