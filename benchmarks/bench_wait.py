@@ -187,7 +187,7 @@ def wait_section(runs: list[EventWait]) -> Section:
             ", ".join(run.calls_at_end) + f" + 1 signal ({run.signal})",
             f"{run.seen_after_seconds:g} s",
             "not possible (wait_timeout at most 55 min)" if before is None else f"{before:g}",
-            f"{POLL_INTERVAL_SECONDS / 2:g} s mean, {POLL_INTERVAL_SECONDS} s worst",
+            "n/a" if before is None else f"{POLL_INTERVAL_SECONDS / 2:g} s mean, {POLL_INTERVAL_SECONDS} s worst",
         ])
     return Section(
         title="Waiting for a deploy-time transform job: events instead of polls",
