@@ -26,7 +26,7 @@ from .bench_report import Section
 
 quiet_jsii()
 
-from aws_cdk import App, CfnResource, Stack  # noqa: E402
+from aws_cdk import App, CfnResource, CfnWaitCondition, CfnWaitConditionHandle, Stack  # noqa: E402
 from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_sagemaker as sagemaker  # noqa: E402
 
@@ -92,11 +92,13 @@ def build_baseline(stack: Stack, count: int) -> None:
 
 
 def build_floor(stack: Stack, pairs: int) -> None:
-    """The least any design of this shape builds: the stack's provider and two bare custom resources per pair.
+    """The least any design of this shape builds: the stack's provider, two bare custom resources per pair and
+    the job's wait condition with its handle.
 
     No wrapper constructs, validation, IAM, tags or dependencies: only what CloudFormation must
     see (a ``Custom::AutopilotModel`` and a ``Custom::AutopilotTransformJob`` with the same
-    properties, the job reading the model's name through ``Fn::GetAtt``).
+    properties, the job reading the model's name through ``Fn::GetAtt``, and the
+    ``AWS::CloudFormation::WaitCondition`` that waits for the job, on its handle).
     """
     service_token = AutopilotInferenceProvider.of(stack).service_token
     for index in range(pairs):
@@ -134,8 +136,11 @@ def build_floor(stack: Stack, pairs: int) -> None:
                 "TransformResources": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
                 "WaitForCompletion": "true",
                 "WaitTimeoutSeconds": 3300,
+                "WaitHandle": f"Scoring{index}Handle",
             },
         )
+        handle = CfnWaitConditionHandle(stack, f"Scoring{index}Handle")
+        CfnWaitCondition(stack, f"Scoring{index}Wait", handle=handle.ref, timeout="3300", count=1)
 
 
 @dataclass

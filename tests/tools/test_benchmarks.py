@@ -46,12 +46,15 @@ def test_the_benchmarked_templates_pass_cfn_lint_and_the_iam_reference(synth_res
     check_templates([(f"{pairs} pairs", json.dumps(run.template)) for pairs, run in sorted(synth_result.templates.items())])
 
 
-def test_floor_is_two_bare_custom_resources_per_pair_and_the_provider() -> None:
+def test_floor_is_two_bare_custom_resources_and_a_wait_condition_per_pair_and_the_provider() -> None:
     small = bench_synth.synth(bench_synth.build_floor, 1).template["Resources"]
     large = bench_synth.synth(bench_synth.build_floor, 3).template["Resources"]
     added = Counter(item["Type"] for item in large.values()) - Counter(item["Type"] for item in small.values())
-    assert added == {"Custom::AutopilotModel": 2, "Custom::AutopilotTransformJob": 2}
-    assert sum(item["Type"] == "AWS::Lambda::Function" for item in small.values()) == 4
+    assert added == {
+        "Custom::AutopilotModel": 2, "Custom::AutopilotTransformJob": 2,
+        "AWS::CloudFormation::WaitCondition": 2, "AWS::CloudFormation::WaitConditionHandle": 2,
+    }
+    assert sum(item["Type"] == "AWS::Lambda::Function" for item in small.values()) == 2  # onEvent and the handler
 
 
 def test_round_trips_are_counted_per_pair(synth_result: bench_synth.SynthTimeResult) -> None:
