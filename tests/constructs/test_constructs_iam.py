@@ -347,8 +347,8 @@ def test_hundred_models_and_jobs_keep_the_handler_policy_small() -> None:
     # Models share the stack's default execution role: per pair the two custom resources and the job's wait
     # condition and handle, nothing more; 12 shared (the provider without a waiter, the job-events rule).
     assert len(template["Resources"]) == 4 * 100 + 12
-    # The shared execution role + handler, framework onEvent, framework waiter, state machine.
-    assert len(resources(template, "AWS::IAM::Role")) == 1 + 4
+    # The shared execution role + the handler's and the framework onEvent function's (no waiter, no state machine).
+    assert len(resources(template, "AWS::IAM::Role")) == 1 + 2
     for key, role in resources(template, "AWS::IAM::Role").items():
         for policy in role["Properties"].get("Policies", []):
             assert deployed_policy_size(policy["PolicyDocument"]) < 10240, key
