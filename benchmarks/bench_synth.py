@@ -357,9 +357,11 @@ def synth_time_section(result: SynthTimeResult, trips: RoundTrips | None = None)
             f"jsii round trips (Python to Node requests, build and synth) per added pair, {trips.small} -> "
             f"{trips.large} pairs: subject {_per_pair(trips.subject)}, floor {_per_pair(trips.floor)}, "
             f"baseline {_per_pair(trips.baseline)} per CfnModel. Each costs a few hundred microseconds here; "
-            "a pair needs about eight: the two constructs, their two custom resources, the job's `Fn::GetAtt`s "
-            "of the model's name and media types, and the job's lookup of its own stack's provider (past ten "
-            "distinct S3 locations or name prefixes, a synth warning adds a few once)."
+            "a pair without a wait needs about eight: the two constructs, their two custom resources, the job's "
+            "`Fn::GetAtt`s of the model's name and media types, and the job's lookup of its own stack's provider "
+            "(past ten distinct S3 locations or name prefixes, a synth warning adds a few once); a waited job adds "
+            "about twenty for its wait condition and handle (two resources and their construct, the handle's `Ref`, "
+            "two lazily rendered logical ids resolved once at synthesis, two dependencies)."
         )
     return Section(
         title="Synth time: AutopilotModel + AutopilotBatchTransform pairs vs plain CfnModel",

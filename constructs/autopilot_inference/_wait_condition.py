@@ -18,15 +18,14 @@ never a property of anything: the handler reads it from CloudFormation only to s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any
 
 import jsii
 from aws_cdk import (
     CfnResource,
     CfnWaitCondition,
     CfnWaitConditionHandle,
-    CustomResource,
-    IStringProducer,
+    IStableStringProducer,
     Lazy,
     Stack,
     Token,
@@ -40,55 +39,58 @@ from ._lambda.autopilot_runtime.naming import wait_condition_key
 _JOB_KEPT = (contract.SERVICE_TOKEN, contract.TAGS, *contract.TRANSFORM_WAIT_PROPERTIES)
 
 
-@jsii.implements(IStringProducer)
+@jsii.implements(IStableStringProducer)
 class _Producer:
     def __init__(self, produce: Callable[[], str]) -> None:
         self._produce = produce
 
-    def produce(self, context: Any) -> str:  # noqa: ARG002 - jsii interface
+    def produce(self) -> str:
         return self._produce()
 
 
 class JobWait(Construct):
-    """The handle and wait condition of one waited job, named after :func:`wait_key` at synthesis."""
+    """The handle and wait condition of one waited job, named after ``naming.wait_condition_key`` at synthesis.
+
+    Create it before the job's resource (whose ``WaitHandle`` property is :attr:`handle_logical_id`), then
+    :meth:`follow` that resource. Few jsii round trips: the names are rendered once, in one ``resolve``.
+    """
 
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        resource: CustomResource,
         job_properties: Mapping[str, Any],
         model_properties: Callable[[], Mapping[str, Any]],
         timeout_seconds: Any,
     ) -> None:
         super().__init__(scope, id)
-        stack = Stack.of(self)
-        job_resource = cast(CfnResource, resource.node.default_child)
+        self._job_resource: CfnResource | None = None
         self.handle = CfnWaitConditionHandle(self, "Handle")
-        timeout = Token.as_string(timeout_seconds) if Token.is_unresolved(timeout_seconds) else str(timeout_seconds)
+        timeout = str(timeout_seconds) if isinstance(timeout_seconds, int) else Token.as_string(timeout_seconds)
         self.condition = CfnWaitCondition(self, "Condition", handle=self.handle.ref, timeout=timeout, count=1)
+        computed: list[tuple[str, str]] = []
 
-        base = stack.get_logical_id(job_resource)
-        computed: list[str] = []
-
-        def key() -> str:
+        def names() -> tuple[str, str]:
             # Rendered once, at synthesis: the model may still change after this construct (an endpoint).
             if not computed:
+                assert self._job_resource is not None, "JobWait.follow(job resource) was not called"
                 job = {name: value for name, value in job_properties.items() if name not in _JOB_KEPT}
-                model = dict(model_properties())
-                key = wait_condition_key(stack.resolve(job), stack.resolve(model), stack.resolve(timeout_seconds))
-                computed.append(f"{stack.resolve(base)}|{key}")
+                base, job, model, timeout = Stack.of(self).resolve(
+                    [self._job_resource.logical_id, job, dict(model_properties()), timeout_seconds]
+                )
+                key = wait_condition_key(job, model, timeout)
+                computed.append((f"{base}Handle{key}", f"{base}Wait{key}"))
             return computed[0]
 
-        self.handle.override_logical_id(Lazy.uncached_string(_Producer(lambda: "Handle".join(key().split("|")))))
-        self.condition.override_logical_id(Lazy.uncached_string(_Producer(lambda: "Wait".join(key().split("|")))))
-        # The job starts after the handle exists (the handler tags it with the handle's logical id); the
-        # condition is created once the job started, so its Timeout counts from there.
+        self.handle.override_logical_id(Lazy.string(_Producer(lambda: names()[0])))
+        self.condition.override_logical_id(Lazy.string(_Producer(lambda: names()[1])))
+        self.handle_logical_id: str = self.handle.logical_id
+        """The handle's logical id (a token rendered at synthesis): the job resource's ``WaitHandle``."""
+
+    def follow(self, job_resource: CfnResource) -> None:
+        """Order: the handle, then the job's resource (it tags the job with the handle's id), then the condition
+        (its Timeout counts from the job's start)."""
+        self._job_resource = job_resource
         job_resource.node.add_dependency(self.handle)
         self.condition.node.add_dependency(job_resource)
-
-    @property
-    def handle_logical_id(self) -> str:
-        """The handle's logical id (a token rendered at synthesis): the job resource's ``WaitHandle``."""
-        return self.handle.logical_id

@@ -196,14 +196,6 @@ class AutopilotBatchTransform(Construct):
             properties[contract.MODEL_INPUT_CONTENT_TYPES] = model.input_content_types
             properties[contract.MODEL_ACCEPT_TYPES] = model.accept_types
 
-        self.resource = CustomResource(
-            self,
-            "Resource",
-            service_token=self.provider.service_token,
-            resource_type=contract.TRANSFORM_JOB_RESOURCE_TYPE,
-            properties=properties,
-        )
-        """The ``Custom::AutopilotTransformJob`` resource."""
         self.wait: JobWait | None = None
         """The wait condition (and handle) the deployment waits on for the job (``wait_for_completion``).
         Depend on it (or on this construct) to act once the job finished; the resource's attributes are
@@ -212,14 +204,22 @@ class AutopilotBatchTransform(Construct):
             self.wait = JobWait(
                 self,
                 "Wait",
-                resource=self.resource,
                 job_properties=properties,
                 model_properties=lambda: {**getattr(model, "properties", {}), **getattr(model, "property_overrides", {})},
                 timeout_seconds=wait_seconds,
             )
-            cast(CfnResource, self.resource.node.default_child).add_property_override(
-                contract.WAIT_HANDLE, self.wait.handle_logical_id
-            )
+            properties[contract.WAIT_HANDLE] = self.wait.handle_logical_id
+
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type=contract.TRANSFORM_JOB_RESOURCE_TYPE,
+            properties=properties,
+        )
+        """The ``Custom::AutopilotTransformJob`` resource."""
+        if self.wait is not None:
+            self.wait.follow(cast(CfnResource, self.resource.node.default_child))
         self._tags = LazyTags(self.resource, contract.TRANSFORM_JOB_RESOURCE_TYPE)
         # The model's execution role reads the input, writes the results and uses the keys. The
         # job waits for those permissions through the model: it references the model's name, and
