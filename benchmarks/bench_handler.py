@@ -1,4 +1,4 @@
-"""Handler benchmarks: AWS API calls per lifecycle event, and invocations spent waiting on a job.
+"""Handler benchmarks: AWS API calls per lifecycle event (waiting for a job: :mod:`.bench_wait`).
 
 Every AWS call goes through a real boto3 SageMaker client (fake credentials) with a
 botocore ``Stubber``: requests are validated against the service model and answered
@@ -9,7 +9,7 @@ responses actually consumed, and every queued response must be consumed.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -18,12 +18,11 @@ from botocore.stub import Stubber
 
 from autopilot_inference._lambda.autopilot_runtime import contract, naming
 from autopilot_inference._lambda.autopilot_runtime.clients import Clients
-from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.handler import handle
 from autopilot_inference._lambda.autopilot_runtime.model_resource import FACTS_TAG_KEY
 from autopilot_inference._lambda.autopilot_runtime.properties import configuration
 
-from .bench_common import fake_aws_environment, fixture, ratio
+from .bench_common import fake_aws_environment, fixture
 from .bench_events import ACCOUNT, REGION, REQUEST_ID, SERVICE_TOKEN, STACK_ID, cfn_event
 from .bench_report import Section
 
@@ -178,14 +177,8 @@ class CallCount:
         return len(self.calls)
 
 
-def _phase(event: dict[str, Any], physical_id: str) -> dict[str, Any]:
-    """The is_complete event: the CloudFormation event merged with an on_event result."""
-    return {**event, "AutopilotInferencePhase": "isComplete", "PhysicalResourceId": physical_id, "Data": {},
-            "AutopilotInferenceWait": True}
-
-
 def model_scenarios() -> list[Scenario]:
-    """Create (best / named candidate), is_complete, Update (no-op / replacing) and Delete of a model."""
+    """Create (best / named candidate), Update (no-op / replacing) and Delete of a model."""
     name = model_name(MODEL_PROPERTIES)
     replaced = {**MODEL_PROPERTIES, "InferenceResponseKeys": ["predicted_label", "probabilities", "labels"]}
     named = {**MODEL_PROPERTIES, "CandidateName": NAMED_CANDIDATE}
@@ -199,7 +192,6 @@ def model_scenarios() -> list[Scenario]:
                  [("describe_auto_ml_job", automl_job()),
                   ("list_candidates_for_auto_ml_job", fixture("list_candidates_for_auto_ml_job_page2.json")),
                   ("create_model", {"ModelArn": model_arn(model_name(named))})]),
-        Scenario("is_complete of a model", _phase(create, name), [], target=0),
         Scenario("Update model, same configuration (no-op)",
                  cfn_event("Update", contract.MODEL_RESOURCE_TYPE, MODEL_PROPERTIES, old_properties=MODEL_PROPERTIES,
                            physical_id=name, logical_id=MODEL_LOGICAL_ID),
@@ -215,7 +207,7 @@ def model_scenarios() -> list[Scenario]:
 
 
 def transform_scenarios() -> list[Scenario]:
-    """Create, is_complete polls, no-op Update and Delete (running / finished) of a transform job."""
+    """Create, no-op Update and Delete (running / finished) of a transform job (the job events: bench_wait)."""
     name = transform_job_name(TRANSFORM_PROPERTIES)
     create = cfn_event("Create", contract.TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, logical_id=TRANSFORM_LOGICAL_ID)
 
@@ -228,10 +220,6 @@ def transform_scenarios() -> list[Scenario]:
         Scenario("Create transform job (after looking for jobs a failed attempt left running)", create,
                  [("list_transform_jobs", {"TransformJobSummaries": []}),
                   ("create_transform_job", {"TransformJobArn": job_arn(name)})], target=2),
-        Scenario("is_complete poll (job running)", _phase(create, name),
-                 [("describe_transform_job", described_job(name, "InProgress"))], target=1),
-        Scenario("is_complete poll (job completed)", _phase(create, name),
-                 [("describe_transform_job", described_job(name, "Completed"))], target=1),
         Scenario("Update transform job, same configuration (no-op)", existing("Update"),
                  [("describe_transform_job", described_job(name, "Completed"))]),
         Scenario("Delete transform job (running: describe + stop)", existing("Delete"),
@@ -280,128 +268,3 @@ def api_calls_section(counts: list[CallCount]) -> Section:
             "A named candidate costs one ListCandidatesForAutoMLJob call per result page (one page here).",
         ],
     )
-
-
-# --- waiting on a transform job -------------------------------------------------------------
-
-
-@dataclass
-class WaitRun:
-    """Handler invocations of one simulated deployment that waits for a transform job."""
-
-    job_minutes: float
-    interval_seconds: int
-    max_attempts: int
-    is_complete_invocations: int
-    outcome: str
-    detected_after_seconds: float | None = None
-    error: str | None = None
-    calls: list[str] = field(default_factory=list)
-
-    on_event_invocations: int = 1
-
-    @property
-    def invocations(self) -> int:
-        return self.on_event_invocations + self.is_complete_invocations
-
-    @property
-    def floor(self) -> float:
-        """Job length / interval: the fewest polls that could see the job end."""
-        return self.job_minutes * 60 / self.interval_seconds
-
-    @property
-    def ratio(self) -> float:
-        return ratio(self.invocations, self.floor)
-
-
-def simulate_wait(job_minutes: float, interval_seconds: int, max_attempts: int) -> WaitRun:
-    """The Step Functions waiter around the real ``handle()``.
-
-    ``on_event`` starts the job at ``JOB_START``; ``is_complete`` runs at once, then every
-    ``interval_seconds`` for at most ``max_attempts`` retries (the state machine's Retry).
-    DescribeTransformJob says ``InProgress`` until the simulated clock reaches the job's
-    length, then ``Completed``; ``now=`` gives the handler the simulated time.
-    """
-    job_seconds = job_minutes * 60
-    with fake_aws_environment():
-        aws = CountingAws()
-        create = cfn_event("Create", contract.TRANSFORM_JOB_RESOURCE_TYPE, TRANSFORM_PROPERTIES, logical_id=TRANSFORM_LOGICAL_ID)
-        aws.respond("list_transform_jobs", {"TransformJobSummaries": []})
-        aws.respond("create_transform_job", {"TransformJobArn": job_arn(transform_job_name(TRANSFORM_PROPERTIES))})
-        started = aws.handle(create, now=JOB_START)
-        name = started["PhysicalResourceId"]
-        waiting = {**create, **started}
-        polls, outcome, detected, message = 0, "", None, None
-        for attempt in range(1 + max_attempts):
-            clock = attempt * interval_seconds
-            aws.respond("describe_transform_job", described_job(name, "Completed" if clock >= job_seconds else "InProgress"))
-            if clock < job_seconds and clock > contract.MAX_WAIT_MINUTES * 60:
-                aws.respond("stop_transform_job", {})  # past wait_timeout the handler stops the job it waited for
-            polls += 1
-            try:
-                result = aws.handle(waiting, now=JOB_START + timedelta(seconds=clock))
-            except AutopilotDeploymentError as error:
-                outcome, message = f"handler timeout error at {clock / 60:g} min", str(error)
-                break
-            if result.get("IsComplete"):
-                outcome, detected = "completed", float(clock)
-                break
-        else:
-            outcome = f"framework timeout after {max_attempts} retries"
-        aws.finish()
-    return WaitRun(job_minutes, interval_seconds, max_attempts, polls, outcome, detected, message, list(aws.calls))
-
-
-def wait_runs(interval_seconds: int, max_attempts: int, job_minutes: tuple[float, ...] = (10, 30, 60)) -> list[WaitRun]:
-    """The simulation for each job length at the provider's interval."""
-    return [simulate_wait(minutes, interval_seconds, max_attempts) for minutes in job_minutes]
-
-
-def interval_alternatives(
-    total_seconds: int, job_minutes: float = 30, intervals: tuple[int, ...] = (30, 60, 120, 300)
-) -> list[WaitRun]:
-    """The same simulation for other intervals under the same total timeout."""
-    return [simulate_wait(job_minutes, interval, total_seconds // interval) for interval in intervals]
-
-
-def wait_section(runs: list[WaitRun], alternatives: list[WaitRun], wait_timeout_minutes: int = 55) -> Section:
-    """The waiting table, with the what-if intervals and the reasoning in notes."""
-    rows = []
-    for run in runs:
-        detected = "" if run.detected_after_seconds is None else f"{run.detected_after_seconds / 60:g} min"
-        completed = run.detected_after_seconds is not None
-        rows.append([f"{run.job_minutes:g} min", str(run.on_event_invocations), str(run.is_complete_invocations),
-                     str(run.invocations), f"{run.floor:g}", f"{run.ratio:.2f}" if completed else "n/a",
-                     detected, run.outcome])
-    interval = runs[0].interval_seconds if runs else 0
-    max_attempts = runs[0].max_attempts if runs else 0
-    notes = [
-        f"Interval {interval} s and {max_attempts} retries read from the synthesized waiter state machine "
-        f"(at most {interval * max_attempts / 60:g} min, the framework's cap). Each poll also runs the "
-        "framework's own isComplete function, so Lambda invocations are about twice the handler's.",
-        f"A job that runs for 60 minutes cannot be waited for: wait_timeout is at most {wait_timeout_minutes} "
-        "minutes (counted from the job's creation), so the handler fails the deployment with its timeout "
-        "error shortly after; use wait_for_completion=False for such jobs.",
-    ]
-    notes += [f"{run.job_minutes:g}-minute job, the handler's error: \"{run.error}\"" for run in runs if run.error]
-    for alternative in alternatives:
-        notes.append(
-            f"What if the interval were {alternative.interval_seconds} s: a {alternative.job_minutes:g}-minute job "
-            f"takes {alternative.invocations} handler invocations; the deployment learns of the job's end at most "
-            f"{alternative.interval_seconds} s late."
-        )
-    notes.append(
-        f"Chosen: {interval} s. Halving it doubles the invocations (and the CloudWatch log lines) for at most "
-        f"{interval / 2:g} s less latency; longer intervals save invocations that cost almost nothing while adding up to "
-        "minutes to every deployment. A job of a few minutes to an hour is dominated by the job, not by polling."
-    )
-    return Section(
-        title="Handler invocations while waiting for a transform job",
-        explanation="The Step Functions waiter simulated around the real `handle()` (first is_complete right after "
-        "on_event, then every interval) with a Stubber'd DescribeTransformJob and a simulated clock passed as `now=`.",
-        headers=["job length", "on_event", "is_complete", "total", "floor (length/interval)", "total/floor",
-                 "completion seen after", "outcome"],
-        rows=rows,
-        notes=notes,
-    )
-

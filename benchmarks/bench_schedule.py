@@ -1,8 +1,8 @@
 """Lambda invocations spent waiting for a transform job: deploy-time vs scheduled.
 
-The deploy-time ``AutopilotBatchTransform`` waits through the custom-resource provider
-framework: every query interval the framework's isComplete function runs and calls the
-handler's (two Lambda invocations per poll), for at most 55 minutes. The scheduled
+The deploy-time ``AutopilotBatchTransform`` waits on a CloudFormation wait condition that the
+job's own end event signals (one handler invocation per job, none while it runs; at most 12
+hours: :mod:`.bench_wait`). The scheduled
 transform waits inside Step Functions' ``createTransformJob.sync`` integration: the
 figure counts the Lambda tasks and functions its synthesized state machine and
 construct add (expected: none), and the state transitions of one run, which do not grow
@@ -20,16 +20,15 @@ from typing import Any
 from .bench_report import Section
 
 LAMBDA_TASK = ":states:::lambda:invoke"
-SECONDS_PER_HOUR = 3600
-LAMBDAS_PER_POLL = 2  # the framework's isComplete function, and the handler it invokes
-MAX_DEPLOY_TIME_WAIT_MINUTES = 55
+# The deploy-time wait: nothing runs while the job runs; the job's end event invokes the handler once.
+DEPLOY_TIME_INVOCATIONS_PER_HOUR = 0
+DEPLOY_TIME_INVOCATIONS_PER_JOB = 1
 
 
 @dataclass(frozen=True)
 class WaitCost:
     """Lambda invocations per hour a job is waited for, by each way of waiting."""
 
-    query_interval_seconds: int
     deploy_time_per_hour: float
     scheduled_lambda_tasks: int
     scheduled_lambda_functions: int
@@ -74,7 +73,6 @@ def wait_cost() -> WaitCost:
     from aws_cdk import Duration
 
     from autopilot_inference import AutopilotModel, AutopilotScheduledTransform
-    from autopilot_inference.provider import QUERY_INTERVAL
 
     def model(stack: Any) -> Any:
         return AutopilotModel(stack, "Model", automl_job_name="bench-job", automl_output_s3_uri="s3://amzn-s3-demo-bucket/out/")
@@ -94,10 +92,8 @@ def wait_cost() -> WaitCost:
     def functions(template: dict[str, Any]) -> int:
         return sum(resource["Type"] == "AWS::Lambda::Function" for resource in template["Resources"].values())
 
-    interval = int(QUERY_INTERVAL.to_seconds())
     return WaitCost(
-        query_interval_seconds=interval,
-        deploy_time_per_hour=LAMBDAS_PER_POLL * SECONDS_PER_HOUR / interval,
+        deploy_time_per_hour=DEPLOY_TIME_INVOCATIONS_PER_HOUR,
         scheduled_lambda_tasks=lambda_tasks,
         scheduled_lambda_functions=functions(scheduled) - functions(alone),
         scheduled_transitions_per_run=_transitions(definition),
@@ -107,19 +103,21 @@ def wait_cost() -> WaitCost:
 def wait_cost_section(cost: WaitCost) -> Section:
     return Section(
         title="Lambda invocations per hour of a waited transform job",
-        explanation="Deploy-time waiting polls through the provider framework; the scheduled transform waits in "
-        "Step Functions' createTransformJob.sync integration (counted from its synthesized definition).",
+        explanation="Deploy-time waiting is a wait condition signalled by the job's end event (see the waiting "
+        "section above); the scheduled transform waits in Step Functions' createTransformJob.sync integration "
+        "(counted from its synthesized definition).",
         headers=["way of waiting", "Lambda invocations per hour", "longest wait", "other cost per run"],
         rows=[
-            [f"AutopilotBatchTransform (query interval {cost.query_interval_seconds} s)",
-             f"{cost.deploy_time_per_hour:g}", f"{MAX_DEPLOY_TIME_WAIT_MINUTES} min", "1 on_event + 1 framework call"],
+            ["AutopilotBatchTransform (wait condition + job event)",
+             f"{cost.deploy_time_per_hour:g}", "12 h (a wait condition's limit)",
+             f"1 on_event + 1 framework call; {DEPLOY_TIME_INVOCATIONS_PER_JOB} handler invocation at the job's end"],
             ["AutopilotScheduledTransform (.sync)", str(cost.scheduled_per_hour), "`timeout` (24 h default; up to a year)",
              f"{cost.scheduled_transitions_per_run} state transitions, independent of the job's length"],
         ],
         notes=[
             f"Scheduled: {cost.scheduled_lambda_tasks} Lambda tasks in the state machine and "
             f"{cost.scheduled_lambda_functions} Lambda functions added by the construct.",
-            f"Deploy-time: {LAMBDAS_PER_POLL} invocations per poll (the framework's isComplete and the handler) every "
-            f"{cost.query_interval_seconds} s.",
+            "Deploy-time: no invocation while the job runs (before this change the provider framework polled every "
+            "minute: 120 invocations per waited hour, for at most 55 minutes).",
         ],
     )

@@ -26,7 +26,7 @@ from .bench_report import Section
 
 quiet_jsii()
 
-from aws_cdk import App, CfnResource, Stack  # noqa: E402
+from aws_cdk import App, CfnResource, CfnWaitCondition, CfnWaitConditionHandle, Stack  # noqa: E402
 from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_sagemaker as sagemaker  # noqa: E402
 
@@ -92,11 +92,13 @@ def build_baseline(stack: Stack, count: int) -> None:
 
 
 def build_floor(stack: Stack, pairs: int) -> None:
-    """The least any design of this shape builds: the stack's provider and two bare custom resources per pair.
+    """The least any design of this shape builds: the stack's provider, two bare custom resources per pair and
+    the job's wait condition with its handle.
 
     No wrapper constructs, validation, IAM, tags or dependencies: only what CloudFormation must
     see (a ``Custom::AutopilotModel`` and a ``Custom::AutopilotTransformJob`` with the same
-    properties, the job reading the model's name through ``Fn::GetAtt``).
+    properties, the job reading the model's name through ``Fn::GetAtt``, and the
+    ``AWS::CloudFormation::WaitCondition`` that waits for the job, on its handle).
     """
     service_token = AutopilotInferenceProvider.of(stack).service_token
     for index in range(pairs):
@@ -134,8 +136,11 @@ def build_floor(stack: Stack, pairs: int) -> None:
                 "TransformResources": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
                 "WaitForCompletion": "true",
                 "WaitTimeoutSeconds": 3300,
+                "WaitHandle": f"Scoring{index}Handle",
             },
         )
+        handle = CfnWaitConditionHandle(stack, f"Scoring{index}Handle")
+        CfnWaitCondition(stack, f"Scoring{index}Wait", handle=handle.ref, timeout="3300", count=1)
 
 
 @dataclass
@@ -352,9 +357,11 @@ def synth_time_section(result: SynthTimeResult, trips: RoundTrips | None = None)
             f"jsii round trips (Python to Node requests, build and synth) per added pair, {trips.small} -> "
             f"{trips.large} pairs: subject {_per_pair(trips.subject)}, floor {_per_pair(trips.floor)}, "
             f"baseline {_per_pair(trips.baseline)} per CfnModel. Each costs a few hundred microseconds here; "
-            "a pair needs about eight: the two constructs, their two custom resources, the job's `Fn::GetAtt`s "
-            "of the model's name and media types, and the job's lookup of its own stack's provider (past ten "
-            "distinct S3 locations or name prefixes, a synth warning adds a few once)."
+            "a pair without a wait needs about eight: the two constructs, their two custom resources, the job's "
+            "`Fn::GetAtt`s of the model's name and media types, and the job's lookup of its own stack's provider "
+            "(past ten distinct S3 locations or name prefixes, a synth warning adds a few once); a waited job adds "
+            "about twenty for its wait condition and handle (two resources and their construct, the handle's `Ref`, "
+            "two lazily rendered logical ids resolved once at synthesis, two dependencies)."
         )
     return Section(
         title="Synth time: AutopilotModel + AutopilotBatchTransform pairs vs plain CfnModel",
@@ -544,18 +551,3 @@ def lambda_asset_section(asset: AssetFacts) -> Section:
         rows=rows,
         notes=notes,
     )
-
-
-def waiter_settings(template: dict[str, Any]) -> tuple[int, int]:
-    """``(IntervalSeconds, MaxAttempts)`` of the provider's waiter state machine in ``template``."""
-    for resource in template.get("Resources", {}).values():
-        if resource.get("Type") != "AWS::StepFunctions::StateMachine":
-            continue
-        definition = resource["Properties"]["DefinitionString"]
-        text = json.dumps(definition)  # the Fn::Join parts, escaped: search the joined text
-        interval = re.search(r'IntervalSeconds\\?"\s*:\s*(\d+)', text)
-        attempts = re.search(r'MaxAttempts\\?"\s*:\s*(\d+)', text)
-        if interval and attempts:
-            return int(interval.group(1)), int(attempts.group(1))
-    raise LookupError("no waiter state machine with IntervalSeconds and MaxAttempts in the template")
-

@@ -21,9 +21,7 @@ from .bench_common import FAKE_AWS_ENVIRONMENT, REPO_ROOT, quiet_jsii  # noqa: E
 
 quiet_jsii()
 
-from autopilot_inference.provider import QUERY_INTERVAL, TOTAL_TIMEOUT  # noqa: E402
-
-from .bench_handler import api_calls, api_calls_section, interval_alternatives, wait_runs, wait_section  # noqa: E402
+from .bench_handler import api_calls, api_calls_section  # noqa: E402
 from .bench_imports import import_section, import_times  # noqa: E402
 from .bench_keys import key_engine_cost, key_engine_section  # noqa: E402
 from .bench_report import Section, render_text, write_report  # noqa: E402
@@ -35,8 +33,8 @@ from .bench_synth import (  # noqa: E402
     synth_time_section,
     template_growth,
     template_growth_section,
-    waiter_settings,
 )
+from .bench_wait import event_waits, stack_counts, stack_section, wait_section  # noqa: E402
 
 DEFAULT_OUTPUT = REPO_ROOT / "BENCHMARKS.md"
 
@@ -51,11 +49,10 @@ class Sizes:
     import_runs: int
     key_samples: int
     wait_job_minutes: tuple[float, ...]
-    alternative_intervals: tuple[int, ...]
 
 
-FULL = Sizes((1, 10, 100), (7, 7, 5), (1, 101), 7, 10_000, (10, 30, 60), (30, 60, 120, 300))
-QUICK = Sizes((1, 2), (1, 1), (1, 2), 1, 200, (10, 30, 60), (60, 300))
+FULL = Sizes((1, 10, 100), (7, 7, 5), (1, 101), 7, 10_000, (10, 60, 180, 720))
+QUICK = Sizes((1, 2), (1, 1), (1, 2), 1, 200, (10, 180))
 
 Progress = Callable[[str], None]
 
@@ -63,15 +60,6 @@ Progress = Callable[[str], None]
 def stderr_progress(message: str) -> None:
     """Progress lines go to stderr so stdout holds only the report."""
     print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def waiter_interval(template: dict, progress: Progress) -> tuple[int, int]:
-    """The waiter's interval and retries from the template, checked against the provider's constants."""
-    interval, attempts = waiter_settings(template)
-    expected = (int(QUERY_INTERVAL.to_seconds()), int(TOTAL_TIMEOUT.to_seconds() // QUERY_INTERVAL.to_seconds()))
-    if (interval, attempts) != expected:
-        progress(f"template waiter {interval}s x {attempts} differs from provider constants {expected}; using the template")
-    return interval, attempts
 
 
 def run_all(sizes: Sizes = FULL, progress: Progress = stderr_progress) -> list[Section]:
@@ -86,10 +74,10 @@ def run_all(sizes: Sizes = FULL, progress: Progress = stderr_progress) -> list[S
     assert smallest.asset is not None
     progress("API calls per lifecycle event")
     calls = api_calls()
-    interval, attempts = waiter_interval(smallest.template, progress)
-    progress(f"waiting simulation at {interval} s")
-    runs = wait_runs(interval, attempts, sizes.wait_job_minutes)
-    alternatives = interval_alternatives(interval * attempts, intervals=sizes.alternative_intervals)
+    progress("waiting for a job: its end event against the retired poller")
+    runs = event_waits(sizes.wait_job_minutes)
+    progress("resources per stack with a waited job")
+    counts = stack_counts()
     progress(f"cold import time ({sizes.import_runs} runs each)")
     imports = import_times(sizes.import_runs)
     progress(f"response-key engine ({sizes.key_samples} calls)")
@@ -102,7 +90,8 @@ def run_all(sizes: Sizes = FULL, progress: Progress = stderr_progress) -> list[S
         lambda_asset_section(smallest.asset),
         import_section(imports),
         api_calls_section(calls),
-        wait_section(runs, alternatives),
+        wait_section(runs),
+        stack_section(counts),
         wait_cost_section(scheduled_wait),
         key_engine_section(keys),
     ]

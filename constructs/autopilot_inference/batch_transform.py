@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any, cast
 
 import jsii
-from aws_cdk import CustomResource, Duration, ITaggable, TagManager, TagType
+from aws_cdk import CfnResource, CustomResource, Duration, ITaggable, TagManager, TagType
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_kms as kms
@@ -21,11 +21,12 @@ from ._problems import Problems, Unbuilt, failed
 from ._scopes import child_path, default_prefix
 from ._synth_cache import LazyTags
 from ._transform_options import given_options, transform_options
+from ._wait_condition import JobWait
 from .model import AutopilotModel
 from .provider import AutopilotInferenceProvider
 from .provider_permissions import TransformBinding
 
-DEFAULT_WAIT_TIMEOUT = Duration.minutes(contract.MAX_WAIT_MINUTES)
+DEFAULT_WAIT_TIMEOUT = Duration.minutes(contract.DEFAULT_WAIT_TIMEOUT_MINUTES)
 
 
 @jsii.implements(ITaggable)
@@ -34,8 +35,10 @@ class AutopilotBatchTransform(Construct):
 
     Each CloudFormation create or update that changes the job's configuration starts a new
     job (job names can never be reused); tag and wait changes do not. By default the
-    deployment waits for the job to finish and fails with its ``FailureReason``. Deleting
-    the resource stops a job still in progress; S3 data is never deleted.
+    deployment waits for the job to finish and fails with its ``FailureReason``: an
+    ``AWS::CloudFormation::WaitCondition`` (:attr:`wait`) waits, signalled by the job's own
+    ``SageMaker Transform Job State Change`` event (nothing polls). Deleting the resource stops
+    a job still in progress; S3 data is never deleted.
 
     The model's execution role is granted read on the keys starting with ``input_s3_uri``
     and write under ``output_s3_uri`` (and use of the KMS keys) when that role is mutable.
@@ -62,9 +65,9 @@ class AutopilotBatchTransform(Construct):
         assemble_with: how to join output records: ``None`` or ``Line``. Default: ``Line``.
         wait_for_completion: whether the deployment waits for the job to finish.
             Default: ``True``.
-        wait_timeout: how long to wait, counted from the job's creation; above 0 and at
-            most 55 minutes (the provider framework caps an operation at one hour). For
-            longer jobs set ``wait_for_completion=False``. Default: 55 minutes.
+        wait_timeout: how long to wait, counted from the job's start (the wait condition's
+            creation); above 0 and at most 12 hours (a wait condition's limit). A job still
+            running then is stopped and the deployment fails. Default: 55 minutes.
         input_data_type: ``S3Prefix``, ``ManifestFile`` or ``AugmentedManifestFile``.
             Default: ``S3Prefix``.
         compression_type: ``None`` or ``Gzip``. Default: not set (``None``).
@@ -192,10 +195,25 @@ class AutopilotBatchTransform(Construct):
         properties[contract.WAIT_FOR_COMPLETION] = "true" if wait_for_completion else "false"
         if wait_seconds is not None:
             properties[contract.WAIT_TIMEOUT_SECONDS] = wait_seconds
+            self.provider.watch_transform_jobs(self.job_name_prefix)
         # What the candidate reads and answers (known at deploy time): the handler refuses a
         # content_type or accept outside them before the job starts. Not part of the job's configuration.
         properties[contract.MODEL_INPUT_CONTENT_TYPES] = deployed.input_content_types
         properties[contract.MODEL_ACCEPT_TYPES] = deployed.accept_types
+
+        self.wait: JobWait | None = None
+        """The wait condition (and handle) the deployment waits on for the job (``wait_for_completion``).
+        Depend on it (or on this construct) to act once the job finished; the resource's attributes are
+        known once the job started."""
+        if wait_seconds is not None:
+            self.wait = JobWait(
+                self,
+                "Wait",
+                job_properties=properties,
+                model_properties=lambda: {**deployed.properties, **deployed.property_overrides},
+                timeout_seconds=wait_seconds,
+            )
+            properties[contract.WAIT_HANDLE] = self.wait.handle_logical_id
 
         self.resource = CustomResource(
             self,
@@ -205,6 +223,8 @@ class AutopilotBatchTransform(Construct):
             properties=properties,
         )
         """The ``Custom::AutopilotTransformJob`` resource."""
+        if self.wait is not None:
+            self.wait.follow(cast(CfnResource, self.resource.node.default_child))
         self._tags = LazyTags(self.resource, contract.TRANSFORM_JOB_RESOURCE_TYPE)
         # The model's execution role reads the input, writes the results and uses the keys. The
         # job waits for those permissions through the model: it references the model's name, and
@@ -243,7 +263,6 @@ class AutopilotBatchTransform(Construct):
         return self._tags.manager
 
 
-TRANSFORM_JOB_STATE_CHANGE = "SageMaker Transform Job State Change"
 FAILED_STATUSES = ("Failed", "Stopped")
 
 
@@ -255,8 +274,8 @@ def job_failure_rule(scope: Construct, id: str, job_name: str, topic: sns.ITopic
         description="Tells the topic when this stack's batch transform job fails or is stopped",
         event_pattern=events.EventPattern(
             source=["aws.sagemaker"],
-            detail_type=[TRANSFORM_JOB_STATE_CHANGE],
-            detail={"TransformJobName": [job_name], "TransformJobStatus": list(FAILED_STATUSES)},
+            detail_type=[contract.TRANSFORM_JOB_STATE_CHANGE],
+            detail={contract.ATTR_TRANSFORM_JOB_NAME: [job_name], "TransformJobStatus": list(FAILED_STATUSES)},
         ),
         targets=[
             events_targets.SnsTopic(

@@ -191,26 +191,28 @@ class CheckovAcknowledgement:
     reason: str
 
 
-_PROVIDER_FUNCTIONS = r"AWS::Lambda::Function\.AutopilotInferenceProvider(Handler|framework(onEvent|isComplete|onTimeout))[0-9A-F]{8}"
+_PROVIDER_FUNCTIONS = r"AWS::Lambda::Function\.AutopilotInferenceProvider(Handler|frameworkonEvent)[0-9A-F]{8}"
 CHECKOV_ACKNOWLEDGEMENTS: tuple[CheckovAcknowledgement, ...] = (
     CheckovAcknowledgement(
         "CKV_AWS_115",
         _PROVIDER_FUNCTIONS,
-        "The custom-resource handler and the provider framework's functions run only during deployments, once "
-        "per resource event and poll; reserved concurrency would take capacity from the account's pool for "
-        "nothing.",
+        "The custom-resource handler and the provider framework's function run only during deployments, once "
+        "per resource event and per waited job's end; reserved concurrency would take capacity from the "
+        "account's pool for nothing.",
     ),
     CheckovAcknowledgement(
         "CKV_AWS_116",
         _PROVIDER_FUNCTIONS,
-        "Invoked synchronously (by CloudFormation through the framework's onEvent function, and by its Step "
-        "Functions waiter), which report every failure to CloudFormation; a dead-letter queue only receives "
-        "failed asynchronous invocations.",
+        "Invoked synchronously by CloudFormation through the framework's onEvent function, which reports every "
+        "failure to CloudFormation; the handler's only asynchronous invocations (a waited job's end event) are "
+        "retried by Lambda, and one that still fails ends in its wait condition's timeout, which fails and rolls "
+        "back the deployment: a dead-letter queue would hold nothing anyone needs to act on.",
     ),
     CheckovAcknowledgement(
         "CKV_AWS_117",
         _PROVIDER_FUNCTIONS,
-        "They call only AWS APIs (SageMaker, STS, Lambda, Step Functions) and reach no private resource; in a VPC "
+        "They call only AWS APIs (SageMaker, STS, CloudFormation, Lambda) and the wait condition handles' S3 URLs, "
+        "and reach no private resource; in a VPC "
         "they would need NAT or interface endpoints, for no isolation gain.",
     ),
     CheckovAcknowledgement(

@@ -193,6 +193,10 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
             in_vpc=self._in_vpc,
             network_isolation=self._network_isolation,
         )
+        self.properties: dict[str, Any] = properties
+        """The resource's properties as given (the model's configuration; a job's wait condition hashes them)."""
+        self.property_overrides: dict[str, Any] = {}
+        """Properties set later (``require_single_container``)."""
         self._tags = LazyTags(self.resource, contract.MODEL_RESOURCE_TYPE)
         self._wait_for_role(stack)
         if kms_key is not None:
@@ -500,6 +504,7 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
         """
         # jsii types default_child as IConstruct; a CustomResource's is its CfnResource.
         cast(CfnResource, self.resource.node.default_child).add_property_override(contract.SINGLE_CONTAINER_REQUIRED, "true")
+        self.property_overrides[contract.SINGLE_CONTAINER_REQUIRED] = "true"
 
     def as_alpha_model(self, id: str = "AlphaModel") -> Any:
         """This model as an ``aws_cdk.aws_sagemaker_alpha.IModel`` (e.g. for its ``EndpointConfig``).
@@ -599,6 +604,10 @@ class _PackageModel(AutopilotModel):
             properties=properties,
         )
         self._tags = LazyTags(self.resource, contract.PACKAGE_MODEL_RESOURCE_TYPE)
+        self.properties = properties
+        """The resource's properties as given (a job's wait condition hashes them)."""
+        self.property_overrides = {}
+        """Properties set later (``require_single_container``)."""
         self._recipe = ModelRecipe(
             source=self,
             properties=dict(properties),

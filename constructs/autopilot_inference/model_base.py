@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from functools import cached_property
+from typing import Any
 
 from aws_cdk import CustomResource
 from aws_cdk import aws_iam as iam
@@ -53,6 +54,11 @@ class AutopilotModelBase(Construct):
     @abstractmethod
     def accept_types(self) -> str:
         """What the candidate answers, comma-joined media types (a token; empty: not known)."""
+
+    properties: dict[str, Any]
+    """The model resource's properties as given (a waited job's wait condition hashes them)."""
+    property_overrides: dict[str, Any]
+    """Properties set after creation (``require_single_container``)."""
 
     @abstractmethod
     def in_stack(self, scope: IConstruct) -> AutopilotModelBase:

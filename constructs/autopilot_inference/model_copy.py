@@ -95,12 +95,16 @@ class AutopilotModelCopy(ModelResourceAttributes, AutopilotModelBase):
         elif recipe.automl_job_name is not None:
             permissions.allow_read_automl_job(recipe.automl_job_name, candidate_named=recipe.candidate_named)
         permissions.allow_manage_models(recipe.binding)
+        self.properties: dict[str, Any] = {**recipe.properties, contract.EXECUTION_ROLE_ARN: self._role_arn}
+        """The copy's properties (a job's wait condition hashes them)."""
+        self.property_overrides: dict[str, Any] = {}
+        """Properties set later (``require_single_container``)."""
         self.resource = CustomResource(
             self,
             "Resource",
             service_token=self.provider.service_token,
             resource_type=recipe.resource_type,
-            properties={**recipe.properties, contract.EXECUTION_ROLE_ARN: self._role_arn},
+            properties=self.properties,
         )
         """The consumer stack's ``Custom::AutopilotModel`` (or ``Custom::AutopilotPackageModel``) resource."""
         self._tags = LazyTags(self.resource, recipe.resource_type)
@@ -161,6 +165,7 @@ class AutopilotModelCopy(ModelResourceAttributes, AutopilotModelBase):
         cast(CfnResource, self.resource.node.default_child).add_property_override(
             contract.SINGLE_CONTAINER_REQUIRED, "true"
         )
+        self.property_overrides[contract.SINGLE_CONTAINER_REQUIRED] = "true"
 
     def allow_read_transform_input(
         self, uri: str, *, dependent: IConstruct | None = None, list_bucket: bool = True

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from typing import Any
 
-from aws_cdk import Aws, Duration, Stack
+import jsii
+from aws_cdk import Aws, Duration, IAnyProducer, Lazy, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -16,15 +20,15 @@ from constructs import Construct, IConstruct
 from ._asset import HANDLER, handler_code
 from ._ids import PROVIDER_ID
 from ._lambda.autopilot_runtime import contract
+from ._lambda.autopilot_runtime.naming import MAX_TRANSFORM_PREFIX_LENGTH, readable_prefix
 from ._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR
 from ._role_names import role_arn, stack_role_name
 from ._scopes import stack_of, stack_singleton
 from .provider_compliance import acknowledge_provider_findings
 from .provider_permissions import HandlerPermissions
+from .validation import is_token
 
 _ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-QUERY_INTERVAL = Duration.minutes(1)
-TOTAL_TIMEOUT = Duration.hours(1)
 # The handler's retry budget is computed against this timeout (see autopilot_runtime.contract).
 HANDLER_TIMEOUT = Duration.seconds(contract.HANDLER_TIMEOUT_SECONDS)
 HANDLER_MEMORY_MB = 256
@@ -32,14 +36,29 @@ LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 HANDLER_ROLE_PURPOSE = "handler"
 
 
+def job_name_start(job_name_prefix: str) -> str:
+    """How the handler's job names start for ``job_name_prefix`` (lowercased, cut to fit 63 characters)."""
+    return readable_prefix([job_name_prefix], MAX_TRANSFORM_PREFIX_LENGTH)
+
+
+@jsii.implements(IAnyProducer)
+class _AnyProducer:
+    def __init__(self, produce: Any) -> None:
+        self._produce = produce
+
+    def produce(self, context: Any) -> Any:  # noqa: ARG002 - jsii interface
+        return self._produce()
+
+
 class AutopilotInferenceProvider(Construct):
     """One Lambda function serving ``Custom::AutopilotModel`` and ``Custom::AutopilotTransformJob``.
 
     :meth:`of` finds or creates the one of a stack, at stack scope under the id
     ``AutopilotInferenceProvider``; the constructs call it. To set its log groups' key or
-    retention, create it first with :meth:`configure`. Its function is both the framework's
-    ``on_event_handler`` and ``is_complete_handler`` (polled every minute for at most an
-    hour). Constructs add least-privilege statements to its role through :attr:`permissions`
+    retention, create it first with :meth:`configure`. Its function is the framework's
+    ``on_event_handler`` (no ``is_complete_handler``: nothing polls) and the target of the stack's
+    rule on ``SageMaker Transform Job State Change`` events (:meth:`watch_transform_jobs`), which
+    signals the wait conditions of waited jobs. Constructs add least-privilege statements to its role through :attr:`permissions`
     (:class:`~autopilot_inference.provider_permissions.HandlerPermissions`); statements are
     grouped per stack so the policy stays small. The function's
     environment carries the stack's id, the owner tag of everything it creates.
@@ -152,23 +171,52 @@ class AutopilotInferenceProvider(Construct):
         self.framework_log_group = logs.LogGroup(
             self, "FrameworkLogGroup", retention=log_retention, encryption_key=log_encryption_key
         )
-        # The framework's own functions log only to their group: no AWS managed policy.
-        # onEvent starts the waiter state machine, which calls isComplete/onTimeout: one
-        # role each side, or their policies would depend on each other.
+        # The framework's onEvent function logs only to its group: no AWS managed policy. There is no
+        # waiter (no isComplete): waited transform jobs are waited for by wait conditions, signalled
+        # from the jobs' own state-change events.
         self.framework_on_event_role = self._framework_role("FrameworkOnEventRole", "onEvent")
-        self.framework_waiter_role = self._framework_role("FrameworkWaiterRole", "isComplete and onTimeout")
         self.provider = cr.Provider(
             self,
             "Provider",
             on_event_handler=self.handler,
-            is_complete_handler=self.handler,
-            query_interval=QUERY_INTERVAL,
-            total_timeout=TOTAL_TIMEOUT,
             log_group=self.framework_log_group,
             framework_on_event_role=self.framework_on_event_role,
-            framework_complete_and_timeout_role=self.framework_waiter_role,
         )
+        self.job_events_rule: events.Rule | None = None
+        self._job_name_starts: list[str | None] = []
+        """The rule sending waited jobs' end events to the handler (created by the first waited job)."""
         acknowledge_provider_findings(self, self.handler_policy)
+
+    def watch_transform_jobs(self, job_name_prefix: str) -> events.Rule:
+        """Send the end events of jobs named after ``job_name_prefix`` to the handler, which signals their wait conditions.
+
+        One rule per stack, matching the job names' starts (as the handler makes them from the prefix:
+        lowercased, cut to fit); a prefix known only at deploy time (a token) matches every job name.
+        """
+        self._job_name_starts.append(None if is_token(job_name_prefix) else f"{job_name_start(job_name_prefix)}-")
+        if self.job_events_rule is None:
+            self.permissions.allow_signal_waits()
+            self.job_events_rule = events.Rule(
+                self,
+                "TransformJobEvents",
+                description="Signals the wait conditions of this stack's waited batch transform jobs when they end",
+                event_pattern=events.EventPattern(
+                    source=[contract.SAGEMAKER_EVENT_SOURCE],
+                    detail_type=[contract.TRANSFORM_JOB_STATE_CHANGE],
+                    detail={
+                        "TransformJobStatus": list(contract.TRANSFORM_JOB_END_STATUSES),
+                        contract.ATTR_TRANSFORM_JOB_NAME: Lazy.uncached_any(_AnyProducer(self._name_matchers)),
+                    },
+                ),
+                targets=[events_targets.LambdaFunction(self.handler, retry_attempts=185, max_event_age=Duration.hours(24))],
+            )
+        return self.job_events_rule
+
+    def _name_matchers(self) -> list[dict[str, str]] | None:
+        """The rule's job name matchers, rendered at synthesis (``None``: every name, for a token prefix)."""
+        if None in self._job_name_starts:
+            return None
+        return [{"prefix": start} for start in sorted({start for start in self._job_name_starts if start})]
 
     def _framework_role(self, id: str, functions: str) -> iam.Role:
         role = iam.Role(

@@ -112,6 +112,7 @@ def provider_classifier(function_arns: set[str]) -> Classifier:
     return classify
 
 
+# The provider has no waiter state machine any more (no is_complete): kept for a provider that would.
 STATE_MACHINE_REASONS = {
     "AwsSolutions-SF1": (
         "The custom-resource Provider framework's internal waiter only invokes the isComplete function once a "

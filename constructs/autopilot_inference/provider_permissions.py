@@ -62,6 +62,7 @@ DESCRIBE_JOB_KEYS_SID = "DescribeJobKeys"
 GRANT_JOB_KEYS_SID = "GrantJobKeysToSageMaker"
 FIND_MODELS_AND_TRANSFORM_JOBS_SID = "FindModelsAndTransformJobs"
 DESCRIBE_OWN_STACK_SID = "DescribeOwnStack"
+READ_OWN_WAIT_HANDLES_SID = "ReadOwnWaitConditionHandles"
 TAG_OWNED_AT_CREATION_SID = "TagOwnedResourcesAtCreation"
 RETAG_OWNED_SID = "RetagOwnedResources"
 REGISTER_OWNED_MODEL_PACKAGES_SID = "RegisterOwnedModelPackages"
@@ -287,6 +288,10 @@ class HandlerPermissions:
             if arn not in resources:
                 resources.append(arn)
         return resources
+
+    def allow_signal_waits(self) -> None:
+        """Read the pre-signed URLs of the stack's own wait condition handles (their physical ids), to signal them."""
+        self._ensure(READ_OWN_WAIT_HANDLES_SID, ("cloudformation:DescribeStackResource",), [stack_id()])
 
     def allow_pass_role(self, role_arn: str) -> None:
         """``iam:PassRole`` on the role ``role_arn``, to SageMaker only."""

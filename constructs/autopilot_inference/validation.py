@@ -195,15 +195,15 @@ def duration_seconds(value: Any, prop: str, *, minimum: int, maximum: int, hint:
 
 
 def wait_timeout(value: Any, prop: str = "wait_timeout") -> Any:
-    """How long the deployment waits for a transform job: above 0, at most ``contract.MAX_WAIT_MINUTES`` (55) minutes."""
+    """How long the deployment waits for a transform job: above 0, at most ``contract.MAX_WAIT_SECONDS`` (12 hours)."""
     return duration_seconds(
         value,
         prop,
         minimum=1,
         maximum=contract.MAX_WAIT_SECONDS,
         hint=(
-            "The custom-resource framework caps one operation at one hour; for longer jobs "
-            "set wait_for_completion=False and follow the job outside the deployment."
+            "A CloudFormation wait condition waits at most 12 hours; for longer jobs set "
+            "wait_for_completion=False and follow the job outside the deployment, or use AutopilotScheduledTransform."
         ),
     )
 

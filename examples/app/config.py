@@ -102,7 +102,7 @@ class TransformConfig:
     accept: str = "text/csv"
     assemble_with: str = contract.DEFAULT_ASSEMBLE_WITH
     wait_for_completion: bool = True
-    wait_timeout_minutes: int = contract.MAX_WAIT_MINUTES
+    wait_timeout_minutes: int = contract.DEFAULT_WAIT_TIMEOUT_MINUTES
 
 
 @dataclass(frozen=True)
@@ -353,7 +353,7 @@ def _transform(where: _Where, value: Any) -> TransformConfig:
         assemble_with=_string(where, data, "assemble_with", p, choices=contract.ASSEMBLE_WITH, default=defaults.assemble_with),  # type: ignore[arg-type]
         wait_for_completion=_boolean(where, data, "wait_for_completion", p, defaults.wait_for_completion),
         wait_timeout_minutes=_integer(where, data, "wait_timeout_minutes", p, defaults.wait_timeout_minutes,
-                                      maximum=contract.MAX_WAIT_MINUTES),
+                                      maximum=contract.MAX_WAIT_SECONDS // 60),
     )
 
 

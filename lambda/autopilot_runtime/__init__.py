@@ -5,10 +5,13 @@ top-level ``autopilot_runtime`` and inside the installed ``autopilot_inference``
 
 Where things are, from the entry point down (a module imports only modules below it):
 
-- ``handler``: the Lambda entry point ``handle`` (on_event and is_complete) and the failure reasons.
+- ``handler``: the Lambda entry point ``handle`` (on_event, and the transform job events) and the failure
+  reasons.
 - ``package_model_resource``: a model of an Approved model package version (uses the two below).
 - ``model_package_resource`` / ``model_resource`` / ``transform_resource``: Create, Update and Delete of each
-  resource kind (and the transform job's wait).
+  resource kind.
+- ``wait_signals``: the signals to a waited job's wait condition, sent when the job's state-change
+  event arrives (and by an Update that keeps the job).
 - ``lifecycle``: what both kinds share: dispatch on RequestType, named failures, replace or keep, tag
   syncing, rollback detection.
 - ``clients``: the botocore clients of one invocation (retries, assumed role) and the AutoML job reads.

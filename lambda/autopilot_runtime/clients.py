@@ -34,6 +34,19 @@ ServiceName = Literal["cloudformation", "sagemaker", "sts"]
 """The services the handler calls."""
 ClientFactory = Callable[[ServiceName, "Credentials | None"], Any]
 """``(service_name, credentials or None) -> client``."""
+HttpPut = Callable[[str, bytes], None]
+"""``(url, body)``: an HTTP PUT of ``body`` to a pre-signed URL (a wait condition handle's)."""
+# Connect and read timeout of the PUT to a wait condition handle (an S3 pre-signed URL).
+SIGNAL_TIMEOUT_SECONDS = 20
+
+
+def http_put(url: str, body: bytes) -> None:
+    """PUT ``body`` to the pre-signed ``url`` (no ``Content-Type``: the URL's signature covers none)."""
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, method="PUT", headers={"Content-Type": ""})
+    with urllib.request.urlopen(request, timeout=SIGNAL_TIMEOUT_SECONDS) as response:  # noqa: S310 - CloudFormation's https URL
+        response.read()
 
 
 def client_config() -> Config:
@@ -92,8 +105,10 @@ class Clients:
     pass one that returns Stubber-backed clients.
     """
 
-    def __init__(self, factory: ClientFactory | None = None) -> None:
+    def __init__(self, factory: ClientFactory | None = None, *, put: HttpPut | None = None) -> None:
         self._factory: ClientFactory = factory or (lambda service, credentials: create_client(service, credentials))
+        self.put: HttpPut = put or http_put
+        """Sends a wait condition signal: an HTTP PUT to the handle's pre-signed URL."""
         self._own: dict[str, Any] = {}
         self._readers: dict[str, Any] = {}
 

@@ -21,7 +21,7 @@ import re
 # every client's timeouts and retries, the deadline check before each call, the waiter
 # input check and the length of failure reasons are computed from the constants here.
 
-# The handler function's timeout (the construct's ``timeout``): one invocation, on_event or is_complete.
+# The handler function's timeout (the construct's ``timeout``): one invocation, on_event or a job event.
 HANDLER_TIMEOUT_SECONDS = 300
 
 # botocore client settings: a call with every retry must end well inside one invocation.
@@ -58,11 +58,30 @@ RESPONSE_LIMIT_BYTES = 4096
 FRAMEWORK_REASON_OVERHEAD_BYTES = 1200
 MAX_REASON_BYTES = 1800
 
-# The framework's waiter gives up after an hour; the handler stops waiting before that.
-MAX_WAIT_MINUTES = 55
-MAX_WAIT_SECONDS = MAX_WAIT_MINUTES * 60
-# A transform job's WaitTimeoutSeconds when the template gives none: the whole limit.
-DEFAULT_WAIT_TIMEOUT_SECONDS = MAX_WAIT_SECONDS
+# A waited transform job is waited for by an AWS::CloudFormation::WaitCondition, signalled when the
+# job's own state-change event arrives: its Timeout is at most 43,200 s (12 hours).
+MAX_WAIT_SECONDS = 12 * 60 * 60
+MAX_WAIT_HOURS = MAX_WAIT_SECONDS // 3600
+# The default wait_timeout is what it was with the provider framework's poller (55 minutes).
+DEFAULT_WAIT_TIMEOUT_MINUTES = 55
+DEFAULT_WAIT_TIMEOUT_SECONDS = DEFAULT_WAIT_TIMEOUT_MINUTES * 60
+
+
+# A CreateTransformJob starts only with this much of the invocation left: the call with its retries,
+# then the ListTransformJobs that finds the job under its name when the call's answer was lost, and
+# time to report. Nothing can then end the invocation between the job's start and its adoption.
+def create_remaining_seconds() -> int:
+    """The time a CreateTransformJob needs left: its budget, a list call's and the report reserve."""
+    return 2 * call_budget_seconds() + REPORT_RESERVE_SECONDS
+
+
+# --- Wait conditions and the job events that signal them ------------------------------------------
+# The EventBridge event SageMaker sends when a transform job's status changes (source aws.sagemaker).
+SAGEMAKER_EVENT_SOURCE = "aws.sagemaker"
+TRANSFORM_JOB_STATE_CHANGE = "SageMaker Transform Job State Change"
+TRANSFORM_JOB_END_STATUSES = ("Completed", "Failed", "Stopped")
+# The tag a waited job carries: the logical id of the wait condition handle to signal when it ends.
+WAIT_HANDLE_TAG_KEY = "autopilot-inference:wait-handle"
 
 
 # --- Resource types -------------------------------------------------------------------------------
@@ -160,7 +179,11 @@ TRANSFORM_JOB_NAME_PREFIX = "TransformJobNamePrefix"
 # Properties that change how the handler waits, not the job itself.
 WAIT_FOR_COMPLETION = "WaitForCompletion"
 WAIT_TIMEOUT_SECONDS = "WaitTimeoutSeconds"
-TRANSFORM_WAIT_PROPERTIES = (WAIT_FOR_COMPLETION, WAIT_TIMEOUT_SECONDS)
+# The logical id of the AWS::CloudFormation::WaitConditionHandle whose wait condition waits for the job
+# (absent: nothing waits, or a resource made before wait conditions). A logical id, never the handle's
+# pre-signed URL: the handler reads the URL from CloudFormation only when it signals.
+WAIT_HANDLE = "WaitHandle"
+TRANSFORM_WAIT_PROPERTIES = (WAIT_FOR_COMPLETION, WAIT_TIMEOUT_SECONDS, WAIT_HANDLE)
 # What the model reads and answers (its Data InputContentTypes / AcceptTypes, comma-joined; empty:
 # not known). Checked against TransformInput.ContentType / TransformOutput.Accept before the job
 # starts; never sent to CreateTransformJob and not part of the job's configuration.
@@ -266,7 +289,7 @@ ATTR_TRANSFORM_JOB_ARN = "TransformJobArn"
 TRANSFORM_JOB_ATTRIBUTES = (ATTR_TRANSFORM_JOB_NAME, ATTR_TRANSFORM_JOB_ARN)
 
 # --- Limits of the SageMaker API and of the provider framework ------------------------------------
-# (MAX_WAIT_MINUTES / MAX_WAIT_SECONDS / DEFAULT_WAIT_TIMEOUT_SECONDS above: the framework's hour.)
+# (MAX_WAIT_SECONDS / DEFAULT_WAIT_TIMEOUT_SECONDS above: the wait condition's 12 hours.)
 MAX_AUTOML_JOB_NAME_LENGTH = 32
 MAX_CANDIDATE_NAME_LENGTH = 64
 # Model, transform job, endpoint and variant names.

@@ -1,9 +1,10 @@
-"""The Lambda entry point of both custom resources: ``autopilot_runtime.handler.handle``.
+"""The Lambda entry point of both custom resources and of the job events: ``autopilot_runtime.handler.handle``.
 
-One function serves the provider's ``on_event`` and ``is_complete``. Every ``on_event``
-result carries ``AutopilotInferencePhase``; the framework merges it into the event it
-passes to ``is_complete``, which is how a call knows its phase. Clients are made per
-invocation, on first use (``clients`` is the seam tests use to pass Stubber'd clients).
+One function serves the provider's ``on_event`` (CloudFormation's requests, through the provider
+framework) and the stack's EventBridge rule (``SageMaker Transform Job State Change`` events, which
+signal the wait condition of a waited job: :mod:`.wait_signals`). Nothing polls: the provider has no
+``is_complete``. Clients are made per invocation, on first use (``clients`` is the seam tests use to
+pass Stubber'd clients).
 
 Every failure leaves as an :class:`AutopilotDeploymentError` whose message names the
 resource (type and logical id, besides the job or model its text names) and the API call,
@@ -15,13 +16,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from . import contract, model_package_resource, model_resource, package_model_resource, transform_resource
+from . import contract, model_package_resource, model_resource, package_model_resource, transform_resource, wait_signals
 from .clients import Clients
 from .errors import AutopilotDeploymentError
-from .events import IS_COMPLETE_PHASE, PHASE_KEY, for_waiter, log_summary
+from .events import for_waiter, log_summary
 from .invocation import invocation
 from .service_errors import describe_error
 
@@ -49,14 +50,6 @@ def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     if resource_type == contract.PACKAGE_MODEL_RESOURCE_TYPE:
         return for_waiter(event, package_model_resource.on_event(event, clients))
     return for_waiter(event, transform_resource.on_event(event, clients))
-
-
-def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:
-    """Whether the operation has finished: models, registrations and deletes at once, transform jobs when done."""
-    resource_type = _resource_type(event)
-    if event.get("RequestType") == "Delete" or resource_type != contract.TRANSFORM_JOB_RESOURCE_TYPE:
-        return {"IsComplete": True}
-    return transform_resource.is_complete(event, clients, now)
 
 
 def trim(text: str, max_bytes: int = contract.MAX_REASON_BYTES) -> str:
@@ -97,15 +90,19 @@ def handle(
     clients: Clients | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Lambda entry point: ``is_complete`` when the event carries the phase key, else ``on_event``."""
-    logger.info("Event: %s", json.dumps(log_summary(event), default=str))  # names and ids only (iam)
+    """Lambda entry point: a transform job's state-change event signals its wait condition; else ``on_event``."""
     clients = clients or Clients()
+    if wait_signals.is_job_event(event):
+        detail = event.get("detail") or {}
+        logger.info("Job event: %s %s", detail.get(contract.ATTR_TRANSFORM_JOB_NAME), detail.get("TransformJobStatus"))
+        with invocation(context, now):
+            result = wait_signals.on_job_event(event, clients)
+        logger.info("Result: %s", json.dumps(result, default=str))
+        return result
+    logger.info("Event: %s", json.dumps(log_summary(event), default=str))  # names and ids only (iam)
     with invocation(context, now):
         try:
-            if event.get(PHASE_KEY) == IS_COMPLETE_PHASE:
-                result = is_complete(event, clients, now or datetime.now(timezone.utc))
-            else:
-                result = on_event(event, clients)
+            result = on_event(event, clients)
         except Exception as error:
             reason = failure_reason(event, error)
             logger.error("Failed: %s", reason, exc_info=True)

@@ -52,6 +52,12 @@ def current_time() -> datetime:
     return current.now if current and current.now else datetime.now(timezone.utc)
 
 
+def remaining_seconds() -> float | None:
+    """The time left in the running invocation (``None``: not known, e.g. outside Lambda)."""
+    current = _INVOCATION.get()
+    return current.remaining_seconds() if current else None
+
+
 def last_call() -> str | None:
     """The API operation the running invocation called last."""
     current = _INVOCATION.get()

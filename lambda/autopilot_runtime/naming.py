@@ -151,3 +151,27 @@ def is_generated_name(name: object) -> bool:
         and bool(contract.TRANSFORM_JOB_NAME_PATTERN.match(name))
         and bool(_HASH_SUFFIX.search(name))
     )
+
+
+# --- Wait conditions ---------------------------------------------------------------------------------
+# Properties of a model that never make a new model (nor a new job), and of a job resource that never
+# start a new job: left out of the wait condition's key.
+_MODEL_KEPT_PROPERTIES = (contract.SERVICE_TOKEN, contract.TAGS, *contract.MODEL_IN_PLACE_PROPERTIES)
+_JOB_KEPT_PROPERTIES = (contract.SERVICE_TOKEN, contract.TAGS, *contract.TRANSFORM_WAIT_PROPERTIES)
+WAIT_KEY_LENGTH = 8
+
+
+def wait_condition_key(job: Mapping[str, Any], model: Mapping[str, Any], timeout_seconds: Any) -> str:
+    """The part of a waited job's wait condition (and handle) logical ids that changes when a new one must wait.
+
+    CloudFormation never updates a wait condition: only one under a new logical id waits again. The key
+    hashes what makes the job run again as the template shows it (the job's properties, its model's
+    properties: the model's name follows from them) and the wait's timeout, as rendered in the template.
+    """
+    parts = {
+        "job": {key: value for key, value in job.items() if key not in _JOB_KEPT_PROPERTIES},
+        "model": {key: value for key, value in model.items() if key not in _MODEL_KEPT_PROPERTIES},
+        "timeout": timeout_seconds if isinstance(timeout_seconds, (dict, list)) else int(timeout_seconds),
+    }
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:WAIT_KEY_LENGTH].upper()

@@ -320,6 +320,13 @@ class TransformJobProperties:
     model_accept_types: tuple[str, ...] = ()
     """What the model answers; empty: not known, no check."""
     tags: dict[str, str] = field(default_factory=dict)
+    wait_handle: str | None = None
+    """The logical id of the wait condition handle that waits for the job (``None``: nothing waits)."""
+
+    @property
+    def waits(self) -> bool:
+        """Whether a wait condition waits for the job this resource starts."""
+        return self.wait_for_completion and self.wait_handle is not None
 
     @classmethod
     def parse(cls, properties: Mapping[str, Any]) -> TransformJobProperties:
@@ -342,4 +349,5 @@ class TransformJobProperties:
             model_input_content_types=parse_list(properties.get(contract.MODEL_INPUT_CONTENT_TYPES)),
             model_accept_types=parse_list(properties.get(contract.MODEL_ACCEPT_TYPES)),
             tags=parse_tags(properties.get(contract.TAGS)),
+            wait_handle=str(properties.get(contract.WAIT_HANDLE) or "") or None,
         )

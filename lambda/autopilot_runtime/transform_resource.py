@@ -15,21 +15,27 @@ repeated delivery of the same request adopts the job it already started.
 - Nothing is stopped or started when ``TransformInput.ContentType`` / ``TransformOutput.Accept``
   lies outside what the model reads / answers (``ModelInputContentTypes``/``ModelAcceptTypes``,
   the model's Data; absent or empty: not checked).
-- **Waiting**: a transient error (throttling, 5xx, connection) is the next poll until the
-  wait timeout; the job's own failure, the wait timeout or another error fail the resource,
-  and a job still running is stopped first.
+- **Waiting** is not done here: the resource answers once the job started. A waited job is tagged
+  with its wait condition handle's logical id (``WaitHandle``), and the stack's wait condition waits
+  for the signal :mod:`.wait_signals` sends when the job's state-change event arrives. An Update that
+  keeps the job but comes with a new wait condition signals it at once (the job is kept, not waited
+  for, as before); an Update that must start a new job but has no new wait condition (the job's model
+  changed at deploy time only) is refused before anything starts.
+- **No job left behind by a failed Create**: ``CreateTransformJob`` starts only with the time its
+  worst case needs left in the invocation; when its answer is lost, the job is looked for under its
+  name (``ListTransformJobs``) and adopted.
 - **Delete** stops a job still running and never touches S3.
 
 IAM actions: ``sagemaker:CreateTransformJob``, ``DescribeTransformJob``, ``StopTransformJob``,
 ``AddTags``/``DeleteTags`` on ``transform-job/<prefix>-*``; ``sagemaker:ListTransformJobs``
-(no resource-level permissions: ``*``); ``cloudformation:DescribeStacks`` on the stack.
+(no resource-level permissions: ``*``); ``cloudformation:DescribeStacks`` and
+``DescribeStackResource`` on the stack.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -37,14 +43,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import contract, events, naming
 from .clients import Clients
 from .errors import AutopilotDeploymentError
-from .events import STARTED_KEY, WAIT_KEY, ensure_fits, new_properties, on_event_result
+from .events import STARTED_KEY, WAIT_KEY, ensure_fits, new_properties, old_properties, on_event_result
 from .existence import is_gone, is_transform_job_existing
-from .invocation import current_time
-from .lifecycle import as_deployment_error, replaces, run_lifecycle, stack_is_rolling_back, sync_tags
+from .invocation import current_time, remaining_seconds
+from .lifecycle import replaces, run_lifecycle, stack_is_rolling_back, sync_tags
 from .media_types import is_allowed
 from .properties import TransformJobProperties, job_configuration
-from .sagemaker_requests import create_transform_job_request
-from .service_errors import describe_error, is_transient
+from .sagemaker_requests import create_transform_job_request, tag_list
+from .service_errors import describe_error
+from .wait_signals import SUCCESS, signal
 
 logger = logging.getLogger(__name__)
 
@@ -148,8 +155,59 @@ def stop_other_jobs(client: Any, names: naming.TransformJobNames, keep: str | No
     return stopped
 
 
+def find_job(client: Any, name: str) -> dict[str, Any] | None:
+    """The summary of the job named exactly ``name`` (``ListTransformJobs``), or ``None``."""
+    for summary in jobs_of(client, name, pages=1):
+        if str(summary.get("TransformJobName", "")) == name:
+            return summary
+    return None
+
+
+def ensure_time_to_create(name: str) -> None:
+    """Refuse to start the job when the invocation could end before the job is started and known."""
+    remaining = remaining_seconds()
+    needed = contract.create_remaining_seconds()
+    if remaining is not None and remaining < needed:
+        raise AutopilotDeploymentError(
+            f"Transform job {name}: not started: {remaining:.0f} s left in this invocation, and starting it safely "
+            f"(CreateTransformJob with its retries, then finding the job under its name if the answer is lost) may "
+            f"take {needed} s. Earlier calls were slow (throttling or network trouble): deploy again once SageMaker "
+            "answers normally. No job was started."
+        )
+
+
+def _create(client: Any, request: Mapping[str, Any], name: str) -> str:
+    """``CreateTransformJob``; adopt the job when this request already started it, also when the answer was lost."""
+    try:
+        try:
+            return str(client.create_transform_job(**request)["TransformJobArn"])
+        except ClientError as error:
+            if not is_transform_job_existing(error):
+                raise
+            logger.info("Transform job %s already exists: adopting it", name)
+            return str(client.describe_transform_job(TransformJobName=name)["TransformJobArn"])
+    except (ClientError, BotoCoreError) as error:
+        described = describe_error(error)  # before the next call: it names the call that failed
+        # The job may have started though the answer was lost (a connection reset, retries throttled until
+        # they gave up): its name is this request's own, so find it and adopt it rather than fail, which
+        # would leave it running unknown to CloudFormation (a failed Create's Delete never reaches the handler).
+        try:
+            found = find_job(client, name)
+        except (ClientError, BotoCoreError) as list_error:
+            logger.warning("Could not look for transform job %s: %s", name, describe_error(list_error))
+            found = None
+        if found is not None:
+            logger.info("Transform job %s was started though CreateTransformJob failed (%s): adopting it", name, described)
+            return str(found.get("TransformJobArn", ""))
+        raise AutopilotDeploymentError(f"Transform job {name}: {described}") from error
+
+
 def start(event: Mapping[str, Any], clients: Clients, *, wait: bool | None = None) -> dict[str, Any]:
-    """Start a job named for this request; adopt it when this request already started it."""
+    """Start a job named for this request; adopt it when this request already started it.
+
+    A waited job (``wait`` not ``False`` and a ``WaitHandle``) is tagged with its handle's logical id:
+    the job's state-change event then signals that handle.
+    """
     raw = new_properties(event)
     properties = TransformJobProperties.parse(raw)
     check_media_types(properties)  # before anything is stopped or started
@@ -159,22 +217,17 @@ def start(event: Mapping[str, Any], clients: Clients, *, wait: bool | None = Non
     shape = client.meta.service_model.operation_model("CreateTransformJob").input_shape
     request = create_transform_job_request(name, properties, shape)
     waiting = properties.wait_for_completion if wait is None else wait
+    if waiting and properties.wait_handle is not None:
+        tags = [tag for tag in request.get(contract.TAGS, []) if tag[contract.TAG_KEY] != contract.WAIT_HANDLE_TAG_KEY]
+        request[contract.TAGS] = tags + tag_list({contract.WAIT_HANDLE_TAG_KEY: properties.wait_handle})
     extra = {WAIT_KEY: waiting, STARTED_KEY: _now()}
     ensure_fits(event, on_event_result(name, transform_data(name, predicted_arn(event, name)), **extra), f"Transform job {name}")
     if event.get("RequestType") == "Create":
         # Jobs an earlier Create started before the framework reported it failed: no Delete reaches them.
         for orphan in stop_other_jobs(client, names, keep=name):
             logger.info("Stopped transform job %s left running by an earlier failed attempt", orphan)
-    try:
-        try:
-            arn = str(client.create_transform_job(**request)["TransformJobArn"])
-        except ClientError as error:
-            if not is_transform_job_existing(error):
-                raise
-            logger.info("Transform job %s already exists: adopting it", name)
-            arn = str(client.describe_transform_job(TransformJobName=name)["TransformJobArn"])
-    except (ClientError, BotoCoreError) as error:
-        raise AutopilotDeploymentError(f"Transform job {name}: {describe_error(error)}") from error
+    ensure_time_to_create(name)
+    arn = _create(client, request, name)
     return on_event_result(name, transform_data(name, arn), **extra)
 
 
@@ -207,17 +260,57 @@ def restore(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     return start(event, clients, wait=False)
 
 
+def new_wait_condition(event: Mapping[str, Any]) -> bool:
+    """Whether an Update comes with a wait condition (handle) the previous properties did not have."""
+    new = TransformJobProperties.parse(new_properties(event))
+    old_handle = str(old_properties(event).get(contract.WAIT_HANDLE) or "") or None
+    return new.waits and new.wait_handle != old_handle
+
+
+def refuse_unwaited_new_job(event: Mapping[str, Any]) -> None:
+    """Refuse an Update that must start a new job while its wait condition is the one that already waited.
+
+    CloudFormation never updates a wait condition: only a new one (a new logical id, which the construct
+    derives from the job's and its model's template) waits again. A job whose model changed at deploy time
+    only (a replaced role, a parameter, an imported value) would run with nothing waiting for it.
+    """
+    new = TransformJobProperties.parse(new_properties(event))
+    if not new.waits or new_wait_condition(event):
+        return
+    old_model = old_properties(event).get(contract.MODEL_NAME)
+    new_model = new.request.get(contract.MODEL_NAME)
+    change = f" (ModelName {old_model} -> {new_model})" if old_model != new_model else ""
+    raise AutopilotDeploymentError(
+        f"Transform job {new.transform_job_name_prefix}: the job must run again{change}, but the change is not in "
+        f"the template, so its wait condition ({new.wait_handle}) is the one that already waited and cannot wait "
+        "again (CloudFormation never updates a wait condition). No job was started. Change a prop of the "
+        "AutopilotBatchTransform or of its model in the app (any prop that changes the job, or wait_timeout) so the "
+        "job gets a new wait condition, or set wait_for_completion=False."
+    )
+
+
+def signal_kept_job(event: Mapping[str, Any], clients: Clients, name: str, arn: str) -> None:
+    """A kept job is not waited for: a new wait condition that came with the Update is signalled at once."""
+    if not new_wait_condition(event):
+        return
+    handle = TransformJobProperties.parse(new_properties(event)).wait_handle
+    assert handle is not None
+    signal(clients, str(event["StackId"]), handle, SUCCESS, f"Transform job {name} is kept: nothing to wait for.", name, arn)
+
+
 def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Same job configuration: keep the job, apply tag changes, do not wait. A rollback restores; else a new job."""
     if replaces(event, job_configuration):
         if stack_is_rolling_back(clients, str(event["StackId"])):
             return restore(event, clients)
+        refuse_unwaited_new_job(event)
         return start(event, clients)
     physical_id = str(event.get("PhysicalResourceId", ""))
     TransformJobProperties.parse(new_properties(event))  # refuse properties the handler cannot use
     client = clients.sagemaker()
     arn = str(client.describe_transform_job(TransformJobName=physical_id)["TransformJobArn"])
-    sync_tags(client, arn, event)
+    sync_tags(client, arn, event, keep=(contract.WAIT_HANDLE_TAG_KEY,))
+    signal_kept_job(event, clients, physical_id, arn)
     return on_event_result(physical_id, transform_data(physical_id, arn), **{WAIT_KEY: False})
 
 
@@ -252,31 +345,6 @@ def delete(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     return on_event_result(physical_id, {})
 
 
-def _duration(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
-
-
-def _utc(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _stopped_note(stopped: bool, name: str) -> str:
-    if stopped:
-        return "The job was stopped, so nothing the failed deployment started keeps running."
-    return (
-        f"The job could not be stopped: stop it with `aws sagemaker stop-transform-job --transform-job-name {name}` "
-        "if it still runs."
-    )
-
-
 def _label(event: Mapping[str, Any]) -> str:
     physical_id = event.get("PhysicalResourceId")
     if physical_id and naming.is_generated_name(physical_id):
@@ -291,51 +359,3 @@ def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """Create, Update or Delete the transform job; failures name the job and say what to do."""
     return run_lifecycle(event, clients, {"Create": start, "Update": update, "Delete": delete}, _label(event))
 
-
-
-def is_complete(event: Mapping[str, Any], clients: Clients, now: datetime) -> dict[str, Any]:
-    """Whether the job this request started has finished; raise, naming the job, when it failed, ran too long
-    or cannot be read."""
-    with as_deployment_error(_label(event)):
-        properties = TransformJobProperties.parse(new_properties(event))
-        wait = event.get(WAIT_KEY, properties.wait_for_completion)
-        if not wait:
-            return {"IsComplete": True}
-        name = str(event["PhysicalResourceId"])
-        client = clients.sagemaker()
-        started = _utc(event.get(STARTED_KEY))
-        try:
-            job = client.describe_transform_job(TransformJobName=name)
-        except (ClientError, BotoCoreError) as error:
-            waited = None if started is None else (now - started).total_seconds()
-            if is_transient(error) and (waited is None or waited <= properties.wait_timeout_seconds):
-                logger.warning("Transform job %s: %s; trying again at the next poll", name, describe_error(error))
-                return {"IsComplete": False}
-            stopped = stop_quietly(client, name)
-            after = f" (waited {_duration(waited)}, wait_timeout {_duration(properties.wait_timeout_seconds)})" if waited else ""
-            raise AutopilotDeploymentError(
-                f"Transform job {name}: cannot read the job's status{after}: {describe_error(error)}. "
-                f"{_stopped_note(stopped, name)}"
-            ) from error
-        status = str(job.get("TransformJobStatus", ""))
-        if status == "Completed":
-            return {"IsComplete": True, "Data": transform_data(name, str(job["TransformJobArn"]))}
-        if status in FAILED_STATUSES:
-            reason = job.get("FailureReason") or "no failure reason reported"
-            raise AutopilotDeploymentError(
-                f"Transform job {name} {'failed' if status == 'Failed' else 'was stopped'}: {reason}. "
-                "Fix the cause and deploy again: the next deployment starts a new job."
-            )
-        created = _utc(job.get("CreationTime"))
-        if created is not None:
-            elapsed = (now - created).total_seconds()
-            if elapsed > properties.wait_timeout_seconds:
-                stopped = status == "Stopping" or stop_quietly(client, name)
-                raise AutopilotDeploymentError(
-                    f"Transform job {name} is still {status or 'running'} after {_duration(elapsed)}, longer than "
-                    f"wait_timeout ({_duration(properties.wait_timeout_seconds)}, counted from the job's creation). "
-                    f"{_stopped_note(stopped, name)} Raise wait_timeout (at most {contract.MAX_WAIT_MINUTES} minutes) or set "
-                    "wait_for_completion=False to deploy without waiting."
-                )
-        logger.info("Transform job %s is %s", name, status)
-        return {"IsComplete": False}

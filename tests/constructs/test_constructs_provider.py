@@ -66,11 +66,15 @@ def test_function_count_does_not_grow_with_the_number_of_resources(one_pair, twe
     one = len(resources(one_pair.template, LAMBDA))
     twenty = len(resources(twenty_pairs.template, LAMBDA))
     assert one == twenty
-    # The framework's onEvent, isComplete and onTimeout, plus the one handler.
-    assert one == 4
+    # The framework's onEvent and the one handler: no waiter (no isComplete, onTimeout, state machine).
+    assert one == 2
     assert len(user_functions(one_pair.template)) == 1
     assert len(user_functions(twenty_pairs.template)) == 1
-    assert len(resources(twenty_pairs.template, "AWS::StepFunctions::StateMachine")) == 1
+    assert resources(twenty_pairs.template, "AWS::StepFunctions::StateMachine") == {}
+    # One rule for every waited job's end events; a wait condition and its handle per waited job.
+    assert len(resources(twenty_pairs.template, "AWS::Events::Rule")) == 1
+    assert len(resources(twenty_pairs.template, "AWS::CloudFormation::WaitCondition")) == 20
+    assert len(resources(twenty_pairs.template, "AWS::CloudFormation::WaitConditionHandle")) == 20
     assert len(resources(twenty_pairs.template, "Custom::AutopilotModel")) == 20
     assert len(resources(twenty_pairs.template, "Custom::AutopilotTransformJob")) == 20
 
@@ -106,7 +110,7 @@ def test_handler_function(one_pair) -> None:
     assert framework_logs["Properties"]["RetentionInDays"] == 90
 
 
-def test_same_function_is_on_event_and_is_complete_handler(one_pair) -> None:
+def test_the_function_is_the_on_event_handler_and_the_job_events_target(one_pair) -> None:
     (handler_id,) = user_functions(one_pair.template)
     arn = {"Fn::GetAtt": [handler_id, "Arn"]}
     framework = [
@@ -114,21 +118,25 @@ def test_same_function_is_on_event_and_is_complete_handler(one_pair) -> None:
         for value in resources(one_pair.template, LAMBDA).values()
         if value["Properties"].get("Handler", "").startswith("framework.")
     ]
-    assert {value["Properties"]["Handler"] for value in framework} == {
-        "framework.onEvent",
-        "framework.isComplete",
-        "framework.onTimeout",
-    }
+    assert {value["Properties"]["Handler"] for value in framework} == {"framework.onEvent"}
     for value in framework:
         variables = value["Properties"]["Environment"]["Variables"]
         assert variables["USER_ON_EVENT_FUNCTION_ARN"] == arn
-        assert variables["USER_IS_COMPLETE_FUNCTION_ARN"] == arn
+        assert "USER_IS_COMPLETE_FUNCTION_ARN" not in variables
+    (rule,) = resources(one_pair.template, "AWS::Events::Rule").values()
+    assert [target["Arn"] for target in rule["Properties"]["Targets"]] == [arn]
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.sagemaker"] and pattern["detail-type"] == ["SageMaker Transform Job State Change"]
+    assert pattern["detail"]["TransformJobStatus"] == ["Completed", "Failed", "Stopped"]
+    (permission,) = resources(one_pair.template, "AWS::Lambda::Permission").values()
+    assert permission["Properties"]["Principal"] == "events.amazonaws.com"
+    assert permission["Properties"]["FunctionName"] == arn
 
 
 def test_framework_functions_log_to_their_group_without_managed_policies(one_pair) -> None:
     provider = one_pair.model.provider
     log_group_arn = {"Fn::GetAtt": [logical_id(one_pair.stack, provider.framework_log_group), "Arn"]}
-    for role in (provider.framework_on_event_role, provider.framework_waiter_role):
+    for role in (provider.framework_on_event_role,):
         properties = one_pair.template["Resources"][logical_id(one_pair.stack, role)]["Properties"]
         assert "ManagedPolicyArns" not in properties
         policy = one_pair.template["Resources"][role_policy_id(one_pair.template, one_pair.stack, role)]
@@ -144,20 +152,11 @@ def test_framework_functions_log_to_their_group_without_managed_policies(one_pai
     ]
     assert {json.dumps(value["Properties"]["Role"]) for value in framework} == {
         json.dumps({"Fn::GetAtt": [logical_id(one_pair.stack, provider.framework_on_event_role), "Arn"]}),
-        json.dumps({"Fn::GetAtt": [logical_id(one_pair.stack, provider.framework_waiter_role), "Arn"]}),
     }
     for value in framework:
         assert value["Properties"]["LoggingConfig"]["LogGroup"] == {
             "Ref": logical_id(one_pair.stack, provider.framework_log_group)
         }
-
-
-def test_waiter_polls_every_minute_for_an_hour(one_pair) -> None:
-    (machine,) = resources(one_pair.template, "AWS::StepFunctions::StateMachine").values()
-    definition = "".join(
-        part for part in machine["Properties"]["DefinitionString"]["Fn::Join"][1] if isinstance(part, str)
-    )
-    assert '"IntervalSeconds":60,"MaxAttempts":60,"BackoffRate":1' in definition
 
 
 def test_handler_role_has_no_managed_policies_and_writes_only_its_log_group(one_pair) -> None:

@@ -148,6 +148,8 @@ def test_defaults() -> None:
         "TransformResources": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
         "WaitForCompletion": "true",
         "WaitTimeoutSeconds": 3300,
+        # The logical id of the handle its wait condition waits on (never the handle's pre-signed URL).
+        "WaitHandle": stack.resolve(default.wait.handle.logical_id),
         # What the candidate reads and answers, from the model's Data: the handler checks the two types above.
         "ModelInputContentTypes": {"Fn::GetAtt": [model_id, "InputContentTypes"]},
         "ModelAcceptTypes": {"Fn::GetAtt": [model_id, "AcceptTypes"]},
@@ -282,8 +284,8 @@ def test_job_waits_for_handler_policy_and_model_role_through_its_model() -> None
     job = custom_resource_id(stack, default)
     assert waits_for(template, job, logical_id(stack, model.provider.handler_policy))
     assert waits_for(template, job, logical_id(stack, model.role))
-    # No DependsOn of its own: the model's name is the only ordering it needs.
-    assert "DependsOn" not in custom_resource(template, stack, default)
+    # Its only DependsOn is its wait condition's handle (which the job's tag names): the model's name orders the rest.
+    assert custom_resource(template, stack, default)["DependsOn"] == [stack.resolve(default.wait.handle.logical_id)]
     assert custom_resource_id(stack, model) in references(custom_resource(template, stack, default)["Properties"])
 
 
@@ -380,3 +382,131 @@ def test_app_level_tags_reach_resources_by_type() -> None:
         {"Key": "job-only", "Value": "yes"},
         {"Key": "team", "Value": "ml"},
     ]
+
+
+# --- the wait condition -------------------------------------------------------------------------------
+
+
+def wait_resources(template: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {key: value for key, value in template["Resources"].items() if value["Type"] == kind}
+
+
+def pair_template(name: str, **changes: Any) -> dict[str, Any]:
+    """The template of one model + waited transform; ``changes``: ``model``/``transform`` props."""
+    stack = new_stack(name)
+    model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI, **changes.get("model", {}))
+    AutopilotBatchTransform(stack, "Job", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, **changes.get("transform", {}))
+    return template_json(stack)
+
+
+def wait_ids(template: dict[str, Any]) -> tuple[str, str]:
+    (condition,) = wait_resources(template, "AWS::CloudFormation::WaitCondition")
+    (handle,) = wait_resources(template, "AWS::CloudFormation::WaitConditionHandle")
+    return condition, handle
+
+
+def test_a_waited_job_has_a_wait_condition_after_it_and_its_handle_before_it() -> None:
+    stack = new_stack("TransformStack")
+    model = new_model(stack)
+    job = AutopilotBatchTransform(
+        stack, "Long", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, wait_timeout=Duration.hours(12)
+    )
+    template = template_json(stack)
+    resource_id = custom_resource_id(stack, job)
+    (condition_id, condition), = wait_resources(template, "AWS::CloudFormation::WaitCondition").items()
+    (handle_id,) = wait_resources(template, "AWS::CloudFormation::WaitConditionHandle")
+    assert condition["Properties"] == {"Handle": {"Ref": handle_id}, "Timeout": "43200", "Count": 1}
+    assert condition["DependsOn"] == [resource_id]  # created once the job started: the timeout counts from there
+    assert template["Resources"][resource_id]["DependsOn"] == [handle_id]
+    assert template["Resources"][resource_id]["Properties"]["WaitHandle"] == handle_id
+    assert condition_id.startswith(f"{resource_id}Wait") and handle_id.startswith(f"{resource_id}Handle")
+    # The handle's URL is no property, output or Data of anything: only the condition refers to it.
+    assert json.dumps(template).count(json.dumps({"Ref": handle_id})) == 1
+
+
+def test_a_job_not_waited_for_has_no_wait_condition() -> None:
+    template = pair_template("NoWaitStack", transform={"wait_for_completion": False})
+    assert wait_resources(template, "AWS::CloudFormation::WaitCondition") == {}
+    assert wait_resources(template, "AWS::Events::Rule") == {}
+    assert "WaitHandle" not in json.dumps(template)
+
+
+def test_the_wait_condition_is_new_exactly_when_the_job_runs_again_or_the_timeout_changes() -> None:
+    base = wait_ids(pair_template("WaitStack"))
+    assert wait_ids(pair_template("WaitStack")) == base  # deterministic
+    # CloudFormation never updates a wait condition: every change that must wait again gets new logical ids.
+    for changes in (
+        {"transform": {"instance_count": 2}},  # the job's configuration
+        {"model": {"inference_response_keys": ["predicted_label"]}},  # the model's: a new model name at deploy time
+        {"transform": {"wait_timeout": Duration.hours(3)}},  # the condition's own Timeout
+    ):
+        condition, handle = wait_ids(pair_template("WaitStack", **changes))
+        assert condition != base[0] and handle != base[1], changes
+    # Tags change neither the job nor the wait.
+    stack = new_stack("WaitStack")
+    model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    AutopilotBatchTransform(stack, "Job", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
+    Tags.of(stack).add("team", "ml")
+    assert wait_ids(template_json(stack)) == base
+
+
+def test_a_model_made_single_container_later_changes_the_wait_condition() -> None:
+    base = wait_ids(pair_template("SingleStack"))
+    stack = new_stack("SingleStack")
+    model = AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)
+    AutopilotBatchTransform(stack, "Job", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI)
+    model.require_single_container()  # after the transform: the key is computed at synthesis
+    assert wait_ids(template_json(stack)) != base
+
+
+def test_the_handler_may_read_its_own_wait_handles() -> None:
+    stack = new_stack("TransformStack")
+    model = new_model(stack)
+    default_transform(stack, model)
+    template = template_json(stack)
+    statements = [
+        statement
+        for policy in wait_resources(template, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement.get("Sid") == "ReadOwnWaitConditionHandles"
+    ]
+    assert statements == [
+        {"Sid": "ReadOwnWaitConditionHandles", "Action": "cloudformation:DescribeStackResource", "Effect": "Allow",
+         "Resource": {"Ref": "AWS::StackId"}}
+    ]
+
+
+def rule_pattern(template: dict[str, Any]) -> dict[str, Any]:
+    (rule,) = wait_resources(template, "AWS::Events::Rule").values()
+    return dict(rule["Properties"]["EventPattern"])
+
+
+def test_the_rule_matches_the_names_the_handler_makes_from_each_prefix() -> None:
+    from autopilot_inference._lambda.autopilot_runtime.naming import transform_job_name
+
+    stack = new_stack("RuleStack")
+    model = new_model(stack)
+    long_prefix = "Scoring-" + "x" * 44  # 52 characters: the handler cuts it to fit the name
+    AutopilotBatchTransform(stack, "Long", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, job_name_prefix=long_prefix)
+    default_transform(stack, model)
+    AutopilotBatchTransform(
+        stack, "NotWaited", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, wait_for_completion=False,
+        job_name_prefix="not-waited",
+    )
+    matchers = rule_pattern(template_json(stack))["detail"]["TransformJobName"]
+    starts = [matcher["prefix"] for matcher in matchers]
+    name = transform_job_name(long_prefix.lower(), "arn:aws:cloudformation:us-east-1:111122223333:stack/RuleStack/x", "L", {}, "r")
+    assert any(name.startswith(start) for start in starts)
+    assert "transformstack-default-" not in starts and "rulestack-default-" in starts
+    assert not any(start.startswith("not-waited") for start in starts)  # nothing waits for it
+
+
+def test_a_prefix_known_only_at_deploy_time_matches_every_job_name() -> None:
+    from aws_cdk import CfnParameter
+
+    stack = new_stack("TokenRuleStack")
+    model = new_model(stack)
+    prefix = CfnParameter(stack, "Prefix", default="nightly").value_as_string
+    AutopilotBatchTransform(stack, "Job", model=model, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, job_name_prefix=prefix)
+    detail = rule_pattern(template_json(stack))["detail"]
+    assert "TransformJobName" not in detail and detail["TransformJobStatus"] == ["Completed", "Failed", "Stopped"]

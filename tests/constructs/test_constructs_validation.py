@@ -112,11 +112,11 @@ def test_security_group_props_with_vpc_refused() -> None:
         ({"join_source": "Output"}, "join_source must be one of Input, None"),
         ({"wait_for_completion": "yes"}, "wait_for_completion must be True or False"),
         (
-            {"wait_timeout": Duration.minutes(56)},
-            "wait_timeout must be between 1 and 3300 seconds.*wait_for_completion=False",
+            {"wait_timeout": Duration.seconds(43201)},
+            "wait_timeout must be between 1 and 43200 seconds.*wait condition waits at most 12 hours.*wait_for_completion=False",
         ),
-        ({"wait_timeout": Duration.hours(2)}, "wait_timeout.*wait_for_completion=False"),
-        ({"wait_timeout": Duration.seconds(0)}, "wait_timeout must be between 1 and 3300"),
+        ({"wait_timeout": Duration.hours(13)}, "wait_timeout.*wait_for_completion=False"),
+        ({"wait_timeout": Duration.seconds(0)}, "wait_timeout must be between 1 and 43200"),
         ({"wait_timeout": Duration.millis(1500)}, "wait_timeout must be a whole number of seconds"),
         ({"wait_timeout": 600}, r"wait_timeout must be an aws_cdk.Duration"),
         ({"max_payload_in_mb": 101}, "max_payload_in_mb must be between 0 and 100"),
@@ -146,10 +146,10 @@ def test_transform_props_refused(overrides: dict[str, Any], match: str) -> None:
 
 
 def test_wait_timeout_limit_ignored_when_not_waiting_and_boundaries_accepted() -> None:
-    job = build_transform(wait_for_completion=False, wait_timeout=Duration.hours(5))
+    job = build_transform(wait_for_completion=False, wait_timeout=Duration.hours(15))
     assert job.transform_job_name
     edge = build_transform(
-        wait_timeout=Duration.minutes(55),
+        wait_timeout=Duration.hours(12),
         max_payload_in_mb=100,
         max_concurrent_transforms=1,
         invocations_timeout=Duration.hours(1),

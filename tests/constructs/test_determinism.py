@@ -130,7 +130,9 @@ def differences(old: Any, new: Any, path: tuple[Any, ...] = ()) -> Iterator[tupl
         yield path
 
 
-def test_changing_the_response_keys_changes_one_property(example_default: CloudAssemblyDir, tmp_path: Path) -> None:
+def test_changing_the_response_keys_changes_one_property_and_the_jobs_wait_condition(
+    example_default: CloudAssemblyDir, tmp_path: Path
+) -> None:
     from examples.app.config import DEFAULT_CONFIG
 
     config = json.loads(json.dumps(DEFAULT_CONFIG))
@@ -143,7 +145,20 @@ def test_changing_the_response_keys_changes_one_property(example_default: CloudA
     changed = synth_example(tmp_path / "cdk.out", config=str(path))
     old, new = example_default.template(STACK), changed.template(STACK)
     (model_id,) = [key for key, value in old["Resources"].items() if value["Type"] == "Custom::AutopilotModel"]
-    assert list(differences(old, new)) == [("Resources", model_id, "Properties", "InferenceResponseKeys")]
+    (job_id,) = [key for key, value in old["Resources"].items() if value["Type"] == "Custom::AutopilotTransformJob"]
+    waits = ("AWS::CloudFormation::WaitCondition", "AWS::CloudFormation::WaitConditionHandle")
+
+    def wait_ids(template: dict[str, Any]) -> set[str]:
+        return {key for key, value in template["Resources"].items() if value["Type"] in waits}
+
+    # A new model is a new job: its wait condition and handle get new logical ids (CloudFormation never updates
+    # one), which the job's WaitHandle and DependsOn name; nothing else changes.
+    assert wait_ids(old).isdisjoint(wait_ids(new)) and len(wait_ids(new)) == 2
+    assert sorted(path for path in differences(old, new) if path[1] not in wait_ids(old) | wait_ids(new)) == sorted([
+        ("Resources", job_id, "DependsOn"),
+        ("Resources", job_id, "Properties", "WaitHandle"),
+        ("Resources", model_id, "Properties", "InferenceResponseKeys"),
+    ])
     assert new["Resources"][model_id]["Properties"]["InferenceResponseKeys"] == [
         "predicted_label", "probabilities", "labels"
     ]

@@ -219,7 +219,7 @@ def change(path: str, value: Any) -> Any:
         (change("stacks", []), "field 'stacks': unknown field"),
         (change("environments.0.transform.instance_count", "two"), "environment 'dev': field 'transform.instance_count': must be a whole number; got 'two' (str)"),
         (change("environments.0.transform.instance_count", 0), "environment 'dev': field 'transform.instance_count': must be at least 1; got 0"),
-        (change("environments.0.transform.wait_timeout_minutes", 90), "field 'transform.wait_timeout_minutes': must be between 1 and 55; got 90"),
+        (change("environments.0.transform.wait_timeout_minutes", 721), "field 'transform.wait_timeout_minutes': must be between 1 and 720; got 721"),
         (change("environments.0.transform.wait_for_completion", "no"), "field 'transform.wait_for_completion': must be true or false; got 'no' (str)"),
         (change("environments.0.transform.input_s3_uri", "bucket/in"), "field 'transform.input_s3_uri': must be an S3 URI"),
         (change("environments.0.transform.split_type", "Lines"), "field 'transform.split_type': must be one of None, Line, RecordIO, TFRecord; got 'Lines'"),

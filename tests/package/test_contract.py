@@ -41,8 +41,14 @@ DATA_KEYS = frozenset(
     {*contract.MODEL_ATTRIBUTES, *contract.TRANSFORM_JOB_ATTRIBUTES, *contract.MODEL_PACKAGE_ATTRIBUTES}
 )
 CONTRACT_NAMES = PROPERTY_NAMES | DATA_KEYS
-# The wait limit (the framework's hour, minus a margin) in every unit it was ever spelled in.
-WAIT_LIMITS = frozenset({contract.MAX_WAIT_MINUTES, contract.MAX_WAIT_SECONDS, contract.DEFAULT_WAIT_TIMEOUT_SECONDS})
+# The wait limits (a wait condition's 12 hours, the default 55 minutes) in every unit they are spelled in.
+WAIT_LIMITS = frozenset(
+    {
+        contract.MAX_WAIT_SECONDS,
+        contract.DEFAULT_WAIT_TIMEOUT_MINUTES,
+        contract.DEFAULT_WAIT_TIMEOUT_SECONDS,
+    }
+)
 ENUMERATIONS = {
     name: frozenset(value)
     for name, value in vars(contract).items()
@@ -107,7 +113,6 @@ API_USE: dict[str, tuple[tuple[str, str, str], ...]] = {
     # The Step Functions task's CreateTransformJob parameters.
     "constructs/autopilot_inference/scheduled_transform.py": (("sagemaker", "CreateTransformJob", "input"),),
     # The "SageMaker Transform Job State Change" event's detail is a DescribeTransformJob answer.
-    "constructs/autopilot_inference/batch_transform.py": (("sagemaker", "DescribeTransformJob", "output"),),
     # Templates: an endpoint configuration's variants (ModelName), a schedule's FlexibleTimeWindow (Mode),
     # a scheduled transform's CreateTransformJob request.
     "constructs/autopilot_inference/_describe.py": (
@@ -207,7 +212,7 @@ def violations(paths: list[Path]) -> list[str]:
                 elif value in PATTERNS.values():
                     found.append(f"{literal}: a name pattern of the contract")
             elif value in WAIT_LIMITS:
-                found.append(f"{literal}: the contract's wait limit (contract.MAX_WAIT_MINUTES / MAX_WAIT_SECONDS)")
+                found.append(f"{literal}: the contract's wait limit (contract.MAX_WAIT_SECONDS / DEFAULT_WAIT_TIMEOUT_MINUTES)")
     found += redefinitions(paths)
     found += enumeration_copies(paths)
     return found
@@ -260,7 +265,7 @@ def test_the_walk_sees_both_packages_and_the_contract_names() -> None:
     assert len(paths) > 40
     spelled = {literal.value for literal in literals(CONTRACT)}
     assert CONTRACT_NAMES <= spelled and set(contract.RESOURCE_TYPES) <= spelled
-    assert contract.MAX_WAIT_MINUTES in spelled
+    assert contract.DEFAULT_WAIT_TIMEOUT_MINUTES in spelled
 
 
 @pytest.mark.parametrize(
@@ -418,7 +423,7 @@ def test_the_alias_walk_sees_every_user() -> None:
         "import autopilot_inference._lambda.autopilot_runtime.contract\n"
         "TAGS = autopilot_inference._lambda.autopilot_runtime.contract.TAGS\n",
         "from .contract import TAGS\n",
-        "from autopilot_inference._lambda.autopilot_runtime.contract import MAX_WAIT_MINUTES as LIMIT\n",
+        "from autopilot_inference._lambda.autopilot_runtime.contract import MAX_WAIT_SECONDS as LIMIT\n",
     ],
 )
 def test_a_second_name_fails(tmp_path: Path, source: str) -> None:
@@ -566,3 +571,13 @@ def test_the_wait_limit_fits_the_frameworks_hour() -> None:
     """The provider framework's waiter gives up after one hour: the handler stops waiting before that."""
     assert contract.MAX_WAIT_SECONDS == contract.MAX_WAIT_MINUTES * 60 < 3600
     assert contract.DEFAULT_WAIT_TIMEOUT_SECONDS <= contract.MAX_WAIT_SECONDS
+def test_the_wait_limit_is_a_wait_conditions() -> None:
+    """A wait condition's Timeout is at most 43,200 s (12 hours); the default stays the poller's 55 minutes."""
+    assert contract.MAX_WAIT_SECONDS == 43200 == contract.MAX_WAIT_HOURS * 3600
+    assert contract.DEFAULT_WAIT_TIMEOUT_SECONDS == contract.DEFAULT_WAIT_TIMEOUT_MINUTES * 60 < contract.MAX_WAIT_SECONDS
+
+
+def test_a_create_has_the_time_its_worst_case_needs_in_one_invocation() -> None:
+    """CreateTransformJob with its retries, the ListTransformJobs that finds its job, and the report fit one invocation."""
+    assert contract.create_remaining_seconds() == 2 * contract.call_budget_seconds() + contract.REPORT_RESERVE_SECONDS
+    assert contract.create_remaining_seconds() <= contract.HANDLER_TIMEOUT_SECONDS

@@ -49,16 +49,10 @@ INHERENT_EXAMPLE = {
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::amzn-s3-demo-bucket/autopilot/customer-churn/*]": {EXECUTION_ROLE},
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::amzn-s3-demo-bucket/batch/input/*]": {EXECUTION_ROLE},
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::amzn-s3-demo-bucket/batch/output/*]": {EXECUTION_ROLE},
+    # The framework's onEvent function invokes the handler (its versions and aliases too); no waiter any more.
     "AwsSolutions-IAM5[Resource::<AutopilotInferenceProviderHandlerE14793E5.Arn>:*]": {
         f"{PROVIDER}/FrameworkOnEventRole/DefaultPolicy/Resource",
-        f"{PROVIDER}/FrameworkWaiterRole/DefaultPolicy/Resource",
     },
-    "AwsSolutions-IAM5[Resource::<AutopilotInferenceProviderframeworkisComplete77F3F90A.Arn>:*]":
-        {f"{PROVIDER}/Provider/waiter-state-machine/Role/DefaultPolicy/Resource"},
-    "AwsSolutions-IAM5[Resource::<AutopilotInferenceProviderframeworkonTimeout66DAC2A6.Arn>:*]":
-        {f"{PROVIDER}/Provider/waiter-state-machine/Role/DefaultPolicy/Resource"},
-    "AwsSolutions-SF1": {f"{PROVIDER}/Provider/waiter-state-machine/Resource"},
-    "AwsSolutions-SF2": {f"{PROVIDER}/Provider/waiter-state-machine/Resource"},
 }
 # The built-in config's nightly schedule (AutopilotScheduledTransform "Scoring", scheduled_permissions.py).
 SCHEDULED_ROLE_POLICY = "Scoring/Role/DefaultPolicy/Resource"

@@ -326,19 +326,39 @@ def test_transform_job_start_and_wait_are_authorized(aws: StubbedAws, stacks, mo
     properties = transform_properties(stacks, stacks.churn, stacks.scoring, STACK_ID, model)
     event = cfn_event("Create", contract.TRANSFORM_JOB_RESOURCE_TYPE, properties, logical_id="Scoring")
     name = job_name(properties, "Scoring", event["RequestId"])
-    aws.sagemaker_stub.add_response("create_transform_job", {"TransformJobArn": replay.arn("transform-job", name)})
-    aws.sagemaker_stub.add_response("describe_transform_job", describe_job(replay, name, "Completed"))
+    arn = replay.arn("transform-job", name)
+    handle = properties[contract.WAIT_HANDLE]
+    aws.sagemaker_stub.add_response("create_transform_job", {"TransformJobArn": arn})
+    # The job's end event: its tags name the stack and the handle, CloudFormation the handle's URL.
+    aws.sagemaker_stub.add_response(
+        "list_tags",
+        {"Tags": [{"Key": OWNER_TAG_KEY, "Value": STACK_ID}, {"Key": contract.WAIT_HANDLE_TAG_KEY, "Value": handle}]},
+        {"ResourceArn": arn},
+    )
+    aws.cloudformation_stub.add_response(
+        "describe_stack_resource",
+        {"StackResourceDetail": {"LogicalResourceId": handle, "PhysicalResourceId": "https://signed.example/h",
+                                 "ResourceType": "AWS::CloudFormation::WaitConditionHandle",
+                                 "LastUpdatedTimestamp": CREATED, "ResourceStatus": "CREATE_COMPLETE"}},
+        {"StackName": STACK_ID, "LogicalResourceId": handle},
+    )
+    job_event = {
+        "source": "aws.sagemaker", "detail-type": "SageMaker Transform Job State Change",
+        "detail": {"TransformJobName": name, "TransformJobArn": arn, "TransformJobStatus": "Completed",
+                   "CreationTime": int(CREATED.timestamp() * 1000) + 1000},
+    }
 
     with caplog.at_level(logging.INFO):
-        started = aws.handle(event)
-        done = aws.handle({**event, **started}, now=CREATED)
+        aws.handle(event)
+        done = aws.handle(job_event, now=CREATED)
 
-    assert done["IsComplete"] is True
+    assert done["Signalled"] is True and [body["Status"] for _, body in aws.puts] == ["SUCCESS"]
+    assert "https://signed.example/h" not in caplog.text
     # The handler logs names and ids, never property values such as the job's environment.
     assert properties["Environment"] == {"API_TOKEN": "not-for-logs"}
     assert "not-for-logs" not in caplog.text and "API_TOKEN" not in caplog.text
     assert name in caplog.text and "Scoring" in caplog.text
-    assert_all_allowed(replay, "CreateTransformJob", "DescribeTransformJob")
+    assert_all_allowed(replay, "CreateTransformJob", "ListTags", "DescribeStackResource")
     create = next(d.request for d in replay.decisions if d.request.action == "sagemaker:CreateTransformJob")
     assert create.value("sagemaker:VolumeKmsKey") == KMS_KEY and create.value("sagemaker:InstanceTypes") == ["ml.m5.xlarge"]
 
@@ -376,12 +396,10 @@ def test_a_transform_in_another_stack_is_authorized_by_that_stacks_provider(aws:
     event["StackId"] = SCORING_STACK_ID
     name = job_name(properties, "Nightly", event["RequestId"], SCORING_STACK_ID)
     aws.sagemaker_stub.add_response("create_transform_job", {"TransformJobArn": replay.arn("transform-job", name)})
-    aws.sagemaker_stub.add_response("describe_transform_job", describe_job(replay, name, "Completed"))
 
-    started = aws.handle(event)
-    aws.handle({**event, **started}, now=CREATED)
+    aws.handle(event)
 
-    assert_all_allowed(replay, "CreateTransformJob", "DescribeTransformJob")
+    assert_all_allowed(replay, "ListTransformJobs", "CreateTransformJob")
     # The model stack's policy would not have covered it (its owner tag is the model stack's).
     churn = PolicyReplay(region=REGION, account=ACCOUNT, tags=replay.tags)
     churn.statements["handler"] = handler_statements(stacks.templates["ChurnStack"], STACK_ID)

@@ -10,11 +10,14 @@ job started by a rollback.
 
 from __future__ import annotations
 
+import json
+import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
-from support.cloudformation import Stack
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+from support.cloudformation import HANDLE_SECRET, Stack
 from support.fake_aws import raising, service_error
 from support.handler import fake_aws_environment  # noqa: F401  (fixture)
 from support.lifecycle_world import JOB, MODEL_PROPS, World, reasons, template, world  # noqa: F401  (fixture)
@@ -56,6 +59,7 @@ BIGGER = {"TransformResources": {"InstanceType": "ml.m5.2xlarge", "InstanceCount
 def test_rollback_after_an_unrelated_failure_restores_the_previous_job(world: World, wait: str) -> None:
     world.stack.create(template(job={"WaitForCompletion": wait}))
     previous = world.job()
+    waits_before = world.waits()
 
     status = world.stack.update(template(job={**BIGGER, "WaitForCompletion": wait}), fail_after=True)
 
@@ -66,9 +70,10 @@ def test_rollback_after_an_unrelated_failure_restores_the_previous_job(world: Wo
     failed_update_job = next(name for name in world.aws.jobs if name != previous)
     assert world.aws.job_status(failed_update_job) in ("Completed", "Stopped")  # stopped when still running
     world.assert_no_unknown_job_running()
-    calls = world.framework.invocations
-    last_update = max(index for index, call in enumerate(calls) if call == ("onEvent", "Update"))
-    assert calls[last_update + 1 :].count(("isComplete", "Update")) == 1  # answered at once: the rollback did not wait
+    rollback = world.stack.requests_while("UPDATE_ROLLBACK_IN_PROGRESS")
+    # The rollback creates nothing (so waits for nothing): the job goes back, the update's wait condition goes.
+    assert [kind for _, kind in rollback] == ["Update"] + (["Delete", "Delete"] if wait == "true" else [])
+    assert world.waits() == waits_before
 
 
 def test_rollback_of_model_and_job_keeps_the_previous_model_and_deletes_the_new_one(world: World) -> None:
@@ -133,6 +138,7 @@ def test_rollback_finds_the_newest_job_of_the_old_configuration(world: World) ->
 
 
 def test_lambda_killed_after_create_started_the_job(world: World) -> None:
+    # A crash that is not the function's timeout (which a create never risks: see below).
     world.aws.kill_after("CreateTransformJob")
 
     assert world.stack.create(template()) == "ROLLBACK_COMPLETE"
@@ -140,11 +146,65 @@ def test_lambda_killed_after_create_started_the_job(world: World) -> None:
     assert "Task timed out" in reasons(world)
     orphan = next(iter(world.aws.jobs))
     assert world.aws.job_status(orphan) == "InProgress"  # the framework answered the Delete itself
-    # The stack is made again under the same name: its Create stops what the failed attempt left.
-    again = Stack(world.framework, stack_id=world.stack.stack_id.replace("5b9f3c10", "77777777"))
-    world.stack = again
+    # The stack is made again under the same name: its Create stops what the failed attempt left, and the
+    # orphan's Stopped event signals nothing of the new stack (its handle is the old stack's).
+    again = world.use_stack(Stack(world.framework, stack_id=world.stack.stack_id.replace("5b9f3c10", "77777777")))
     assert again.create(template()) == "CREATE_COMPLETE"
     assert world.aws.job_status(orphan) == "Stopped"
+    world.assert_no_unknown_job_running()
+
+
+def slow_throttling(world: World, seconds: float) -> Any:
+    """A throttled call that took ``seconds`` (every retry of it)."""
+
+    def fault() -> tuple[str, str, int]:
+        world.aws.clock.advance(seconds)
+        return ("ThrottlingException", "Rate exceeded", 400)
+
+    return fault
+
+
+def test_a_create_never_starts_without_the_time_its_worst_case_needs(world: World) -> None:
+    # Looking for jobs an earlier attempt left took 210 s (throttled, with its retries): too little of the invocation is left to start the
+    # job and still find it if CreateTransformJob's answer were lost, so nothing starts (the function's timeout
+    # can never fall between the job's start and its answer).
+    world.aws.fail("ListTransformJobs", slow_throttling(world, 210))
+
+    assert world.stack.create(template()) == "ROLLBACK_COMPLETE"
+
+    assert "not started: 90 s left in this invocation" in reasons(world) and "may take 270 s" in reasons(world)
+    assert "CreateTransformJob" not in world.aws.calls and world.aws.jobs == {}
+    assert "Task timed out" not in reasons(world)
+
+
+def read_timeout() -> BaseException:
+    return ReadTimeoutError(endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com/")
+
+
+def throttled_after_acting() -> BaseException:
+    # The job was created, the answer lost (connection reset); the retries were throttled until they gave up.
+    return ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "CreateTransformJob")
+
+
+@pytest.mark.parametrize("lost", [read_timeout, throttled_after_acting], ids=["read-timeout", "throttled-retries"])
+def test_create_whose_answer_was_lost_adopts_its_own_job(world: World, lost: Any) -> None:
+    world.aws.lose_answer("CreateTransformJob", lost)
+
+    assert world.stack.create(template()) == "CREATE_COMPLETE"
+
+    assert list(world.aws.jobs) == [world.job()]  # found under its name and adopted: CloudFormation knows it
+    assert world.aws.job_status(world.job()) == "Completed"  # and waited for
+    world.assert_no_unknown_job_running()
+
+
+def test_update_whose_answer_was_lost_adopts_its_own_job(world: World) -> None:
+    world.stack.create(template(job={"WaitForCompletion": "false"}))
+    previous = world.job()
+    world.aws.lose_answer("CreateTransformJob", throttled_after_acting)
+
+    assert world.stack.update(template(job={**BIGGER, "WaitForCompletion": "false"})) == "UPDATE_COMPLETE"
+
+    assert world.job() != previous and len(world.aws.jobs) == 2
     world.assert_no_unknown_job_running()
 
 
@@ -159,35 +219,6 @@ def test_lambda_killed_after_update_started_the_job(world: World) -> None:
     world.assert_no_unknown_job_running()
 
 
-def read_timeout() -> BaseException:
-    return ReadTimeoutError(endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com/")
-
-
-def test_update_whose_create_answer_was_lost_is_rolled_back_and_the_job_stopped(world: World) -> None:
-    world.stack.create(template(job={"WaitForCompletion": "false"}))
-    previous = world.job()
-    world.aws.lose_answer("CreateTransformJob", read_timeout)
-
-    status = world.stack.update(template(job={**BIGGER, "WaitForCompletion": "false"}))
-
-    assert status == "UPDATE_ROLLBACK_COMPLETE" and world.job() == previous
-    assert "CreateTransformJob failed: Read timeout" in reasons(world)
-    assert len(world.aws.jobs) == 2
-    world.assert_no_unknown_job_running()
-
-
-def test_create_whose_create_answer_was_lost_leaves_a_job_the_next_create_stops(world: World) -> None:
-    world.aws.lose_answer("CreateTransformJob", read_timeout)
-
-    assert world.stack.create(template()) == "ROLLBACK_COMPLETE"
-    orphan = next(iter(world.aws.jobs))
-    world.stack = Stack(world.framework, stack_id=world.stack.stack_id.replace("5b9f3c10", "88888888"))
-    assert world.stack.create(template()) == "CREATE_COMPLETE"
-
-    assert world.aws.job_status(orphan) == "Stopped"
-    world.assert_no_unknown_job_running()
-
-
 def test_persistent_connection_errors_on_create_fail_the_stack_cleanly(world: World) -> None:
     closed = raising(lambda: ConnectionClosedError(endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com/"))
     world.aws.fail("CreateTransformJob", closed, times=None)
@@ -198,15 +229,6 @@ def test_persistent_connection_errors_on_create_fail_the_stack_cleanly(world: Wo
     assert world.aws.jobs == {} and world.aws.models == {}
 
 
-def test_create_failing_while_waiting_stops_the_job_through_the_following_delete(world: World) -> None:
-    world.aws.fail("DescribeTransformJob", service_error("AccessDeniedException", "not authorized to DescribeTransformJob"))
-
-    assert world.stack.create(template()) == "ROLLBACK_COMPLETE"
-
-    assert world.aws.running_jobs() == []
-    assert "AccessDeniedException" in reasons(world)
-
-
 def test_lost_answers_are_delivered_again_and_adopt_what_the_first_delivery_made(world: World) -> None:
     world.framework.lost_answers = 2
     assert world.stack.create(template()) == "CREATE_COMPLETE"
@@ -215,16 +237,6 @@ def test_lost_answers_are_delivered_again_and_adopt_what_the_first_delivery_made
 
     assert len(world.aws.models) == 1 and len(world.aws.jobs) == 2  # one per request, never one per delivery
     world.assert_no_unknown_job_running()
-
-
-def test_an_event_over_the_waiter_input_limit_fails_before_acting(world: World) -> None:
-    huge = {"Environment": {f"VALUE_{index}": "x" * 1000 for index in range(262)}}  # the event fits, not with the answer
-
-    assert world.stack.create(template(job=huge)) == "ROLLBACK_COMPLETE"
-
-    assert "nothing was created" in reasons(world) and "262144" in reasons(world)
-    assert world.aws.jobs == {}
-    assert "validation error detected" not in reasons(world)  # never the framework's refusal after acting
 
 
 def test_an_update_with_large_old_and_new_properties_and_its_rollback_fit(world: World) -> None:
@@ -239,7 +251,130 @@ def test_an_update_with_large_old_and_new_properties_and_its_rollback_fit(world:
     world.assert_no_unknown_job_running()
 
 
-# --- point 3: transient errors while waiting are the next poll ----------------------
+# --- point 3: the wait: a wait condition signalled by the job's own event, nothing polls ----------------
+
+
+def handler_invocations(world: World) -> int:
+    return len(world.framework.invocations) + world.event_invocations
+
+
+def test_a_three_hour_job_completes_with_no_invocation_while_it_runs(world: World) -> None:
+    world.aws.job_duration = timedelta(hours=3)
+
+    assert world.stack.create(template(job={"WaitTimeoutSeconds": str(4 * 3600)})) == "CREATE_COMPLETE"
+
+    assert world.aws.job_status(world.job()) == "Completed"
+    # Two requests (model, job) and the one job event: nothing in between, however long the job runs.
+    assert world.framework.invocations == [("onEvent", "Create"), ("onEvent", "Create")] and world.event_invocations == 1
+    assert world.stack.waited_seconds == [3 * 3600]  # the deployment learnt of the end at once (event delay 0)
+    data = json.loads(world.stack.resources[world.waits()[0]].data["Data"])
+    assert data == {world.job(): world.stack.resources["Scoring"].data["TransformJobArn"]}
+
+
+def test_a_thirteen_hour_job_times_out_at_twelve_hours_and_is_stopped(world: World) -> None:
+    world.aws.job_duration = timedelta(hours=13)
+
+    status = world.stack.create(template(job={"WaitTimeoutSeconds": str(contract.MAX_WAIT_SECONDS)}))
+
+    assert status == "ROLLBACK_COMPLETE"
+    assert "WaitCondition timed out. Received 0 conditions when expecting 1" in reasons(world)
+    assert world.stack.waited_seconds == [contract.MAX_WAIT_SECONDS]
+    job = next(iter(world.aws.jobs))
+    assert world.aws.job_status(job) == "Stopped"  # by the rollback's Delete of the job resource
+    assert world.event_invocations == 0  # nothing ran during the twelve hours
+    world.aws.deliver_events()  # the Stopped event, after the rollback: its handle is gone, nothing is signalled
+    assert world.event_invocations == 1 and world.aws.signals == {}
+    world.assert_no_unknown_job_running()
+
+
+def test_a_failed_job_fails_the_deployment_with_its_reason(world: World) -> None:
+    world.aws.job_outcome = "Failed"
+    world.aws.job_failure_reason = "AlgorithmError: CSV row 17 has 9 columns, expected 8"
+
+    assert world.stack.create(template()) == "ROLLBACK_COMPLETE"
+
+    job = next(iter(world.aws.jobs))
+    assert (
+        f"WaitCondition received failed message: 'Transform job {job} failed: AlgorithmError: CSV row 17 has 9 columns, "
+        "expected 8. Fix the cause and deploy again" in reasons(world)
+    )
+    assert world.stack.waited_seconds == [600]
+
+
+def test_a_stopped_job_fails_the_deployment(world: World) -> None:
+    world.aws.job_duration = timedelta(hours=2)
+
+    def stop_by_hand() -> None:
+        job = next(iter(world.aws.jobs))
+        world.aws.sagemaker.stop_transform_job(TransformJobName=job)
+
+    world.aws.at(timedelta(minutes=30), stop_by_hand)
+
+    assert world.stack.create(template()) == "ROLLBACK_COMPLETE"
+    assert "was stopped: no failure reason reported" in reasons(world)
+    assert world.stack.waited_seconds == [1800]
+
+
+def test_rollback_during_the_wait_stops_the_new_job_and_keeps_the_previous_one(world: World) -> None:
+    world.stack.create(template())
+    previous, waits_before = world.job(), world.waits()
+    world.aws.job_duration = timedelta(hours=2)
+    world.stack.fail_waits_after = 1800  # another resource fails half an hour into the wait
+
+    assert world.stack.update(template(job=BIGGER)) == "UPDATE_ROLLBACK_COMPLETE"
+
+    assert world.job() == previous and world.waits() == waits_before
+    new_job = next(name for name in world.aws.jobs if name != previous)
+    assert world.aws.job_status(new_job) == "Stopped"
+    assert [kind for _, kind in world.stack.requests_while("UPDATE_ROLLBACK_IN_PROGRESS")] == ["Update", "Delete", "Delete"]
+    world.assert_no_unknown_job_running()
+
+
+def test_a_replaced_model_runs_the_job_again_with_a_new_wait_condition(world: World) -> None:
+    world.stack.create(template())
+    first, waits_before = world.job(), world.waits()
+
+    # Only the model's props change: the job's ModelName comes from the model (GetAtt).
+    assert world.stack.update(template(model={"InferenceResponseKeys": ["predicted_label"]})) == "UPDATE_COMPLETE"
+
+    assert world.job() != first and len(world.aws.jobs) == 2
+    assert world.waits() != waits_before and len(world.waits()) == 1
+    assert world.aws.jobs[world.job()].request["ModelName"] == world.stack.resources["ChurnModel"].physical_id
+    assert world.stack.waited_seconds == [600, 600]  # the new job was waited for
+
+
+def test_a_model_changed_at_deploy_time_only_is_refused_before_any_job_starts(world: World) -> None:
+    world.stack.create(template())
+    first = world.job()
+
+    # A replaced role: the model's properties change at deploy time, its template (and the wait key) do not.
+    changed = template(model={"ExecutionRoleArn": "arn:aws:iam::111122223333:role/ReplacedRole"}, model_in_template=MODEL_PROPS)
+    assert world.stack.update(changed) == "UPDATE_ROLLBACK_COMPLETE"
+
+    assert "cannot wait again" in reasons(world) and "No job was started" in reasons(world)
+    assert list(world.aws.jobs) == [first] and world.job() == first
+    world.assert_no_unknown_job_running()
+
+
+def test_a_new_wait_timeout_keeps_the_job_and_its_new_wait_condition_is_signalled_at_once(world: World) -> None:
+    world.stack.create(template())
+    first, waits_before = world.job(), world.waits()
+
+    assert world.stack.update(template(job={"WaitTimeoutSeconds": "7200"})) == "UPDATE_COMPLETE"
+
+    assert world.job() == first and list(world.aws.jobs) == [first]
+    assert world.waits() != waits_before
+    assert world.stack.waited_seconds == [600, 0]
+
+
+def test_repeated_event_deliveries_signal_once_per_job(world: World) -> None:
+    world.aws.event_copies = 2
+
+    assert world.stack.create(template()) == "CREATE_COMPLETE"
+
+    signals = next(iter(world.aws.signals.values()))
+    assert len(signals) == 2 and {signal["UniqueId"] for signal in signals} == {world.job()}
+    assert world.event_invocations == 2
 
 
 @pytest.mark.parametrize(
@@ -248,28 +383,39 @@ def test_an_update_with_large_old_and_new_properties_and_its_rollback_fit(world:
         service_error("ThrottlingException", "Rate exceeded"),
         service_error("InternalFailure", "We encountered an internal error.", 500),
         raising(lambda: ConnectionClosedError(endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com/")),
-        raising(lambda: ReadTimeoutError(endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com/")),
     ],
-    ids=["throttling", "5xx", "connection-closed", "read-timeout"],
+    ids=["throttling", "5xx", "connection-closed"],
 )
-def test_transient_errors_during_the_wait_are_the_next_poll(world: World, fault: Any) -> None:
-    world.aws.fail("DescribeTransformJob", fault, times=3)
+def test_a_transient_error_of_the_signal_is_retried_by_lambda(world: World, fault: Any) -> None:
+    world.aws.fail("ListTags", fault)
 
     assert world.stack.create(template()) == "CREATE_COMPLETE"
-    assert world.aws.job_status(world.job()) == "Completed"
+
+    assert world.aws.event_failures == 1 and world.event_invocations == 2
+    assert world.stack.waited_seconds == [600 + 60]  # Lambda's first asynchronous retry, a minute later
 
 
-def test_persistent_throttling_fails_at_the_wait_timeout_and_stops_the_job(world: World) -> None:
-    world.aws.job_duration = world.aws.job_duration * 100
-    # Throttled at every poll of the 10-minute wait (t = 0, 1, ..., 11 min); the Delete that follows is answered.
-    world.aws.fail("DescribeTransformJob", service_error("ThrottlingException", "Rate exceeded"), times=12)
+def test_a_signal_that_never_gets_through_times_out_and_nothing_keeps_running(world: World) -> None:
+    world.aws.fail("DescribeStackResource", service_error("AccessDenied", "not authorized to DescribeStackResource"), times=None)
 
-    assert world.stack.create(template(job={"WaitTimeoutSeconds": "600"})) == "ROLLBACK_COMPLETE"
+    assert world.stack.create(template(job={"WaitTimeoutSeconds": "1800"})) == "ROLLBACK_COMPLETE"
 
-    message = reasons(world)
-    assert "cannot read the job's status" in message and "ThrottlingException" in message
-    assert "DescribeTransformJob" in message and "Scoring" in message
-    assert world.aws.running_jobs() == []
+    assert world.aws.event_failures == 3  # the delivery and Lambda's two retries
+    assert "WaitCondition timed out" in reasons(world)
+    world.assert_no_unknown_job_running()
+
+
+def test_the_handle_url_is_never_logged_nor_in_an_answer(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    world.aws.job_outcome = "Failed"
+    assert world.stack.create(template()) == "ROLLBACK_COMPLETE"
+    world.aws.job_outcome = "Completed"
+    assert world.stack.create(template()) == "CREATE_COMPLETE"
+
+    assert len(world.aws.signals) == 1  # the first handle's signals went with it; the second's was signalled
+    assert HANDLE_SECRET not in caplog.text
+    assert all(HANDLE_SECRET not in reason for *_, reason in world.stack.log)
+    assert all(HANDLE_SECRET not in json.dumps(resource.data) for resource in world.stack.resources.values())
 
 
 # --- point 5: every failure names the resource and the call, and fits ----------------

@@ -21,7 +21,6 @@ from support.handler import (  # noqa: F401  (fixtures)
     StubbedAws,
     aws,
     fake_aws_environment,
-    is_complete_event,
     response,
 )
 from support.model_events import (
@@ -100,14 +99,6 @@ def test_create_best_candidate_v1_hpo_classification_with_keys(aws: StubbedAws, 
     # The event is logged by its names and ids: no pre-signed response URL, no property values.
     assert "secret-presigned-url" not in caplog.text
     assert LOGICAL_ID in caplog.text and ROLE_ARN not in caplog.text
-
-
-def test_model_is_complete_at_once(aws: StubbedAws) -> None:
-    event = create_event()
-    on_event_result = {"AutopilotInferencePhase": "isComplete", "PhysicalResourceId": name_for(props()), "Data": {}}
-
-    assert aws.handle(is_complete_event(event, on_event_result)) == {"IsComplete": True}
-    assert aws.calls == []
 
 
 def test_create_with_vpc_network_isolation_and_artifact_location(aws: StubbedAws) -> None:
@@ -418,10 +409,8 @@ def test_delete_deletes_the_model(aws: StubbedAws) -> None:
     event = delete_event(name)
 
     result = aws.handle(event)
-    completion = aws.handle(is_complete_event(event, result))
 
     assert result == {"AutopilotInferencePhase": "isComplete", "PhysicalResourceId": name, "Data": {}}
-    assert completion == {"IsComplete": True}
     assert aws.calls == ["DeleteModel"]
 
 

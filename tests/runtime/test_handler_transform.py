@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import pytest
-from support.handler import StubbedAws, aws, fake_aws_environment, is_complete_event  # noqa: F401  (fixtures)
+from support.handler import StubbedAws, aws, fake_aws_environment  # noqa: F401  (fixtures)
 from support.transform_events import (
     EXPECTED_REQUEST_FIELDS,
     MODEL,
@@ -86,124 +86,12 @@ def test_create_with_only_the_required_properties(aws: StubbedAws) -> None:
     assert result["AutopilotInferenceWait"] is True  # waiting is the default
 
 
-def test_is_complete_while_in_progress_returns_no_data(aws: StubbedAws) -> None:
-    event, result = started(aws)
-    name = result["PhysicalResourceId"]
-    job = described(name, "InProgress")
-    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
-
-    completion = aws.handle(is_complete_event(event, result), now=job["CreationTime"] + timedelta(minutes=10))
-
-    assert completion == {"IsComplete": False}  # the framework refuses Data while not complete
-
-
-def test_is_complete_while_stopping_keeps_waiting(aws: StubbedAws) -> None:
-    event, result = started(aws)
-    name = result["PhysicalResourceId"]
-    job = described(name, "Stopping")
-    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
-
-    assert aws.handle(is_complete_event(event, result), now=job["CreationTime"] + timedelta(minutes=1)) == {
-        "IsComplete": False
-    }
-
-
-def test_is_complete_when_completed_returns_data(aws: StubbedAws) -> None:
-    event, result = started(aws)
-    name = result["PhysicalResourceId"]
-    aws.sagemaker_stub.add_response("describe_transform_job", described(name), {"TransformJobName": name})
-
-    completion = aws.handle(is_complete_event(event, result))
-
-    assert completion == {"IsComplete": True, "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)}}
-    assert aws.calls == ["ListTransformJobs", "CreateTransformJob", "DescribeTransformJob"]
-
-
-def test_is_complete_when_failed_reports_the_failure_reason(aws: StubbedAws) -> None:
-    event, result = started(aws)
-    name = result["PhysicalResourceId"]
-    aws.sagemaker_stub.add_response("describe_transform_job", described(name, "Failed"), {"TransformJobName": name})
-
-    with pytest.raises(AutopilotDeploymentError) as raised:
-        aws.handle(is_complete_event(event, result))
-
-    message = str(raised.value)
-    assert f"Transform job {name} failed" in message
-    assert "ClientError: See job logs for more information" in message
-    assert "deploy again" in message
-
-
-def test_is_complete_when_stopped(aws: StubbedAws) -> None:
-    event, result = started(aws)
-    name = result["PhysicalResourceId"]
-    job = described(name, "Stopped", FailureReason="Stopped by user")
-    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
-
-    with pytest.raises(AutopilotDeploymentError) as raised:
-        aws.handle(is_complete_event(event, result))
-
-    assert f"Transform job {name} was stopped: Stopped by user" in str(raised.value)
-
-
-def test_is_complete_past_the_wait_timeout(aws: StubbedAws) -> None:
-    event, result = started(aws)
-    name = result["PhysicalResourceId"]
-    job = described(name, "InProgress")
-    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
-    aws.sagemaker_stub.add_response("stop_transform_job", {}, {"TransformJobName": name})
-
-    with pytest.raises(AutopilotDeploymentError) as raised:
-        aws.handle(is_complete_event(event, result), now=job["CreationTime"] + timedelta(seconds=3301))
-
-    message = str(raised.value)
-    assert f"Transform job {name} is still InProgress after 55 min 1 s" in message
-    assert "wait_timeout (55 min 0 s" in message
-    assert "The job was stopped" in message  # nothing the failed deployment started keeps running
-    assert "at most 55 minutes" in message and "wait_for_completion=False" in message
-    assert aws.calls[-2:] == ["DescribeTransformJob", "StopTransformJob"]
-
-
-def test_is_complete_past_the_wait_timeout_when_the_stop_fails(aws: StubbedAws) -> None:
-    event, result = started(aws)
-    name = result["PhysicalResourceId"]
-    job = described(name, "InProgress")
-    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
-    aws.sagemaker_stub.add_client_error("stop_transform_job", "AccessDeniedException", "not authorized", 400)
-
-    with pytest.raises(AutopilotDeploymentError) as raised:
-        aws.handle(is_complete_event(event, result), now=job["CreationTime"] + timedelta(seconds=3301))
-
-    assert f"stop-transform-job --transform-job-name {name}" in str(raised.value)
-
-
-def test_is_complete_just_inside_the_wait_timeout_keeps_waiting(aws: StubbedAws) -> None:
-    event, result = started(aws, props(WaitTimeoutSeconds="600"))
-    name = result["PhysicalResourceId"]
-    job = described(name, "InProgress")
-    aws.sagemaker_stub.add_response("describe_transform_job", job, {"TransformJobName": name})
-
-    now = job["CreationTime"].astimezone(timezone.utc) + timedelta(seconds=599)
-    assert aws.handle(is_complete_event(event, result), now=now) == {"IsComplete": False}
-
-
-def test_without_waiting_is_complete_at_once(aws: StubbedAws) -> None:
+def test_without_waiting_the_job_just_starts(aws: StubbedAws) -> None:
     properties = props(WaitForCompletion="false")
-    event, result = started(aws, properties)
-
-    completion = aws.handle(is_complete_event(event, result))
+    _, result = started(aws, properties)
 
     assert result["AutopilotInferenceWait"] is False
-    assert completion == {"IsComplete": True}
     assert aws.calls == ["ListTransformJobs", "CreateTransformJob"]
-
-
-def test_is_complete_falls_back_to_the_wait_property_without_the_wait_key(aws: StubbedAws) -> None:
-    name = name_for(props())
-    event = {**create_event(props(WaitForCompletion="false")), "PhysicalResourceId": name}
-    event["AutopilotInferencePhase"] = "isComplete"
-
-    assert aws.handle(event) == {"IsComplete": True}
-    assert aws.calls == []
 
 
 def test_duplicate_create_delivery_adopts_the_job_it_started(aws: StubbedAws) -> None:
@@ -252,7 +140,6 @@ def test_update_of_tags_and_wait_properties_keeps_the_job(aws: StubbedAws) -> No
     event = update_event(new, old, name, "update-request-1")
 
     result = aws.handle(event)
-    completion = aws.handle(is_complete_event(event, result))
 
     assert result == {
         "AutopilotInferencePhase": "isComplete",
@@ -261,7 +148,6 @@ def test_update_of_tags_and_wait_properties_keeps_the_job(aws: StubbedAws) -> No
         "AutopilotInferenceWait": False,
         "OldResourceProperties": {},  # the waiter input keeps one copy of the properties
     }
-    assert completion == {"IsComplete": True}
     assert aws.calls == ["DescribeTransformJob", "DeleteTags", "AddTags"]
 
 
@@ -292,10 +178,8 @@ def test_delete_stops_a_job_in_progress(aws: StubbedAws) -> None:
     event = delete_event(name)
 
     result = aws.handle(event)
-    completion = aws.handle(is_complete_event(event, result))
 
     assert result == {"AutopilotInferencePhase": "isComplete", "PhysicalResourceId": name, "Data": {}}
-    assert completion == {"IsComplete": True}
     assert aws.calls == ["DescribeTransformJob", "StopTransformJob"]
 
 

@@ -16,7 +16,21 @@
 - **delete**: ``Delete`` every resource in reverse order.
 
 Properties may hold :class:`GetAtt` markers, resolved from the referenced resource's
-``Data`` when the request is sent. ``stack_status`` is what ``DescribeStacks`` answers.
+``Data`` when the request is sent, and :class:`Ref` markers (the physical id).
+``stack_status`` is what ``DescribeStacks`` answers.
+
+Wait conditions are CloudFormation's own (never sent to the provider), as documented:
+
+- ``AWS::CloudFormation::WaitConditionHandle``: its physical id (and ``Ref``) is a pre-signed URL;
+  signals are HTTP PUTs of ``{"Status", "Reason", "UniqueId", "Data"}`` to it (kept by the fake AWS).
+- ``AWS::CloudFormation::WaitCondition``: created, it waits on the shared clock (EventBridge
+  delivering the fake SageMaker's job events as time passes) until ``Count`` distinct ``UniqueId``
+  SUCCESS signals arrived (success; ``Data`` = ``{UniqueId: Data}``), a FAILURE signal arrived
+  ("WaitCondition received failed message: '<Reason>' for uniqueId: <UniqueId>") or ``Timeout``
+  seconds passed ("WaitCondition timed out. Received <n> conditions when expecting <Count>").
+  Updates are not supported: a changed property fails the update. Deleted like any resource (a
+  rollback deletes the one the update created); a deleted handle's signals are gone.
+- A ``Delete`` of either never fails.
 
 Several stacks of one account and region share a :class:`Region`: each stack's ``outputs``
 (``{name: (value, export name or None)}``, values may hold markers) are evaluated when its
@@ -32,6 +46,7 @@ so that what they name can be checked.
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +61,23 @@ from .framework import Response
 class GetAtt:
     logical_id: str
     attribute: str
+
+
+@dataclass(frozen=True)
+class Ref:
+    logical_id: str
+
+
+WAIT_CONDITION_HANDLE = "AWS::CloudFormation::WaitConditionHandle"
+WAIT_CONDITION = "AWS::CloudFormation::WaitCondition"
+NATIVE_TYPES = (WAIT_CONDITION_HANDLE, WAIT_CONDITION)
+HANDLE_URL = (
+    "https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/arn%3Aaws%3Acloudformation%3Aus-east-1%3A"
+    "111122223333%3Astack/ChurnStack/{stack}/{logical_id}?AWSAccessKeyId=AKIAEXAMPLE&Expires=1780000000"
+    "&Signature=PRESIGNED-SECRET-{secret}"
+)
+HANDLE_SECRET = "PRESIGNED-SECRET"
+"""Part of every handle URL: a test finds a leaked URL by it."""
 
 
 @dataclass(frozen=True)
@@ -121,9 +153,15 @@ class StackFailed(Exception):
 class Stack:
     """One stack; ``provider`` answers every custom resource request (a :class:`ProviderFramework`)."""
 
-    def __init__(self, provider: Callable[[dict[str, Any]], Response], stack_id: str = STACK_ID) -> None:
+    def __init__(self, provider: Callable[[dict[str, Any]], Response], stack_id: str = STACK_ID, aws: Any = None) -> None:
         self.provider = provider
+        self.aws = aws if aws is not None else getattr(provider, "aws", None)
         self.stack_id = stack_id
+        self._created: dict[str, Any] = {}
+        self.fail_waits_after: float | None = None
+        """Another resource fails this many seconds into a wait: the wait condition is cancelled and the stack rolls back."""
+        self.waited_seconds: list[float] = []
+        """How long each wait condition waited (its creation to its end)."""
         self.status = "REVIEW_IN_PROGRESS"
         self.name = stack_id
         self.region: Region | None = None
@@ -132,12 +170,16 @@ class Stack:
         self.resources: dict[str, Resource] = {}
         self.log: list[tuple[str, str, str, str]] = []
         """``(logical id, request type, status, reason)`` of every request, in order."""
+        self.log_stack_status: list[str] = []
+        """The stack's status when each request of :attr:`log` was sent."""
 
     # --- requests ----------------------------------------------------------------------
 
     def _resolve(self, value: Any) -> Any:
         if isinstance(value, GetAtt):
             return self.resources[value.logical_id].data[value.attribute]
+        if isinstance(value, Ref):
+            return self.resources[value.logical_id].physical_id
         if isinstance(value, ImportValue):
             assert self.region is not None, "Fn::ImportValue needs a Region"
             exports = self.region.exports()
@@ -179,13 +221,81 @@ class Stack:
             event["OldResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **copy.deepcopy(old_properties)}
         if physical_id is not None:
             event["PhysicalResourceId"] = physical_id
-        if not resource_type.startswith("Custom::"):
+        if resource_type in NATIVE_TYPES:
+            response = self._native(request_type, logical_id, resource_type, properties, old_properties, physical_id)
+        elif not resource_type.startswith("Custom::"):
             # A resource CloudFormation manages itself: no request; new properties, new physical id.
             response = Response("SUCCESS", physical_id if request_type == "Delete" else f"{logical_id}-{uuid.uuid4().hex[:8]}")
         else:
             response = self.provider(event)
         self.log.append((logical_id, request_type, response.status, response.reason))
+        self.log_stack_status.append(self.status)
         return response
+
+    # --- wait conditions (CloudFormation's own) ------------------------------------------------
+
+    def _native(
+        self,
+        request_type: str,
+        logical_id: str,
+        resource_type: str,
+        properties: dict[str, Any],
+        old_properties: dict[str, Any] | None,
+        physical_id: str | None,
+    ) -> Response:
+        if request_type == "Delete":
+            if resource_type == WAIT_CONDITION_HANDLE and self.aws is not None and physical_id:
+                self.aws.signals.pop(physical_id, None)
+            return Response("SUCCESS", physical_id or logical_id)
+        if request_type == "Update":
+            if properties != old_properties:
+                return Response("FAILED", physical_id or logical_id, f"Update of resource type {resource_type} is not supported")
+            return Response("SUCCESS", physical_id or logical_id)
+        if resource_type == WAIT_CONDITION_HANDLE:
+            self._created[logical_id] = self.aws.clock.now
+            return Response("SUCCESS", HANDLE_URL.format(stack=self.stack_id.rsplit("/", 1)[-1], logical_id=logical_id, secret=uuid.uuid4().hex))
+        return self._wait(logical_id, properties)
+
+    def _wait(self, logical_id: str, properties: dict[str, Any]) -> Response:
+        """A wait condition's creation: until its signals, a FAILURE, or its timeout (the clock moves 1 s a step)."""
+        aws = self.aws
+        url = str(properties["Handle"])
+        count = int(properties.get("Count", 1))
+        timeout = int(properties["Timeout"])
+        start = aws.clock.now
+        physical_id = f"{self.stack_id}/{logical_id}"
+        while True:
+            aws.deliver_events()
+            signals = aws.signals.get(url, [])
+            failed = next((signal for signal in signals if signal["Status"] == "FAILURE"), None)
+            waited = (aws.clock.now - start).total_seconds()
+            if failed is not None:
+                self.waited_seconds.append(waited)
+                return Response(
+                    "FAILED", physical_id,
+                    f"WaitCondition received failed message: '{failed['Reason']}' for uniqueId: {failed['UniqueId']}",
+                )
+            succeeded = {signal["UniqueId"]: signal.get("Data", "") for signal in signals if signal["Status"] == "SUCCESS"}
+            if len(succeeded) >= count:
+                self.waited_seconds.append(waited)
+                return Response("SUCCESS", physical_id, "", {"Data": json.dumps(succeeded)})
+            if self.fail_waits_after is not None and waited >= self.fail_waits_after:
+                self.waited_seconds.append(waited)
+                return Response("FAILED", physical_id, "Resource creation cancelled")
+            if waited >= timeout:
+                self.waited_seconds.append(waited)
+                return Response("FAILED", physical_id, f"WaitCondition timed out. Received {len(succeeded)} conditions when expecting {count}")
+            aws.clock.advance(1)
+
+    def stack_resource(self, stack_id: str, logical_id: str) -> dict[str, Any] | None:
+        """What ``DescribeStackResource`` answers for ``logical_id`` of ``stack_id`` (``None``: no such stack or resource)."""
+        resource = self.resources.get(logical_id)
+        if stack_id != self.stack_id or resource is None or resource.physical_id is None:
+            return None
+        return {
+            "PhysicalResourceId": resource.physical_id, "ResourceType": resource.resource_type,
+            "ResourceStatus": "CREATE_COMPLETE", "LastUpdatedTimestamp": self._created.get(logical_id, self.aws.clock.now),
+        }
 
     # --- operations --------------------------------------------------------------------
 
@@ -331,6 +441,10 @@ class Stack:
         if ok:
             self.outputs = {}
         return self.status
+
+    def requests_while(self, status: str) -> list[tuple[str, str]]:
+        """``(logical id, request type)`` of the requests sent while the stack was in ``status``."""
+        return [(entry[0], entry[1]) for entry, seen in zip(self.log, self.log_stack_status, strict=True) if seen == status]
 
     def failures(self) -> list[tuple[str, str, str]]:
         """``(logical id, request type, reason)`` of every failed request."""

@@ -12,6 +12,7 @@ repeated pagination tokens, and the Lambda being killed right after a call acted
 from __future__ import annotations
 
 import copy
+import json
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,12 +84,23 @@ class ClientErrorAnswer(Exception):
         self.code, self.message, self.status = code, message, status
 
 
+EVENT_RETRY_DELAYS = (60, 120)
+"""Lambda's asynchronous invocation retries a failed function twice, about 1 and 2 minutes later."""
+
+
 class FakeAws:
     """SageMaker and CloudFormation stand-ins; ``clients()`` hands them to the handler.
 
     Transform jobs finish ``job_duration`` after their creation with ``job_outcome``
-    (``Completed`` or ``Failed``), measured on the shared :class:`Clock`.
-    ``stack_status`` answers ``DescribeStacks`` (the CloudFormation emulator sets it).
+    (``Completed`` or ``Failed``), measured on the shared :class:`Clock`; a stopped job is
+    ``Stopped`` at its next read. ``stack_status`` answers ``DescribeStacks`` and
+    ``stack_resource`` ``DescribeStackResource`` (the CloudFormation emulator sets both).
+
+    EventBridge: when a job reaches an end status, :meth:`deliver_events` sends its
+    ``SageMaker Transform Job State Change`` event to ``event_target`` (the stack's rule ->
+    the handler), ``event_delay`` seconds after the change; a target that raises gets the
+    event again after Lambda's asynchronous retry delays, then it is dropped. Wait condition
+    signals (HTTP PUTs to a handle's pre-signed URL) are kept per URL in ``signals``.
     """
 
     def __init__(self, clock: Clock | None = None) -> None:
@@ -104,6 +116,19 @@ class FakeAws:
         self.job_outcome = "Completed"
         self.job_failure_reason = "ClientError: See job logs for more information"
         self.stack_status: Callable[[], str] = lambda: "CREATE_IN_PROGRESS"
+        self.stack_resource: Callable[[str, str], dict[str, Any] | None] = lambda stack, logical_id: None
+        """``(stack id, logical id) -> {"PhysicalResourceId", "ResourceStatus", "ResourceType", "LastUpdatedTimestamp"}``
+        or ``None`` (no such stack or resource)."""
+        self.event_target: Callable[[dict[str, Any]], Any] | None = None
+        self.event_delay = 0.0
+        self.event_copies = 1
+        """EventBridge delivers at least once: each event this many times."""
+        self.events_sent: list[dict[str, Any]] = []
+        self.event_failures = 0
+        self.signals: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._ended: dict[str, str] = {}
+        self._queue: list[tuple[Any, int, dict[str, Any]]] = []
+        self._scheduled: list[tuple[Any, Callable[[], Any]]] = []
         self.repeat_candidate_token = False
         """``ListCandidatesForAutoMLJob`` answers the same ``NextToken`` forever (botocore's PaginationError)."""
         self.calls: list[str] = []
@@ -128,7 +153,59 @@ class FakeAws:
     def clients(self) -> Any:
         from autopilot_inference._lambda.autopilot_runtime.clients import Clients
 
-        return Clients(self.factory)
+        return Clients(self.factory, put=self.put_signal)
+
+    def put_signal(self, url: str, body: bytes) -> None:
+        """An HTTP PUT to a wait condition handle's URL (S3 keeps one object per handle; CloudFormation reads the signals)."""
+        self.signals[url].append(json.loads(body))
+
+    # --- EventBridge -------------------------------------------------------------------
+
+    def _job_event(self, name: str, status: str) -> dict[str, Any]:
+        job = self.jobs[name]
+        detail: dict[str, Any] = {
+            "TransformJobName": name,
+            "TransformJobArn": self._arn("transform-job", name),
+            "TransformJobStatus": status,
+            "ModelName": job.request["ModelName"],
+            "CreationTime": int(job.created.timestamp() * 1000),
+            "Tags": dict(job.tags),
+        }
+        if job.failure_reason:
+            detail["FailureReason"] = job.failure_reason
+        return {
+            "version": "0", "id": f"event-{len(self.events_sent) + len(self._queue)}",
+            "detail-type": "SageMaker Transform Job State Change", "source": "aws.sagemaker",
+            "account": ACCOUNT, "time": self.clock.now.isoformat(), "region": REGION,
+            "resources": [self._arn("transform-job", name)], "detail": detail,
+        }
+
+    def at(self, delay: timedelta, action: Callable[[], Any]) -> None:
+        """Run ``action`` (e.g. someone stopping a job by hand) once the clock is ``delay`` past now."""
+        self._scheduled.append((self.clock.now + delay, action))
+
+    def deliver_events(self) -> None:
+        """Send the end events of jobs that ended (due by now) to ``event_target``; retry a failed delivery."""
+        for when, action in [item for item in self._scheduled if item[0] <= self.clock.now]:
+            self._scheduled.remove((when, action))
+            action()
+        for name in list(self.jobs):
+            status = self.job_status(name)
+            if status in ("Completed", "Failed", "Stopped") and self._ended.get(name) != status:
+                self._ended[name] = status
+                self._queue.append((self.clock.now + timedelta(seconds=self.event_delay), 0, self._job_event(name, status)))
+        due = [item for item in self._queue if item[0] <= self.clock.now]
+        self._queue = [item for item in self._queue if item[0] > self.clock.now]
+        for _, attempt, event in [item for item in due for _ in range(self.event_copies if item[1] == 0 else 1)]:
+            if self.event_target is None:
+                continue
+            self.events_sent.append(event)
+            try:
+                self.event_target(copy.deepcopy(event))
+            except Exception:  # the function failed: Lambda retries the asynchronous invocation
+                self.event_failures += 1
+                if attempt < len(EVENT_RETRY_DELAYS):
+                    self._queue.append((self.clock.now + timedelta(seconds=EVENT_RETRY_DELAYS[attempt]), attempt + 1, event))
 
     # --- fault injection ---------------------------------------------------------------
 
@@ -420,6 +497,20 @@ class FakeAws:
         if start + size < len(names):
             answer["NextToken"] = str(start + size)
         return answer
+
+    def _op_DescribeStackResource(self, params: dict[str, Any]) -> dict[str, Any]:
+        logical_id = params["LogicalResourceId"]
+        found = self.stack_resource(params["StackName"], logical_id)
+        if found is None:
+            raise ClientErrorAnswer("ValidationError", f"Resource {logical_id} does not exist for stack {params['StackName']}")
+        return {
+            "StackResourceDetail": {
+                "StackName": params["StackName"].split("/")[1], "StackId": params["StackName"],
+                "LogicalResourceId": logical_id, "PhysicalResourceId": found["PhysicalResourceId"],
+                "ResourceType": found["ResourceType"], "LastUpdatedTimestamp": found["LastUpdatedTimestamp"],
+                "ResourceStatus": found["ResourceStatus"],
+            }
+        }
 
     def _op_DescribeStacks(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -1,7 +1,8 @@
 """The aws-cdk-lib provider framework's contract (``custom-resources/lib/provider-framework``).
 
-A faithful copy of what ``framework.ts`` / ``cfn-response.ts`` / the waiter state machine do
-with the user function, written from the facts the project keeps about it:
+A faithful copy of what ``framework.ts`` / ``cfn-response.ts`` do with the user function when the
+provider has no ``isComplete`` (the library's provider since waited jobs are waited for by wait
+conditions), written from the facts the project keeps about it:
 
 - ``onEvent`` answers a ``Delete`` of the ``CREATE_FAILED`` marker itself, without the handler;
 - the handler gets the event (``invokeUserFunction`` puts the real ``ResponseURL`` back into
@@ -9,13 +10,7 @@ with the user function, written from the facts the project keeps about it:
   with the ``CREATE_FAILED`` marker as physical id; the reason is the JavaScript error's
   ``stack``: ``Error: <errorMessage>\n\nLogs: /aws/lambda/<function>\n`` and its frames;
 - the answer is merged into the event (answer keys prevail, the physical id defaulting
-  to the request id on Create) and started as the waiter's input, which
-  ``StartExecution`` refuses above 256 KiB (after the handler acted);
-- ``isComplete`` is called at once and then every ``query_interval`` for
-  ``total_timeout / query_interval`` attempts, with the merged event;
-  ``IsComplete: false`` retries, ``Data`` then is an error, an exception fails the resource
-  at once with the merged event's physical id; ``Data`` of the final answer is merged into
-  ``on_event``'s; running out of attempts fails with "Operation timed out";
+  to the request id on Create) and sent to CloudFormation at once (no waiter);
 - the response to CloudFormation is refused above 4096 bytes ("Response object is too long").
 """
 
@@ -30,7 +25,6 @@ from .clock import Clock
 from .fake_aws import FakeAws, LambdaKilled
 
 CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
-MAX_WAITER_INPUT_BYTES = 256 * 1024
 MAX_RESPONSE_BYTES = 4096
 HANDLER_FUNCTION = "ChurnStack-AutopilotInferenceProviderHandler-AbC123dEf456"
 # V8 keeps 10 frames; these are as long as the framework's real ones.
@@ -67,20 +61,11 @@ class FakeContext:
 
 
 class ProviderFramework:
-    """``__call__(event)`` plays one CloudFormation request through on_event and the waiter."""
+    """``__call__(event)`` plays one CloudFormation request through on_event."""
 
-    def __init__(
-        self,
-        aws: FakeAws,
-        *,
-        query_interval: int = 60,
-        total_timeout: int = 3600,
-        handler_timeout: int = 300,
-    ) -> None:
+    def __init__(self, aws: FakeAws, *, handler_timeout: int = 300) -> None:
         self.aws = aws
         self.clock = aws.clock
-        self.query_interval = query_interval
-        self.total_timeout = total_timeout
         self.handler_timeout = handler_timeout
         self.invocations: list[tuple[str, str]] = []
         """``(phase, RequestType)`` of each handler invocation."""
@@ -114,32 +99,9 @@ class ProviderFramework:
             )
             if request["RequestType"] == "Delete" and physical_id != request["PhysicalResourceId"]:
                 raise _Failed("DELETE: cannot change the physical resource ID")
-            waiter_input = {**request, **answer, "PhysicalResourceId": physical_id}
-            size = len(json.dumps(waiter_input).encode("utf-8"))
-            if size > MAX_WAITER_INPUT_BYTES:
-                raise _Failed(
-                    "1 validation error detected: Value at 'input' failed to satisfy constraint: "
-                    f"Member must have length less than or equal to {MAX_WAITER_INPUT_BYTES} ({size})"
-                )
         except _Failed as failure:
             return self._fail(request, str(failure))
-        return self._wait(waiter_input)
-
-    def _wait(self, event: dict[str, Any]) -> Response:
-        attempts = self.total_timeout // self.query_interval
-        for attempt in range(attempts + 1):
-            if attempt:
-                self.clock.advance(self.query_interval)
-            try:
-                result = self._invoke(event, "isComplete")
-            except _Failed as failure:
-                return self._fail(event, str(failure))
-            if result.get("IsComplete"):
-                final = {**event, **result, "Data": {**(event.get("Data") or {}), **(result.get("Data") or {})}}
-                return self._respond("SUCCESS", final)
-            if result.get("Data"):
-                return self._fail(event, '"Data" is not allowed if "IsComplete" is "False"')
-        return self._fail(event, f"Operation timed out: {json.dumps(event)[:200]}")
+        return self._respond("SUCCESS", {**request, **answer, "PhysicalResourceId": physical_id})
 
     def _fail(self, event: dict[str, Any], reason: str) -> Response:
         event = dict(event)

@@ -70,6 +70,8 @@ class StubbedAws:
         self.reader_calls: list[str] = []
         self.sts_calls: list[str] = []
         self.reader_credentials: list[dict[str, str]] = []
+        self.puts: list[tuple[str, dict[str, Any]]] = []
+        """Wait condition signals sent: ``(pre-signed URL, signal JSON)``."""
         for client, record in ((self.sagemaker, self.calls), (self.reader, self.reader_calls), (self.sts, self.sts_calls)):
             client.meta.events.register(
                 "provide-client-params.*.*", lambda model, record=record, **_: record.append(model.name)
@@ -86,7 +88,7 @@ class StubbedAws:
         return self.sagemaker
 
     def clients(self) -> Clients:
-        return Clients(self.factory)
+        return Clients(self.factory, put=lambda url, body: self.puts.append((url, json.loads(body))))
 
     def handle(self, event: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
         """``handle()`` with these clients; the result must survive JSON, as the framework needs."""

@@ -89,8 +89,8 @@ class PolicyReplay:
         """What IAM authorizes for one API call (the dependent actions included), in ``account``."""
         if service == "sts" and operation == "AssumeRole":
             return [Request("sts:AssumeRole", str(params["RoleArn"]))]
-        if service == "cloudformation" and operation == "DescribeStacks":
-            return [Request("cloudformation:DescribeStacks", str(params["StackName"]))]
+        if service == "cloudformation" and operation in ("DescribeStacks", "DescribeStackResource"):
+            return [Request(f"cloudformation:{operation}", str(params["StackName"]))]
         if service != "sagemaker":
             raise AssertionError(f"no IAM mapping for {service}:{operation}")
         action = f"sagemaker:{operation}"

@@ -7,14 +7,18 @@ module that requests ``world`` imports it by name, beside ``support.handler``'s
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 
 from autopilot_inference._lambda.autopilot_runtime import contract
-from support.cloudformation import GetAtt, Stack
+from autopilot_inference._lambda.autopilot_runtime.naming import wait_condition_key
+from autopilot_inference._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR
+from benchmarks.bench_events import STACK_ID
+from support.cloudformation import WAIT_CONDITION, WAIT_CONDITION_HANDLE, GetAtt, Ref, Stack
 from support.fake_aws import FakeAws
-from support.framework import ProviderFramework
+from support.framework import FakeContext, ProviderFramework
 from support.handler import ROLE_ARN, fake_aws_environment, parse_times  # noqa: F401  (fixture)
 from support.paths import load_fixture
 
@@ -39,11 +43,31 @@ JOB_PROPS: dict[str, Any] = {
 }
 
 
-def template(model: dict[str, Any] | None = None, job: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "ChurnModel": (contract.MODEL_RESOURCE_TYPE, {**MODEL_PROPS, **(model or {})}),
-        "Scoring": (contract.TRANSFORM_JOB_RESOURCE_TYPE, {**JOB_PROPS, **(job or {})}),
-    }
+def template(
+    model: dict[str, Any] | None = None,
+    job: dict[str, Any] | None = None,
+    *,
+    model_in_template: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The stack as the constructs synthesize it: the model, and the job with (when waited) its wait condition
+    handle before it and its wait condition after it, named as ``AutopilotBatchTransform`` names them.
+
+    ``model_in_template``: the model's properties as the template shows them, when they differ from what
+    the handler receives (a change made at deploy time only, e.g. a replaced role).
+    """
+    model_props = {**MODEL_PROPS, **(model or {})}
+    job_props = {**JOB_PROPS, **(job or {})}
+    result: dict[str, Any] = {"ChurnModel": (contract.MODEL_RESOURCE_TYPE, model_props)}
+    if job_props.get(contract.WAIT_FOR_COMPLETION, "true") == "true":
+        timeout = int(job_props.get(contract.WAIT_TIMEOUT_SECONDS, contract.DEFAULT_WAIT_TIMEOUT_SECONDS))
+        key = wait_condition_key(job_props, model_in_template if model_in_template is not None else model_props, timeout)
+        handle = f"ScoringHandle{key}"
+        result[handle] = (WAIT_CONDITION_HANDLE, {})
+        result["Scoring"] = (contract.TRANSFORM_JOB_RESOURCE_TYPE, {**job_props, contract.WAIT_HANDLE: handle})
+        result[f"ScoringWait{key}"] = (WAIT_CONDITION, {"Handle": Ref(handle), "Timeout": str(timeout), "Count": 1})
+    else:
+        result["Scoring"] = (contract.TRANSFORM_JOB_RESOURCE_TYPE, job_props)
     result.update(extra)
     return result
 
@@ -57,6 +81,27 @@ class World:
         self.framework = ProviderFramework(self.aws)
         self.stack = Stack(self.framework)
         self.aws.stack_status = lambda: self.stack.status
+        self.aws.stack_resource = lambda stack_id, logical_id: self.stack.stack_resource(stack_id, logical_id)
+        self.aws.event_target = self.on_job_event
+        self.event_invocations = 0
+        """Handler invocations by the stack's EventBridge rule (job events)."""
+
+    def use_stack(self, stack: Stack) -> Stack:
+        """Make ``stack`` the world's (a stack made again): its provider's function carries its id (the owner)."""
+        self.stack = stack
+        os.environ[OWNER_ENV_VAR] = stack.stack_id
+        return stack
+
+    def on_job_event(self, event: dict[str, Any]) -> Any:
+        """The rule's target: the handler function, invoked asynchronously with the job's event."""
+        from autopilot_inference._lambda.autopilot_runtime.handler import handle
+
+        self.event_invocations += 1
+        return handle(event, FakeContext(self.aws.clock, self.framework.handler_timeout), clients=self.aws.clients(), now=self.aws.clock.now)
+
+    def waits(self) -> list[str]:
+        """Logical ids of the stack's wait conditions."""
+        return [key for key, resource in self.stack.resources.items() if resource.resource_type == WAIT_CONDITION]
 
     def job(self) -> str:
         return str(self.stack.resources["Scoring"].physical_id)
@@ -70,7 +115,9 @@ class World:
 
 
 @pytest.fixture
-def world(fake_aws_environment: None) -> World:  # noqa: F811
+def world(fake_aws_environment: None, monkeypatch: pytest.MonkeyPatch) -> World:  # noqa: F811
+    # The provider passes its stack's id to the function (the owner tag, and the stack its job events signal).
+    monkeypatch.setenv(OWNER_ENV_VAR, STACK_ID)
     return World()
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from support.template_lint import check_templates
 
-from benchmarks import bench_handler, bench_imports, bench_keys, bench_schedule, bench_synth
+from benchmarks import bench_handler, bench_imports, bench_keys, bench_schedule, bench_synth, bench_wait
 from benchmarks.bench_report import Section, render_text, write_report
 
 
@@ -46,12 +46,15 @@ def test_the_benchmarked_templates_pass_cfn_lint_and_the_iam_reference(synth_res
     check_templates([(f"{pairs} pairs", json.dumps(run.template)) for pairs, run in sorted(synth_result.templates.items())])
 
 
-def test_floor_is_two_bare_custom_resources_per_pair_and_the_provider() -> None:
+def test_floor_is_two_bare_custom_resources_and_a_wait_condition_per_pair_and_the_provider() -> None:
     small = bench_synth.synth(bench_synth.build_floor, 1).template["Resources"]
     large = bench_synth.synth(bench_synth.build_floor, 3).template["Resources"]
     added = Counter(item["Type"] for item in large.values()) - Counter(item["Type"] for item in small.values())
-    assert added == {"Custom::AutopilotModel": 2, "Custom::AutopilotTransformJob": 2}
-    assert sum(item["Type"] == "AWS::Lambda::Function" for item in small.values()) == 4
+    assert added == {
+        "Custom::AutopilotModel": 2, "Custom::AutopilotTransformJob": 2,
+        "AWS::CloudFormation::WaitCondition": 2, "AWS::CloudFormation::WaitConditionHandle": 2,
+    }
+    assert sum(item["Type"] == "AWS::Lambda::Function" for item in small.values()) == 2  # onEvent and the handler
 
 
 def test_round_trips_are_counted_per_pair(synth_result: bench_synth.SynthTimeResult) -> None:
@@ -78,18 +81,25 @@ def test_template_growth_and_asset(synth_result: bench_synth.SynthTimeResult) ->
     assert bench_synth.lambda_asset_section(asset).rows
 
 
-def test_waiter_settings_and_wait_simulation(synth_result: bench_synth.SynthTimeResult) -> None:
-    interval, attempts = bench_synth.waiter_settings(synth_result.templates[1].template)
-    assert interval > 0 and attempts > 0
+def test_the_event_wait_costs_nothing_while_the_job_runs() -> None:
+    runs = bench_wait.event_waits(job_minutes=(180,))
+    three_hours, failed = runs
+    assert three_hours.invocations_while_running == 0 and three_hours.invocations_at_end == 1
+    assert three_hours.calls_at_start == ["ListTransformJobs", "CreateTransformJob"]
+    assert three_hours.calls_at_end == ["ListTags", "DescribeStackResource"] and three_hours.signal == "SUCCESS"
+    assert failed.signal == "FAILURE"
+    assert bench_wait.poller_invocations(180) is None and bench_wait.poller_invocations(10) == 1 + 2 * 11
+    section = bench_wait.wait_section(runs)
+    assert all(len(row) == len(section.headers) for row in section.rows)
 
-    runs = bench_handler.wait_runs(interval, attempts, job_minutes=(interval / 60 * 2,))
-    (run,) = runs
-    assert run.outcome == "completed" and run.detected_after_seconds is not None
-    assert run.is_complete_invocations > 0 and finite_positive(run.ratio)
-    assert set(run.calls) == {"ListTransformJobs", "CreateTransformJob", "DescribeTransformJob"}
-    alternatives = bench_handler.interval_alternatives(interval * attempts, job_minutes=2, intervals=(60,))
-    assert alternatives[0].invocations > 0
-    assert bench_handler.wait_section(runs, alternatives).rows
+
+def test_stack_counts_before_and_after() -> None:
+    after = bench_wait.stack_counts()
+    assert after.count("AWS::StepFunctions::StateMachine") == 0 and after.count("AWS::Lambda::Function") == 2
+    assert after.count("AWS::CloudFormation::WaitCondition", "AWS::CloudFormation::WaitConditionHandle") == 2
+    assert after.per_extra_job == 3  # the job, its wait condition and handle
+    assert bench_wait.BEFORE_TYPES["AWS::Lambda::Function"] == 4
+    assert bench_wait.stack_section(after).rows
 
 
 def test_api_calls() -> None:
@@ -142,11 +152,9 @@ def test_report_writer(tmp_path: Path) -> None:
 
 
 def test_benchmark_counts_no_lambda_for_the_scheduled_wait() -> None:
-    from autopilot_inference.provider import QUERY_INTERVAL
-
     cost = bench_schedule.wait_cost()
     assert cost.scheduled_per_hour == 0 and cost.scheduled_lambda_functions == 0
-    assert cost.deploy_time_per_hour == 2 * 3600 / QUERY_INTERVAL.to_seconds()
+    assert cost.deploy_time_per_hour == 0
     # Choice, scheduled time, fields, names and locations, the task, success.
     assert cost.scheduled_transitions_per_run == 6
     section = bench_schedule.wait_cost_section(cost)
