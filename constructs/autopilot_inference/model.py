@@ -144,12 +144,7 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
             vpc_config = self._vpc_config(problems, vpc, vpc_subnets, security_groups, allow_all_outbound)
             if vpc_config is None:
                 return
-        binding = ModelBinding(
-            subnets=literal_list(vpc_config[contract.SUBNETS]) if vpc_config else [],
-            security_groups=literal_list(vpc_config[contract.SECURITY_GROUP_IDS]) if vpc_config else [],
-            network_isolation=bool(network_isolation),
-        )
-        self.provider.permissions.allow_manage_models(binding)
+        binding = self._allow_managing_models(vpc_config, network_isolation)
 
         properties: dict[str, Any] = {
             contract.AUTOML_JOB_NAME: automl_job_name,
@@ -181,17 +176,12 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
             properties=properties,
         )
         """The ``Custom::AutopilotModel`` resource."""
-        self._recipe = ModelRecipe(
-            source=self,
-            properties=dict(properties),
+        self._recipe = self._recipe_of(
+            properties,
+            binding,
             automl_job_name=automl_job_name,
             candidate_named=candidate_name is not None,
             source_role_arn=source_role_arn,
-            binding=binding,
-            default_role_name=self._default_role.role_name if self._default_role is not None else None,
-            role=self._role,
-            in_vpc=self._in_vpc,
-            network_isolation=self._network_isolation,
         )
         self.properties: dict[str, Any] = properties
         """The resource's properties as given (the model's configuration; a job's wait condition hashes them)."""
@@ -328,6 +318,32 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
             contract.SECURITY_GROUP_IDS: [group.security_group_id for group in groups],
             contract.SUBNETS: subnet_ids,
         }
+
+    def _allow_managing_models(self, vpc_config: Mapping[str, Any] | None, network_isolation: bool) -> ModelBinding:
+        """Let the handler create and manage models with this network (its subnets, groups and isolation)."""
+        binding = ModelBinding(
+            subnets=literal_list(vpc_config[contract.SUBNETS]) if vpc_config else [],
+            security_groups=literal_list(vpc_config[contract.SECURITY_GROUP_IDS]) if vpc_config else [],
+            network_isolation=bool(network_isolation),
+        )
+        self.provider.permissions.allow_manage_models(binding)
+        return binding
+
+    def _recipe_of(self, properties: Mapping[str, Any], binding: ModelBinding, **kind: Any) -> ModelRecipe:
+        """What another stack of this environment needs to deploy this model again (see :meth:`in_stack`)."""
+        return ModelRecipe(
+            source=self,
+            properties=dict(properties),
+            automl_job_name=kind.pop("automl_job_name", None),
+            candidate_named=kind.pop("candidate_named", False),
+            source_role_arn=kind.pop("source_role_arn", None),
+            binding=binding,
+            default_role_name=self._default_role.role_name if self._default_role is not None else None,
+            role=self._role,
+            in_vpc=self._in_vpc,
+            network_isolation=self._network_isolation,
+            **kind,
+        )
 
     def _wait_for_role(self, stack: Stack) -> None:
         """The handler's policy, and the execution role with every policy attached to it, exist before the model.
@@ -581,12 +597,7 @@ class _PackageModel(AutopilotModel):
             vpc_config = self._vpc_config(problems, vpc, vpc_subnets, security_groups, None)
             if vpc_config is None:
                 return
-        binding = ModelBinding(
-            subnets=literal_list(vpc_config[contract.SUBNETS]) if vpc_config else [],
-            security_groups=literal_list(vpc_config[contract.SECURITY_GROUP_IDS]) if vpc_config else [],
-            network_isolation=bool(network_isolation),
-        )
-        self.provider.permissions.allow_manage_models(binding)
+        binding = self._allow_managing_models(vpc_config, network_isolation)
         properties: dict[str, Any] = {contract.EXECUTION_ROLE_ARN: role_arn, contract.MODEL_NAME_PREFIX: self.model_name_prefix}
         if model_package_arn is not None:
             properties[contract.MODEL_PACKAGE_ARN] = model_package_arn
@@ -608,17 +619,9 @@ class _PackageModel(AutopilotModel):
         """The resource's properties as given (a job's wait condition hashes them)."""
         self.property_overrides = {}
         """Properties set later (``require_single_container``)."""
-        self._recipe = ModelRecipe(
-            source=self,
-            properties=dict(properties),
-            automl_job_name=None,
-            candidate_named=False,
-            source_role_arn=None,
-            binding=binding,
-            default_role_name=self._default_role.role_name if self._default_role is not None else None,
-            role=self._role,
-            in_vpc=self._in_vpc,
-            network_isolation=self._network_isolation,
+        self._recipe = self._recipe_of(
+            properties,
+            binding,
             resource_type=contract.PACKAGE_MODEL_RESOURCE_TYPE,
             model_package_group_arn=group_arn,
         )
