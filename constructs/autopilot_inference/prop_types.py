@@ -345,19 +345,11 @@ def type_errors(table: Mapping[str, Check], values: Mapping[str, Any]) -> list[s
     return messages
 
 
-def check_types(table: Mapping[str, Check], values: Mapping[str, Any]) -> None:
-    """Raise :class:`~autopilot_inference.validation.AutopilotValidationError` with the first type error."""
-    messages = type_errors(table, values)
-    if messages:
-        raise validation.AutopilotValidationError(messages[0])
-
-
 __all__ = [
     "ENDPOINT_PROPS",
     "MODEL_PROPS",
     "TRANSFORM_PROPS",
     "Check",
-    "check_types",
     "describe",
     "implements",
     "type_errors",
