@@ -19,6 +19,7 @@ from ._environments import check_same_environment
 from ._lambda.autopilot_runtime import contract
 from ._problems import Problems, Unbuilt, failed
 from ._scopes import child_path, default_prefix
+from ._signatures import public_construct
 from ._synth_cache import LazyTags
 from ._transform_options import given_options, transform_options
 from .model import AutopilotModel
@@ -28,6 +29,7 @@ from .provider_permissions import TransformBinding
 DEFAULT_WAIT_TIMEOUT = Duration.minutes(contract.MAX_WAIT_MINUTES)
 
 
+@public_construct
 @jsii.implements(ITaggable)
 class AutopilotBatchTransform(Construct):
     """A SageMaker batch transform job of an :class:`AutopilotModel`, started at deploy time.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Union, cast
+from typing import Any, Union, Unpack, cast
 from weakref import WeakSet
 
 import jsii
@@ -20,8 +20,9 @@ from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
 from ._problems import Problems, Unbuilt
 from ._scopes import default_prefix, stack_of
+from ._signatures import props_signature, public_construct, refuse_unknown_props
 from ._synth_cache import LazyTags
-from .endpoint import AutopilotEndpoint
+from .endpoint import AutopilotEndpoint, EndpointProps
 from .execution_permissions import (
     ENI_DESCRIBE_ACTIONS,
     ENI_MANAGE_ACTIONS,
@@ -42,6 +43,7 @@ from .provider_permissions import ModelBinding, literal_list
 ResponseKeysInput = Union[str, Sequence[Union[str, InferenceResponseKey]], None]
 
 
+@public_construct
 @jsii.implements(ITaggable, iam.IGrantable, ec2.IConnectable)
 class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
     """A SageMaker model of a finished Autopilot job's best (or a named) candidate.
@@ -420,9 +422,11 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
             return found
         return AutopilotModelCopy(copies, copy_id(self.node.path), recipe=self._recipe)
 
-    def add_endpoint(self, id: str, **props: Any) -> AutopilotEndpoint:
+    @props_signature
+    def add_endpoint(self, id: str, **props: Unpack[EndpointProps]) -> AutopilotEndpoint:
         """A real-time endpoint serving this model; ``props`` as for :class:`AutopilotEndpoint`
         (e.g. ``serverless=ServerlessConfig(...)``)."""
+        refuse_unknown_props(props, EndpointProps, "add_endpoint")
         return AutopilotEndpoint(self, id, model=self, **props)
 
     # Serving (issue 13): facts the endpoint checks, and use by other libraries.

@@ -320,7 +320,7 @@ ENDPOINT_PROPS: dict[str, Check] = {
     "kms_key": KEY,
     "data_capture": data_capture,
     "endpoint_name": string,
-    "variant_name": required(string),
+    "variant_name": string,
     "serverless": instance_of("a ServerlessConfig", ServerlessConfig, "Use ServerlessConfig(memory_size_in_mb=..., max_concurrency=...)."),
     "blue_green": instance_of("a BlueGreenUpdate", BlueGreenUpdate),
     "rolling_update": instance_of("a RollingUpdate", RollingUpdate),

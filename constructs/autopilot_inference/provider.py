@@ -18,6 +18,7 @@ from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR
 from ._role_names import role_arn, stack_role_name
 from ._scopes import stack_of, stack_singleton
+from ._signatures import public_construct
 from .provider_compliance import acknowledge_provider_findings
 from .provider_permissions import HandlerPermissions
 
@@ -32,6 +33,7 @@ LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 HANDLER_ROLE_PURPOSE = "handler"
 
 
+@public_construct
 class AutopilotInferenceProvider(Construct):
     """One Lambda function serving ``Custom::AutopilotModel`` and ``Custom::AutopilotTransformJob``.
 

@@ -33,6 +33,7 @@ from ._environments import check_same_environment
 from ._lambda.autopilot_runtime import contract
 from ._problems import Problems, failed
 from ._scopes import default_prefix
+from ._signatures import public_construct
 from ._transform_options import TransformOptions, given_options, transform_options
 from .model import AutopilotModel
 from .model_base import AutopilotModelBase
@@ -114,6 +115,7 @@ def _folder_prefix(template: str) -> str:
     return literal[: cut + 1] if cut >= bucket_end - 1 else literal[:bucket_end]
 
 
+@public_construct
 @jsii.implements(iam.IGrantable)
 class AutopilotScheduledTransform(Construct):
     """Batch transform jobs of an :class:`AutopilotModel`, started on a schedule.
