@@ -143,6 +143,8 @@ def instance_type(value: Any, prop: str = "instance_type") -> str:
     """An ML instance type, ``ml.<family>.<size>``."""
     if is_token(value):
         return cast(str, value)  # a token of a string prop is an encoded str
+    if isinstance(value, str) and not value.startswith("ml.") and contract.INSTANCE_TYPE_PATTERN.match(f"ml.{value}"):
+        _fail(f"{prop} must name a SageMaker ML instance type, which starts with 'ml.': use 'ml.{value}'; got {value!r}.")
     if not isinstance(value, str) or not contract.INSTANCE_TYPE_PATTERN.match(value):
         _fail(f"{prop} must be a SageMaker ML instance type such as ml.m5.xlarge (ml.<family>.<size>); got {value!r}.")
     return value

@@ -105,6 +105,8 @@ def instance_type(value: Any, prop: str, kind: str) -> Finding | None:
     """
     if value is None or validation.is_token(value) or not isinstance(value, str):
         return None
+    if not contract.INSTANCE_TYPE_PATTERN.match(value):
+        return None  # not ml.<family>.<size>: validation.instance_type reports it, with the fix
     table = _TABLES[kind]
     family, _, size = value.rpartition(".")
     if size in table.get(family, ()):

@@ -154,6 +154,21 @@ def test_endpoint_instance_family_checked_against_endpoint_types() -> None:
     )
 
 
+def test_an_instance_type_without_ml_gets_one_error_with_the_fix() -> None:
+    """``m5.xlarge`` (the EC2 name) used to get two errors, the second about an unknown family ``m5``."""
+    stack = Stack(App(), "S")
+    built = AutopilotBatchTransform(
+        stack, "Transform", model=model(stack), input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, instance_type="m5.xlarge"
+    )
+    endpoint = model(Stack(stack.node.root, "Serving")).add_endpoint("Endpoint", instance_type="m5.large")
+    expected = "instance_type must name a SageMaker ML instance type, which starts with 'ml.': use 'ml.{}'; got '{}'."
+    assert errors_on(built) == [expected.format("m5.xlarge", "m5.xlarge")]
+    assert errors_on(endpoint) == [expected.format("m5.large", "m5.large")]
+    # What SageMaker would refuse: its InstanceType enumerations hold the ml. names only.
+    shape = SAGEMAKER.shape_for("TransformInstanceType")
+    assert "ml.m5.xlarge" in shape.enum and "m5.xlarge" not in shape.enum
+
+
 def test_two_endpoints_with_one_name_in_a_stack() -> None:
     stack = Stack(App(), "S")
     built = model(stack)
