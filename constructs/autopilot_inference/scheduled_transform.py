@@ -598,15 +598,7 @@ def _location(template: Any, prop: str, prefix: str) -> list[locations.Piece]:
             f"{prop} must be known at synthesis (the state machine renders it per run); got a token. "
             "Build it from literal text and placeholders such as {date}."
         )
-    bucket = template[len("s3://") :].split("/", 1)[0] if isinstance(template, str) else ""
-    if "{" in bucket:
-        raise validation.AutopilotValidationError(
-            f"{prop}: the bucket of {template!r} must be literal; placeholders may only appear in the key."
-        )
-    validation.s3_uri(template, prop)
     try:
-        pieces = locations.parse(template, prop, job_name_prefix=prefix)
+        return locations.checked(template, prop, job_name_prefix=prefix)  # the checks plan makes too
     except locations.LocationTemplateError as error:
         raise validation.AutopilotValidationError(str(error)) from None
-    validation.s3_uri(locations.sample(pieces), prop)
-    return pieces

@@ -8,7 +8,6 @@ parameters, references) pass through unchecked; the service checks them at deplo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, NoReturn, cast
@@ -20,9 +19,8 @@ from ._lambda.autopilot_runtime.response_keys import (
     InferenceResponseKeyError,
     requested_inference_response_keys,
 )
+from ._s3_uris import s3_uri_problem
 from ._synth_cache import duration_facts
-
-_IP_ADDRESS_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 
 
 class AutopilotValidationError(ValueError):
@@ -112,24 +110,13 @@ def inference_response_keys(value: Any, prop: str = "inference_response_keys") -
 
 
 def s3_uri(value: Any, prop: str) -> str:
-    """An ``s3://bucket[/key]`` URI with a valid bucket name."""
+    """An ``s3://bucket[/key]`` URI with a valid bucket name and (``_s3_uris``)."""
     if is_token(value):
         return cast(str, value)  # a token of a string prop is an encoded str
-    if not isinstance(value, str) or not value.startswith("s3://"):
-        _fail(f"{prop} must be an S3 URI of the form s3://bucket/prefix; got {value!r}.")
-    bucket = value[len("s3://") :].split("/", 1)[0]
-    if (
-        not contract.BUCKET_PATTERN.match(bucket)
-        or ".." in bucket
-        or ".-" in bucket
-        or "-." in bucket
-        or _IP_ADDRESS_PATTERN.match(bucket)
-    ):
-        _fail(
-            f"{prop} names an invalid S3 bucket {bucket!r}: bucket names have 3-63 lowercase letters, "
-            f"digits, dots and hyphens, start and end with a letter or digit. Got {value!r}."
-        )
-    return value
+    problem = s3_uri_problem(value, prop)
+    if problem is not None:
+        _fail(problem)
+    return cast(str, value)
 
 
 def split_s3_uri(value: str) -> tuple[str, str]:
