@@ -110,7 +110,7 @@ def inference_response_keys(value: Any, prop: str = "inference_response_keys") -
 
 
 def s3_uri(value: Any, prop: str) -> str:
-    """An ``s3://bucket[/key]`` URI with a valid bucket name and (``_s3_uris``)."""
+    """An ``s3://bucket[/key]`` URI with a valid bucket name and no wildcard (``_s3_uris``)."""
     if is_token(value):
         return cast(str, value)  # a token of a string prop is an encoded str
     problem = s3_uri_problem(value, prop)

@@ -18,7 +18,7 @@ from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match
 from support.annotations import errors_on
-from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI
+from support.stacks import BUCKET, INPUT_URI, JOB, OUTPUT_URI, RESULT_URI
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, value_checks
 from autopilot_inference._instance_types import (
@@ -167,6 +167,27 @@ def test_an_instance_type_without_ml_gets_one_error_with_the_fix() -> None:
     # What SageMaker would refuse: its InstanceType enumerations hold the ml. names only.
     shape = SAGEMAKER.shape_for("TransformInstanceType")
     assert "ml.m5.xlarge" in shape.enum and "m5.xlarge" not in shape.enum
+
+
+def test_wildcards_in_s3_uris_are_refused_with_the_prefix_to_use() -> None:
+    """``s3://bkt/in/*.csv`` went verbatim into the request and the IAM policy, where ``*`` matches other objects."""
+    stack = Stack(App(), "S")
+    source = model(stack, automl_output_s3_uri=f"s3://{BUCKET}/automl/job-?/")
+    built = AutopilotBatchTransform(
+        stack, "Transform", model=model(Stack(stack.node.root, "Ok")), input_s3_uri=f"s3://{BUCKET}/in/*.csv",
+        output_s3_uri=RESULT_URI,
+    )
+    (model_error,) = errors_on(source)
+    assert model_error.startswith(
+        f"automl_output_s3_uri holds the wildcard '?' ('s3://{BUCKET}/automl/job-?/'): SageMaker reads an S3 URI as a "
+        f"key prefix (every object under it), never as a pattern, and in the IAM policy '?' would match other "
+        f"objects too. Give the prefix ('s3://{BUCKET}/automl/')"
+    )
+    assert errors_on(built) == [
+        f"input_s3_uri holds the wildcard '*' ('s3://{BUCKET}/in/*.csv'): SageMaker reads an S3 URI as a key prefix "
+        "(every object under it), never as a pattern, and in the IAM policy '*' would match other objects too. Give "
+        f"the prefix ('s3://{BUCKET}/in/'), or a manifest file (input_data_type='ManifestFile') to pick objects."
+    ]
 
 
 def test_two_endpoints_with_one_name_in_a_stack() -> None:

@@ -71,10 +71,14 @@ def test_weekday_cron_skips_the_weekend_and_rate_counts_from_now() -> None:
             {"schedule": "rate(1 day)", "input_s3_uri": f"s3://{BUCKET}/in/", "output_s3_uri": f"s3://{BUCKET}/{{week}}/"},
             {"output_s3_uri": f"s3://{BUCKET}/{{week}}/"},
         ),
-        # A bucket the construct refuses (plan accepted it).
+        # A bucket the construct refuses (plan accepted it), and a wildcard (neither refused it).
         (
             {"schedule": "rate(1 day)", "input_s3_uri": "s3://b/in/{date}/", "output_s3_uri": f"s3://{BUCKET}/out/"},
             {"input_s3_uri": "s3://b/in/{date}/"},
+        ),
+        (
+            {"schedule": "rate(1 day)", "input_s3_uri": f"s3://{BUCKET}/in/{{date}}/*.csv", "output_s3_uri": f"s3://{BUCKET}/o/"},
+            {"input_s3_uri": f"s3://{BUCKET}/in/{{date}}/*.csv"},
         ),
     ],
 )
