@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypedDict, Unpack
 
-from aws_cdk import Annotations, Names
+from aws_cdk import Annotations, Names, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -143,7 +143,11 @@ class AutopilotEndpoint(Construct):
                 value_checks.endpoint_name(scope, child_path(scope, id), endpoint_name),
             ],
         )
+        region = Stack.of(scope).region
+        # SageMaker takes an alias for the volumes' key (no grant names it); the captured data's key is granted.
+        problems.check(validation.kms_key, kms_key, "kms_key", region=region, granted=False)
         if data_capture is not None:
+            problems.check(validation.kms_key, data_capture.kms_key, "data_capture.kms_key", region=region)
             problems.check(validation.s3_uri, data_capture.destination_s3_uri, "data_capture.destination_s3_uri")
             problems.check(
                 validation.percentage, data_capture.sampling_percentage, "data_capture.sampling_percentage"

@@ -495,6 +495,7 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
         )
         problems.check(validation.boolean, props["network_isolation"], "network_isolation")
         problems.check(validation.role_arn, props["source_role_arn"], "source_role_arn")
+        problems.check(validation.kms_key, props["kms_key"], "kms_key", region=stack_of(problems.construct).region)
     if props["role"] is None and props["automl_output_s3_uri"] is None:
         problems.add(
             "automl_output_s3_uri is required when no role is given: the default execution role may only "

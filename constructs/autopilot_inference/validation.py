@@ -249,6 +249,37 @@ def candidate_name(value: Any, prop: str = "candidate_name") -> Any:
     return value
 
 
+def kms_key(key: Any, prop: str, *, region: str | None, granted: bool = True) -> Any:
+    """A KMS key the constructs can use: not an alias (when IAM grants name it), in ``region`` when both are known."""
+    if key is None:
+        return key
+    arn = getattr(key, "key_arn", None)
+    alias = getattr(key, "alias_name", None) or (
+        arn.split(":alias/", 1)[1] if isinstance(arn, str) and ":alias/" in arn and not is_token(arn) else None
+    )
+    if granted and alias is not None:
+        if is_token(alias):  # a kms.Alias of this app: its name is its resource's reference
+            shown = f"the kms.Alias {key.node.path}" if hasattr(key, "node") else "a kms.Alias of this app"
+        else:
+            shown = str(alias) if str(alias).startswith("alias/") else f"alias/{alias}"
+        _fail(
+            f"{prop} is a KMS alias ({shown}), not a key: the "
+            "permissions granted on it would name the alias, and an alias ARN in an IAM policy authorizes nothing. "
+            'Pass the key itself: kms.Key.from_key_arn(self, "Key", "arn:aws:kms:<region>:<account>:key/<key id>"), '
+            "or alias.alias_target_key for an alias made in this app."
+        )
+    try:
+        key_region = key.env.region
+    except Exception:  # noqa: BLE001 - a key without a known environment is not checked
+        return key
+    if region and key_region and not is_token(region) and not is_token(key_region) and key_region != region:
+        _fail(
+            f"{prop} is a key of {key_region}, and this stack deploys to {region}: SageMaker uses KMS keys of "
+            f"its own region only. Pass a key of {region} (a multi-Region key's replica there has its own ARN)."
+        )
+    return key
+
+
 def role_arn(value: Any, prop: str) -> Any:
     """An IAM role ARN."""
     if value is None or is_token(value):

@@ -358,3 +358,73 @@ def test_the_example_app_raises_no_warnings(example_environments: Any) -> None:
     """The config-driven example passes wait_timeout only when it waits, and uses types SageMaker lists."""
     warnings = [(path, entry["data"]) for path, entry in example_environments.metadata() if entry["type"] == "aws:cdk:warning"]
     assert warnings == []
+
+
+# --- mistakes that used to pass silently (issue 19) ----------------------------------------------
+
+ALIAS_ARN = "arn:aws:kms:us-east-1:111122223333:alias/churn"
+KEY_FIX = (
+    'Pass the key itself: kms.Key.from_key_arn(self, "Key", "arn:aws:kms:<region>:<account>:key/<key id>"), '
+    "or alias.alias_target_key for an alias made in this app."
+)
+
+
+def alias_refused(prop: str, alias: str) -> str:
+    return (
+        f"{prop} is a KMS alias ({alias}), not a key: the permissions granted on it would name the alias, and an "
+        f"alias ARN in an IAM policy authorizes nothing. {KEY_FIX}"
+    )
+
+
+def test_an_alias_arn_authorizes_no_key_use_in_the_iam_reference() -> None:
+    """Why an alias as a key is refused: kms:Decrypt on an alias ARN is of no resource type Decrypt accepts."""
+    from support.iam_reference import PolicyStatement, check_statement
+
+    statement = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": ALIAS_ARN}
+    messages = [p.message for p in check_statement(PolicyStatement("Policy", 0, statement))]
+    assert f"resource {ALIAS_ARN} is of no resource type that kms:Decrypt accept" in messages
+    key = {**statement, "Resource": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
+    assert check_statement(PolicyStatement("Policy", 0, key)) == []
+
+
+def test_a_kms_alias_given_as_a_key_is_refused_naming_the_prop() -> None:
+    from aws_cdk import aws_kms as kms
+
+    from autopilot_inference import EndpointDataCapture
+
+    stack = Stack(App(), "S", env={"region": "us-east-1", "account": "111122223333"})
+    alias = kms.Alias(stack, "Alias", alias_name="alias/churn", target_key=kms.Key(stack, "Key"))
+    built = model(stack, kms_key=alias)
+    assert errors_on(built) == [alias_refused("kms_key", "the kms.Alias S/Alias")]
+    other = model(Stack(stack.node.root, "T", env={"region": "us-east-1", "account": "111122223333"}))
+    job = AutopilotBatchTransform(
+        other, "Transform", model=other, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI,
+        output_kms_key=kms.Key.from_key_arn(other, "ByAliasArn", ALIAS_ARN),
+        volume_kms_key=kms.Alias.from_alias_name(other, "ByName", "alias/volumes"),
+    )
+    assert errors_on(job) == [alias_refused("output_kms_key", "alias/churn"), alias_refused("volume_kms_key", "alias/volumes")]
+    # An endpoint's volume key may be an alias (SageMaker takes one; no grant names it); captured data's may not.
+    endpoint = other.add_endpoint(
+        "Endpoint", kms_key=kms.Alias.from_alias_name(other, "VolumeAlias", "alias/volumes"),
+        data_capture=EndpointDataCapture(destination_s3_uri=f"s3://{BUCKET}/capture", kms_key=kms.Alias.from_alias_name(other, "Capture", "alias/capture")),
+    )
+    assert errors_on(endpoint) == [alias_refused("data_capture.kms_key", "alias/capture")]
+
+
+def test_a_key_of_another_region_is_refused_when_both_regions_are_known() -> None:
+    from aws_cdk import aws_kms as kms
+
+    app = App()
+    stack = Stack(app, "S", env={"region": "us-east-1", "account": "111122223333"})
+    foreign = kms.Key.from_key_arn(stack, "Foreign", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    built = model(stack, kms_key=foreign)
+    assert errors_on(built) == [
+        "kms_key is a key of eu-west-1, and this stack deploys to us-east-1: SageMaker uses KMS keys of its own region "
+        "only. Pass a key of us-east-1 (a multi-Region key's replica there has its own ARN)."
+    ]
+    # Same region, or a stack whose region is not known at synthesis: nothing to say.
+    same_region = Stack(app, "Same", env={"region": "us-east-1", "account": "111122223333"})
+    same = kms.Key.from_key_arn(same_region, "K", foreign.key_arn.replace("eu-west-1", "us-east-1"))
+    assert errors_on(model(same_region, kms_key=same)) == []
+    agnostic = Stack(app, "Agnostic")
+    assert errors_on(model(agnostic, kms_key=kms.Key.from_key_arn(agnostic, "K", foreign.key_arn))) == []
