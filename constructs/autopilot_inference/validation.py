@@ -246,6 +246,11 @@ def candidate_name(value: Any, prop: str = "candidate_name") -> Any:
             f"{prop} must be a candidate name of the AutoML job (1-{contract.MAX_CANDIDATE_NAME_LENGTH} characters); "
             f"got {value!r}. Omit it to deploy the best candidate."
         )
+    if value != value.strip():
+        _fail(
+            f"{prop} {value!r} has spaces around it; no candidate of the job is named so (the deployment would "
+            f"not find it). Use {value.strip()!r}."
+        )
     return value
 
 

@@ -428,3 +428,11 @@ def test_a_key_of_another_region_is_refused_when_both_regions_are_known() -> Non
     assert errors_on(model(same_region, kms_key=same)) == []
     agnostic = Stack(app, "Agnostic")
     assert errors_on(model(agnostic, kms_key=kms.Key.from_key_arn(agnostic, "K", foreign.key_arn))) == []
+
+
+def test_a_candidate_name_with_spaces_around_it_is_refused_with_the_trimmed_name() -> None:
+    built = model(Stack(App(), "S"), candidate_name=" churn-job-003-abcd ")
+    assert errors_on(built) == [
+        "candidate_name ' churn-job-003-abcd ' has spaces around it; no candidate of the job is named so (the "
+        "deployment would not find it). Use 'churn-job-003-abcd'."
+    ]
