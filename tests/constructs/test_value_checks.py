@@ -436,3 +436,14 @@ def test_a_candidate_name_with_spaces_around_it_is_refused_with_the_trimmed_name
         "candidate_name ' churn-job-003-abcd ' has spaces around it; no candidate of the job is named so (the "
         "deployment would not find it). Use 'churn-job-003-abcd'."
     ]
+
+
+@pytest.mark.parametrize("rate", [1, 1.0])
+def test_an_error_rate_of_1_is_refused_as_100_percent(rate: float) -> None:
+    from autopilot_inference import EndpointAlarms
+
+    endpoint = model(Stack(App(), "S")).add_endpoint("Endpoint", endpoint_alarms=EndpointAlarms(max_5xx_error_rate=rate))
+    assert errors_on(endpoint) == [
+        f"endpoint_alarms.max_5xx_error_rate is a share of requests, so {rate!r} is 100 %: the alarm would fire only "
+        "when more than every request fails, that is never. For 1 %, give 0.01."
+    ]
