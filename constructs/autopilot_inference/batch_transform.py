@@ -156,6 +156,7 @@ class AutopilotBatchTransform(Construct):
                 value_checks.jsonpath_filter(input_filter, "input_filter"),
                 value_checks.jsonpath_filter(output_filter, "output_filter"),
                 value_checks.wait_timeout_unused(wait_for_completion, wait_timeout is not DEFAULT_WAIT_TIMEOUT),
+                value_checks.failure_topic_waited(wait_for_completion, failure_topic),
                 value_checks.output_location(input_s3_uri, output_s3_uri),
                 value_checks.shared_output(scope, child_path(scope, id), output_s3_uri),
             ],

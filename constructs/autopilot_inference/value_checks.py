@@ -312,6 +312,19 @@ def wait_timeout_unused(wait_for_completion: Any, wait_timeout_given: bool) -> F
     return None
 
 
+def failure_topic_waited(wait_for_completion: Any, failure_topic: Any) -> Finding | None:
+    """Warn when ``failure_topic`` is given for a job the deployment waits for (it is for jobs nobody waits for)."""
+    if failure_topic is not None and wait_for_completion is True:
+        return warning(
+            "failureTopicWaited",
+            "failure_topic is for jobs nobody waits for, and wait_for_completion is True (the default): the "
+            "deployment itself fails and rolls back when the job fails. Set wait_for_completion=False to deploy "
+            "without waiting and be told of failures, or remove failure_topic (or acknowledge this warning to be "
+            "told as well).",
+        )
+    return None
+
+
 # --- subnets --------------------------------------------------------------------------------------
 
 

@@ -447,3 +447,29 @@ def test_an_error_rate_of_1_is_refused_as_100_percent(rate: float) -> None:
         f"endpoint_alarms.max_5xx_error_rate is a share of requests, so {rate!r} is 100 %: the alarm would fire only "
         "when more than every request fails, that is never. For 1 %, give 0.01."
     ]
+
+
+def test_failure_topic_with_a_waited_job_is_a_warning() -> None:
+    from aws_cdk import aws_sns as sns
+
+    stack = Stack(App(), "S")
+    built = model(stack)
+    topic = sns.Topic(stack, "Topic")
+    AutopilotBatchTransform(stack, "Waited", model=built, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, failure_topic=topic)
+    AutopilotBatchTransform(
+        stack, "NotWaited", model=built, input_s3_uri=INPUT_URI, output_s3_uri=f"s3://{BUCKET}/other",
+        failure_topic=topic, wait_for_completion=False,
+    )
+    found = [(path, message) for path, message in warnings_of(stack) if "failure_topic" in message]
+    assert found == [
+        (
+            "/S/Waited",
+            acked(
+                "failure_topic is for jobs nobody waits for, and wait_for_completion is True (the default): the "
+                "deployment itself fails and rolls back when the job fails. Set wait_for_completion=False to deploy "
+                "without waiting and be told of failures, or remove failure_topic (or acknowledge this warning to be "
+                "told as well).",
+                "failureTopicWaited",
+            ),
+        )
+    ]
