@@ -102,7 +102,7 @@ def refuse_unknown_props(props: Mapping[str, Any], declared: type, caller: str) 
     Raises:
         TypeError: ``caller() got an unexpected keyword argument 'instance_typ'`` (with the closest prop).
     """
-    known = list(typing.get_type_hints(declared))
+    known = list(declared.__annotations__)  # a TypedDict's keys, without evaluating their types
     for name in props:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1)
