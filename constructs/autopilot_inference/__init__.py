@@ -19,6 +19,7 @@ from ._lambda.autopilot_runtime.response_keys import (
 _CONSTRUCT_MODULES = {
     "AutopilotBatchTransform": ".batch_transform",
     "AutopilotEndpoint": ".endpoint",
+    "EndpointProps": ".endpoint",
     "EndpointDataCapture": ".data_capture",
     "ServerlessConfig": ".serverless",
     "BlueGreenUpdate": ".deployment",
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from .cross_account import source_role_policy, source_role_trust_policy
     from .data_capture import EndpointDataCapture
     from .deployment import BlueGreenUpdate, CapacitySize, RollingUpdate, TrafficRouting
-    from .endpoint import AutopilotEndpoint
+    from .endpoint import AutopilotEndpoint, EndpointProps
     from .model import AutopilotModel
     from .model_package import AutopilotModelPackage
     from .nag import add_nag_checks
@@ -84,6 +85,7 @@ __all__ = [
     "CapacitySize",
     "EndpointAlarms",
     "EndpointDataCapture",
+    "EndpointProps",
     "InferenceResponseKey",
     "InferenceResponseKeyError",
     "RollingUpdate",

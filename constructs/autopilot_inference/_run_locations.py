@@ -42,6 +42,7 @@ import re
 from collections.abc import Sequence
 
 from ._lambda.autopilot_runtime import contract
+from ._s3_uris import s3_uri_problem
 
 TIME_DELIMITERS = "-T:.Z"
 """``States.StringSplit`` delimiters that cut an ISO-8601 UTC time into its fields."""
@@ -140,6 +141,33 @@ def parse(template: str, prop: str, *, job_name_prefix: str) -> list[Piece]:
                     "letters, digits and - _ . / = in the location."
                 )
     return _join_literals(pieces)
+
+
+def checked(template: str, prop: str, *, job_name_prefix: str) -> list[Piece]:
+    """``template`` as pieces, checked as ``AutopilotScheduledTransform`` checks it (and ``plan`` with it).
+
+    Raises:
+        LocationTemplateError: a placeholder in the bucket, an S3 URI problem (``_s3_uris``), an
+            unknown placeholder or a stray brace, a rendering longer than SageMaker's S3 URIs.
+    """
+    bucket = template[len("s3://") :].split("/", 1)[0] if isinstance(template, str) else ""
+    if "{" in bucket:
+        raise LocationTemplateError(
+            f"{prop}: the bucket of {template!r} must be literal; placeholders may only appear in the key."
+        )
+    problem = s3_uri_problem(template, prop)
+    if problem is None:
+        pieces = parse(template, prop, job_name_prefix=job_name_prefix)
+        longest = sample(pieces)
+        problem = s3_uri_problem(longest, prop)
+    if problem is not None:
+        raise LocationTemplateError(problem)
+    if len(longest) > contract.MAX_S3_URI_LENGTH:
+        raise LocationTemplateError(
+            f"{prop} {template!r} renders up to {len(longest)} characters (e.g. {longest[:60]}...); SageMaker takes "
+            f"S3 URIs of at most {contract.MAX_S3_URI_LENGTH}. Shorten the template or the job_name_prefix."
+        )
+    return pieces
 
 
 def _join_literals(pieces: Sequence[Piece]) -> list[Piece]:

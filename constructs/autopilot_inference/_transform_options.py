@@ -18,6 +18,7 @@ from aws_cdk import aws_kms as kms
 from . import validation
 from ._lambda.autopilot_runtime import contract
 from ._problems import Problems, RaiseFirst
+from ._scopes import stack_of
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,9 @@ def transform_options(
     problems.check(validation.text, output_filter, "output_filter", max_length=contract.MAX_FILTER_LENGTH)
     problems.check(validation.one_of, join_source, "join_source", contract.JOIN_SOURCES)
     env = problems.check(validation.environment, environment)
+    region = stack_of(problems.construct).region if isinstance(problems, Problems) else None
+    problems.check(validation.kms_key, output_kms_key, "output_kms_key", region=region)
+    problems.check(validation.kms_key, volume_kms_key, "volume_kms_key", region=region)
     return TransformOptions(
         input_s3_uri=input_s3_uri,
         output_s3_uri=output_s3_uri,

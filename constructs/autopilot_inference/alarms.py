@@ -26,7 +26,8 @@ class EndpointAlarms:
 
     Args:
         max_5xx_error_rate: alarm when the share of requests answered with a 5xx error
-            (average of ``Invocation5XXErrors``) exceeds this, 0-1. Default: 0.01 (1 %).
+            (average of ``Invocation5XXErrors``) exceeds this, 0-1 (below 1: a share, not a
+            percentage). Default: 0.01 (1 %).
         max_4xx_error_rate: the same for 4xx errors (``Invocation4XXErrors``). Default: no alarm.
         max_model_latency: alarm when the average ``ModelLatency`` exceeds this.
             Default: no alarm.
@@ -47,6 +48,12 @@ def _rate(value: object, prop: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise validation.AutopilotValidationError(
             f"{prop} must be a share of requests between 0 and 1 (0.01 is 1 %); got {value!r}."
+        )
+    if value == 1:
+        # The alarm is "average above the threshold": above 1 (every request failing) never happens.
+        raise validation.AutopilotValidationError(
+            f"{prop} is a share of requests, so {value!r} is 100 %: the alarm would fire only when more than every "
+            "request fails, that is never. For 1 %, give 0.01."
         )
 
 

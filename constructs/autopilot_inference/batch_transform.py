@@ -19,6 +19,7 @@ from ._environments import check_same_environment
 from ._lambda.autopilot_runtime import contract
 from ._problems import Problems, Unbuilt, failed
 from ._scopes import child_path, default_prefix
+from ._signatures import public_construct
 from ._synth_cache import LazyTags
 from ._transform_options import given_options, transform_options
 from ._wait_condition import JobWait
@@ -29,6 +30,7 @@ from .provider_permissions import TransformBinding
 DEFAULT_WAIT_TIMEOUT = Duration.minutes(contract.DEFAULT_WAIT_TIMEOUT_MINUTES)
 
 
+@public_construct
 @jsii.implements(ITaggable)
 class AutopilotBatchTransform(Construct):
     """A SageMaker batch transform job of an :class:`AutopilotModel`, started at deploy time.
@@ -157,6 +159,7 @@ class AutopilotBatchTransform(Construct):
                 value_checks.jsonpath_filter(input_filter, "input_filter"),
                 value_checks.jsonpath_filter(output_filter, "output_filter"),
                 value_checks.wait_timeout_unused(wait_for_completion, wait_timeout is not DEFAULT_WAIT_TIMEOUT),
+                value_checks.failure_topic_waited(wait_for_completion, failure_topic),
                 value_checks.output_location(input_s3_uri, output_s3_uri),
                 value_checks.shared_output(scope, child_path(scope, id), output_s3_uri),
             ],

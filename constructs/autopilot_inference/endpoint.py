@@ -7,9 +7,9 @@ rolling updates, automatic rollback on CloudWatch alarms) and metric helpers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
-from aws_cdk import Annotations, Names
+from aws_cdk import Annotations, Names, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -22,6 +22,7 @@ from ._environments import check_same_environment
 from ._lambda.autopilot_runtime import contract
 from ._problems import Problems, Unbuilt, failed
 from ._scopes import child_path
+from ._signatures import public_construct, refuse_unknown_props
 from .alarms import EndpointAlarms
 from .data_capture import EndpointDataCapture
 from .deployment import BlueGreenUpdate, RollingUpdate
@@ -33,6 +34,7 @@ INVOKE_ACTIONS = ("sagemaker:InvokeEndpoint",)
 # SageMaker reads the rollback alarms with the model's execution role during a deployment.
 DESCRIBE_ALARMS_ACTIONS = ("cloudwatch:DescribeAlarms",)
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
+DEFAULT_VARIANT_NAME = "AllTraffic"
 # Variant properties an endpoint update takes from the new configuration even when it keeps
 # the scaled instance count: data capture settings follow the props.
 NOT_RETAINED_WHEN_SCALED = ("DataCaptureConfig",)
@@ -40,6 +42,25 @@ NOT_RETAINED_WHEN_SCALED = ("DataCaptureConfig",)
 NO_GUARDRAILS_PREFIX = "ml.inf1."
 
 
+class EndpointProps(TypedDict, total=False):
+    """The props of :class:`AutopilotEndpoint` besides its model, declared once for it and
+    :meth:`AutopilotModel.add_endpoint <autopilot_inference.model.AutopilotModel.add_endpoint>`
+    (documented on :class:`AutopilotEndpoint`). Each may be left out (or ``None``) for its default."""
+
+    instance_type: str | None
+    initial_instance_count: int | None
+    kms_key: kms.IKey | None
+    data_capture: EndpointDataCapture | None
+    endpoint_name: str | None
+    variant_name: str | None
+    serverless: ServerlessConfig | None
+    blue_green: BlueGreenUpdate | None
+    rolling_update: RollingUpdate | None
+    rollback_alarms: Sequence[cloudwatch.IAlarm] | None
+    endpoint_alarms: EndpointAlarms | None
+
+
+@public_construct
 class AutopilotEndpoint(Construct):
     """A real-time endpoint (``AWS::SageMaker::EndpointConfig`` + ``AWS::SageMaker::Endpoint``).
 
@@ -82,27 +103,23 @@ class AutopilotEndpoint(Construct):
             ``rolling_update``. Default: none.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        model: AutopilotModelBase,
-        instance_type: str | None = None,
-        initial_instance_count: int | None = None,
-        kms_key: kms.IKey | None = None,
-        data_capture: EndpointDataCapture | None = None,
-        endpoint_name: str | None = None,
-        variant_name: str = "AllTraffic",
-        serverless: ServerlessConfig | None = None,
-        blue_green: BlueGreenUpdate | None = None,
-        rolling_update: RollingUpdate | None = None,
-        rollback_alarms: Sequence[cloudwatch.IAlarm] | None = None,
-        endpoint_alarms: EndpointAlarms | None = None,
-    ) -> None:
+    def __init__(self, scope: Construct, id: str, *, model: AutopilotModelBase, **props: Unpack[EndpointProps]) -> None:
+        refuse_unknown_props(props, EndpointProps, "AutopilotEndpoint")
         super().__init__(scope, id)
         problems = Problems(self)
-        type_errors = prop_types.type_errors(prop_types.ENDPOINT_PROPS, locals())
+        type_errors = prop_types.type_errors(prop_types.ENDPOINT_PROPS, {"model": model, **props})
+        instance_type = props.get("instance_type")
+        initial_instance_count = props.get("initial_instance_count")
+        kms_key = props.get("kms_key")
+        data_capture = props.get("data_capture")
+        endpoint_name = props.get("endpoint_name")
+        variant_name = props.get("variant_name")
+        variant_name = DEFAULT_VARIANT_NAME if variant_name is None else variant_name
+        serverless = props.get("serverless")
+        blue_green = props.get("blue_green")
+        rolling_update = props.get("rolling_update")
+        rollback_alarms = props.get("rollback_alarms")
+        endpoint_alarms = props.get("endpoint_alarms")
         problems.add_all(type_errors)
         if type_errors:
             self._not_built()
@@ -126,7 +143,11 @@ class AutopilotEndpoint(Construct):
                 value_checks.endpoint_name(scope, child_path(scope, id), endpoint_name),
             ],
         )
+        region = Stack.of(scope).region
+        # SageMaker takes an alias for the volumes' key (no grant names it); the captured data's key is granted.
+        problems.check(validation.kms_key, kms_key, "kms_key", region=region, granted=False)
         if data_capture is not None:
+            problems.check(validation.kms_key, data_capture.kms_key, "data_capture.kms_key", region=region)
             problems.check(validation.s3_uri, data_capture.destination_s3_uri, "data_capture.destination_s3_uri")
             problems.check(
                 validation.percentage, data_capture.sampling_percentage, "data_capture.sampling_percentage"

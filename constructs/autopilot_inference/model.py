@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, Union, cast
+from typing import Any, Union, Unpack, cast
 from weakref import WeakSet
 
 import jsii
@@ -22,8 +22,9 @@ from ._lambda.autopilot_runtime.response_keys import InferenceResponseKey
 from ._package_refs import group_of
 from ._problems import Problems, Unbuilt
 from ._scopes import default_prefix, stack_of
+from ._signatures import props_signature, public_construct, refuse_unknown_props
 from ._synth_cache import LazyTags
-from .endpoint import AutopilotEndpoint
+from .endpoint import AutopilotEndpoint, EndpointProps
 from .execution_permissions import (
     ENI_DESCRIBE_ACTIONS,
     ENI_MANAGE_ACTIONS,
@@ -44,6 +45,7 @@ from .provider_permissions import ModelBinding, literal_list
 ResponseKeysInput = Union[str, Sequence[Union[str, InferenceResponseKey]], None]
 
 
+@public_construct
 @jsii.implements(ITaggable, iam.IGrantable, ec2.IConnectable)
 class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
     """A SageMaker model of a finished Autopilot job's best (or a named) candidate.
@@ -495,9 +497,11 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
             return found
         return AutopilotModelCopy(copies, copy_id(self.node.path), recipe=self._recipe)
 
-    def add_endpoint(self, id: str, **props: Any) -> AutopilotEndpoint:
+    @props_signature
+    def add_endpoint(self, id: str, **props: Unpack[EndpointProps]) -> AutopilotEndpoint:
         """A real-time endpoint serving this model; ``props`` as for :class:`AutopilotEndpoint`
         (e.g. ``serverless=ServerlessConfig(...)``)."""
+        refuse_unknown_props(props, EndpointProps, "add_endpoint")
         return AutopilotEndpoint(self, id, model=self, **props)
 
     # Serving (issue 13): facts the endpoint checks, and use by other libraries.
@@ -704,6 +708,7 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
         )
         problems.check(validation.boolean, props["network_isolation"], "network_isolation")
         problems.check(validation.role_arn, props["source_role_arn"], "source_role_arn")
+        problems.check(validation.kms_key, props["kms_key"], "kms_key", region=stack_of(problems.construct).region)
     if props["role"] is None and props["automl_output_s3_uri"] is None:
         problems.add(
             "automl_output_s3_uri is required when no role is given: the default execution role may only "

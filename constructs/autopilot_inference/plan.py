@@ -395,6 +395,9 @@ def schedule_preview(args: argparse.Namespace, now: datetime | None = None) -> s
     if not 1 <= args.runs <= 100:
         raise PlanUsageError(f"--runs must be between 1 and 100; got {args.runs}.")
     try:
+        for template, prop in ((args.input_s3_uri, "input_s3_uri"), (args.output_s3_uri, "output_s3_uri")):
+            if template is not None:  # the construct's own checks of its location templates
+                locations.checked(template, prop, job_name_prefix=args.job_name_prefix)
         lines = schedules.describe_runs(
             args.schedule,
             args.time_zone,

@@ -370,7 +370,7 @@ ENDPOINT_PROPS: dict[str, Check] = {
     "kms_key": KEY,
     "data_capture": data_capture,
     "endpoint_name": string,
-    "variant_name": required(string),
+    "variant_name": string,
     "serverless": instance_of("a ServerlessConfig", ServerlessConfig, "Use ServerlessConfig(memory_size_in_mb=..., max_concurrency=...)."),
     "blue_green": instance_of("a BlueGreenUpdate", BlueGreenUpdate),
     "rolling_update": instance_of("a RollingUpdate", RollingUpdate),
@@ -395,19 +395,11 @@ def type_errors(table: Mapping[str, Check], values: Mapping[str, Any]) -> list[s
     return messages
 
 
-def check_types(table: Mapping[str, Check], values: Mapping[str, Any]) -> None:
-    """Raise :class:`~autopilot_inference.validation.AutopilotValidationError` with the first type error."""
-    messages = type_errors(table, values)
-    if messages:
-        raise validation.AutopilotValidationError(messages[0])
-
-
 __all__ = [
     "ENDPOINT_PROPS",
     "MODEL_PROPS",
     "TRANSFORM_PROPS",
     "Check",
-    "check_types",
     "describe",
     "implements",
     "type_errors",

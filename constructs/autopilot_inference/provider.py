@@ -24,6 +24,7 @@ from ._lambda.autopilot_runtime.naming import MAX_TRANSFORM_PREFIX_LENGTH, reada
 from ._lambda.autopilot_runtime.ownership import OWNER_ENV_VAR
 from ._role_names import role_arn, stack_role_name
 from ._scopes import stack_of, stack_singleton
+from ._signatures import public_construct
 from .provider_compliance import acknowledge_provider_findings
 from .provider_permissions import HandlerPermissions
 from .validation import is_token
@@ -50,6 +51,7 @@ class _AnyProducer:
         return self._produce()
 
 
+@public_construct
 class AutopilotInferenceProvider(Construct):
     """One Lambda function serving ``Custom::AutopilotModel`` and ``Custom::AutopilotTransformJob``.
 

@@ -18,6 +18,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._problems import Problems
+from ._signatures import public_construct
 
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 SERVICE_LINKED_ROLE = "role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com"
@@ -40,6 +41,7 @@ def scaling_role(scope: Construct) -> iam.IRole:
     return iam.Role.from_role_arn(scope, "ScalingRole", arn)
 
 
+@public_construct
 class ScalableInstanceCount(appscaling.BaseScalableAttribute):
     """The instance count of an endpoint variant, scaled by Application Auto Scaling.
 

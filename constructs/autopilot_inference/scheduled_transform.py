@@ -45,6 +45,7 @@ from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY, with_owner
 from ._problems import Problems, failed
 from ._scopes import child_path, default_prefix
+from ._signatures import public_construct
 from ._synth_cache import stack_id
 from ._transform_options import TransformOptions, given_options, transform_options
 from .compliance import at_synthesis
@@ -200,6 +201,7 @@ def _folder_prefix(template: str) -> str:
     return literal[: cut + 1] if cut >= bucket_end - 1 else literal[:bucket_end]
 
 
+@public_construct
 @jsii.implements(iam.IGrantable, ITaggable)
 class AutopilotScheduledTransform(Construct):
     """Batch transform jobs of an :class:`AutopilotModel`, started on a schedule.
@@ -803,24 +805,10 @@ def _location(template: Any, prop: str, prefix: str) -> list[locations.Piece]:
             else piece
             for index, piece in enumerate(pieces)
         ]
-    bucket = template[len("s3://") :].split("/", 1)[0] if isinstance(template, str) else ""
-    if "{" in bucket:
-        raise validation.AutopilotValidationError(
-            f"{prop}: the bucket of {template!r} must be literal; placeholders may only appear in the key."
-        )
-    validation.s3_uri(template, prop)
     try:
-        pieces = locations.parse(template, prop, job_name_prefix=prefix)
+        return locations.checked(template, prop, job_name_prefix=prefix)  # the checks plan makes too
     except locations.LocationTemplateError as error:
         raise validation.AutopilotValidationError(str(error)) from None
-    longest = locations.sample(pieces)
-    validation.s3_uri(longest, prop)
-    if len(longest) > contract.MAX_S3_URI_LENGTH:
-        raise validation.AutopilotValidationError(
-            f"{prop} {template!r} renders up to {len(longest)} characters (e.g. {longest[:60]}...); SageMaker takes "
-            f"S3 URIs of at most {contract.MAX_S3_URI_LENGTH}. Shorten the template or the job_name_prefix."
-        )
-    return pieces
 
 
 def _token_bucket(template: str, prop: str) -> tuple[str, str]:

@@ -36,6 +36,8 @@ from ._lambda.autopilot_runtime import contract
 _STACK_ARTIFACT = "aws:cloudformation:stack"
 _NESTED_ASSEMBLY = "cdk:cloud-assembly"
 _AGNOSTIC = ("unknown-account", "unknown-region")
+_UNKNOWN = "<a template alone>"
+"""The environment of a stack read from a template file outside a cloud assembly: not known."""
 
 
 class SummaryError(Exception):
@@ -62,13 +64,34 @@ def _read_json(path: Path) -> Any:
 
 
 def read_stacks(assembly_dir: str | Path) -> list[StackArtifact]:
-    """The stacks of a cloud assembly directory, in manifest order."""
+    """The stacks of a cloud assembly directory, in manifest order; or the one stack of a template file."""
     directory = Path(assembly_dir)
+    if directory.is_file():
+        return [_template_stack(directory)]
     if not directory.is_dir():
-        raise SummaryError(f"{directory}: no such directory; run `cdk synth` first")
+        raise SummaryError(
+            f"{directory}: no such directory or file; pass a cloud assembly directory (e.g. cdk.out, after `cdk synth`) "
+            "or one template file (cdk.out/<stack>.template.json)"
+        )
     if not (directory / "manifest.json").is_file():
         raise SummaryError(f"{directory}: no manifest.json, so not a cloud assembly; run `cdk synth` first")
     return list(_stacks(directory, prefix=""))
+
+
+def _template_stack(path: Path) -> StackArtifact:
+    """A template file's stack: named and placed as its cloud assembly's manifest says, else by the file's name."""
+    template = _read_json(path)
+    if not isinstance(template, Mapping) or not isinstance(template.get("Resources"), Mapping):
+        raise SummaryError(f"{path}: not a CloudFormation template (no Resources object)")
+    manifest = _read_json(path.parent / "manifest.json") if (path.parent / "manifest.json").is_file() else {}
+    artifacts = manifest.get("artifacts", {}) if isinstance(manifest, Mapping) else {}
+    for artifact_id, artifact in artifacts.items():
+        properties = artifact.get("properties", {})
+        if artifact.get("type") == _STACK_ARTIFACT and properties.get("templateFile") == path.name:
+            name = artifact.get("displayName") or properties.get("stackName") or artifact_id
+            return StackArtifact(name=name, environment=artifact.get("environment", ""), template=dict(template))
+    return StackArtifact(name=path.name.removesuffix(".json").removesuffix(".template"), environment=_UNKNOWN,
+                         template=dict(template))
 
 
 def _stacks(directory: Path, prefix: str) -> Iterator[StackArtifact]:
@@ -95,6 +118,8 @@ def _stacks(directory: Path, prefix: str) -> Iterator[StackArtifact]:
 
 def describe_environment(environment: str) -> str:
     """``aws://account/region`` as people say it; ``environment-agnostic`` when neither is set."""
+    if environment == _UNKNOWN:
+        return "environment unknown: a template outside a cloud assembly"
     account, _, region = environment.removeprefix("aws://").partition("/")
     if not environment or (account, region) == _AGNOSTIC:
         return "environment-agnostic"
@@ -212,7 +237,9 @@ def summarize(assembly_dir: str | Path, now: datetime | None = None) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``summary`` subcommand's arguments."""
-    parser.add_argument("cdk_out", metavar="CDK_OUT_DIR", help="a synthesized cloud assembly, e.g. cdk.out")
+    parser.add_argument(
+        "cdk_out", metavar="CDK_OUT_DIR", help="a synthesized cloud assembly, e.g. cdk.out, or one <stack>.template.json"
+    )
 
 
 def run(args: argparse.Namespace) -> str:

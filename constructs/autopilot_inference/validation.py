@@ -8,7 +8,6 @@ parameters, references) pass through unchecked; the service checks them at deplo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, NoReturn, cast
@@ -20,9 +19,8 @@ from ._lambda.autopilot_runtime.response_keys import (
     InferenceResponseKeyError,
     requested_inference_response_keys,
 )
+from ._s3_uris import s3_uri_problem
 from ._synth_cache import duration_facts
-
-_IP_ADDRESS_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 
 
 class AutopilotValidationError(ValueError):
@@ -112,24 +110,13 @@ def inference_response_keys(value: Any, prop: str = "inference_response_keys") -
 
 
 def s3_uri(value: Any, prop: str) -> str:
-    """An ``s3://bucket[/key]`` URI with a valid bucket name."""
+    """An ``s3://bucket[/key]`` URI with a valid bucket name and no wildcard (``_s3_uris``)."""
     if is_token(value):
         return cast(str, value)  # a token of a string prop is an encoded str
-    if not isinstance(value, str) or not value.startswith("s3://"):
-        _fail(f"{prop} must be an S3 URI of the form s3://bucket/prefix; got {value!r}.")
-    bucket = value[len("s3://") :].split("/", 1)[0]
-    if (
-        not contract.BUCKET_PATTERN.match(bucket)
-        or ".." in bucket
-        or ".-" in bucket
-        or "-." in bucket
-        or _IP_ADDRESS_PATTERN.match(bucket)
-    ):
-        _fail(
-            f"{prop} names an invalid S3 bucket {bucket!r}: bucket names have 3-63 lowercase letters, "
-            f"digits, dots and hyphens, start and end with a letter or digit. Got {value!r}."
-        )
-    return value
+    problem = s3_uri_problem(value, prop)
+    if problem is not None:
+        _fail(problem)
+    return cast(str, value)
 
 
 def split_s3_uri(value: str) -> tuple[str, str]:
@@ -143,6 +130,8 @@ def instance_type(value: Any, prop: str = "instance_type") -> str:
     """An ML instance type, ``ml.<family>.<size>``."""
     if is_token(value):
         return cast(str, value)  # a token of a string prop is an encoded str
+    if isinstance(value, str) and not value.startswith("ml.") and contract.INSTANCE_TYPE_PATTERN.match(f"ml.{value}"):
+        _fail(f"{prop} must name a SageMaker ML instance type, which starts with 'ml.': use 'ml.{value}'; got {value!r}.")
     if not isinstance(value, str) or not contract.INSTANCE_TYPE_PATTERN.match(value):
         _fail(f"{prop} must be a SageMaker ML instance type such as ml.m5.xlarge (ml.<family>.<size>); got {value!r}.")
     return value
@@ -257,7 +246,43 @@ def candidate_name(value: Any, prop: str = "candidate_name") -> Any:
             f"{prop} must be a candidate name of the AutoML job (1-{contract.MAX_CANDIDATE_NAME_LENGTH} characters); "
             f"got {value!r}. Omit it to deploy the best candidate."
         )
+    if value != value.strip():
+        _fail(
+            f"{prop} {value!r} has spaces around it; no candidate of the job is named so (the deployment would "
+            f"not find it). Use {value.strip()!r}."
+        )
     return value
+
+
+def kms_key(key: Any, prop: str, *, region: str | None, granted: bool = True) -> Any:
+    """A KMS key the constructs can use: not an alias (when IAM grants name it), in ``region`` when both are known."""
+    if key is None:
+        return key
+    arn = getattr(key, "key_arn", None)
+    alias = getattr(key, "alias_name", None) or (
+        arn.split(":alias/", 1)[1] if isinstance(arn, str) and ":alias/" in arn and not is_token(arn) else None
+    )
+    if granted and alias is not None:
+        if is_token(alias):  # a kms.Alias of this app: its name is its resource's reference
+            shown = f"the kms.Alias {key.node.path}" if hasattr(key, "node") else "a kms.Alias of this app"
+        else:
+            shown = str(alias) if str(alias).startswith("alias/") else f"alias/{alias}"
+        _fail(
+            f"{prop} is a KMS alias ({shown}), not a key: the "
+            "permissions granted on it would name the alias, and an alias ARN in an IAM policy authorizes nothing. "
+            'Pass the key itself: kms.Key.from_key_arn(self, "Key", "arn:aws:kms:<region>:<account>:key/<key id>"), '
+            "or alias.alias_target_key for an alias made in this app."
+        )
+    try:
+        key_region = key.env.region
+    except Exception:  # noqa: BLE001 - a key without a known environment is not checked
+        return key
+    if region and key_region and not is_token(region) and not is_token(key_region) and key_region != region:
+        _fail(
+            f"{prop} is a key of {key_region}, and this stack deploys to {region}: SageMaker uses KMS keys of "
+            f"its own region only. Pass a key of {region} (a multi-Region key's replica there has its own ARN)."
+        )
+    return key
 
 
 def role_arn(value: Any, prop: str) -> Any:

@@ -105,6 +105,8 @@ def instance_type(value: Any, prop: str, kind: str) -> Finding | None:
     """
     if value is None or validation.is_token(value) or not isinstance(value, str):
         return None
+    if not contract.INSTANCE_TYPE_PATTERN.match(value):
+        return None  # not ml.<family>.<size>: validation.instance_type reports it, with the fix
     table = _TABLES[kind]
     family, _, size = value.rpartition(".")
     if size in table.get(family, ()):
@@ -326,6 +328,19 @@ def wait_timeout_unused(wait_for_completion: Any, wait_timeout_given: bool) -> F
             "waitTimeout",
             "wait_timeout has no effect with wait_for_completion=False: the deployment does not wait for the job. "
             "Remove wait_timeout, or set wait_for_completion=True.",
+        )
+    return None
+
+
+def failure_topic_waited(wait_for_completion: Any, failure_topic: Any) -> Finding | None:
+    """Warn when ``failure_topic`` is given for a job the deployment waits for (it is for jobs nobody waits for)."""
+    if failure_topic is not None and wait_for_completion is True:
+        return warning(
+            "failureTopicWaited",
+            "failure_topic is for jobs nobody waits for, and wait_for_completion is True (the default): the "
+            "deployment itself fails and rolls back when the job fails. Set wait_for_completion=False to deploy "
+            "without waiting and be told of failures, or remove failure_topic (or acknowledge this warning to be "
+            "told as well).",
         )
     return None
 

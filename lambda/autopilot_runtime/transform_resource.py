@@ -55,7 +55,6 @@ from .wait_signals import SUCCESS, signal
 
 logger = logging.getLogger(__name__)
 
-RUNNING_STATUSES = ("InProgress", "Stopping")
 FAILED_STATUSES = ("Failed", "Stopped")
 # ListTransformJobs pages read when looking for a resource's jobs, of its largest page size (MaxResults).
 MAX_LIST_PAGES = 5

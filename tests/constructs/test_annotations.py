@@ -112,3 +112,54 @@ def test_cdk_synth_prints_the_problems_with_their_paths_and_no_traceback(tmp_pat
     ]
     assert f"ERROR {BAD_UNIT} (Construct Annotations)" in lines
     assert lines[-1] == "Synthesis finished with errors"
+
+
+SILENT_MISTAKES_APP = """
+import sys
+sys.path.insert(0, {constructs!r})
+from aws_cdk import App, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from autopilot_inference import AutopilotBatchTransform, AutopilotModel, EndpointAlarms
+app = App()
+stack = Stack(app, "UserStack", env={{"account": "111122223333", "region": "us-east-1"}})
+model = AutopilotModel(stack, "Model", automl_job_name="churn", automl_output_s3_uri={output!r},
+                       candidate_name=" churn-003 ",
+                       kms_key=kms.Alias.from_alias_name(stack, "Alias", "alias/churn"))
+good = AutopilotModel(stack, "Good", automl_job_name="churn", automl_output_s3_uri={output!r})
+AutopilotBatchTransform(stack, "Transform", model=good, input_s3_uri="s3://amzn-s3-demo-bucket/in/*.csv",
+                        output_s3_uri="s3://amzn-s3-demo-bucket/out/",
+                        volume_kms_key=kms.Key.from_key_arn(stack, "Foreign",
+                            "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+                        failure_topic=sns.Topic(stack, "Topic"))
+good.add_endpoint("Endpoint", endpoint_alarms=EndpointAlarms(max_5xx_error_rate=1))
+app.synth()
+"""
+
+
+@pytest.mark.slow
+def test_cdk_synth_reports_every_silent_mistake_of_issue_19_in_one_run(tmp_path: Path) -> None:
+    """Mistakes that used to deploy silently, all in one app: `cdk synth` lists each, on its construct."""
+    (tmp_path / "app.py").write_text(SILENT_MISTAKES_APP.format(constructs=str(REPO_ROOT / "constructs"), output=OUTPUT_URI))
+    (tmp_path / "cdk.json").write_text(f'{{"app": "{sys.executable} app.py"}}')
+    env = {**os.environ, "CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "true",
+           "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    result = subprocess.run(
+        [str(CDK), "synth", "--quiet"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in output
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [(line.removeprefix("ERROR "), lines[index + 1]) for index, line in enumerate(lines) if line.startswith("ERROR ")]
+    expected = {
+        "candidate_name ' churn-003 ' has spaces around it": "UserStack/Model",
+        "kms_key is a KMS alias (alias/churn), not a key": "UserStack/Model",
+        "input_s3_uri holds the wildcard '*' ('s3://amzn-s3-demo-bucket/in/*.csv')": "UserStack/Transform",
+        "volume_kms_key is a key of eu-west-1, and this stack deploys to us-east-1": "UserStack/Transform",
+        "endpoint_alarms.max_5xx_error_rate is a share of requests, so 1 is 100 %": "UserStack/Good/Endpoint",
+    }
+    for start, path in expected.items():
+        assert [where for message, where in errors if message.startswith(start)] == [path], (start, errors)
+    assert len(errors) == len(expected), errors
+    assert output.count("failure_topic is for jobs nobody waits for") == 1, output
+    assert lines[-1] == "Synthesis finished with errors"

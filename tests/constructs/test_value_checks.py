@@ -18,7 +18,7 @@ from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match
 from support.annotations import errors_on
-from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI
+from support.stacks import BUCKET, INPUT_URI, JOB, OUTPUT_URI, RESULT_URI
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, value_checks
 from autopilot_inference._instance_types import (
@@ -152,6 +152,42 @@ def test_endpoint_instance_family_checked_against_endpoint_types() -> None:
     assert first_line(lambda: built.add_endpoint("Bad", instance_type="ml.banana.huge")).startswith(
         "instance_type 'ml.banana.huge' is not a SageMaker instance type for real-time endpoints"
     )
+
+
+def test_an_instance_type_without_ml_gets_one_error_with_the_fix() -> None:
+    """``m5.xlarge`` (the EC2 name) used to get two errors, the second about an unknown family ``m5``."""
+    stack = Stack(App(), "S")
+    built = AutopilotBatchTransform(
+        stack, "Transform", model=model(stack), input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, instance_type="m5.xlarge"
+    )
+    endpoint = model(Stack(stack.node.root, "Serving")).add_endpoint("Endpoint", instance_type="m5.large")
+    expected = "instance_type must name a SageMaker ML instance type, which starts with 'ml.': use 'ml.{}'; got '{}'."
+    assert errors_on(built) == [expected.format("m5.xlarge", "m5.xlarge")]
+    assert errors_on(endpoint) == [expected.format("m5.large", "m5.large")]
+    # What SageMaker would refuse: its InstanceType enumerations hold the ml. names only.
+    shape = SAGEMAKER.shape_for("TransformInstanceType")
+    assert "ml.m5.xlarge" in shape.enum and "m5.xlarge" not in shape.enum
+
+
+def test_wildcards_in_s3_uris_are_refused_with_the_prefix_to_use() -> None:
+    """``s3://bkt/in/*.csv`` went verbatim into the request and the IAM policy, where ``*`` matches other objects."""
+    stack = Stack(App(), "S")
+    source = model(stack, automl_output_s3_uri=f"s3://{BUCKET}/automl/job-?/")
+    built = AutopilotBatchTransform(
+        stack, "Transform", model=model(Stack(stack.node.root, "Ok")), input_s3_uri=f"s3://{BUCKET}/in/*.csv",
+        output_s3_uri=RESULT_URI,
+    )
+    (model_error,) = errors_on(source)
+    assert model_error.startswith(
+        f"automl_output_s3_uri holds the wildcard '?' ('s3://{BUCKET}/automl/job-?/'): SageMaker reads an S3 URI as a "
+        f"key prefix (every object under it), never as a pattern, and in the IAM policy '?' would match other "
+        f"objects too. Give the prefix ('s3://{BUCKET}/automl/')"
+    )
+    assert errors_on(built) == [
+        f"input_s3_uri holds the wildcard '*' ('s3://{BUCKET}/in/*.csv'): SageMaker reads an S3 URI as a key prefix "
+        "(every object under it), never as a pattern, and in the IAM policy '*' would match other objects too. Give "
+        f"the prefix ('s3://{BUCKET}/in/'), or a manifest file (input_data_type='ManifestFile') to pick objects."
+    ]
 
 
 def test_two_endpoints_with_one_name_in_a_stack() -> None:
@@ -322,3 +358,118 @@ def test_the_example_app_raises_no_warnings(example_environments: Any) -> None:
     """The config-driven example passes wait_timeout only when it waits, and uses types SageMaker lists."""
     warnings = [(path, entry["data"]) for path, entry in example_environments.metadata() if entry["type"] == "aws:cdk:warning"]
     assert warnings == []
+
+
+# --- mistakes that used to pass silently (issue 19) ----------------------------------------------
+
+ALIAS_ARN = "arn:aws:kms:us-east-1:111122223333:alias/churn"
+KEY_FIX = (
+    'Pass the key itself: kms.Key.from_key_arn(self, "Key", "arn:aws:kms:<region>:<account>:key/<key id>"), '
+    "or alias.alias_target_key for an alias made in this app."
+)
+
+
+def alias_refused(prop: str, alias: str) -> str:
+    return (
+        f"{prop} is a KMS alias ({alias}), not a key: the permissions granted on it would name the alias, and an "
+        f"alias ARN in an IAM policy authorizes nothing. {KEY_FIX}"
+    )
+
+
+def test_an_alias_arn_authorizes_no_key_use_in_the_iam_reference() -> None:
+    """Why an alias as a key is refused: kms:Decrypt on an alias ARN is of no resource type Decrypt accepts."""
+    from support.iam_reference import PolicyStatement, check_statement
+
+    statement = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": ALIAS_ARN}
+    messages = [p.message for p in check_statement(PolicyStatement("Policy", 0, statement))]
+    assert f"resource {ALIAS_ARN} is of no resource type that kms:Decrypt accept" in messages
+    key = {**statement, "Resource": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
+    assert check_statement(PolicyStatement("Policy", 0, key)) == []
+
+
+def test_a_kms_alias_given_as_a_key_is_refused_naming_the_prop() -> None:
+    from aws_cdk import aws_kms as kms
+
+    from autopilot_inference import EndpointDataCapture
+
+    stack = Stack(App(), "S", env={"region": "us-east-1", "account": "111122223333"})
+    alias = kms.Alias(stack, "Alias", alias_name="alias/churn", target_key=kms.Key(stack, "Key"))
+    built = model(stack, kms_key=alias)
+    assert errors_on(built) == [alias_refused("kms_key", "the kms.Alias S/Alias")]
+    other = model(Stack(stack.node.root, "T", env={"region": "us-east-1", "account": "111122223333"}))
+    job = AutopilotBatchTransform(
+        other, "Transform", model=other, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI,
+        output_kms_key=kms.Key.from_key_arn(other, "ByAliasArn", ALIAS_ARN),
+        volume_kms_key=kms.Alias.from_alias_name(other, "ByName", "alias/volumes"),
+    )
+    assert errors_on(job) == [alias_refused("output_kms_key", "alias/churn"), alias_refused("volume_kms_key", "alias/volumes")]
+    # An endpoint's volume key may be an alias (SageMaker takes one; no grant names it); captured data's may not.
+    endpoint = other.add_endpoint(
+        "Endpoint", kms_key=kms.Alias.from_alias_name(other, "VolumeAlias", "alias/volumes"),
+        data_capture=EndpointDataCapture(destination_s3_uri=f"s3://{BUCKET}/capture", kms_key=kms.Alias.from_alias_name(other, "Capture", "alias/capture")),
+    )
+    assert errors_on(endpoint) == [alias_refused("data_capture.kms_key", "alias/capture")]
+
+
+def test_a_key_of_another_region_is_refused_when_both_regions_are_known() -> None:
+    from aws_cdk import aws_kms as kms
+
+    app = App()
+    stack = Stack(app, "S", env={"region": "us-east-1", "account": "111122223333"})
+    foreign = kms.Key.from_key_arn(stack, "Foreign", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    built = model(stack, kms_key=foreign)
+    assert errors_on(built) == [
+        "kms_key is a key of eu-west-1, and this stack deploys to us-east-1: SageMaker uses KMS keys of its own region "
+        "only. Pass a key of us-east-1 (a multi-Region key's replica there has its own ARN)."
+    ]
+    # Same region, or a stack whose region is not known at synthesis: nothing to say.
+    same_region = Stack(app, "Same", env={"region": "us-east-1", "account": "111122223333"})
+    same = kms.Key.from_key_arn(same_region, "K", foreign.key_arn.replace("eu-west-1", "us-east-1"))
+    assert errors_on(model(same_region, kms_key=same)) == []
+    agnostic = Stack(app, "Agnostic")
+    assert errors_on(model(agnostic, kms_key=kms.Key.from_key_arn(agnostic, "K", foreign.key_arn))) == []
+
+
+def test_a_candidate_name_with_spaces_around_it_is_refused_with_the_trimmed_name() -> None:
+    built = model(Stack(App(), "S"), candidate_name=" churn-job-003-abcd ")
+    assert errors_on(built) == [
+        "candidate_name ' churn-job-003-abcd ' has spaces around it; no candidate of the job is named so (the "
+        "deployment would not find it). Use 'churn-job-003-abcd'."
+    ]
+
+
+@pytest.mark.parametrize("rate", [1, 1.0])
+def test_an_error_rate_of_1_is_refused_as_100_percent(rate: float) -> None:
+    from autopilot_inference import EndpointAlarms
+
+    endpoint = model(Stack(App(), "S")).add_endpoint("Endpoint", endpoint_alarms=EndpointAlarms(max_5xx_error_rate=rate))
+    assert errors_on(endpoint) == [
+        f"endpoint_alarms.max_5xx_error_rate is a share of requests, so {rate!r} is 100 %: the alarm would fire only "
+        "when more than every request fails, that is never. For 1 %, give 0.01."
+    ]
+
+
+def test_failure_topic_with_a_waited_job_is_a_warning() -> None:
+    from aws_cdk import aws_sns as sns
+
+    stack = Stack(App(), "S")
+    built = model(stack)
+    topic = sns.Topic(stack, "Topic")
+    AutopilotBatchTransform(stack, "Waited", model=built, input_s3_uri=INPUT_URI, output_s3_uri=RESULT_URI, failure_topic=topic)
+    AutopilotBatchTransform(
+        stack, "NotWaited", model=built, input_s3_uri=INPUT_URI, output_s3_uri=f"s3://{BUCKET}/other",
+        failure_topic=topic, wait_for_completion=False,
+    )
+    found = [(path, message) for path, message in warnings_of(stack) if "failure_topic" in message]
+    assert found == [
+        (
+            "/S/Waited",
+            acked(
+                "failure_topic is for jobs nobody waits for, and wait_for_completion is True (the default): the "
+                "deployment itself fails and rolls back when the job fails. Set wait_for_completion=False to deploy "
+                "without waiting and be told of failures, or remove failure_topic (or acknowledge this warning to be "
+                "told as well).",
+                "failureTopicWaited",
+            ),
+        )
+    ]

@@ -189,6 +189,23 @@ def test_wheel_holds_no_example_app_code(installed: dict[str, Path]) -> None:
 
 
 @pytest.mark.slow
+def test_wheel_holds_no_test_only_lists(installed: dict[str, Path]) -> None:
+    """What only the tests read (checkov's acknowledged findings) is not shipped to users."""
+    support = ast.parse((REPO_ROOT / "tests" / "support" / "checkov.py").read_text())
+    test_only = {node.name for node in support.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))} | {
+        target.id for node in support.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(target, ast.Name)
+    }
+    assert {"CHECKOV_ACKNOWLEDGEMENTS", "checkov_acknowledgement"} <= test_only
+    wheel = zipfile.ZipFile(installed["wheel"])
+    shipped = [
+        (name, word) for name in wheel.namelist() if name.endswith(".py")
+        for word in sorted(test_only - {"__all__"}) if word in wheel.read(name).decode()
+    ]
+    assert shipped == []
+
+
+@pytest.mark.slow
 def test_installed_asset_is_handler_code_only_and_hash_is_path_independent(installed: dict[str, Path]) -> None:
     base = installed["base"]
     from_wheel = synth_assets(installed["python"], base / "outside-wheel", base / "out-wheel")

@@ -37,7 +37,7 @@ def table_props(text: str) -> list[str]:
 
 
 def keyword_props(cls: type) -> list[str]:
-    parameters = inspect.signature(cls.__init__).parameters.values()
+    parameters = inspect.signature(cls).parameters.values()
     return [p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY]
 
 
@@ -65,7 +65,7 @@ def test_props_table_defaults_match_the_signatures() -> None:
         ("### `AutopilotModelPackage(", AutopilotModelPackage),
     ):
         rows = dict(re.findall(r"^\| `([a-z0-9_]+)` \| ([^|]+) \|", section(heading), re.MULTILINE))
-        for name, parameter in inspect.signature(cls.__init__).parameters.items():
+        for name, parameter in inspect.signature(cls).parameters.items():
             default = parameter.default
             if isinstance(default, (str, int, bool)) and not isinstance(default, type(None)):
                 assert rows[name].strip() == f"`{default}`", (cls.__name__, name)

@@ -11,6 +11,7 @@ import inspect
 import typing
 from collections.abc import Callable, Iterator
 
+import pytest
 from support.paths import REPO_ROOT
 
 import autopilot_inference
@@ -38,8 +39,11 @@ def unannotated(function: Callable[..., object], localns: dict[str, object] | No
 
     ``localns``: names the modules import only for type checkers (``if TYPE_CHECKING:``).
     """
-    hints = typing.get_type_hints(function, localns=localns)
-    signature = inspect.signature(function)
+    hints = typing.get_type_hints(function, localns=localns, include_extras=True)
+    for hint in list(hints.values()):
+        if typing.get_origin(hint) is typing.Unpack:  # ``**props: Unpack[SomeProps]``: each prop's annotation
+            hints.update(typing.get_type_hints(typing.get_args(hint)[0], localns=localns))
+    signature = inspect.signature(function)  # the props spelled out (``__signature__``)
     missing = [
         parameter.name
         for index, parameter in enumerate(signature.parameters.values())
@@ -98,3 +102,106 @@ def test_the_import_paths_documented_before_the_restructure_still_work() -> None
     assert source_role_policy is autopilot_inference.source_role_policy
     statement = source_role_policy(["arn:aws:sagemaker:us-east-1:111122223333:automl-job/churn"])["Statement"]
     assert statement, "the policy has statements"
+
+
+# --- what help(), inspect and editors show of the constructs (jsii's metaclass hid it) -----------
+
+
+def _public_constructs() -> dict[str, type]:
+    from constructs import Construct
+
+    public = {name: getattr(autopilot_inference, name) for name in autopilot_inference.__all__}
+    return {name: value for name, value in public.items() if inspect.isclass(value) and issubclass(value, Construct)}
+
+
+def test_every_public_construct_shows_its_props_not_jsiis_args() -> None:
+    """``inspect.signature(AutopilotModel)`` was jsii's metaclass ``__call__``: ``(*args, **kwargs)``."""
+    constructs = _public_constructs()
+    assert {"AutopilotModel", "AutopilotEndpoint", "AutopilotBatchTransform", "AutopilotScheduledTransform"} <= set(
+        constructs
+    )
+    for name, cls in constructs.items():
+        parameters = inspect.signature(cls).parameters
+        kinds = {parameter.kind for parameter in parameters.values()}
+        assert inspect.Parameter.VAR_POSITIONAL not in kinds and inspect.Parameter.VAR_KEYWORD not in kinds, name
+        assert list(parameters)[:2] == ["scope", "id"], name
+    model = inspect.signature(constructs["AutopilotModel"]).parameters
+    assert model["automl_job_name"].default is inspect.Parameter.empty  # required
+    assert model["processing_unit"].default == "CPU"
+    # A construct whose props are a TypedDict (``**props: Unpack[...]``) shows each of them.
+    endpoint = inspect.signature(constructs["AutopilotEndpoint"]).parameters
+    assert {"model", "instance_type", "serverless", "endpoint_alarms"} <= set(endpoint)
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in list(endpoint.values())[2:])
+
+
+def test_pydoc_documents_every_constructor_with_its_props() -> None:
+    """``help(AutopilotEndpoint)`` documented ``__init__`` with constructs.Construct's "Creates a new construct node."."""
+    import pydoc
+
+    for name, cls in _public_constructs().items():
+        text = pydoc.render_doc(cls, renderer=pydoc.plaintext)
+        assert "Creates a new construct node." not in text and "Initialize self." not in text, name
+        assert "(*args" not in text, name
+        init = inspect.getdoc(cls.__init__) or ""
+        first_prop = list(inspect.signature(cls).parameters)[2]
+        if "Args:" in (cls.__doc__ or ""):
+            assert "Args:" in init and f"{first_prop}:" in init, name
+
+
+def test_add_endpoint_takes_the_endpoints_props() -> None:
+    from autopilot_inference import AutopilotEndpoint, AutopilotModel
+
+    endpoint = inspect.signature(AutopilotEndpoint).parameters
+    add_endpoint = inspect.signature(AutopilotModel.add_endpoint).parameters
+    assert list(add_endpoint) == ["self", "id", *[name for name in endpoint if name not in ("scope", "id", "model")]]
+    assert typing.get_type_hints(AutopilotModel.add_endpoint, include_extras=True)["props"] == typing.Unpack[
+        autopilot_inference.endpoint.EndpointProps
+    ]
+
+
+MYPY_SNIPPET = '''
+from aws_cdk import App, Stack
+from autopilot_inference import AutopilotEndpoint, AutopilotModel
+
+stack = Stack(App(), "Typed")
+model = AutopilotModel(stack, "Model", automl_job_name="churn", automl_output_s3_uri="s3://amzn-s3-demo-bucket/out")
+model.add_endpoint("Good", instance_type="ml.m5.large", initial_instance_count=2)
+AutopilotEndpoint(stack, "AlsoGood", model=model, variant_name="Blue")
+model.add_endpoint("Typo", instance_typ="ml.m5.large")
+model.add_endpoint("WrongType", initial_instance_count="2")
+AutopilotEndpoint(stack, "Typo2", model=model, instance_typ="ml.m5.large")
+'''
+
+
+@pytest.mark.slow
+def test_mypy_strict_refuses_a_misspelled_or_mistyped_endpoint_prop(tmp_path) -> None:
+    """What an editor's type checker says of ``add_endpoint`` calls: every prop checked, as for the construct."""
+    from mypy import api
+
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text(MYPY_SNIPPET)
+    stdout, stderr, status = api.run(
+        ["--strict", "--config-file", str(REPO_ROOT / "pyproject.toml"), "--cache-dir", str(REPO_ROOT / ".mypy_cache"),
+         str(snippet)]
+    )
+    errors = [line.split(": error: ", 1)[1] for line in stdout.splitlines() if ": error: " in line]
+    lines = sorted({int(line.split(":")[1]) for line in stdout.splitlines() if ": error: " in line})
+    assert status == 1, (stdout, stderr)
+    assert lines == [9, 10, 11], stdout  # the three wrong calls, not the good ones
+    assert any('Unexpected keyword argument "instance_typ" for "add_endpoint"' in error for error in errors), stdout
+    assert any('"initial_instance_count"' in error and '"str"' in error for error in errors), stdout
+    assert any('Unexpected keyword argument "instance_typ" for "AutopilotEndpoint"' in error for error in errors), stdout
+
+
+def test_a_misspelled_endpoint_prop_is_a_type_error_at_call_time() -> None:
+    from aws_cdk import App, Stack
+
+    from autopilot_inference import AutopilotEndpoint, AutopilotModel
+
+    stack = Stack(App(), "Typos")
+    model = AutopilotModel(stack, "Model", automl_job_name="churn", automl_output_s3_uri="s3://amzn-s3-demo-bucket/out")
+    with pytest.raises(TypeError, match=r"add_endpoint\(\) got an unexpected keyword argument 'instance_typ'; did you mean 'instance_type'\?"):
+        model.add_endpoint("Endpoint", instance_typ="ml.m5.large")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"AutopilotEndpoint\(\) got an unexpected keyword argument 'instance_typ'"):
+        AutopilotEndpoint(stack, "Endpoint", model=model, instance_typ="ml.m5.large")  # type: ignore[call-arg]
+    assert stack.node.try_find_child("Endpoint") is None  # refused before anything was built

@@ -1,7 +1,7 @@
 """checkov (``checkov -d <dir> --framework cloudformation``) on the synthesized templates.
 
 Every failed check must be one of the documented acknowledgements of
-``autopilot_inference.compliance.CHECKOV_ACKNOWLEDGEMENTS`` (check id, resources, reason), and each
+``support.checkov.CHECKOV_ACKNOWLEDGEMENTS`` (check id, resources, reason), and each
 acknowledgement must still be needed. checkov runs from its own virtual environment
 (``make checkov``), offline (``--skip-download``, no platform mapping).
 """
@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.checkov import CHECKOV_ACKNOWLEDGEMENTS, checkov_acknowledgement
 from support.example_app import CloudAssemblyDir
 from support.paths import REPO_ROOT
 from support.stacks import checked_synth
-
-from autopilot_inference.compliance import CHECKOV_ACKNOWLEDGEMENTS, checkov_acknowledgement
 
 CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
 

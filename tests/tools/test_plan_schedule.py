@@ -36,8 +36,8 @@ def test_next_runs_are_wall_clock_times_of_the_time_zone() -> None:
         preview_args(
             schedule="cron(0 2 * * ? *)",
             time_zone="Europe/Berlin",
-            input_s3_uri="s3://b/incoming/{date}/",
-            output_s3_uri="s3://b/scored/{year}/{month}/{day}/",
+            input_s3_uri="s3://amzn-s3-demo-bucket/incoming/{date}/",
+            output_s3_uri="s3://amzn-s3-demo-bucket/scored/{year}/{month}/{day}/",
             job_name_prefix="churn-nightly",
         ),
         now=NOW,
@@ -47,7 +47,7 @@ def test_next_runs_are_wall_clock_times_of_the_time_zone() -> None:
         "  next runs 2026-12-02 02:00 CET, 2026-12-03 02:00 CET, 2026-12-04 02:00 CET",
         # 02:00 in Berlin is 01:00 UTC: placeholders and job names use the UTC scheduled time.
         "  next run (2026-12-02T01:00:00Z): job churn-nightly-20261202t0100-s00 "
-        "reads s3://b/incoming/2026-12-02/, writes s3://b/scored/2026/12/02/",
+        "reads s3://amzn-s3-demo-bucket/incoming/2026-12-02/, writes s3://amzn-s3-demo-bucket/scored/2026/12/02/",
         # Scheduler skips a time that does not exist and runs a repeated one once (its user guide, time zones).
         "  daylight saving (as Scheduler runs it): 2027-03-28 02:00 skipped (clocks go forward: the time does not "
         "exist); 2027-10-31 02:00 runs once (clocks go back: the time occurs twice)",
@@ -91,6 +91,15 @@ def test_weekday_cron_skips_the_weekend_and_rate_counts_from_now() -> None:
         (
             {"schedule": "rate(1 day)", "input_s3_uri": f"s3://{BUCKET}/in/", "output_s3_uri": f"s3://{BUCKET}/{{week}}/"},
             {"output_s3_uri": f"s3://{BUCKET}/{{week}}/"},
+        ),
+        # A bucket the construct refuses (plan accepted it), and a wildcard (neither refused it).
+        (
+            {"schedule": "rate(1 day)", "input_s3_uri": "s3://b/in/{date}/", "output_s3_uri": f"s3://{BUCKET}/out/"},
+            {"input_s3_uri": "s3://b/in/{date}/"},
+        ),
+        (
+            {"schedule": "rate(1 day)", "input_s3_uri": f"s3://{BUCKET}/in/{{date}}/*.csv", "output_s3_uri": f"s3://{BUCKET}/o/"},
+            {"input_s3_uri": f"s3://{BUCKET}/in/{{date}}/*.csv"},
         ),
     ],
 )

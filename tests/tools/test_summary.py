@@ -245,3 +245,38 @@ def test_cli_needs_a_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main([])
     assert exit_info.value.code == 2
     assert "summary" in capsys.readouterr().err
+
+
+def test_a_template_file_is_summarized_as_its_stack(
+    default_out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``summary cdk.out/<stack>.template.json`` used to say "no such directory"."""
+    template_file = default_out / "AutopilotInference-example.template.json"
+    code, out, err = run_cli(capsys, "summary", str(template_file))
+    assert code == 0, err
+    whole = summarize(default_out).split("\n\n")
+    # The stack's block as the directory's summary shows it: named and placed by the assembly's manifest.
+    assert out.rstrip("\n").split("\n\n") == [f"{template_file}: 1 stack", whole[1]]
+    # A template outside a cloud assembly: named by its file; its environment is not known.
+    alone = tmp_path / "Scoring.template.json"
+    alone.write_text(template_file.read_text())
+    lines = summarize(alone).splitlines()
+    assert lines[2] == "Scoring (environment unknown: a template outside a cloud assembly)"
+    assert lines[3:] == whole[1].splitlines()[1:]
+
+
+@pytest.mark.parametrize(("name", "text"), [("manifest.json", '{"version": "36.0.0"}'), ("x.json", "[1]")])
+def test_a_file_that_is_not_a_template_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    code, stdout, stderr = run_cli(capsys, "summary", str(path))
+    assert code == 1 and stdout == ""
+    assert stderr.strip() == f"error: {path}: not a CloudFormation template (no Resources object)"
+
+
+def test_a_missing_path_names_both_accepted_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, stderr = run_cli(capsys, "summary", str(tmp_path / "cdk.out"))
+    assert code == 1
+    assert "cloud assembly directory" in stderr and "template file" in stderr
