@@ -514,8 +514,15 @@ def _permission_effects(stack: str, old: Template, new: Template) -> list[Effect
     return effects
 
 
+WAIT_CONDITION_TYPES = ("AWS::CloudFormation::WaitCondition", "AWS::CloudFormation::WaitConditionHandle")
+# A waited transform job's wait condition and handle: a new pair replaces the old one whenever the job must be
+# waited for again (or its wait changes); transform-started says when a job starts.
+
+
 def _removed_effects(stack: str, old: Template, new: Template) -> list[Effect]:
     roots = library_roots(old)
+    new_roots = library_roots(new)
+    kept = {owner(new, logical_id, new_roots) for logical_id in new.resources}
     grouped: dict[str, list[dict[str, str]]] = {}
     for logical_id, resource in old.resources.items():
         if logical_id in new.resources or not isinstance(resource, Mapping):
@@ -523,6 +530,8 @@ def _removed_effects(stack: str, old: Template, new: Template) -> list[Effect]:
         if resource.get("Type") == contract.MODEL_RESOURCE_TYPE:
             continue  # model-deleted says it
         construct = owner(old, logical_id, roots)
+        if resource.get("Type") in WAIT_CONDITION_TYPES and construct in kept:
+            continue  # the transform's new wait replaces it
         if construct is not None:
             grouped.setdefault(construct, []).append(
                 {"logical_id": logical_id, "type": str(resource.get("Type")), "path": old.label(logical_id)}

@@ -20,6 +20,7 @@ from ._lambda.autopilot_runtime import contract
 from ._package_refs import remember
 from ._problems import Problems, Unbuilt
 from ._scopes import stack_of
+from ._signatures import public_construct
 from ._synth_cache import LazyTags
 from .model import ResponseKeysInput
 from .provider import AutopilotInferenceProvider
@@ -40,6 +41,7 @@ TRANSFORM_INSTANCE_TYPES = _instance_types(TRANSFORM_INSTANCE_TYPES_BY_FAMILY)
 REALTIME_INSTANCE_TYPES = _instance_types(ENDPOINT_INSTANCE_TYPES_BY_FAMILY)
 
 
+@public_construct
 @jsii.implements(ITaggable)
 class AutopilotModelPackage(Construct):
     """A finished Autopilot job's best (or a named) candidate, registered as a new version of a model package group.

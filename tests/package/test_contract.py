@@ -567,10 +567,6 @@ def test_model_package_names_and_arns_are_botocores() -> None:
     assert not contract.MODEL_PACKAGE_VERSION_ARN_PATTERN.match(group)
 
 
-def test_the_wait_limit_fits_the_frameworks_hour() -> None:
-    """The provider framework's waiter gives up after one hour: the handler stops waiting before that."""
-    assert contract.MAX_WAIT_SECONDS == contract.MAX_WAIT_MINUTES * 60 < 3600
-    assert contract.DEFAULT_WAIT_TIMEOUT_SECONDS <= contract.MAX_WAIT_SECONDS
 def test_the_wait_limit_is_a_wait_conditions() -> None:
     """A wait condition's Timeout is at most 43,200 s (12 hours); the default stays the poller's 55 minutes."""
     assert contract.MAX_WAIT_SECONDS == 43200 == contract.MAX_WAIT_HOURS * 3600

@@ -219,7 +219,7 @@ def test_a_keys_change_replaces_the_model_and_everything_that_uses_it(
     # The shared model's consumer waits the whole limit (no wait_timeout given).
     assert shared["reasons"] == ["model copy of Churn/Model replaced"]
     assert shared["model"] == "copy of Churn/Model"
-    assert shared["wait_timeout_minutes"] == contract.MAX_WAIT_MINUTES
+    assert shared["wait_timeout_minutes"] == contract.DEFAULT_WAIT_TIMEOUT_MINUTES
     assert schedule["reasons"] == ["model Model replaced"]
     assert schedule["next_runs_after"] == schedule["next_runs_before"]
     assert schedule["next_runs_after"].startswith("next runs 2026-01-16 02:00 UTC")
@@ -316,7 +316,8 @@ def test_renamed_model_and_transform_constructs(capsys: pytest.CaptureFixture[st
     assert by_kind[("Churn", "model-deleted", "Model")]["renamed_to"] == "ChurnModel"
     assert by_kind[("Churn", "transform-started", "Nightly")]["reasons"] == ["construct renamed from BatchTransform"]
     assert by_kind[("Churn", "transform-started", "Nightly")]["model"] == "ChurnModel"
-    assert by_kind[("Churn", "resource-removed", "BatchTransform")]["resources"][0]["type"] == contract.TRANSFORM_JOB_RESOURCE_TYPE
+    removed_transform = {r["type"] for r in by_kind[("Churn", "resource-removed", "BatchTransform")]["resources"]}
+    assert contract.TRANSFORM_JOB_RESOURCE_TYPE in removed_transform
     assert by_kind[("Reporting", "model-created", "copy of Churn/ChurnModel")]["renamed_from"] == "copy of Churn/Model"
     assert by_kind[("Reporting", "transform-started", "Monthly")]["model"] == "copy of Churn/ChurnModel"
     assert by_kind[("Reporting", "transform-started", "Monthly")]["reasons"] == [
