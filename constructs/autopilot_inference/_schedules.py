@@ -63,9 +63,15 @@ def check_expression(expression: str, prop: str = "schedule") -> str:
         try:
             _croniter(cron.group(1))
         except Exception as error:  # noqa: BLE001 - the library's errors have no common base
+            # The '?' rule is the hint only when the day fields break it (not for a bad minute, say).
+            day_of_month, day_of_week = fields[2], fields[4]
+            hint = (
+                "; one of day-of-month and day-of-week must be '?', e.g. cron(0 2 * * ? *) or cron(0 2 ? * MON-FRI *)"
+                if (day_of_month == "?") == (day_of_week == "?")
+                else ", e.g. cron(0 2 * * ? *) for 02:00 every day"
+            )
             raise ScheduleError(
-                f"{prop} {expression!r} is not a valid AWS cron expression ({error}); one of day-of-month and "
-                "day-of-week must be '?', e.g. cron(0 2 * * ? *) or cron(0 2 ? * MON-FRI *)."
+                f"{prop} {expression!r} is not a valid AWS cron expression ({error}){hint}."
             ) from None
         return expression
     at = AT.match(expression)

@@ -772,7 +772,7 @@ def _job_name_prefix(scope: Construct, id: str, given: str | None) -> str:
     limit = locations.MAX_JOB_NAME_PREFIX_LENGTH
     if given is None:
         return default_prefix(scope, id).lower()[:limit].rstrip("-")
-    validation.name_prefix(given, "job_name_prefix")
+    validation.name_prefix(given, "job_name_prefix", limit)
     if validation.is_token(given):
         raise validation.AutopilotValidationError(
             "job_name_prefix must be known at synthesis (it scopes the state machine's permissions); got a token."

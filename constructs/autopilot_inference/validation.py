@@ -220,13 +220,13 @@ def processing_unit(value: Any, prop: str = "processing_unit") -> Any:
     return value.upper()
 
 
-def name_prefix(value: Any, prop: str) -> Any:
-    """A user-given model or job name prefix, usable as it is (see ``naming.is_valid_prefix``)."""
+def name_prefix(value: Any, prop: str, max_length: int = naming.MAX_PREFIX_LENGTH) -> Any:
+    """A user-given model or job name prefix, usable as it is (see ``naming.is_valid_prefix``), at most ``max_length``."""
     if value is None or is_token(value):
         return value
-    if not isinstance(value, str) or not naming.is_valid_prefix(value):
+    if not isinstance(value, str) or not naming.is_valid_prefix(value) or len(value) > max_length:
         _fail(
-            f"{prop} must be 1-{naming.MAX_PREFIX_LENGTH} letters, digits and single hyphens, starting and "
+            f"{prop} must be 1-{max_length} letters, digits and single hyphens, starting and "
             f"ending with a letter or digit (a unique suffix is appended); got {value!r}."
         )
     return value

@@ -109,3 +109,23 @@ def test_a_tag_value_longer_than_a_transform_job_takes_is_refused() -> None:
     construct = scheduled(new_stack())
     Tags.of(construct).add("team", "t" * 257)
     assert_refused(construct, r"the tag 'team'... is too long for a transform job: .* values 256")
+
+
+def test_a_bad_minute_is_not_told_the_question_mark_rule_and_two_stars_are() -> None:
+    """The '?' hint only where the day fields break the rule: cron(61 2 * * ? *) has a bad minute, nothing else."""
+    from autopilot_inference._schedules import ScheduleError, check_expression
+
+    with pytest.raises(ScheduleError) as bad_minute:
+        check_expression("cron(61 2 * * ? *)")
+    assert "Invalid minute value '61'" in str(bad_minute.value) and "must be '?'" not in str(bad_minute.value)
+    with pytest.raises(ScheduleError) as two_stars:
+        check_expression("cron(0 2 * * * *)")
+    assert "one of day-of-month and day-of-week must be '?'" in str(two_stars.value)
+
+
+def test_a_scheduled_job_name_prefix_is_told_its_own_limit() -> None:
+    """A scheduled run's job name leaves 40 characters to the prefix, not the 52 of a deploy-time job's."""
+    stack = new_stack("Prefixes")
+    construct = scheduled(stack, job_name_prefix="Nightly_Scoring")
+    (message,) = errors_on(construct)
+    assert message.startswith("job_name_prefix must be 1-40 letters, digits and single hyphens")
