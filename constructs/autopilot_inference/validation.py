@@ -221,10 +221,10 @@ def processing_unit(value: Any, prop: str = "processing_unit") -> Any:
 
 
 def name_prefix(value: Any, prop: str, max_length: int = naming.MAX_PREFIX_LENGTH) -> Any:
-    """A user-given model or job name prefix, usable as it is (see ``naming.is_valid_prefix``), at most ``max_length``."""
+    """A user-given model or job name prefix, usable as it is (see ``naming.is_valid_prefix``); the message names ``max_length``."""
     if value is None or is_token(value):
         return value
-    if not isinstance(value, str) or not naming.is_valid_prefix(value) or len(value) > max_length:
+    if not isinstance(value, str) or not naming.is_valid_prefix(value):
         _fail(
             f"{prop} must be 1-{max_length} letters, digits and single hyphens, starting and "
             f"ending with a letter or digit (a unique suffix is appended); got {value!r}."
