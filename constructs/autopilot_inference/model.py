@@ -388,11 +388,6 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
         return self._role
 
     @property
-    def grant_principal(self) -> iam.IPrincipal:
-        """The execution role: grant it access to data, e.g. ``bucket.grant_read(model)``."""
-        return self._role.grant_principal
-
-    @property
     def connections(self) -> ec2.Connections:
         """The model's security groups (only with ``vpc``)."""
         if self._connections is None:

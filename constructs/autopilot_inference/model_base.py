@@ -36,6 +36,11 @@ class AutopilotModelBase(Construct):
         """The execution role SageMaker runs the model with."""
 
     @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The execution role: grant it access to data, e.g. ``bucket.grant_read(model)`` (from the model's stack)."""
+        return self.role.grant_principal
+
+    @property
     @abstractmethod
     def in_vpc(self) -> bool:
         """Whether the containers run in a VPC."""

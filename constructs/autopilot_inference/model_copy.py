@@ -140,11 +140,6 @@ class AutopilotModelCopy(ModelResourceAttributes, AutopilotModelBase):
         return self._role
 
     @property
-    def grant_principal(self) -> iam.IPrincipal:
-        """The execution role: grants to it from this stack go to this stack's policies."""
-        return self._role.grant_principal
-
-    @property
     def in_vpc(self) -> bool:
         return self.recipe.in_vpc
 
