@@ -15,7 +15,6 @@ deleted model. Both are what the layout avoids, and show that the checks can fai
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from support.fake_aws import FakeAws
 from support.framework import ProviderFramework, Response
 from support.handler import fake_aws_environment, parse_times  # noqa: F401  (fixture)
 from support.paths import load_fixture
-from support.stacks import checked_synth
+from support.stacks import all_strings, checked_synth
 from support.synthesized import emulated
 
 from autopilot_inference._lambda.autopilot_runtime import contract
@@ -52,17 +51,6 @@ def synthesized(keys: list[str]) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def layouts() -> dict[str, dict[str, dict[str, Any]]]:
     return {"v1": synthesized(KEYS_V1), "v2": synthesized(KEYS_V2)}
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 class Account:
@@ -102,7 +90,7 @@ class Account:
         gone = self.ever - set(self.aws.models)
         for name, stack in self.region.stacks.items():
             for resource in stack.resources.values():
-                for text in _strings(resource.properties):
+                for text in all_strings(resource.properties):
                     for model in gone:
                         if model in text:
                             self.dangling.append((where, name, model))

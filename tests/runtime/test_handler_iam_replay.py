@@ -32,8 +32,7 @@ from support.handler import (  # noqa: F401  (fixtures)
     response,
 )
 from support.iam_eval import ALLOW
-from support.iam_reference import Resolver
-from support.iam_replay import PolicyReplay
+from support.iam_replay import PolicyReplay, delivered_properties, handler_statements
 from support.stacks import checked_synth, custom_resource_id
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, source_role_policy
@@ -86,29 +85,10 @@ def stacks() -> SimpleNamespace:
     )
 
 
-def pseudo(stack_id: str) -> dict[str, str]:
-    return {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackId": stack_id}
-
-
-def handler_statements(template: dict[str, Any], stack_id: str) -> list[dict[str, Any]]:
-    """The resolved statements of the handler's policies (its own and the log group's)."""
-    resolver = Resolver(template, pseudo=pseudo(stack_id))
-    return [
-        statement
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] == "AWS::IAM::Policy" and logical_id.startswith("AutopilotInferenceProviderHandler")
-        for statement in resolver.resolve(resource["Properties"]["PolicyDocument"])["Statement"]
-    ]
-
-
 def properties_of(stacks: SimpleNamespace, stack: Stack, construct: Any, stack_id: str, **changes: Any) -> dict[str, Any]:
     """The construct's custom-resource properties as CloudFormation delivers them (tokens resolved)."""
     template = stacks.templates[stack.stack_name]
-    logical_id = custom_resource_id(stack, construct)
-    resolved = Resolver(template, pseudo=pseudo(stack_id)).resolve(template["Resources"][logical_id]["Properties"])
-    resolved.pop("ServiceToken", None)
-    resolved.update(changes)
-    return resolved
+    return delivered_properties(template, custom_resource_id(stack, construct), stack_id, **changes)
 
 
 def replay_for(aws: StubbedAws, stacks: SimpleNamespace, stack: Stack, stack_id: str, monkeypatch: pytest.MonkeyPatch) -> PolicyReplay:

@@ -25,7 +25,7 @@ from support.handler import (  # noqa: F401  (fixtures)
     response,
 )
 from support.iam_reference import Resolver
-from support.iam_replay import PolicyReplay
+from support.iam_replay import PolicyReplay, delivered_properties, handler_statements, stack_pseudo
 from support.stacks import checked_synth, custom_resource_id, resources
 
 from autopilot_inference import AutopilotModel, AutopilotModelPackage
@@ -64,32 +64,16 @@ def stacks() -> SimpleNamespace:
     return SimpleNamespace(dev=dev, prod=prod, package=package, model=model, templates=templates)
 
 
-def pseudo(stack_id: str) -> dict[str, str]:
-    return {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": stack_id.split(":")[4], "AWS::StackId": stack_id}
-
-
-def handler_statements(template: dict[str, Any], stack_id: str) -> list[dict[str, Any]]:
-    resolver = Resolver(template, pseudo=pseudo(stack_id))
-    return [
-        statement
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] == "AWS::IAM::Policy" and logical_id.startswith("AutopilotInferenceProviderHandler")
-        for statement in resolver.resolve(resource["Properties"]["PolicyDocument"])["Statement"]
-    ]
-
-
 def group_policy(stacks: SimpleNamespace) -> list[dict[str, Any]]:
     template = stacks.templates["DevStack"]
     [group] = resources(template, "AWS::SageMaker::ModelPackageGroup").values()
-    return Resolver(template, pseudo=pseudo(DEV_STACK_ID)).resolve(group["Properties"]["ModelPackageGroupPolicy"])["Statement"]
+    return Resolver(template, pseudo=stack_pseudo(DEV_STACK_ID)).resolve(group["Properties"]["ModelPackageGroupPolicy"])["Statement"]
 
 
 def properties_of(stacks: SimpleNamespace, stack: Stack, construct: Any, stack_id: str, **changes: Any) -> dict[str, Any]:
+    """The construct's custom-resource properties as CloudFormation delivers them (tokens resolved)."""
     template = stacks.templates[stack.stack_name]
-    resolved = Resolver(template, pseudo=pseudo(stack_id)).resolve(template["Resources"][custom_resource_id(stack, construct)]["Properties"])
-    resolved.pop("ServiceToken", None)
-    resolved.update(changes)
-    return resolved
+    return delivered_properties(template, custom_resource_id(stack, construct), stack_id, **changes)
 
 
 def replay_as(aws: StubbedAws, stacks: SimpleNamespace, stack_id: str, account: str, monkeypatch: pytest.MonkeyPatch) -> PolicyReplay:

@@ -27,6 +27,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .iam_eval import ALLOW, Request, evaluate
+from .iam_reference import Resolver
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 
@@ -268,3 +269,31 @@ class PolicyReplay:
 
         client.meta.events.register_first("provide-client-params.*.*", before)
         client.meta.events.register("after-call.*.*", after)
+
+
+# --- a stack's synthesized template, as CloudFormation delivers it to the handler of a stack ----------
+
+
+def stack_pseudo(stack_id: str) -> dict[str, str]:
+    """The pseudo parameters of the stack ``stack_id`` (``arn:aws:cloudformation:<region>:<account>:stack/...``)."""
+    region, account = stack_id.split(":")[3:5]
+    return {"AWS::Partition": "aws", "AWS::Region": region, "AWS::AccountId": account, "AWS::StackId": stack_id}
+
+
+def handler_statements(template: dict[str, Any], stack_id: str) -> list[dict[str, Any]]:
+    """The resolved statements of the handler's policies (its own and the log group's)."""
+    resolver = Resolver(template, pseudo=stack_pseudo(stack_id))
+    return [
+        statement
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::IAM::Policy" and logical_id.startswith("AutopilotInferenceProviderHandler")
+        for statement in resolver.resolve(resource["Properties"]["PolicyDocument"])["Statement"]
+    ]
+
+
+def delivered_properties(template: dict[str, Any], logical_id: str, stack_id: str, **changes: Any) -> dict[str, Any]:
+    """A custom resource's properties as CloudFormation delivers them (tokens resolved, no ``ServiceToken``)."""
+    resolved = Resolver(template, pseudo=stack_pseudo(stack_id)).resolve(template["Resources"][logical_id]["Properties"])
+    resolved.pop("ServiceToken", None)
+    resolved.update(changes)
+    return dict(resolved)
