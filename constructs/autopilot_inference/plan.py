@@ -21,7 +21,12 @@ from ._describe import keys_text, schedule_header
 from ._lambda.autopilot_runtime import candidates, contract
 from ._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from ._lambda.autopilot_runtime.media_types import model_media_types
-from ._lambda.autopilot_runtime.response_keys import InferenceResponseKeyError, requested_inference_response_keys
+from ._lambda.autopilot_runtime.response_keys import (
+    NO_KEYS,
+    InferenceResponseKeyError,
+    NormalizedKeys,
+    requested_inference_response_keys,
+)
 
 LIVE_EXTRA_INSTALL = 'pip install "autopilot-inference[live]"'
 """How to install what ``--job`` needs (boto3)."""
@@ -70,7 +75,7 @@ class Plan:
     mode: str | None
     layout: str
     objective: str | None
-    response_keys: tuple[str, ...]
+    response_keys: NormalizedKeys
     containers: tuple[ContainerPlan, ...]
     warnings: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
@@ -120,7 +125,7 @@ def environment_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> 
 
 def build_plan(
     job: Mapping[str, Any],
-    keys: Any = None,
+    keys: NormalizedKeys = NO_KEYS,
     *,
     candidate: Mapping[str, Any] | None = None,
     processing_unit: str = contract.DEFAULT_PROCESSING_UNIT,
@@ -129,11 +134,10 @@ def build_plan(
 ) -> Plan:
     """Resolve the candidate and apply the keys exactly as a deployment would.
 
-    ``keys`` are checked as the constructs check ``inference_response_keys`` at synth time, with the
-    same messages (:class:`InferenceResponseKeyError`), before the candidate is resolved.
+    ``keys`` as :func:`requested_inference_response_keys` returns them: :func:`run` checks ``--keys`` as the
+    constructs check ``inference_response_keys`` at synth time, with the same messages, before any job is read.
     ``serverless``: the model is served by a serverless endpoint, which needs one container.
     """
-    keys = requested_inference_response_keys(keys)
     unit = str(processing_unit).upper()
     resolved = candidates.resolve_candidate(job, candidate, processing_unit=unit, artifact_s3_uri=artifact_s3_uri)
     if serverless:  # serve (issue 13): the handler's SingleContainerRequired check
@@ -422,7 +426,7 @@ def _needs_botocore(option: str) -> None:
 
 
 def registration_request(
-    job: Mapping[str, Any], candidate: Mapping[str, Any] | None, keys: tuple[str, ...], group: str, processing_unit: str,
+    job: Mapping[str, Any], candidate: Mapping[str, Any] | None, keys: NormalizedKeys, group: str, processing_unit: str,
     artifact_s3_uri: str | None = None,
 ) -> dict[str, Any]:
     """The ``CreateModelPackage`` request a registration would send (the deploy-time parts shown as placeholders):

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import contract
 from .errors import AutopilotDeploymentError
-from .response_keys import InferenceResponseKeyError, apply_inference_response_keys
+from .response_keys import InferenceResponseKeyError, NormalizedKeys, apply_normalized_keys
 
 COMPLETED = "Completed"
 # Secondary status of a job that only generated candidate definitions and trained nothing.
@@ -291,14 +291,14 @@ class ModelSpec:
 
     resolved: ResolvedCandidate
     containers: list[dict[str, Any]]
-    keys: tuple[str, ...]
+    keys: NormalizedKeys
 
 
-def apply_keys(resolved: ResolvedCandidate, keys: tuple[str, ...]) -> ModelSpec:
-    """The candidate's containers configured for ``keys``, already normalized (``ModelProperties.parse``,
-    ``plan.build_plan``); unsupported keys name job and candidate."""
+def apply_keys(resolved: ResolvedCandidate, keys: NormalizedKeys) -> ModelSpec:
+    """The candidate's containers configured for ``keys``, normalized where they were read (the handler's
+    ``properties.parse_response_keys``, ``plan``'s ``--keys``); unsupported keys name job and candidate."""
     try:
-        containers = apply_inference_response_keys(resolved.containers, keys)
+        containers = apply_normalized_keys(resolved.containers, keys)
     except InferenceResponseKeyError as error:
         raise AutopilotDeploymentError(
             f"AutoML job {resolved.job_name}, candidate {resolved.candidate_name}: {error}"

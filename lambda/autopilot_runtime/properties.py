@@ -16,7 +16,7 @@ from typing import Any
 
 from . import contract
 from .media_types import parse_list
-from .response_keys import normalize_inference_response_keys
+from .response_keys import NO_KEYS, NormalizedKeys, normalize_inference_response_keys
 
 __all__ = [
     "ModelPackageProperties",
@@ -31,6 +31,7 @@ __all__ = [
     "model_configuration",
     "parse_bool",
     "parse_int",
+    "parse_response_keys",
     "parse_tags",
 ]
 
@@ -137,8 +138,8 @@ class ModelProperties:
     execution_role_arn: str
     model_name_prefix: str
     candidate_name: str | None = None
-    inference_response_keys: tuple[str, ...] = ()
-    """Normalized (:func:`~.response_keys.normalize_inference_response_keys`) when parsed."""
+    inference_response_keys: NormalizedKeys = NO_KEYS
+    """Normalized once, when parsed (:func:`parse_response_keys`)."""
     vpc_config: dict[str, list[str]] | None = None
     enable_network_isolation: bool = False
     artifact_s3_uri: str | None = None
@@ -150,9 +151,6 @@ class ModelProperties:
     @classmethod
     def parse(cls, properties: Mapping[str, Any]) -> ModelProperties:
         check_known(properties, contract.MODEL_PROPERTIES, contract.MODEL_RESOURCE_TYPE)
-        keys = properties.get(contract.INFERENCE_RESPONSE_KEYS) or ()
-        if isinstance(keys, str):
-            keys = (keys,)
         processing_unit = (_optional(properties, contract.PROCESSING_UNIT) or contract.DEFAULT_PROCESSING_UNIT).upper()
         if processing_unit not in contract.PROCESSING_UNITS:
             raise PropertyError(
@@ -169,7 +167,7 @@ class ModelProperties:
             execution_role_arn=_required(properties, contract.EXECUTION_ROLE_ARN),
             model_name_prefix=_required(properties, contract.MODEL_NAME_PREFIX),
             candidate_name=_optional(properties, contract.CANDIDATE_NAME),
-            inference_response_keys=normalize_inference_response_keys(tuple(str(key) for key in keys)),
+            inference_response_keys=parse_response_keys(properties),
             vpc_config=vpc,
             enable_network_isolation=parse_bool(
                 properties.get(contract.ENABLE_NETWORK_ISOLATION), contract.ENABLE_NETWORK_ISOLATION
@@ -184,7 +182,10 @@ class ModelProperties:
         )
 
 
-def _keys(properties: Mapping[str, Any]) -> tuple[str, ...]:
+def parse_response_keys(properties: Mapping[str, Any]) -> NormalizedKeys:
+    """``InferenceResponseKeys`` as the handler's one normalization reads it, in every format a template has held:
+    absent or empty, a list of keys (the constructs' normalized list; an item a token resolved may hold several
+    comma-separated keys), or one comma-separated string."""
     keys = properties.get(contract.INFERENCE_RESPONSE_KEYS) or ()
     if isinstance(keys, str):
         keys = (keys,)
@@ -211,7 +212,7 @@ class ModelPackageProperties:
     automl_job_name: str
     model_package_group_name: str
     candidate_name: str | None = None
-    inference_response_keys: tuple[str, ...] = ()
+    inference_response_keys: NormalizedKeys = NO_KEYS
     description: str | None = None
     approval_status: str = contract.DEFAULT_APPROVAL_STATUS
     transform_instance_types: tuple[str, ...] = ()
@@ -234,7 +235,7 @@ class ModelPackageProperties:
             automl_job_name=_required(properties, contract.AUTOML_JOB_NAME),
             model_package_group_name=_required(properties, contract.MODEL_PACKAGE_GROUP_NAME),
             candidate_name=_optional(properties, contract.CANDIDATE_NAME),
-            inference_response_keys=_keys(properties),
+            inference_response_keys=parse_response_keys(properties),
             description=_optional(properties, contract.MODEL_PACKAGE_DESCRIPTION),
             approval_status=status,
             transform_instance_types=_strings(properties.get(contract.SUPPORTED_TRANSFORM_INSTANCE_TYPES)),

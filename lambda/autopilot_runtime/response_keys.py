@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any, NewType, Union
 
 SUPPORTED_VARIABLE = "SAGEMAKER_INFERENCE_SUPPORTED"
 INPUT_VARIABLE = "SAGEMAKER_INFERENCE_INPUT"
@@ -42,6 +42,15 @@ KNOWN_KEYS: tuple[str, ...] = tuple(key.value for key in InferenceResponseKey)
 
 ContainerDefinition = dict[str, Any]
 ResponseKeys = Union[str, Iterable[str], None]
+"""Keys as a user gives them: a list (items may hold comma-separated keys), one comma-separated string, or none."""
+
+NormalizedKeys = NewType("NormalizedKeys", tuple[str, ...])
+"""Keys in their one canonical form: in order, trimmed, without empty items or duplicates. Only
+:func:`normalize_inference_response_keys` makes them (once per side: the construct, whose template value is this
+form, and the handler, parsing that value); everything downstream takes them as they are."""
+
+NO_KEYS = NormalizedKeys(())
+"""No keys: the containers keep their default output."""
 
 
 class InferenceResponseKeyError(ValueError):
@@ -50,9 +59,9 @@ class InferenceResponseKeyError(ValueError):
 
 def normalize_inference_response_keys(
     keys: ResponseKeys, prop: str | None = None, *, keep: Callable[[str], bool] | None = None
-) -> tuple[str, ...]:
+) -> NormalizedKeys:
     """Return the requested keys in order, trimmed and without duplicates: the one normalization of
-    response keys (constructs at synth time, ``plan``, the handler).
+    response keys, run once per side (the constructs at synth time, ``plan``'s ``--keys``, the handler's parsing).
 
     ``keys`` is a list of keys, one comma-separated string, or ``None``; list items
     may themselves hold comma-separated keys. Items for which ``keep`` is true (CDK tokens at
@@ -60,7 +69,7 @@ def normalize_inference_response_keys(
     in errors (the handler's errors name no prop).
     """
     if keys is None:
-        return ()
+        return NO_KEYS
     items = [keys] if isinstance(keys, str) else list(keys)
     normalized: list[str] = []
     for item in items:
@@ -75,12 +84,12 @@ def normalize_inference_response_keys(
             key = part.strip()
             if key and key not in normalized:
                 normalized.append(key)
-    return tuple(normalized)
+    return NormalizedKeys(tuple(normalized))
 
 
 def requested_inference_response_keys(
     keys: ResponseKeys, prop: str = "inference_response_keys", *, keep: Callable[[str], bool] | None = None
-) -> tuple[str, ...]:
+) -> NormalizedKeys:
     """The keys a user asks for, as the constructs check them at synth time and ``plan`` before it reads a job:
     normalized, and each one of the four (:func:`check_known_inference_response_keys`); errors name ``prop``."""
     normalized = normalize_inference_response_keys(keys, prop, keep=keep)
@@ -118,19 +127,13 @@ def describe_container(containers: Sequence[Mapping[str, Any]], index: int) -> s
     return f"container {index + 1} of {len(containers)} ({image})"
 
 
-def check_inference_response_keys(
-    containers: Sequence[Mapping[str, Any]], keys: ResponseKeys
-) -> tuple[str, ...]:
-    """Validate ``keys`` against the model's last container; return the normalized keys.
-
-    As in the SDK, the last container decides what the model as a whole can return.
-    """
-    requested = normalize_inference_response_keys(keys)
-    if not requested:
-        return requested
+def check_inference_response_keys(containers: Sequence[Mapping[str, Any]], keys: NormalizedKeys) -> None:
+    """Refuse ``keys`` the model cannot return: as in the SDK, its last container decides. No keys: nothing to check."""
+    if not keys:
+        return
     if not containers:
         raise InferenceResponseKeyError(
-            f"Cannot select inference response keys {', '.join(requested)}: the candidate has no inference containers."
+            f"Cannot select inference response keys {', '.join(keys)}: the candidate has no inference containers."
         )
     last = len(containers) - 1
     supported = supported_inference_keys(containers[last])
@@ -140,22 +143,33 @@ def check_inference_response_keys(
             f"{describe_container(containers, last)} has no {SUPPORTED_VARIABLE} variable, so it "
             f"only returns its default output (regression models and models trained without "
             f"response-key support behave this way). Remove inference_response_keys "
-            f"(requested: {', '.join(requested)})."
+            f"(requested: {', '.join(keys)})."
         )
-    unsupported = [key for key in requested if key not in supported]
+    unsupported = [key for key in keys if key not in supported]
     if unsupported:
         offered = ", ".join(key for key in supported if key) or "none"
         raise InferenceResponseKeyError(
             f"Unsupported inference response keys: {', '.join(unsupported)}. The last "
             f"{describe_container(containers, last)} supports: {offered}. Request only supported keys."
         )
-    return requested
 
 
 def apply_inference_response_keys(
     containers: Sequence[Mapping[str, Any]], keys: ResponseKeys
 ) -> list[ContainerDefinition]:
-    """Return new container definitions configured to return ``keys``.
+    """Return new container definitions configured to return ``keys`` as a user gives them (a list, or one
+    comma-separated string): :func:`normalize_inference_response_keys`, then :func:`apply_normalized_keys`.
+
+    Raises:
+        InferenceResponseKeyError: a key is not supported by the last container, or the
+            model supports no key selection at all.
+    """
+    return apply_normalized_keys(containers, normalize_inference_response_keys(keys))
+
+
+def apply_normalized_keys(containers: Sequence[Mapping[str, Any]], keys: NormalizedKeys) -> list[ContainerDefinition]:
+    """Return new container definitions configured to return ``keys`` (already normalized: the handler's parsed
+    property, ``plan``'s checked ``--keys``).
 
     Containers are walked in order. One that declares ``SAGEMAKER_INFERENCE_SUPPORTED``
     gets ``SAGEMAKER_INFERENCE_OUTPUT`` = the requested keys it supports, in the order
@@ -165,12 +179,11 @@ def apply_inference_response_keys(
     returned unchanged (as copies).
 
     Raises:
-        InferenceResponseKeyError: a key is not supported by the last container, or the
-            model supports no key selection at all.
+        InferenceResponseKeyError: as :func:`check_inference_response_keys`.
     """
     result = [copy.deepcopy(dict(container)) for container in containers]
-    requested = check_inference_response_keys(result, keys)
-    if not requested:
+    check_inference_response_keys(result, keys)
+    if not keys:
         return result
     previous_output: str | None = None
     for container in result:
@@ -178,7 +191,7 @@ def apply_inference_response_keys(
         if supported is None:
             previous_output = None
             continue
-        output = ",".join(key for key in requested if key in supported) or None
+        output = ",".join(key for key in keys if key in supported) or None
         environment = container["Environment"]
         if previous_output:
             environment[INPUT_VARIABLE] = previous_output

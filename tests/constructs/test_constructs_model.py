@@ -31,6 +31,7 @@ from support.stacks import (
 )
 
 from autopilot_inference import AutopilotModel, AutopilotValidationError, InferenceResponseKey
+from autopilot_inference._lambda.autopilot_runtime import response_keys
 
 SOURCE_ROLE = "arn:aws:iam::444455556666:role/AutopilotJobReader"
 
@@ -124,7 +125,15 @@ def test_every_prop_is_rendered() -> None:
     assert "VpcConfig" not in properties
 
 
-def test_comma_string_keys_are_trimmed_and_deduplicated_and_cpu_is_omitted() -> None:
+def test_comma_string_keys_are_trimmed_and_deduplicated_and_cpu_is_omitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    normalized: list[Any] = []
+    original = response_keys.normalize_inference_response_keys
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        normalized.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(response_keys, "normalize_inference_response_keys", counting)
     stack = new_stack("ModelStack")
     comma = AutopilotModel(
         stack,
@@ -135,7 +144,8 @@ def test_comma_string_keys_are_trimmed_and_deduplicated_and_cpu_is_omitted() -> 
         processing_unit="CPU",
     )
     properties = model_properties(template_json(stack), stack, comma)
-    assert properties["InferenceResponseKeys"] == ["predicted_label", "probability"]
+    assert properties["InferenceResponseKeys"] == ["predicted_label", "probability"]  # the canonical form
+    assert len(normalized) == 1  # once on this side: the handler reads the template's value as it is written
     assert "ProcessingUnit" not in properties
     assert "EnableNetworkIsolation" not in properties
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import boto3
 import botocore.session
@@ -18,6 +19,7 @@ from support.paths import REPO_ROOT
 from support.stacks import checked_synth
 
 from autopilot_inference import AutopilotModel, AutopilotModelPackage, cli, plan
+from autopilot_inference._lambda.autopilot_runtime import response_keys
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.response_keys import apply_inference_response_keys
 from autopilot_inference.summary import summarize
@@ -43,6 +45,29 @@ def test_plan_shows_the_registration_request_with_the_keyed_containers(capsys: p
     shape = botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateModelPackage").input_shape
     report = ParamValidator().validate(request, shape)
     assert not report.has_errors(), report.generate_report()
+
+
+def test_plan_normalizes_the_keys_once_for_the_plan_and_the_registration(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--keys`` is checked and normalized where it is read; the plan and the registration request use that."""
+    normalized: list[object] = []
+    original = response_keys.normalize_inference_response_keys
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        normalized.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(response_keys, "normalize_inference_response_keys", counting)
+    keys = " predicted_label, probability,predicted_label"
+    code = cli.main(["plan", str(JOB_FILE), "--keys", keys, "--register", "churn-models", "--json"])
+    document = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    assert normalized == [keys]
+    assert document["response_keys"] == ["predicted_label", "probability"]
+    metadata = document["registration"]["CustomerMetadataProperties"]
+    assert metadata["autopilot-inference:inference-response-keys"] == "predicted_label probability"
 
 
 def stubbed_registry(monkeypatch: pytest.MonkeyPatch) -> tuple[object, Stubber]:
