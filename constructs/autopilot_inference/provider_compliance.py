@@ -12,7 +12,6 @@ from typing import Any
 from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import IConstruct
 
 from . import provider_permissions as hp
@@ -112,22 +111,6 @@ def provider_classifier(function_arns: set[str]) -> Classifier:
     return classify
 
 
-# The provider has no waiter state machine any more (no is_complete): kept for a provider that would.
-STATE_MACHINE_REASONS = {
-    "AwsSolutions-SF1": (
-        "The custom-resource Provider framework's internal waiter only invokes the isComplete function once a "
-        "minute; Step Functions keeps each execution's event history for 90 days and the framework and handler "
-        "functions log every call to their own log groups, so CloudWatch Logs delivery of ALL events would "
-        "duplicate that and need account-wide logs:*LogDelivery permissions."
-    ),
-    "AwsSolutions-SF2": (
-        "X-Ray tracing of the custom-resource Provider framework's internal waiter (a wait-and-invoke loop of one "
-        "Lambda function) would show nothing the function logs do not; cr.Provider has no tracing option and "
-        "tracing would add xray:Put* permissions on '*' to the state machine role."
-    ),
-}
-
-
 def acknowledge_provider_findings(provider: IConstruct, handler_policy: iam.Policy) -> None:
     """Acknowledge, at synthesis, the inherent findings of ``provider`` and its framework.
 
@@ -150,9 +133,6 @@ def _acknowledge_provider(provider: IConstruct) -> None:
     for node, item in zip(policies, wrapped, strict=True):
         if "Document" in item:
             acknowledge(node, explained_wildcards(node, classify, item["Document"]))
-    for resource in resources:
-        if isinstance(resource, sfn.CfnStateMachine):
-            acknowledge(resource, STATE_MACHINE_REASONS)
 
 
-__all__ = ["STATE_MACHINE_REASONS", "acknowledge_provider_findings", "provider_classifier"]
+__all__ = ["acknowledge_provider_findings", "provider_classifier"]
