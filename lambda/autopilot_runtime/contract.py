@@ -45,12 +45,6 @@ def minimum_remaining_seconds() -> int:
     return call_budget_seconds() + REPORT_RESERVE_SECONDS
 
 
-# The provider framework starts its waiter with the event merged with on_event's answer:
-# Step Functions refuses a StartExecution input above 256 KiB.
-WAITER_INPUT_LIMIT_BYTES = 256 * 1024
-# on_event sees ResponseURL as "..."; the waiter input carries the real pre-signed URL.
-RESPONSE_URL_RESERVE_BYTES = 2048
-
 # CloudFormation refuses a custom-resource response above 4096 bytes ("Response object is
 # too long"). The framework's reason is its JavaScript error's stack: "Error: <message>", its
 # log group line and up to 10 frames; the response also holds the ids and Data.

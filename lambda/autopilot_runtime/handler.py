@@ -22,7 +22,7 @@ from typing import Any
 from . import contract, model_package_resource, model_resource, package_model_resource, transform_resource, wait_signals
 from .clients import Clients
 from .errors import AutopilotDeploymentError
-from .events import for_waiter, log_summary
+from .events import log_summary
 from .invocation import invocation
 from .service_errors import describe_error
 
@@ -41,15 +41,15 @@ def _resource_type(event: Mapping[str, Any]) -> str:
 
 
 def on_event(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
-    """Create, Update or Delete; the answer always carries the phase key, the physical id and ``Data``."""
+    """Create, Update or Delete; the answer always carries the physical id and ``Data``."""
     resource_type = _resource_type(event)
     if resource_type == contract.MODEL_RESOURCE_TYPE:
-        return for_waiter(event, model_resource.on_event(event, clients))
+        return model_resource.on_event(event, clients)
     if resource_type == contract.MODEL_PACKAGE_RESOURCE_TYPE:
-        return for_waiter(event, model_package_resource.on_event(event, clients))
+        return model_package_resource.on_event(event, clients)
     if resource_type == contract.PACKAGE_MODEL_RESOURCE_TYPE:
-        return for_waiter(event, package_model_resource.on_event(event, clients))
-    return for_waiter(event, transform_resource.on_event(event, clients))
+        return package_model_resource.on_event(event, clients)
+    return transform_resource.on_event(event, clients)
 
 
 def trim(text: str, max_bytes: int = contract.MAX_REASON_BYTES) -> str:

@@ -32,7 +32,7 @@ from botocore.exceptions import ClientError
 from . import contract, naming
 from .candidates import ModelSpec, apply_keys, best_candidate, check_job_ready, resolve_ready_candidate
 from .clients import Clients, describe_job, list_candidate
-from .events import ensure_fits, new_properties, old_properties, on_event_result
+from .events import new_properties, old_properties, on_event_result
 from .lifecycle import run_lifecycle, stack_is_rolling_back, sync_tags
 from .media_types import model_media_types
 from .ownership import OWNER_TAG_KEY, current_owner
@@ -216,8 +216,6 @@ def create(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     registration = resolve_registration(properties, clients)
     fingerprint = fingerprint_of(event, raw)
     client = clients.sagemaker()
-    predicted = f"arn:aws:sagemaker:region:000000000000:model-package/{properties.model_package_group_name}/99999"
-    ensure_fits(event, on_event_result(predicted, package_data(predicted)), f"Model package group {properties.model_package_group_name}")
     request = create_model_package_request(
         registration,
         properties,

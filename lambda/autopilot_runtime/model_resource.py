@@ -3,8 +3,7 @@
 Create reads the job, checks it, picks the candidate, applies the response keys and
 calls ``CreateModel`` under a name derived from the stack, the logical id and the
 configuration, so a repeated delivery (or a rollback) finds and adopts the model it
-already made. Nothing is created before every check has passed, nor when the answer
-would not fit the framework's waiter input.
+already made. Nothing is created before every check has passed.
 
 The model carries a tag ``autopilot-inference:facts`` with the candidate facts of its
 ``Data`` (candidate, objective metric, problem type, mode), so an update of tags only
@@ -27,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import contract, naming
 from .candidates import ModelSpec, apply_keys, check_job_ready, check_single_container, resolve_ready_candidate
 from .clients import Clients, describe_job, list_candidate
-from .events import ensure_fits, new_properties, on_event_result, predicted_arn
+from .events import new_properties, on_event_result
 from .existence import is_gone, is_model_existing
 from .lifecycle import replaces, run_lifecycle, sync_tags
 from .media_types import MediaTypes, model_media_types
@@ -140,7 +139,6 @@ def create(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     properties = ModelProperties.parse(raw)
     spec = resolve_model(properties, clients)
     name = generated_name(event, raw, properties)
-    ensure_fits(event, on_event_result(name, model_data(name, predicted_arn(event, "model", name), spec)), f"Model {name}")
     arn = create_or_adopt(clients.sagemaker(), name, spec, properties)
     return on_event_result(name, model_data(name, arn, spec))
 

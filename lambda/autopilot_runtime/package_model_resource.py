@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from . import contract, naming
 from .clients import Clients
 from .errors import AutopilotDeploymentError
-from .events import ensure_fits, new_properties, on_event_result, predicted_arn
+from .events import new_properties, on_event_result
 from .existence import is_gone, is_model_existing
 from .lifecycle import replaces, run_lifecycle, sync_tags
 from .media_types import media_type
@@ -191,7 +191,6 @@ def create(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
         properties.model_name_prefix, str(event["StackId"]), str(event["LogicalResourceId"]), package_model_configuration(raw)
     )
     version_arn = str(described["ModelPackageArn"])
-    ensure_fits(event, on_event_result(name, package_model_data(name, predicted_arn(event, "model", name), described)), f"Model {name}")
     try:
         arn = str(client.create_model(**create_model_request(name, version_arn, properties))["ModelArn"])
     except ClientError as error:

@@ -11,7 +11,6 @@ repeated delivery of the same request adopts the job it already started.
   not) is stopped.
 - **Create** first stops jobs of this resource still running from an earlier attempt the
   framework reported failed (its ``CREATE_FAILED`` marker hides them from the next Delete).
-- Nothing is started when the framework could not pass the answer to its waiter (256 KiB).
 - Nothing is stopped or started when ``TransformInput.ContentType`` / ``TransformOutput.Accept``
   lies outside what the model reads / answers (``ModelInputContentTypes``/``ModelAcceptTypes``,
   the model's Data; absent or empty: not checked).
@@ -43,9 +42,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import contract, events, naming
 from .clients import Clients
 from .errors import AutopilotDeploymentError
-from .events import STARTED_KEY, WAIT_KEY, ensure_fits, new_properties, old_properties, on_event_result
+from .events import new_properties, old_properties, on_event_result
 from .existence import is_gone, is_transform_job_existing
-from .invocation import current_time, remaining_seconds
+from .invocation import remaining_seconds
 from .lifecycle import replaces, run_lifecycle, stack_is_rolling_back, sync_tags
 from .media_types import is_allowed
 from .properties import TransformJobProperties, job_configuration
@@ -105,12 +104,8 @@ def job_names(event: Mapping[str, Any], raw: Mapping[str, Any], properties: Tran
 
 
 def predicted_arn(event: Mapping[str, Any], name: str) -> str:
-    """The ARN SageMaker will give the job (for sizing the answer before the job exists)."""
+    """The ARN SageMaker gives the job (a job named before names carried their configuration, on rollback)."""
     return events.predicted_arn(event, "transform-job", name)
-
-
-def _now() -> str:
-    return current_time().isoformat()
 
 
 def jobs_of(client: Any, contains: str, pages: int = MAX_LIST_PAGES, **filters: Any) -> list[dict[str, Any]]:
@@ -219,15 +214,13 @@ def start(event: Mapping[str, Any], clients: Clients, *, wait: bool | None = Non
     if waiting and properties.wait_handle is not None:
         tags = [tag for tag in request.get(contract.TAGS, []) if tag[contract.TAG_KEY] != contract.WAIT_HANDLE_TAG_KEY]
         request[contract.TAGS] = tags + tag_list({contract.WAIT_HANDLE_TAG_KEY: properties.wait_handle})
-    extra = {WAIT_KEY: waiting, STARTED_KEY: _now()}
-    ensure_fits(event, on_event_result(name, transform_data(name, predicted_arn(event, name)), **extra), f"Transform job {name}")
     if event.get("RequestType") == "Create":
         # Jobs an earlier Create started before the framework reported it failed: no Delete reaches them.
         for orphan in stop_other_jobs(client, names, keep=name):
             logger.info("Stopped transform job %s left running by an earlier failed attempt", orphan)
     ensure_time_to_create(name)
     arn = _create(client, request, name)
-    return on_event_result(name, transform_data(name, arn), **extra)
+    return on_event_result(name, transform_data(name, arn))
 
 
 def restore(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
@@ -254,7 +247,7 @@ def restore(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
         logger.info("Rollback stopped transform jobs %s", ", ".join(stopped))
     if previous is not None:
         logger.info("Rollback: transform job %s is the resource's state again; nothing is started", previous[0])
-        return on_event_result(previous[0], transform_data(*previous), **{WAIT_KEY: False})
+        return on_event_result(previous[0], transform_data(*previous))
     logger.warning("Rollback found no job of the old configuration (%s*): starting one, not waiting", names.of_configuration)
     return start(event, clients, wait=False)
 
@@ -310,7 +303,7 @@ def update(event: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     arn = str(client.describe_transform_job(TransformJobName=physical_id)["TransformJobArn"])
     sync_tags(client, arn, event, keep=(contract.WAIT_HANDLE_TAG_KEY,))
     signal_kept_job(event, clients, physical_id, arn)
-    return on_event_result(physical_id, transform_data(physical_id, arn), **{WAIT_KEY: False})
+    return on_event_result(physical_id, transform_data(physical_id, arn))
 
 
 def _status(client: Any, job_name: str) -> str | None:

@@ -137,7 +137,6 @@ def test_adding_the_model_facts_to_an_old_resource_starts_no_job(aws: StubbedAws
 
     assert aws.calls == ["DescribeTransformJob"]
     assert result["PhysicalResourceId"] == physical_id
-    assert result["AutopilotInferenceWait"] is False
 
 
 def test_a_misspelt_model_fact_property_is_refused() -> None:

@@ -90,11 +90,7 @@ def test_create_best_candidate_v1_hpo_classification_with_keys(aws: StubbedAws, 
         result = aws.handle(create_event())
 
     assert aws.calls == ["DescribeAutoMLJob", "CreateModel"]  # exactly two calls
-    assert result == {
-        "AutopilotInferencePhase": "isComplete",
-        "PhysicalResourceId": name,
-        "Data": best_data(name),
-    }
+    assert result == {"PhysicalResourceId": name, "Data": best_data(name)}
     assert name.startswith(f"{PREFIX.lower()}-") and naming.is_generated_name(name)
     # The event is logged by its names and ids: no pre-signed response URL, no property values.
     assert "secret-presigned-url" not in caplog.text
@@ -265,10 +261,7 @@ def test_update_with_same_configuration_keeps_the_model_and_changes_tags_in_plac
 
     # No AutoML call: the Stubber has no DescribeAutoMLJob answer, so the job may as well be unreadable.
     assert aws.calls == ["DescribeModel", "ListTags", "DeleteTags", "AddTags"]
-    assert result == {
-        "AutopilotInferencePhase": "isComplete", "PhysicalResourceId": name, "Data": best_data(name),
-        "OldResourceProperties": {},  # the waiter input keeps one copy of the properties
-    }
+    assert result == {"PhysicalResourceId": name, "Data": best_data(name)}
 
 
 def test_update_without_changes_returns_the_same_data(aws: StubbedAws) -> None:
@@ -410,7 +403,7 @@ def test_delete_deletes_the_model(aws: StubbedAws) -> None:
 
     result = aws.handle(event)
 
-    assert result == {"AutopilotInferencePhase": "isComplete", "PhysicalResourceId": name, "Data": {}}
+    assert result == {"PhysicalResourceId": name, "Data": {}}
     assert aws.calls == ["DeleteModel"]
 
 
@@ -435,7 +428,7 @@ def test_delete_of_an_already_deleted_model_succeeds(aws: StubbedAws) -> None:
 def test_delete_after_failed_create_or_of_a_foreign_id_makes_no_call(aws: StubbedAws, physical_id: str) -> None:
     result = aws.handle(delete_event(physical_id))
 
-    assert result == {"AutopilotInferencePhase": "isComplete", "PhysicalResourceId": physical_id, "Data": {}}
+    assert result == {"PhysicalResourceId": physical_id, "Data": {}}
     assert aws.calls == []
 
 

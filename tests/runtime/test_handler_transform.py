@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -47,14 +46,7 @@ def test_create_with_every_option_sends_typed_values(aws: StubbedAws) -> None:
     result = aws.handle(create_event())
 
     assert aws.calls == ["ListTransformJobs", "CreateTransformJob"]
-    started = result.pop("AutopilotInferenceStarted")
-    assert datetime.fromisoformat(started).tzinfo is not None
-    assert result == {
-        "AutopilotInferencePhase": "isComplete",
-        "PhysicalResourceId": name,
-        "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)},
-        "AutopilotInferenceWait": True,
-    }
+    assert result == {"PhysicalResourceId": name, "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)}}
     assert name.startswith(f"{PREFIX.lower()}-") and contract.TRANSFORM_JOB_NAME_PATTERN.match(name)
 
 
@@ -83,14 +75,22 @@ def test_create_with_only_the_required_properties(aws: StubbedAws) -> None:
     result = aws.handle(create_event(minimal))
 
     assert result["PhysicalResourceId"] == name
-    assert result["AutopilotInferenceWait"] is True  # waiting is the default
+
+
+def test_a_waited_job_is_tagged_with_its_wait_handle(aws: StubbedAws) -> None:
+    properties = props(WaitForCompletion=None, WaitHandle="ScoringWaitHandle")  # waiting is the default
+    tags = [*EXPECTED_REQUEST_FIELDS["Tags"], {"Key": contract.WAIT_HANDLE_TAG_KEY, "Value": "ScoringWaitHandle"}]
+    stub_create(aws, name_for(properties), {**EXPECTED_REQUEST_FIELDS, "Tags": tags})
+
+    aws.handle(create_event(properties))
+
+    assert aws.calls == ["ListTransformJobs", "CreateTransformJob"]
 
 
 def test_without_waiting_the_job_just_starts(aws: StubbedAws) -> None:
-    properties = props(WaitForCompletion="false")
-    _, result = started(aws, properties)
+    properties = props(WaitForCompletion="false", WaitHandle="ScoringWaitHandle")
+    started(aws, properties)  # no wait-handle tag: the job's events signal nothing
 
-    assert result["AutopilotInferenceWait"] is False
     assert aws.calls == ["ListTransformJobs", "CreateTransformJob"]
 
 
@@ -111,7 +111,7 @@ def test_duplicate_create_delivery_adopts_the_job_it_started(aws: StubbedAws) ->
     first = aws.handle(create_event())
     second = aws.handle(create_event())
 
-    assert {**second, "AutopilotInferenceStarted": ""} == {**first, "AutopilotInferenceStarted": ""}
+    assert second == first
     assert aws.calls == [
         "ListTransformJobs", "CreateTransformJob", "ListTransformJobs", "CreateTransformJob", "DescribeTransformJob"
     ]
@@ -141,13 +141,7 @@ def test_update_of_tags_and_wait_properties_keeps_the_job(aws: StubbedAws) -> No
 
     result = aws.handle(event)
 
-    assert result == {
-        "AutopilotInferencePhase": "isComplete",
-        "PhysicalResourceId": name,
-        "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)},
-        "AutopilotInferenceWait": False,
-        "OldResourceProperties": {},  # the waiter input keeps one copy of the properties
-    }
+    assert result == {"PhysicalResourceId": name, "Data": {"TransformJobName": name, "TransformJobArn": job_arn(name)}}
     assert aws.calls == ["DescribeTransformJob", "DeleteTags", "AddTags"]
 
 
@@ -165,7 +159,6 @@ def test_update_of_the_job_configuration_starts_a_new_job(aws: StubbedAws) -> No
 
     assert aws.calls == ["CreateTransformJob"]  # the old job is left to CloudFormation's Delete
     assert result["PhysicalResourceId"] == new_name
-    assert result["AutopilotInferenceWait"] is True
 
 
 # --- Delete ---------------------------------------------------------------------------
@@ -179,7 +172,7 @@ def test_delete_stops_a_job_in_progress(aws: StubbedAws) -> None:
 
     result = aws.handle(event)
 
-    assert result == {"AutopilotInferencePhase": "isComplete", "PhysicalResourceId": name, "Data": {}}
+    assert result == {"PhysicalResourceId": name, "Data": {}}
     assert aws.calls == ["DescribeTransformJob", "StopTransformJob"]
 
 
@@ -220,11 +213,7 @@ def test_delete_when_the_job_finishes_before_the_stop(aws: StubbedAws) -> None:
 
 @pytest.mark.parametrize("physical_id", [CREATE_FAILED_PHYSICAL_ID, REQUEST_ID, ""])
 def test_delete_after_failed_create_makes_no_call(aws: StubbedAws, physical_id: str) -> None:
-    assert aws.handle(delete_event(physical_id)) == {
-        "AutopilotInferencePhase": "isComplete",
-        "PhysicalResourceId": physical_id,
-        "Data": {},
-    }
+    assert aws.handle(delete_event(physical_id)) == {"PhysicalResourceId": physical_id, "Data": {}}
     assert aws.calls == []
 
 

@@ -146,11 +146,6 @@ def aws(fake_aws_environment: None) -> Iterator[StubbedAws]:
         stubbed.deactivate()
 
 
-def is_complete_event(event: dict[str, Any], on_event_result: dict[str, Any]) -> dict[str, Any]:
-    """What the framework passes to is_complete: the event merged with on_event's result."""
-    return {**event, **on_event_result}
-
-
 def with_changes(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """A copy of ``base`` with ``changes``; a value of ``None`` removes the property."""
     result = copy.deepcopy(base)
