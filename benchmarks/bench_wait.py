@@ -86,7 +86,7 @@ class WaitAws:
             lambda service, credentials: self.cloudformation if service == "cloudformation" else self.sagemaker,
             put=lambda url, body: self.signals.append(json.loads(body)),
         )
-        return handle(copy.deepcopy(event), None, clients=clients, now=JOB_START)
+        return handle(copy.deepcopy(event), None, clients=clients)
 
     def finish(self) -> None:
         for stub in self.stubs:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from . import contract, model_package_resource, model_resource, package_model_resource, transform_resource, wait_signals
@@ -88,19 +87,18 @@ def handle(
     context: Any = None,
     *,
     clients: Clients | None = None,
-    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Lambda entry point: a transform job's state-change event signals its wait condition; else ``on_event``."""
     clients = clients or Clients()
     if wait_signals.is_job_event(event):
         detail = event.get("detail") or {}
         logger.info("Job event: %s %s", detail.get(contract.ATTR_TRANSFORM_JOB_NAME), detail.get("TransformJobStatus"))
-        with invocation(context, now):
+        with invocation(context):
             result = wait_signals.on_job_event(event, clients)
         logger.info("Result: %s", json.dumps(result, default=str))
         return result
     logger.info("Event: %s", json.dumps(log_summary(event), default=str))  # names and ids only (iam)
-    with invocation(context, now):
+    with invocation(context):
         try:
             result = on_event(event, clients)
         except Exception as error:

@@ -1,4 +1,4 @@
-"""The running Lambda invocation: its clock, the time it has left and the last API call it made.
+"""The running Lambda invocation: the time it has left and the last API call it made.
 
 Before each call, the hook :func:`watch` registers on a client records the call (so any failure can
 name it) and refuses the call when the invocation could end before the call's retries do: the
@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from botocore.exceptions import BotoCoreError
@@ -24,7 +23,6 @@ class Invocation:
     """The running invocation: its Lambda context (for the time left) and the last call made."""
 
     context: Any = None
-    now: datetime | None = None
     last_call: str | None = None
 
     def remaining_seconds(self) -> float | None:
@@ -36,20 +34,14 @@ _INVOCATION: ContextVar[Invocation | None] = ContextVar("autopilot_invocation", 
 
 
 @contextmanager
-def invocation(context: Any = None, now: datetime | None = None) -> Iterator[Invocation]:
-    """Make ``context`` the running invocation (started at ``now``) while the block runs."""
-    current = Invocation(context, now)
+def invocation(context: Any = None) -> Iterator[Invocation]:
+    """Make ``context`` the running invocation while the block runs."""
+    current = Invocation(context)
     token = _INVOCATION.set(current)
     try:
         yield current
     finally:
         _INVOCATION.reset(token)
-
-
-def current_time() -> datetime:
-    """The running invocation's time (tests pass one), else the clock's."""
-    current = _INVOCATION.get()
-    return current.now if current and current.now else datetime.now(timezone.utc)
 
 
 def remaining_seconds() -> float | None:

@@ -330,7 +330,7 @@ def test_transform_job_start_and_wait_are_authorized(aws: StubbedAws, stacks, mo
 
     with caplog.at_level(logging.INFO):
         aws.handle(event)
-        done = aws.handle(job_event, now=CREATED)
+        done = aws.handle(job_event)
 
     assert done["Signalled"] is True and [body["Status"] for _, body in aws.puts] == ["SUCCESS"]
     assert "https://signed.example/h" not in caplog.text

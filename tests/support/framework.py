@@ -79,7 +79,7 @@ class ProviderFramework:
         payload = copy.deepcopy(event)
         context = FakeContext(self.clock, self.handler_timeout)
         try:
-            result = handle(payload, context, clients=self.aws.clients(), now=self.clock.now)
+            result = handle(payload, context, clients=self.aws.clients())
         except LambdaKilled:
             raise _Failed(f"Task timed out after {self.handler_timeout:.2f} seconds") from None
         except Exception as error:  # the Lambda runtime reports str(error) as errorMessage

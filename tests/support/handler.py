@@ -90,9 +90,9 @@ class StubbedAws:
     def clients(self) -> Clients:
         return Clients(self.factory, put=lambda url, body: self.puts.append((url, json.loads(body))))
 
-    def handle(self, event: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         """``handle()`` with these clients; the result must survive JSON, as the framework needs."""
-        result = handle(copy.deepcopy(event), None, clients=self.clients(), now=now)
+        result = handle(copy.deepcopy(event), None, clients=self.clients())
         json.dumps(result)
         return result
 

@@ -97,7 +97,7 @@ class World:
         from autopilot_inference._lambda.autopilot_runtime.handler import handle
 
         self.event_invocations += 1
-        return handle(event, FakeContext(self.aws.clock, self.framework.handler_timeout), clients=self.aws.clients(), now=self.aws.clock.now)
+        return handle(event, FakeContext(self.aws.clock, self.framework.handler_timeout), clients=self.aws.clients())
 
     def waits(self) -> list[str]:
         """Logical ids of the stack's wait conditions."""
