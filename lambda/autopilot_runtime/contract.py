@@ -18,8 +18,8 @@ import re
 
 # --- Limits of the platform the handler runs on ---------------------------------------------------
 # The construct sets the handler function's timeout from HANDLER_TIMEOUT_SECONDS;
-# every client's timeouts and retries, the deadline check before each call, the waiter
-# input check and the length of failure reasons are computed from the constants here.
+# every client's timeouts and retries, the deadline check before each call and the length
+# of failure reasons are computed from the constants here.
 
 # The handler function's timeout (the construct's ``timeout``): one invocation, on_event or a job event.
 HANDLER_TIMEOUT_SECONDS = 300
