@@ -146,7 +146,11 @@ class AutopilotBatchTransform(Construct):
             self.resource = cast(CustomResource, Unbuilt())  # a stand-in: nothing was built
             return
         problems.check(validation.boolean, wait_for_completion, "wait_for_completion")
-        wait_seconds = problems.check(validation.wait_timeout, wait_timeout) if wait_for_completion else None
+        wait_seconds = (
+            validation.seconds(wait_timeout)
+            if wait_for_completion and problems.check(validation.wait_timeout, wait_timeout)
+            else None
+        )
         options = transform_options(**given_options(locals()), problems=problems)
         problems.check(validation.name_prefix, job_name_prefix, "job_name_prefix")
         value_checks.report(

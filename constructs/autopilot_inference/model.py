@@ -307,7 +307,8 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
             ]
         )
         self._connections = ec2.Connections(security_groups=groups)
-        subnet_ids = problems.check(value_checks.select_subnets, self, vpc, vpc_subnets)
+        subnet_ids, found = value_checks.select_subnets(vpc, vpc_subnets)
+        problems.report(found)
         if subnet_ids is None:
             return None
         if not validation.is_token(subnet_ids) and not 1 <= len(subnet_ids) <= contract.MAX_SUBNETS:
@@ -688,12 +689,14 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     problems.add_all(type_errors)
     if not type_errors:
         problems.check(validation.automl_job_name, props["automl_job_name"])
-        keys = problems.check(validation.inference_response_keys, props["inference_response_keys"], default=[])
+        if problems.check(validation.response_keys, props["inference_response_keys"]):
+            keys = validation.inference_response_keys(props["inference_response_keys"])
         problems.check(validation.candidate_name, props["candidate_name"])
         if props["automl_output_s3_uri"] is not None:
             problems.check(validation.s3_uri, props["automl_output_s3_uri"], "automl_output_s3_uri")
         problems.check(validation.name_prefix, props["model_name_prefix"], "model_name_prefix")
-        unit = problems.check(validation.processing_unit, props["processing_unit"], default=contract.DEFAULT_PROCESSING_UNIT)
+        if problems.check(validation.processing_unit, props["processing_unit"]):
+            unit = validation.processing_unit_value(props["processing_unit"])
         problems.check(
             validation.network,
             vpc=props["vpc"],
