@@ -501,8 +501,8 @@ def _check_serverless(
     """What SageMaker serverless inference refuses, named by prop: every problem is reported in ``problems``."""
     if not isinstance(serverless, ServerlessConfig):
         problems.add(f"serverless must be a ServerlessConfig; got {type(serverless).__name__}.")
-        return
-    problems.report(serverless.check())
+    else:
+        problems.report(serverless.check())
     for prop, value in (("instance_type", instance_type), ("initial_instance_count", initial_instance_count)):
         if value is not None:
             problems.add(

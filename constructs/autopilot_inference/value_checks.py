@@ -350,6 +350,20 @@ def select_subnets(vpc: Any, vpc_subnets: Any) -> tuple[list[str] | None, list[F
     return subnet_ids, found
 
 
+def subnets(vpc: Any, vpc_subnets: Any) -> list[Finding]:
+    """Every problem of the subnets ``vpc_subnets`` selects in ``vpc``: not selectable, only public ones, not 1-16."""
+    subnet_ids, found = select_subnets(vpc, vpc_subnets)
+    if subnet_ids is not None and not validation.is_token(subnet_ids) and not 1 <= len(subnet_ids) <= contract.MAX_SUBNETS:
+        found.append(
+            error(
+                "vpcSubnets",
+                f"vpc_subnets selects {len(subnet_ids)} subnets; SageMaker needs 1-{contract.MAX_SUBNETS}. "
+                "Select other subnets of the VPC.",
+            )
+        )
+    return found
+
+
 __all__ = [
     "WARNING_PREFIX",
     "AUTOPILOT_ACCEPT_TYPES",
@@ -368,6 +382,7 @@ __all__ = [
     "scheduled_job_name_prefix",
     "select_subnets",
     "shared_output",
+    "subnets",
     "transform_instance_count",
     "wait_timeout_unused",
     "warning",
