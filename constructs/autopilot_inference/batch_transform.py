@@ -153,8 +153,7 @@ class AutopilotBatchTransform(Construct):
         )
         options = transform_options(**given_options(locals()), problems=problems)
         problems.check(validation.name_prefix, job_name_prefix, "job_name_prefix")
-        value_checks.report(
-            problems,
+        problems.report(
             [
                 value_checks.instance_type(instance_type, "instance_type", value_checks.TRANSFORM),
                 value_checks.transform_instance_count(instance_count),

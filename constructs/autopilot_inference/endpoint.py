@@ -138,8 +138,7 @@ class AutopilotEndpoint(Construct):
                 count_refused = True
         problems.check(validation.endpoint_name, endpoint_name, "endpoint_name")
         problems.check(validation.endpoint_name, variant_name, "variant_name")
-        value_checks.report(
-            problems,
+        problems.report(
             [
                 value_checks.instance_type(instance_type, "instance_type", value_checks.ENDPOINT),
                 value_checks.endpoint_name(scope, child_path(scope, id), endpoint_name),

@@ -31,7 +31,7 @@ from ._lambda.autopilot_runtime.media_types import (  # one place for the media-
     AUTOPILOT_INPUT_CONTENT_TYPES,
 )
 from ._lambda.autopilot_runtime.media_types import media_type as _media_type
-from ._problems import WARNING_PREFIX, Finding, error, report, warning
+from ._problems import WARNING_PREFIX, Finding, error, warning
 from ._synth_cache import app_root, sagemaker_enum, stack_of
 
 # --- instance types -------------------------------------------------------------------------
@@ -378,7 +378,6 @@ __all__ = [
     "jsonpath_filter",
     "output_location",
     "public_subnets_only",
-    "report",
     "scheduled_job_name_prefix",
     "select_subnets",
     "shared_output",
