@@ -402,6 +402,13 @@ def schedule_preview(args: argparse.Namespace, now: datetime | None = None) -> s
                 locations.checked(template, prop, job_name_prefix=args.job_name_prefix)
             except locations.LocationTemplateError as error:
                 problems.append(str(error))
+    for check, value in ((schedules.check_expression, args.schedule), (schedules.check_time_zone, args.time_zone)):
+        try:
+            check(value)
+        except schedules.ScheduleError as error:
+            problems.append(str(error))
+    if problems:
+        raise PlanUsageError("\n".join(problems))
     try:
         lines = schedules.describe_runs(
             args.schedule,
@@ -409,13 +416,11 @@ def schedule_preview(args: argparse.Namespace, now: datetime | None = None) -> s
             now=now or datetime.now(timezone.utc),
             count=args.runs,
             job_name_prefix=args.job_name_prefix,
-            input_s3_uri=None if problems else args.input_s3_uri,
-            output_s3_uri=None if problems else args.output_s3_uri,
+            input_s3_uri=args.input_s3_uri,
+            output_s3_uri=args.output_s3_uri,
         )
     except (schedules.ScheduleError, locations.LocationTemplateError) as error:
-        problems.append(str(error))
-    if problems:
-        raise PlanUsageError("\n".join(problems))
+        raise PlanUsageError(str(error)) from None
     header = f"Schedule {schedule_header(args.schedule, args.time_zone)}"
     return "\n".join([header, *(f"  {line}" for line in lines)])
 
