@@ -34,7 +34,7 @@ _CONSTRUCT_MODULES = {
     "registry_artifact_policy": ".provider_permissions",
     "AutopilotInferenceProvider": ".provider",
     "AutopilotScheduledTransform": ".scheduled_transform",
-    "AutopilotValidationError": ".validation",
+    "AutopilotValidationError": "._problems",
     "add_nag_checks": ".nag",
     "raise_for_errors": "._problems",
     "source_role_policy": ".cross_account",
@@ -42,7 +42,7 @@ _CONSTRUCT_MODULES = {
 }
 
 if TYPE_CHECKING:
-    from ._problems import raise_for_errors
+    from ._problems import AutopilotValidationError, raise_for_errors
     from .alarms import EndpointAlarms
     from .batch_transform import AutopilotBatchTransform
     from .cross_account import source_role_policy, source_role_trust_policy
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from .scaling import ScalableInstanceCount
     from .scheduled_transform import AutopilotScheduledTransform
     from .serverless import ServerlessConfig
-    from .validation import AutopilotValidationError
 
 
 def __getattr__(name: str) -> Any:

@@ -208,22 +208,24 @@ def dst_effects(expression: str, time_zone: str | None, *, after: datetime, hori
     return effects
 
 
-def check_not_past(expression: str, time_zone: str | None, end: datetime | None, *, now: datetime) -> None:
-    """Refuse a one-time ``at(...)`` schedule, or an ``end``, that lies before ``now``: no run would ever start."""
+def past_problems(expression: str, time_zone: str | None, end: datetime | None, *, now: datetime) -> list[str]:
+    """Why a one-time ``at(...)`` schedule, or an ``end``, lies before ``now`` (no run would ever start); every reason."""
+    found = []
     at = AT.match(expression)
     if at:
         zone = ZoneInfo(time_zone) if time_zone else timezone.utc
         when = datetime.fromisoformat(at.group(1)).replace(tzinfo=zone)
         if when <= now:
-            raise ScheduleError(
+            found.append(
                 f"schedule {expression!r} ({time_zone or 'UTC'}) is in the past: a one-time schedule would never "
                 "start a run. Give a time in the future, or start the state machine by hand."
             )
     if end is not None and end <= now:
-        raise ScheduleError(
+        found.append(
             f"end ({end.isoformat()}) is in the past: the schedule would never start a run. Give a later end, "
             "or leave it out."
         )
+    return found
 
 
 def describe_runs(

@@ -17,7 +17,7 @@ from aws_cdk import aws_kms as kms
 
 from . import validation
 from ._lambda.autopilot_runtime import contract
-from ._problems import Problems, RaiseFirst
+from ._problems import Collected, Problems
 from ._scopes import stack_of
 
 
@@ -145,15 +145,18 @@ def transform_options(
     join_source: str | None = None,
     environment: Mapping[str, str] | None = None,
     validate_uris: bool = True,
-    problems: Problems | RaiseFirst | None = None,
+    problems: Problems | Collected | None = None,
 ) -> TransformOptions:
     """Check every option (errors name the prop) and return them as :class:`TransformOptions`.
 
     ``validate_uris=False`` leaves the locations to the caller (the scheduled transform
     checks its templates of locations itself). With ``problems`` (the construct's), every
-    problem is reported there and the invalid value left as it is; without, the first is raised.
+    problem is reported there and a refused value left as it is (or its safe stand-in);
+    without, one :class:`AutopilotValidationError` lists every problem.
     """
-    problems = problems if problems is not None else RaiseFirst()
+    collected = Collected() if problems is None else None
+    problems = problems if problems is not None else collected
+    assert problems is not None
     if validate_uris:
         problems.check(validation.s3_uri, input_s3_uri, "input_s3_uri")
         problems.check(validation.s3_uri, output_s3_uri, "output_s3_uri")
@@ -166,10 +169,12 @@ def transform_options(
     problems.check(validation.one_of, input_data_type, "input_data_type", contract.S3_DATA_TYPES, optional=False)
     problems.check(validation.one_of, compression_type, "compression_type", contract.COMPRESSION_TYPES)
     problems.check(validation.one_of, batch_strategy, "batch_strategy", contract.BATCH_STRATEGIES)
-    problems.check(validation.integer, max_payload_in_mb, "max_payload_in_mb", minimum=0, maximum=contract.PAYLOAD_LIMIT_MB)
-    problems.check(validation.integer, max_concurrent_transforms, "max_concurrent_transforms", minimum=0)
+    payload_accepted = problems.check(validation.integer, max_payload_in_mb, "max_payload_in_mb", minimum=0, maximum=contract.PAYLOAD_LIMIT_MB)
+    concurrency_accepted = problems.check(validation.integer, max_concurrent_transforms, "max_concurrent_transforms", minimum=0)
     if (
-        max_payload_in_mb is not None
+        payload_accepted
+        and concurrency_accepted
+        and max_payload_in_mb is not None
         and max_concurrent_transforms is not None
         and not validation.is_token(max_payload_in_mb)
         and not validation.is_token(max_concurrent_transforms)
@@ -179,15 +184,17 @@ def transform_options(
             f"max_payload_in_mb x max_concurrent_transforms must not exceed {contract.PAYLOAD_LIMIT_MB} MB; got "
             f"{max_payload_in_mb} x {max_concurrent_transforms}. Lower one of them."
         )
-    timeout_seconds = problems.check(validation.duration_seconds, invocations_timeout, "invocations_timeout", minimum=1, maximum=contract.MAX_INVOCATIONS_TIMEOUT_SECONDS)
+    timeout_accepted = problems.check(validation.duration_seconds, invocations_timeout, "invocations_timeout", minimum=1, maximum=contract.MAX_INVOCATIONS_TIMEOUT_SECONDS)
     problems.check(validation.integer, invocations_max_retries, "invocations_max_retries", minimum=0, maximum=contract.MAX_INVOCATIONS_MAX_RETRIES)
     problems.check(validation.text, input_filter, "input_filter", max_length=contract.MAX_FILTER_LENGTH)
     problems.check(validation.text, output_filter, "output_filter", max_length=contract.MAX_FILTER_LENGTH)
     problems.check(validation.one_of, join_source, "join_source", contract.JOIN_SOURCES)
-    env = problems.check(validation.environment, environment)
+    env = validation.environment_value(environment) if problems.check(validation.environment, environment) else None
     region = stack_of(problems.construct).region if isinstance(problems, Problems) else None
     problems.check(validation.kms_key, output_kms_key, "output_kms_key", region=region)
     problems.check(validation.kms_key, volume_kms_key, "volume_kms_key", region=region)
+    if collected is not None:
+        collected.raise_errors()
     return TransformOptions(
         input_s3_uri=input_s3_uri,
         output_s3_uri=output_s3_uri,
@@ -204,7 +211,7 @@ def transform_options(
         batch_strategy=batch_strategy,
         max_payload_in_mb=max_payload_in_mb,
         max_concurrent_transforms=max_concurrent_transforms,
-        invocations_timeout_seconds=timeout_seconds,
+        invocations_timeout_seconds=validation.seconds(invocations_timeout) if timeout_accepted else None,
         invocations_max_retries=invocations_max_retries,
         input_filter=input_filter,
         output_filter=output_filter,

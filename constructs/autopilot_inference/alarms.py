@@ -16,6 +16,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from . import metrics, validation
+from ._problems import Finding, error, findings
 
 MICROSECONDS_PER_MILLISECOND = 1000
 
@@ -42,39 +43,49 @@ class EndpointAlarms:
     evaluation_periods: int = 3
 
 
-def _rate(value: object, prop: str) -> None:
+def _rate(value: object, prop: str) -> Finding | None:
     if value is None or validation.is_token(value):
-        return
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise validation.AutopilotValidationError(
-            f"{prop} must be a share of requests between 0 and 1 (0.01 is 1 %); got {value!r}."
-        )
+        return _error(f"{prop} must be a share of requests between 0 and 1 (0.01 is 1 %); got {value!r}.")
     if value == 1:
         # The alarm is "average above the threshold": above 1 (every request failing) never happens.
-        raise validation.AutopilotValidationError(
+        return _error(
             f"{prop} is a share of requests, so {value!r} is 100 %: the alarm would fire only when more than every "
             "request fails, that is never. For 1 %, give 0.01."
         )
+    return None
 
 
-def validate(alarms: EndpointAlarms, prop: str = "endpoint_alarms") -> None:
-    """Raise :class:`AutopilotValidationError` naming ``prop.<field>``."""
+def _error(message: str) -> Finding:
+    return error("endpointAlarms", message)
+
+
+def check(alarms: EndpointAlarms, prop: str = "endpoint_alarms") -> list[Finding]:
+    """Every problem of ``alarms``, each naming ``prop.<field>``."""
     if not isinstance(alarms, EndpointAlarms):
-        raise validation.AutopilotValidationError(f"{prop} must be an EndpointAlarms; got {type(alarms).__name__}.")
-    _rate(alarms.max_5xx_error_rate, f"{prop}.max_5xx_error_rate")
-    _rate(alarms.max_4xx_error_rate, f"{prop}.max_4xx_error_rate")
+        return [_error(f"{prop} must be an EndpointAlarms; got {type(alarms).__name__}.")]
+    found = [
+        _rate(alarms.max_5xx_error_rate, f"{prop}.max_5xx_error_rate"),
+        _rate(alarms.max_4xx_error_rate, f"{prop}.max_4xx_error_rate"),
+    ]
     if alarms.max_model_latency is not None and not isinstance(alarms.max_model_latency, Duration):
-        raise validation.AutopilotValidationError(
-            f"{prop}.max_model_latency must be an aws_cdk.Duration, e.g. Duration.millis(500); "
-            f"got {alarms.max_model_latency!r}."
+        found.append(
+            _error(
+                f"{prop}.max_model_latency must be an aws_cdk.Duration, e.g. Duration.millis(500); "
+                f"got {alarms.max_model_latency!r}."
+            )
         )
-    validation.duration_seconds(alarms.period, f"{prop}.period", minimum=60, maximum=86400)
-    validation.integer(alarms.evaluation_periods, f"{prop}.evaluation_periods", minimum=1)
+    found.append(validation.duration_seconds(alarms.period, f"{prop}.period", minimum=60, maximum=86400))
+    found.append(validation.integer(alarms.evaluation_periods, f"{prop}.evaluation_periods", minimum=1))
     if (alarms.max_5xx_error_rate, alarms.max_4xx_error_rate, alarms.max_model_latency) == (None, None, None):
-        raise validation.AutopilotValidationError(
-            f"{prop} sets no alarm: give max_5xx_error_rate, max_4xx_error_rate or max_model_latency, "
-            f"or remove {prop}."
+        found.append(
+            _error(
+                f"{prop} sets no alarm: give max_5xx_error_rate, max_4xx_error_rate or max_model_latency, "
+                f"or remove {prop}."
+            )
         )
+    return findings(found)
 
 
 def count(alarms: EndpointAlarms) -> int:

@@ -146,11 +146,14 @@ class AutopilotBatchTransform(Construct):
             self.resource = cast(CustomResource, Unbuilt())  # a stand-in: nothing was built
             return
         problems.check(validation.boolean, wait_for_completion, "wait_for_completion")
-        wait_seconds = problems.check(validation.wait_timeout, wait_timeout) if wait_for_completion else None
+        wait_seconds = (
+            validation.seconds(wait_timeout)
+            if wait_for_completion and problems.check(validation.wait_timeout, wait_timeout)
+            else None
+        )
         options = transform_options(**given_options(locals()), problems=problems)
         problems.check(validation.name_prefix, job_name_prefix, "job_name_prefix")
-        value_checks.report(
-            problems,
+        problems.report(
             [
                 value_checks.instance_type(instance_type, "instance_type", value_checks.TRANSFORM),
                 value_checks.transform_instance_count(instance_count),

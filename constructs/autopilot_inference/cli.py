@@ -2,7 +2,7 @@
 
 Each subcommand lives in its own module with two functions, ``add_arguments(parser)`` and
 ``run(args) -> str`` (the text to print), and raises one of its declared error types for
-problems the user can fix; those are printed as one line ``error: ...``, with exit status 2
+problems the user can fix; those are printed as ``error: ...`` (one line each problem), with exit status 2
 for usage errors (arguments, files, setup: ``usage_errors``) and 1 for the others (``errors``,
 e.g. a job that cannot be deployed). Argument errors argparse finds are one line too.
 Adding a subcommand is one small function returning a :class:`Subcommand`, listed in
@@ -111,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         output, status = str(getattr(failure, "output", "")), ERROR_EXIT_STATUS
         print(f"error: {failure}", file=sys.stderr)
     except command.usage_errors as error:
-        print(f"error: {error}", file=sys.stderr)
+        for line in str(error).splitlines():  # several problems: one line each
+            print(f"error: {line}", file=sys.stderr)
         return USAGE_EXIT_STATUS
     except command.errors as error:
         print(f"error: {error}", file=sys.stderr)

@@ -18,6 +18,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_sagemaker as sagemaker
 
 from . import validation
+from ._problems import Finding, error, findings
 
 INSTANCE_COUNT = "INSTANCE_COUNT"
 CAPACITY_PERCENT = "CAPACITY_PERCENT"
@@ -123,12 +124,17 @@ class RollingUpdate:
     rollback_maximum_batch_size: CapacitySize | None = None
 
 
-def _fail(message: str) -> None:
-    raise validation.AutopilotValidationError(message)
+def _error(message: str) -> Finding:
+    return error("deploymentConfig", message)
 
 
-def _seconds(value: Duration | None, prop: str, *, minimum: int, maximum: int) -> Any:
-    return validation.duration_seconds(value, prop, minimum=minimum, maximum=maximum)
+def _seconds(value: Duration | None, prop: str, found: list[Finding], *, minimum: int, maximum: int) -> Any:
+    """``value`` in seconds; a refused value is reported in ``found`` and stands in as ``None``."""
+    problem = validation.duration_seconds(value, prop, minimum=minimum, maximum=maximum)
+    if problem is not None:
+        found.append(problem)
+        return None
+    return validation.seconds(value)
 
 
 def check_size(
@@ -138,41 +144,49 @@ def check_size(
     percent: tuple[int, int],
     instance_count: Any,
     serverless: bool,
-) -> None:
+) -> list[Finding]:
     """A :class:`CapacitySize` within ``percent`` of the variant's capacity.
 
     ``instance_count``: the smallest number of instances the variant may have at deploy time
     (``None`` when unknown: a token, or serverless).
     """
     if not isinstance(size, CapacitySize):
-        _fail(f"{prop} must be a CapacitySize (CapacitySize.instances(n) or CapacitySize.percent(p)); got {size!r}.")
+        return [_error(f"{prop} must be a CapacitySize (CapacitySize.instances(n) or CapacitySize.percent(p)); got {size!r}.")]
     low, high = percent
     if size.type == CAPACITY_PERCENT:
-        validation.integer(size.value, prop, minimum=low, maximum=high)
-        return
+        return findings(validation.integer(size.value, prop, minimum=low, maximum=high))
     if size.type != INSTANCE_COUNT:
-        _fail(f"{prop} has type {size.type!r}; use CapacitySize.instances(n) or CapacitySize.percent(p).")
+        return [_error(f"{prop} has type {size.type!r}; use CapacitySize.instances(n) or CapacitySize.percent(p).")]
     if serverless:
-        _fail(f"{prop} counts instances, and a serverless endpoint has none: use CapacitySize.percent(p).")
-    validation.integer(size.value, prop, minimum=1)
+        return [_error(f"{prop} counts instances, and a serverless endpoint has none: use CapacitySize.percent(p).")]
+    problem = validation.integer(size.value, prop, minimum=1)
+    if problem is not None:
+        return [problem]
     if instance_count is None or validation.is_token(instance_count) or validation.is_token(size.value):
-        return
+        return []
     if size.value * 100 > instance_count * high or size.value * 100 < instance_count * low:
-        _fail(
-            f"{prop} is {size.value} instance(s); SageMaker needs {low}-{high} % of the variant's "
-            f"{instance_count} instance(s). Use more instances, a smaller size, or CapacitySize.percent(p)."
-        )
+        return [
+            _error(
+                f"{prop} is {size.value} instance(s); SageMaker needs {low}-{high} % of the variant's "
+                f"{instance_count} instance(s). Use more instances, a smaller size, or CapacitySize.percent(p)."
+            )
+        ]
+    return []
 
 
-def check_alarms(count: int, *, guarded: bool) -> None:
+def check_alarms(count: int, *, guarded: bool) -> list[Finding]:
     """Rollback alarms need a deployment policy, and SageMaker takes at most 10."""
+    found = []
     if count and not guarded:
-        _fail(
-            "rollback_alarms and add_rollback_alarm roll a deployment back: set blue_green or rolling_update "
-            "(endpoint_alarms without either are plain alarms)."
+        found.append(
+            _error(
+                "rollback_alarms and add_rollback_alarm roll a deployment back: set blue_green or rolling_update "
+                "(endpoint_alarms without either are plain alarms)."
+            )
         )
     if count > MAX_ROLLBACK_ALARMS:
-        _fail(f"{count} rollback alarms; SageMaker accepts at most {MAX_ROLLBACK_ALARMS} (rollback_alarms).")
+        found.append(_error(f"{count} rollback alarms; SageMaker accepts at most {MAX_ROLLBACK_ALARMS} (rollback_alarms)."))
+    return found
 
 
 def render(
@@ -182,115 +196,154 @@ def render(
     instance_count: Any,
     serverless: bool,
     auto_rollback: Any = None,
-) -> sagemaker.CfnEndpoint.DeploymentConfigProperty | None:
-    """The endpoint's ``DeploymentConfig``; refuses what SageMaker refuses, naming the prop.
+) -> tuple[sagemaker.CfnEndpoint.DeploymentConfigProperty | None, list[Finding]]:
+    """The endpoint's ``DeploymentConfig`` and every problem of it: what SageMaker refuses, naming the prop.
 
-    ``auto_rollback``: the ``AutoRollbackConfiguration`` value (may be a lazy token).
+    ``auto_rollback``: the ``AutoRollbackConfiguration`` value (may be a lazy token). With
+    problems, the configuration is ``None`` (the synthesis fails on them).
     """
+    found: list[Finding] = []
+    blue_green_policy = rolling_policy = None
     if blue_green is not None and rolling_update is not None:
-        _fail("blue_green and rolling_update exclude each other: an update is either blue/green or rolling.")
+        found.append(_error("blue_green and rolling_update exclude each other: an update is either blue/green or rolling."))
     if blue_green is not None:
         if not isinstance(blue_green, BlueGreenUpdate):
-            _fail(f"blue_green must be a BlueGreenUpdate; got {type(blue_green).__name__}.")
-        return sagemaker.CfnEndpoint.DeploymentConfigProperty(
-            blue_green_update_policy=_blue_green(blue_green, instance_count, serverless),
+            found.append(_error(f"blue_green must be a BlueGreenUpdate; got {type(blue_green).__name__}."))
+        else:
+            blue_green_policy = _blue_green(blue_green, instance_count, serverless, found)
+    if rolling_update is not None:
+        if not isinstance(rolling_update, RollingUpdate):
+            found.append(_error(f"rolling_update must be a RollingUpdate; got {type(rolling_update).__name__}."))
+        else:
+            if serverless:
+                found.append(
+                    _error(
+                        "rolling_update is not available for serverless endpoints (SageMaker's deployment guardrails "
+                        "exclusions): use blue_green, or serve on instances."
+                    )
+                )
+            rolling_policy = _rolling(rolling_update, instance_count, found)
+    if found or (blue_green_policy is None and rolling_policy is None):
+        return None, found
+    return (
+        sagemaker.CfnEndpoint.DeploymentConfigProperty(
+            blue_green_update_policy=blue_green_policy,
+            rolling_update_policy=rolling_policy,
             auto_rollback_configuration=auto_rollback,
-        )
-    if rolling_update is None:
-        return None
-    if not isinstance(rolling_update, RollingUpdate):
-        _fail(f"rolling_update must be a RollingUpdate; got {type(rolling_update).__name__}.")
-    if serverless:
-        _fail(
-            "rolling_update is not available for serverless endpoints (SageMaker's deployment guardrails "
-            "exclusions): use blue_green, or serve on instances."
-        )
-    return sagemaker.CfnEndpoint.DeploymentConfigProperty(
-        rolling_update_policy=_rolling(rolling_update, instance_count),
-        auto_rollback_configuration=auto_rollback,
+        ),
+        found,
     )
 
 
 def check_sizes(
     *, blue_green: BlueGreenUpdate | None, rolling_update: RollingUpdate | None, instance_count: int
-) -> None:
+) -> list[Finding]:
     """Instance-count sizes checked again for a smaller fleet (autoscaling's ``min_capacity``)."""
-    render(blue_green=blue_green, rolling_update=rolling_update, instance_count=instance_count, serverless=False)
+    _, found = render(blue_green=blue_green, rolling_update=rolling_update, instance_count=instance_count, serverless=False)
+    return found
 
 
-def _check_timeout(timeout: Any, waits: Sequence[Any], prop: str) -> None:
+def _check_timeout(timeout: Any, waits: Sequence[Any], prop: str) -> Finding | None:
     if timeout is None or validation.is_token(timeout) or any(validation.is_token(wait) for wait in waits):
-        return
+        return None
     total = sum(wait or 0 for wait in waits)
     if timeout <= total:
-        _fail(f"{prop} ({timeout} s) must be longer than the waits it covers ({total} s).")
+        return _error(f"{prop} ({timeout} s) must be longer than the waits it covers ({total} s).")
+    return None
 
 
 def _blue_green(
-    update: BlueGreenUpdate, instance_count: Any, serverless: bool
-) -> sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty:
+    update: BlueGreenUpdate, instance_count: Any, serverless: bool, found: list[Finding]
+) -> sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty | None:
+    """The blue/green policy (``None`` with problems); every problem is added to ``found``."""
+    known = len(found)
     routing = update.traffic_routing if update.traffic_routing is not None else TrafficRouting.all_at_once()
     if not isinstance(routing, TrafficRouting) or routing.type not in (ALL_AT_ONCE, CANARY, LINEAR):
-        _fail(
-            "blue_green.traffic_routing must be TrafficRouting.all_at_once(), .canary(...) or .linear(...); "
-            f"got {routing!r}."
+        found.append(
+            _error(
+                "blue_green.traffic_routing must be TrafficRouting.all_at_once(), .canary(...) or .linear(...); "
+                f"got {routing!r}."
+            )
         )
-    wait = _seconds(routing.wait, "blue_green.traffic_routing.wait", minimum=0, maximum=MAX_WAIT_INTERVAL_SECONDS)
+        routing = TrafficRouting.all_at_once()  # a stand-in: the waits and timeout are still checked
+    wait = _seconds(routing.wait, "blue_green.traffic_routing.wait", found, minimum=0, maximum=MAX_WAIT_INTERVAL_SECONDS)
+    wait_ok = wait is not None or routing.wait is None
     canary_size = linear_step = None
     if routing.type == CANARY:
-        check_size(
-            routing.size, "blue_green.traffic_routing.size", percent=CANARY_PERCENT,
-            instance_count=instance_count, serverless=serverless,
+        found.extend(
+            check_size(
+                routing.size, "blue_green.traffic_routing.size", percent=CANARY_PERCENT,
+                instance_count=instance_count, serverless=serverless,
+            )
         )
-        canary_size = routing.size.render()  # type: ignore[union-attr]
+        canary_size = routing.size
     elif routing.type == LINEAR:
-        check_size(
-            routing.size, "blue_green.traffic_routing.step", percent=LINEAR_PERCENT,
-            instance_count=instance_count, serverless=serverless,
+        found.extend(
+            check_size(
+                routing.size, "blue_green.traffic_routing.step", percent=LINEAR_PERCENT,
+                instance_count=instance_count, serverless=serverless,
+            )
         )
-        linear_step = routing.size.render()  # type: ignore[union-attr]
-    termination = _seconds(update.termination_wait, "blue_green.termination_wait", minimum=0, maximum=MAX_WAIT_INTERVAL_SECONDS)
+        linear_step = routing.size
+    termination = _seconds(update.termination_wait, "blue_green.termination_wait", found, minimum=0, maximum=MAX_WAIT_INTERVAL_SECONDS)
+    termination_ok = termination is not None or update.termination_wait is None
     timeout = _seconds(
         update.maximum_execution_timeout,
         "blue_green.maximum_execution_timeout",
+        found,
         minimum=MIN_EXECUTION_TIMEOUT_SECONDS,
         maximum=MAX_EXECUTION_TIMEOUT_SECONDS,
     )
-    _check_timeout(timeout, [wait, termination], "blue_green.maximum_execution_timeout")
+    if wait_ok and termination_ok:  # compared with the waits only when these are valid
+        found.extend(findings(_check_timeout(timeout, [wait, termination], "blue_green.maximum_execution_timeout")))
+    if len(found) > known:
+        return None
     return sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
         traffic_routing_configuration=sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(
             type=routing.type,
             wait_interval_in_seconds=0 if wait is None else wait,
-            canary_size=canary_size,
-            linear_step_size=linear_step,
+            canary_size=canary_size.render() if canary_size is not None else None,
+            linear_step_size=linear_step.render() if linear_step is not None else None,
         ),
         termination_wait_in_seconds=termination,
         maximum_execution_timeout_in_seconds=timeout,
     )
 
 
-def _rolling(update: RollingUpdate, instance_count: Any) -> sagemaker.CfnEndpoint.RollingUpdatePolicyProperty:
-    check_size(
-        update.maximum_batch_size, "rolling_update.maximum_batch_size", percent=ROLLING_PERCENT,
-        instance_count=instance_count, serverless=False,
+def _rolling(
+    update: RollingUpdate, instance_count: Any, found: list[Finding]
+) -> sagemaker.CfnEndpoint.RollingUpdatePolicyProperty | None:
+    """The rolling policy (``None`` with problems); every problem is added to ``found``."""
+    known = len(found)
+    found.extend(
+        check_size(
+            update.maximum_batch_size, "rolling_update.maximum_batch_size", percent=ROLLING_PERCENT,
+            instance_count=instance_count, serverless=False,
+        )
     )
     if update.wait is None:
-        _fail("rolling_update.wait is required: the time between steps, e.g. Duration.minutes(5).")
-    wait = _seconds(update.wait, "rolling_update.wait", minimum=0, maximum=MAX_WAIT_INTERVAL_SECONDS)
+        found.append(_error("rolling_update.wait is required: the time between steps, e.g. Duration.minutes(5)."))
+    wait = _seconds(update.wait, "rolling_update.wait", found, minimum=0, maximum=MAX_WAIT_INTERVAL_SECONDS)
     timeout = _seconds(
         update.maximum_execution_timeout,
         "rolling_update.maximum_execution_timeout",
+        found,
         minimum=MIN_EXECUTION_TIMEOUT_SECONDS,
         maximum=MAX_EXECUTION_TIMEOUT_SECONDS,
     )
-    _check_timeout(timeout, [wait], "rolling_update.maximum_execution_timeout")
+    if wait is not None:  # compared with the wait only when it is valid
+        found.extend(findings(_check_timeout(timeout, [wait], "rolling_update.maximum_execution_timeout")))
     rollback = update.rollback_maximum_batch_size
     if rollback is not None:
         # Any share of the old fleet, up to all of it at once (the default).
-        check_size(
-            rollback, "rolling_update.rollback_maximum_batch_size", percent=ROLLBACK_PERCENT,
-            instance_count=None, serverless=False,
+        found.extend(
+            check_size(
+                rollback, "rolling_update.rollback_maximum_batch_size", percent=ROLLBACK_PERCENT,
+                instance_count=None, serverless=False,
+            )
         )
+    if len(found) > known:
+        return None
     return sagemaker.CfnEndpoint.RollingUpdatePolicyProperty(
         maximum_batch_size=update.maximum_batch_size.render(),
         wait_interval_in_seconds=wait,

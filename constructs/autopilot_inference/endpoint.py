@@ -124,6 +124,7 @@ class AutopilotEndpoint(Construct):
         if type_errors:
             self._not_built()
             return
+        count_refused = False
         if serverless is not None:
             _check_serverless(
                 problems, serverless, model, instance_type=instance_type, initial_instance_count=initial_instance_count,
@@ -133,11 +134,11 @@ class AutopilotEndpoint(Construct):
             instance_type = DEFAULT_INSTANCE_TYPE if instance_type is None else instance_type
             initial_instance_count = 1 if initial_instance_count is None else initial_instance_count
             problems.check(validation.instance_type, instance_type, "instance_type")
-            problems.check(validation.count, initial_instance_count, "initial_instance_count")
+            if not problems.check(validation.count, initial_instance_count, "initial_instance_count"):
+                count_refused = True
         problems.check(validation.endpoint_name, endpoint_name, "endpoint_name")
         problems.check(validation.endpoint_name, variant_name, "variant_name")
-        value_checks.report(
-            problems,
+        problems.report(
             [
                 value_checks.instance_type(instance_type, "instance_type", value_checks.ENDPOINT),
                 value_checks.endpoint_name(scope, child_path(scope, id), endpoint_name),
@@ -176,7 +177,7 @@ class AutopilotEndpoint(Construct):
         ):
             problems.add("rollback_alarms must be a list of CloudWatch alarms (aws_cloudwatch.IAlarm).")
         if endpoint_alarms is not None:
-            problems.check(endpoint_alarms_module.validate, endpoint_alarms)
+            problems.check(endpoint_alarms_module.check, endpoint_alarms)
         guarded = blue_green is not None or rolling_update is not None
         if endpoint_name is None and guarded:
             # Alarms on this endpoint's metrics name it, and the endpoint names them: a name
@@ -190,13 +191,13 @@ class AutopilotEndpoint(Construct):
             endpoint_alarms_module.count(endpoint_alarms) if endpoint_alarms is not None and guarded else 0
         )
         problems.check(deployment.check_alarms, planned_alarms, guarded=guarded)
-        deployment_config = problems.check(
-            deployment.render,
+        deployment_config, deployment_findings = deployment.render(
             blue_green=blue_green,
             rolling_update=rolling_update,
-            instance_count=initial_instance_count,
+            instance_count=None if count_refused else initial_instance_count,  # a refused count: not compared
             serverless=serverless is not None,
         )
+        problems.report(deployment_findings)
         if guarded and instance_type is not None and not validation.is_token(instance_type):
             if instance_type.startswith(NO_GUARDRAILS_PREFIX):
                 Annotations.of(self).add_warning_v2(
@@ -499,8 +500,8 @@ def _check_serverless(
     """What SageMaker serverless inference refuses, named by prop: every problem is reported in ``problems``."""
     if not isinstance(serverless, ServerlessConfig):
         problems.add(f"serverless must be a ServerlessConfig; got {type(serverless).__name__}.")
-        return
-    problems.check(serverless.validate)
+    else:
+        problems.report(serverless.check())
     for prop, value in (("instance_type", instance_type), ("initial_instance_count", initial_instance_count)):
         if value is not None:
             problems.add(

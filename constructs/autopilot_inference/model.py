@@ -292,7 +292,10 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
         security_groups: Sequence[ec2.ISecurityGroup] | None,
         allow_all_outbound: bool | None,
     ) -> dict[str, Any] | None:
-        """The model's ``VpcConfig`` (its security groups, created when none are given); ``None`` on a problem."""
+        """The model's ``VpcConfig`` (its security groups, created when none are given); ``None`` on a problem.
+
+        The subnets were checked with the other props (:func:`_check_network`).
+        """
         groups = (
             list(security_groups)
             if security_groups
@@ -307,14 +310,8 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
             ]
         )
         self._connections = ec2.Connections(security_groups=groups)
-        subnet_ids = problems.check(value_checks.select_subnets, self, vpc, vpc_subnets)
+        subnet_ids, _ = value_checks.select_subnets(vpc, vpc_subnets)
         if subnet_ids is None:
-            return None
-        if not validation.is_token(subnet_ids) and not 1 <= len(subnet_ids) <= contract.MAX_SUBNETS:
-            problems.add(
-                f"vpc_subnets selects {len(subnet_ids)} subnets; SageMaker needs 1-{contract.MAX_SUBNETS}. "
-                "Select other subnets of the VPC."
-            )
             return None
         return {
             contract.SECURITY_GROUP_IDS: [group.security_group_id for group in groups],
@@ -665,7 +662,7 @@ def _check_package_props(problems: Problems, props: Mapping[str, Any]) -> None:
         if value is not None and not validation.is_token(value) and not pattern.match(value):
             problems.add(f"{prop} must be an ARN arn:aws:sagemaker:<region>:<account>:{example}; got {value!r}.")
     problems.check(validation.name_prefix, props["model_name_prefix"], "model_name_prefix")
-    problems.check(validation.network, vpc=props["vpc"], vpc_subnets=props["vpc_subnets"], security_groups=props["security_groups"], allow_all_outbound=None)
+    _check_network(problems, props, allow_all_outbound=None)
     if props["automl_output_s3_uri"] is not None:
         problems.check(validation.s3_uri, props["automl_output_s3_uri"], "automl_output_s3_uri")
     if props["role"] is None and props["automl_output_s3_uri"] is None:
@@ -675,6 +672,19 @@ def _check_package_props(problems: Problems, props: Mapping[str, Any]) -> None:
             "(in the registry's account, whose bucket policy must let this role read it: registry_artifact_policy), "
             "or pass a role that can read the artifacts."
         )
+
+
+def _check_network(problems: Problems, props: Mapping[str, Any], *, allow_all_outbound: Any) -> None:
+    """The network props together, then the subnets they select: every problem, reported in ``problems``."""
+    accepted = problems.check(
+        validation.network,
+        vpc=props["vpc"],
+        vpc_subnets=props["vpc_subnets"],
+        security_groups=props["security_groups"],
+        allow_all_outbound=allow_all_outbound,
+    )
+    if accepted and props["vpc"] is not None:
+        problems.check(value_checks.subnets, props["vpc"], props["vpc_subnets"])
 
 
 def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str], str]:
@@ -688,19 +698,15 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     problems.add_all(type_errors)
     if not type_errors:
         problems.check(validation.automl_job_name, props["automl_job_name"])
-        keys = problems.check(validation.inference_response_keys, props["inference_response_keys"], default=[])
+        if problems.check(validation.response_keys, props["inference_response_keys"]):
+            keys = validation.inference_response_keys(props["inference_response_keys"])
         problems.check(validation.candidate_name, props["candidate_name"])
         if props["automl_output_s3_uri"] is not None:
             problems.check(validation.s3_uri, props["automl_output_s3_uri"], "automl_output_s3_uri")
         problems.check(validation.name_prefix, props["model_name_prefix"], "model_name_prefix")
-        unit = problems.check(validation.processing_unit, props["processing_unit"], default=contract.DEFAULT_PROCESSING_UNIT)
-        problems.check(
-            validation.network,
-            vpc=props["vpc"],
-            vpc_subnets=props["vpc_subnets"],
-            security_groups=props["security_groups"],
-            allow_all_outbound=props["allow_all_outbound"],
-        )
+        if problems.check(validation.processing_unit, props["processing_unit"]):
+            unit = validation.processing_unit_value(props["processing_unit"])
+        _check_network(problems, props, allow_all_outbound=props["allow_all_outbound"])
         problems.check(validation.boolean, props["network_isolation"], "network_isolation")
         problems.check(validation.role_arn, props["source_role_arn"], "source_role_arn")
         problems.check(validation.kms_key, props["kms_key"], "kms_key", region=stack_of(problems.construct).region)

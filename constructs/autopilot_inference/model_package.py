@@ -232,11 +232,13 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     if type_errors:
         return keys, unit
     problems.check(validation.automl_job_name, props["automl_job_name"])
-    keys = problems.check(validation.inference_response_keys, props["inference_response_keys"], default=[])
+    if problems.check(validation.response_keys, props["inference_response_keys"]):
+        keys = validation.inference_response_keys(props["inference_response_keys"])
     problems.check(validation.candidate_name, props["candidate_name"])
     if props["automl_output_s3_uri"] is not None:
         problems.check(validation.s3_uri, props["automl_output_s3_uri"], "automl_output_s3_uri")
-    unit = problems.check(validation.processing_unit, props["processing_unit"], default=contract.DEFAULT_PROCESSING_UNIT)
+    if problems.check(validation.processing_unit, props["processing_unit"]):
+        unit = validation.processing_unit_value(props["processing_unit"])
     problems.check(validation.role_arn, props["source_role_arn"], "source_role_arn")
     problems.check(validation.one_of, props["approval_status"], "approval_status", contract.APPROVAL_STATUSES, optional=False)
     if props["description"] is not None:

@@ -389,7 +389,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def schedule_preview(args: argparse.Namespace, now: datetime | None = None) -> str:
     """The ``--schedule`` part of a plan: next run times and what the next run reads and writes.
 
-    The same checks as ``AutopilotScheduledTransform`` at synth time, so the same messages.
+    The same checks as ``AutopilotScheduledTransform`` at synth time, so the same messages; every
+    problem (one a line) in one :class:`PlanUsageError`.
     """
     from . import _run_locations as locations
     from . import _schedules as schedules
@@ -398,10 +399,21 @@ def schedule_preview(args: argparse.Namespace, now: datetime | None = None) -> s
         raise PlanUsageError("--input-s3-uri and --output-s3-uri go together: give both location templates, or neither.")
     if not 1 <= args.runs <= 100:
         raise PlanUsageError(f"--runs must be between 1 and 100; got {args.runs}.")
-    try:
-        for template, prop in ((args.input_s3_uri, "input_s3_uri"), (args.output_s3_uri, "output_s3_uri")):
-            if template is not None:  # the construct's own checks of its location templates
+    problems = []  # every problem, as the construct reports them all
+    for template, prop in ((args.input_s3_uri, "input_s3_uri"), (args.output_s3_uri, "output_s3_uri")):
+        if template is not None:  # the construct's own checks of its location templates
+            try:
                 locations.checked(template, prop, job_name_prefix=args.job_name_prefix)
+            except locations.LocationTemplateError as error:
+                problems.append(str(error))
+    for check, value in ((schedules.check_expression, args.schedule), (schedules.check_time_zone, args.time_zone)):
+        try:
+            check(value)
+        except schedules.ScheduleError as error:
+            problems.append(str(error))
+    if problems:
+        raise PlanUsageError("\n".join(problems))
+    try:
         lines = schedules.describe_runs(
             args.schedule,
             args.time_zone,

@@ -43,7 +43,7 @@ from . import prop_types, validation, value_checks
 from ._environments import check_same_environment
 from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY, with_owner
-from ._problems import Problems, failed
+from ._problems import Finding, Problems, error, failed, warning
 from ._scopes import child_path, default_prefix
 from ._signatures import public_construct
 from ._synth_cache import stack_id
@@ -303,75 +303,66 @@ class AutopilotScheduledTransform(Construct):
         environment: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        # Every problem is reported on this construct (an error annotation); the checks below stop at
-        # the first problem of the schedule and locations, the transform options report all of theirs.
+        # Every problem of every prop is reported on this construct (an error annotation), in one pass:
+        # a refused value stands in as None (or the default prefix) for the checks that use it.
         problems = Problems(self)
         type_errors = prop_types.type_errors(prop_types.SCHEDULED_TRANSFORM_PROPS, locals())
         problems.add_all(type_errors)
         if type_errors:
             return
-        try:
-            if not isinstance(model, AutopilotModel):
-                raise validation.AutopilotValidationError(f"model must be an AutopilotModel; got {type(model).__name__}.")
-            expression, zone = _schedule(schedule, time_zone)
-            window_seconds = validation.duration_seconds(
-                flexible_time_window, "flexible_time_window", minimum=60, maximum=schedules.MAX_FLEXIBLE_WINDOW_MINUTES * 60
-            )
-            if window_seconds is not None and window_seconds % 60:
-                raise validation.AutopilotValidationError(
-                    f"flexible_time_window must be whole minutes; got {window_seconds} seconds."
-                )
-            if start is not None and end is not None and not start < end:
-                raise validation.AutopilotValidationError(f"start ({start}) must be before end ({end}).")
-            for value, prop in ((start, "start"), (end, "end")):
-                if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
-                    raise validation.AutopilotValidationError(
-                        f"{prop} must be a timezone-aware datetime, e.g. datetime(2027, 1, 1, tzinfo=timezone.utc); "
-                        f"got {value!r}."
-                    )
-            if not validation.is_token(expression):
-                try:
-                    schedules.check_not_past(expression, zone, end, now=datetime.now(timezone.utc))
-                except schedules.ScheduleError as error:
-                    raise validation.AutopilotValidationError(str(error)) from None
-            for flag, prop in (
-                (enabled, "enabled"),
-                (create_notification_topic, "create_notification_topic"),
-                (notify_on_success, "notify_on_success"),
-                (failure_alarm, "failure_alarm"),
-            ):
-                validation.boolean(flag, prop)
-            if notification_topic is not None and create_notification_topic:
-                raise validation.AutopilotValidationError(
-                    "Pass notification_topic or create_notification_topic=True, not both."
-                )
-            if notify_on_success and notification_topic is None and not create_notification_topic:
-                raise validation.AutopilotValidationError(
-                    "notify_on_success needs a topic: pass notification_topic or create_notification_topic=True."
-                )
-            timeout_seconds = validation.duration_seconds(
-                timeout, "timeout", minimum=60, maximum=int(MAX_TIMEOUT.to_seconds() - EXECUTION_TIMEOUT_MARGIN.to_seconds())
-            )
-            prefix = _job_name_prefix(scope, id, job_name_prefix)
-            input_pieces = _location(input_s3_uri, "input_s3_uri", prefix)
-            output_pieces = _location(output_s3_uri, "output_s3_uri", prefix)
-            options = transform_options(**given_options(locals()), validate_uris=False, problems=problems)
-            path = child_path(scope, id)
-            value_checks.report(
-                problems,
-                [
-                    value_checks.scheduled_job_name_prefix(scope, path, prefix),
-                    value_checks.output_location(input_s3_uri, output_s3_uri),
-                    value_checks.shared_output(scope, path, output_s3_uri, _output_key(output_s3_uri, prefix)),
-                    _dst_gap(expression, zone, start),
-                ],
-            )
-        except validation.AutopilotValidationError as problem:
-            problems.add(str(problem))
-        if not failed(model):
+        if not isinstance(model, AutopilotModel):
+            problems.add(f"model must be an AutopilotModel; got {type(model).__name__}.")
+        expression, zone, found = _schedule(schedule, time_zone)
+        problems.report(found)
+        window_limit = schedules.MAX_FLEXIBLE_WINDOW_MINUTES * 60
+        window_seconds = None
+        if problems.check(validation.duration_seconds, flexible_time_window, "flexible_time_window", minimum=60, maximum=window_limit):
+            window_seconds = validation.seconds(flexible_time_window)
+            if window_seconds is not None and not validation.is_token(window_seconds) and window_seconds % 60:
+                problems.add(f"flexible_time_window must be whole minutes; got {window_seconds} seconds.")
+        problems.report(_start_and_end(start, end))
+        if expression is not None and not validation.is_token(expression):
+            # An end that is not a timezone-aware datetime is reported above, and not compared.
+            aware_end = end if isinstance(end, datetime) and end.tzinfo is not None else None
+            problems.add_all(schedules.past_problems(expression, zone, aware_end, now=datetime.now(timezone.utc)))
+        for flag, prop in (
+            (enabled, "enabled"),
+            (create_notification_topic, "create_notification_topic"),
+            (notify_on_success, "notify_on_success"),
+            (failure_alarm, "failure_alarm"),
+        ):
+            problems.check(validation.boolean, flag, prop)
+        if notification_topic is not None and create_notification_topic:
+            problems.add("Pass notification_topic or create_notification_topic=True, not both.")
+        if notify_on_success and notification_topic is None and not create_notification_topic:
+            problems.add("notify_on_success needs a topic: pass notification_topic or create_notification_topic=True.")
+        timeout_limit = int(MAX_TIMEOUT.to_seconds() - EXECUTION_TIMEOUT_MARGIN.to_seconds())
+        timeout_seconds = (
+            validation.seconds(timeout)
+            if problems.check(validation.duration_seconds, timeout, "timeout", minimum=60, maximum=timeout_limit)
+            else None
+        )
+        prefix, prefix_problem = _job_name_prefix(scope, id, job_name_prefix)
+        problems.report(prefix_problem)
+        input_pieces, input_problem = _location(input_s3_uri, "input_s3_uri", prefix)
+        output_pieces, output_problem = _location(output_s3_uri, "output_s3_uri", prefix)
+        problems.report([input_problem, output_problem])
+        options = transform_options(**given_options(locals()), validate_uris=False, problems=problems)
+        path = child_path(scope, id)
+        problems.report(
+            [
+                value_checks.scheduled_job_name_prefix(scope, path, prefix) if prefix_problem is None else None,
+                value_checks.output_location(input_s3_uri, output_s3_uri),
+                value_checks.shared_output(scope, path, output_s3_uri, _output_key(output_s3_uri, prefix)),
+                _dst_gap(expression, zone, start) if expression is not None and _aware(start) else None,
+            ],
+        )
+        if isinstance(model, AutopilotModel) and not failed(model):
             check_same_environment(problems, self, model, "AutopilotScheduledTransform")
         if problems or failed(model):
             return
+        assert expression is not None and input_pieces is not None and output_pieces is not None
+        assert timeout_seconds is not None
 
         self.model = model
         """The model as declared (:attr:`deployed_model` is the one each run names)."""
@@ -748,78 +739,130 @@ class AutopilotScheduledTransform(Construct):
         return self.state_machine.grant_start_execution(principal)
 
 
-def _schedule(schedule: Any, time_zone: str | None) -> tuple[str, str | None]:
-    """The expression and time zone of ``schedule``; errors name ``schedule`` or ``time_zone``."""
-    try:
-        if isinstance(schedule, scheduler.ScheduleExpression):
-            if time_zone is not None:
-                raise schedules.ScheduleError(
-                    "time_zone is for a string schedule; a ScheduleExpression carries its own time zone "
-                    "(ScheduleExpression.cron(..., time_zone=aws_cdk.TimeZone.EUROPE_BERLIN))."
+def _aware(value: Any) -> bool:
+    """Whether ``value`` is ``None`` or a timezone-aware datetime (what ``start`` and ``end`` must be)."""
+    return value is None or isinstance(value, datetime) and value.tzinfo is not None
+
+
+def _start_and_end(start: Any, end: Any) -> list[Finding]:
+    """``start`` before ``end``, each a timezone-aware datetime: every problem."""
+    found = []
+    if (
+        isinstance(start, datetime)
+        and isinstance(end, datetime)
+        and (start.tzinfo is None) == (end.tzinfo is None)  # naive and aware datetimes do not compare
+        and not start < end
+    ):
+        found.append(error("startEnd", f"start ({start}) must be before end ({end})."))
+    for value, prop in ((start, "start"), (end, "end")):
+        if not _aware(value):
+            found.append(
+                error(
+                    "startEnd",
+                    f"{prop} must be a timezone-aware datetime, e.g. datetime(2027, 1, 1, tzinfo=timezone.utc); "
+                    f"got {value!r}.",
                 )
-            expression = schedule.expression_string
-            zone = schedule.time_zone.timezone_name if schedule.time_zone is not None else None
-        else:
-            expression, zone = schedule, schedules.check_time_zone(time_zone)
-        if not validation.is_token(expression):
+            )
+    return found
+
+
+def _schedule(schedule: Any, time_zone: str | None) -> tuple[str | None, str | None, list[Finding]]:
+    """The expression and time zone of ``schedule`` (``None`` when refused), and every problem, naming ``schedule`` or ``time_zone``."""
+    found = []
+    zone: str | None = None
+    expression: str | None
+    if isinstance(schedule, scheduler.ScheduleExpression):
+        if time_zone is not None:
+            found.append(
+                error(
+                    "schedule",
+                    "time_zone is for a string schedule; a ScheduleExpression carries its own time zone "
+                    "(ScheduleExpression.cron(..., time_zone=aws_cdk.TimeZone.EUROPE_BERLIN)).",
+                )
+            )
+        expression = schedule.expression_string
+        zone = schedule.time_zone.timezone_name if schedule.time_zone is not None else None
+    else:
+        expression = schedule
+        try:
+            zone = schedules.check_time_zone(time_zone)
+        except schedules.ScheduleError as problem:
+            found.append(error("schedule", str(problem)))
+    if not validation.is_token(expression):
+        try:
             schedules.check_expression(expression)
-    except schedules.ScheduleError as error:
-        raise validation.AutopilotValidationError(str(error)) from None
-    return expression, zone
+        except schedules.ScheduleError as problem:
+            found.append(error("schedule", str(problem)))
+            expression = None
+    if found:
+        return None, None, found
+    return expression, zone, found
 
 
-def _job_name_prefix(scope: Construct, id: str, given: str | None) -> str:
+def _job_name_prefix(scope: Construct, id: str, given: str | None) -> tuple[str, Finding | None]:
+    """The runs' job name prefix, and its problem (then the default prefix stands in)."""
     limit = locations.MAX_JOB_NAME_PREFIX_LENGTH
+    default = default_prefix(scope, id).lower()[:limit].rstrip("-")
     if given is None:
-        return default_prefix(scope, id).lower()[:limit].rstrip("-")
-    validation.name_prefix(given, "job_name_prefix", limit)
-    if validation.is_token(given):
-        raise validation.AutopilotValidationError(
-            "job_name_prefix must be known at synthesis (it scopes the state machine's permissions); got a token."
+        return default, None
+    problem = validation.name_prefix(given, "job_name_prefix", limit)
+    if problem is None and validation.is_token(given):
+        problem = error(
+            "jobNamePrefix",
+            "job_name_prefix must be known at synthesis (it scopes the state machine's permissions); got a token.",
         )
-    if given != given.lower() or len(given) > limit:
-        raise validation.AutopilotValidationError(
+    if problem is None and (given != given.lower() or len(given) > limit):
+        problem = error(
+            "jobNamePrefix",
             f"job_name_prefix must be at most {limit} lowercase letters, digits and single hyphens: job names "
             f"are '<prefix>-<YYYYMMDD>t<HHMM>-<run id>' (63 characters at most) and SageMaker ARNs are "
-            f"lowercase; got {given!r} ({len(given)} characters)."
+            f"lowercase; got {given!r} ({len(given)} characters).",
         )
-    return given
+    return (default, problem) if problem is not None else (given, None)
 
 
 LONGEST_BUCKET_NAME = "b" * 63
 """Stands in for a bucket given as a token when a location template is checked (the longest name)."""
 
 
-def _location(template: Any, prop: str, prefix: str) -> list[locations.Piece]:
-    """``template`` as pieces; errors name ``prop`` (unknown placeholders, bucket, length).
+def _location(template: Any, prop: str, prefix: str) -> tuple[list[locations.Piece] | None, Finding | None]:
+    """``template`` as pieces (``None`` when refused), and its problem naming ``prop`` (unknown placeholders, bucket, length).
 
     The bucket may be a token (``f"s3://{bucket.bucket_name}/in/{{date}}/"``), checked as a bucket
     name of the longest length; the rest must be literal.
     """
     if validation.is_token(template):
         bucket_token, checked = _token_bucket(template, prop)
-        pieces = _location(checked, prop, prefix)
+        if checked is None:
+            return None, error(
+                "location",
+                f"{prop} must be known at synthesis, except its bucket (the state machine renders it per run); got a "
+                "token elsewhere. Build it from a bucket (which may be a token) and literal text with placeholders, "
+                "e.g. f's3://{bucket.bucket_name}/incoming/{{date}}/'.",
+            )
+        pieces, problem = _location(checked, prop, prefix)
+        if pieces is None:
+            return None, problem
         return [
             piece.replace(f"s3://{LONGEST_BUCKET_NAME}/", f"s3://{bucket_token}/", 1)
             if index == 0 and isinstance(piece, str)
             else piece
             for index, piece in enumerate(pieces)
-        ]
+        ], None
     try:
-        return locations.checked(template, prop, job_name_prefix=prefix)  # the checks plan makes too
-    except locations.LocationTemplateError as error:
-        raise validation.AutopilotValidationError(str(error)) from None
+        return locations.checked(template, prop, job_name_prefix=prefix), None  # the checks plan makes too
+    except locations.LocationTemplateError as problem:
+        return None, error("location", str(problem))
 
 
-def _token_bucket(template: str, prop: str) -> tuple[str, str]:
-    """``(bucket token, template with the longest bucket name instead)`` of a template whose bucket only is a token."""
+def _token_bucket(template: str, prop: str) -> tuple[str, str | None]:
+    """``(bucket token, template with the longest bucket name instead)`` of a template whose bucket only is a token.
+
+    The template is ``None`` when more than the bucket is a token.
+    """
     bucket, _, rest = template[len("s3://") :].partition("/") if template.startswith("s3://") else ("", "", "")
     if not (locations.TOKEN_MARKER.fullmatch(bucket) and not validation.is_token(rest)):
-        raise validation.AutopilotValidationError(
-            f"{prop} must be known at synthesis, except its bucket (the state machine renders it per run); got a "
-            "token elsewhere. Build it from a bucket (which may be a token) and literal text with placeholders, "
-            "e.g. f's3://{bucket.bucket_name}/incoming/{{date}}/'."
-        )
+        return bucket, None
     return bucket, f"s3://{LONGEST_BUCKET_NAME}/{rest}"
 
 
@@ -828,7 +871,7 @@ def _output_key(template: str, prefix: str) -> str:
     return template.replace("{" + locations.JOB_NAME_PLACEHOLDER + "}", f"{prefix}-{{job name}}")
 
 
-def _dst_gap(expression: str, zone: str | None, start: datetime | None) -> value_checks.Finding | None:
+def _dst_gap(expression: str, zone: str | None, start: datetime | None) -> Finding | None:
     """Warn about a cron schedule whose local time falls in a daylight-saving gap (Scheduler skips that run)."""
     if validation.is_token(expression):
         return None
@@ -837,7 +880,7 @@ def _dst_gap(expression: str, zone: str | None, start: datetime | None) -> value
     skipped = [effect for effect in effects if effect.kind == schedules.SKIPPED]
     if not skipped:
         return None
-    return value_checks.warning(
+    return warning(
         "scheduleDstGap",
         f"schedule {expression!r} in {zone}: {skipped[0].describe()}; EventBridge Scheduler skips that run, so "
         "that day is not scored. Pick a local time outside the daylight-saving change (e.g. 03:00 or later, or "

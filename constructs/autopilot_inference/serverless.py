@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from aws_cdk import aws_sagemaker as sagemaker
 
 from . import validation
+from ._problems import Finding, error, findings
 
 MEMORY_SIZES_IN_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 MIN_CONCURRENCY = 1
@@ -34,33 +35,44 @@ class ServerlessConfig:
     max_concurrency: int
     provisioned_concurrency: int | None = None
 
-    def validate(self, prop: str = "serverless") -> None:
-        """Raise :class:`AutopilotValidationError` naming ``prop.<field>`` for a value SageMaker refuses."""
+    def check(self, prop: str = "serverless") -> list[Finding]:
+        """Every value SageMaker refuses, each naming ``prop.<field>``."""
+        found: list[Finding | None] = []
         memory = self.memory_size_in_mb
         if not validation.is_token(memory) and memory not in MEMORY_SIZES_IN_MB:
-            raise validation.AutopilotValidationError(
-                f"{prop}.memory_size_in_mb must be one of {', '.join(map(str, MEMORY_SIZES_IN_MB))} "
-                f"(1 GB steps); got {memory!r}."
+            found.append(
+                error(
+                    "serverless",
+                    f"{prop}.memory_size_in_mb must be one of {', '.join(map(str, MEMORY_SIZES_IN_MB))} "
+                    f"(1 GB steps); got {memory!r}.",
+                )
             )
-        validation.integer(
+        maximum_problem = validation.integer(
             self.max_concurrency, f"{prop}.max_concurrency", minimum=MIN_CONCURRENCY, maximum=MAX_CONCURRENCY
         )
-        validation.integer(
+        provisioned_problem = validation.integer(
             self.provisioned_concurrency,
             f"{prop}.provisioned_concurrency",
             minimum=MIN_CONCURRENCY,
             maximum=MAX_CONCURRENCY,
         )
+        found += [maximum_problem, provisioned_problem]
         provisioned, maximum = self.provisioned_concurrency, self.max_concurrency
         if (
-            provisioned is not None
+            maximum_problem is None
+            and provisioned_problem is None
+            and provisioned is not None
             and not validation.is_token(provisioned)
             and not validation.is_token(maximum)
             and provisioned > maximum
         ):
-            raise validation.AutopilotValidationError(
-                f"{prop}.provisioned_concurrency ({provisioned}) must be at most {prop}.max_concurrency ({maximum})."
+            found.append(
+                error(
+                    "serverless",
+                    f"{prop}.provisioned_concurrency ({provisioned}) must be at most {prop}.max_concurrency ({maximum}).",
+                )
             )
+        return findings(found)
 
     def render(self) -> sagemaker.CfnEndpointConfig.ServerlessConfigProperty:
         """The variant's ``ServerlessConfig``."""

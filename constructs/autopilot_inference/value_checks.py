@@ -1,11 +1,12 @@
 """Synth-time checks of prop values that the API or the containers would refuse later, or silently misuse.
 
-Each check is a pure function returning a :class:`Finding` (an error or a warning naming
-the prop and what to do) or ``None``; :func:`report` attaches the errors and the
-warnings to the construct (``Annotations.of(construct).add_warning_v2``), where
-``cdk synth`` prints them with the construct's path and ``aws_cdk.assertions.Annotations``
-finds them. Checks that compare constructs (two jobs writing one output prefix, two
-endpoints with one name) keep what they have seen per app or per stack.
+The same convention as :mod:`.validation` (see :mod:`._problems`): each check is a pure
+function returning a :class:`Finding` (an error or a warning naming the prop and what to do)
+or ``None``; the construct reports them (``Problems.report``: errors as error annotations,
+warnings with ``Annotations.of(construct).add_warning_v2``), where ``cdk synth`` prints them with
+the construct's path and ``aws_cdk.assertions.Annotations`` finds them. The checks here need
+SageMaker's tables, or compare constructs (two jobs writing one output prefix, two endpoints
+with one name): those keep what they have seen per app or per stack.
 
 Values that are tokens (known only at deploy time) are not checked.
 """
@@ -15,11 +16,10 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from aws_cdk import Annotations, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
 
@@ -31,47 +31,8 @@ from ._lambda.autopilot_runtime.media_types import (  # one place for the media-
     AUTOPILOT_INPUT_CONTENT_TYPES,
 )
 from ._lambda.autopilot_runtime.media_types import media_type as _media_type
-from ._problems import Problems
+from ._problems import WARNING_PREFIX, Finding, error, warning
 from ._synth_cache import app_root, sagemaker_enum, stack_of
-
-WARNING_PREFIX = "autopilot-inference"
-"""Warning ids are ``autopilot-inference:<rule>``; acknowledge one with
-``Annotations.of(construct).acknowledge_warning("autopilot-inference:<rule>", reason)``."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem with a prop: an ``error`` stops the synthesis, a ``warning`` is reported on the construct."""
-
-    severity: Literal["error", "warning"]
-    rule: str
-    message: str
-
-    @property
-    def warning_id(self) -> str:
-        """The id the warning is reported (and acknowledged) under."""
-        return f"{WARNING_PREFIX}:{self.rule}"
-
-
-def error(rule: str, message: str) -> Finding:
-    return Finding("error", rule, message)
-
-
-def warning(rule: str, message: str) -> Finding:
-    return Finding("warning", rule, message)
-
-
-def report(construct: IConstruct | Problems, findings: Iterable[Finding | None]) -> None:
-    """Report every error among ``findings`` on the construct (see :mod:`._problems`); attach every warning to it."""
-    problems = construct if isinstance(construct, Problems) else Problems(construct)
-    found = [finding for finding in findings if finding is not None]
-    for finding in found:
-        if finding.severity == "error":
-            problems.add(finding.message)
-    for finding in found:
-        if finding.severity == "warning":
-            Annotations.of(problems.construct).add_warning_v2(finding.warning_id, finding.message)
-
 
 # --- instance types -------------------------------------------------------------------------
 
@@ -366,8 +327,11 @@ def public_subnets_only(selected_ids: list[str], public_ids: Iterable[str]) -> F
 _SUBNET_SELECTION_FIELDS = tuple(inspect.signature(ec2.SubnetSelection.__init__).parameters)[1:]
 
 
-def select_subnets(construct: IConstruct, vpc: Any, vpc_subnets: Any) -> list[str]:
-    """The subnet ids ``vpc_subnets`` selects in ``vpc``; jsii's refusals become messages naming the prop."""
+def select_subnets(vpc: Any, vpc_subnets: Any) -> tuple[list[str] | None, list[Finding]]:
+    """The subnet ids ``vpc_subnets`` selects in ``vpc`` (``None`` when it cannot select), and the findings.
+
+    jsii's refusals become errors naming the prop; only public subnets, a warning.
+    """
     selection: Mapping[str, Any] = (
         {name: getattr(vpc_subnets, name) for name in _SUBNET_SELECTION_FIELDS} if vpc_subnets is not None else {}
     )
@@ -375,15 +339,33 @@ def select_subnets(construct: IConstruct, vpc: Any, vpc_subnets: Any) -> list[st
         selected = vpc.select_subnets(**selection)
         subnet_ids: list[str] = selected.subnet_ids
     except RuntimeError as problem:  # jsii's error, e.g. an imported subnet without its availability zone
-        raise validation.AutopilotValidationError(
-            f"vpc_subnets cannot be selected in vpc: {str(problem).splitlines()[0]}"
-        ) from None
+        return None, [error("vpcSubnets", f"vpc_subnets cannot be selected in vpc: {str(problem).splitlines()[0]}")]
+    found: list[Finding] = []
     if not validation.is_token(subnet_ids) and subnet_ids and selected.has_public:
-        report(construct, [public_subnets_only(subnet_ids, (subnet.subnet_id for subnet in vpc.public_subnets))])
-    return subnet_ids
+        found = [
+            item
+            for item in [public_subnets_only(subnet_ids, (subnet.subnet_id for subnet in vpc.public_subnets))]
+            if item is not None
+        ]
+    return subnet_ids, found
+
+
+def subnets(vpc: Any, vpc_subnets: Any) -> list[Finding]:
+    """Every problem of the subnets ``vpc_subnets`` selects in ``vpc``: not selectable, only public ones, not 1-16."""
+    subnet_ids, found = select_subnets(vpc, vpc_subnets)
+    if subnet_ids is not None and not validation.is_token(subnet_ids) and not 1 <= len(subnet_ids) <= contract.MAX_SUBNETS:
+        found.append(
+            error(
+                "vpcSubnets",
+                f"vpc_subnets selects {len(subnet_ids)} subnets; SageMaker needs 1-{contract.MAX_SUBNETS}. "
+                "Select other subnets of the VPC.",
+            )
+        )
+    return found
 
 
 __all__ = [
+    "WARNING_PREFIX",
     "AUTOPILOT_ACCEPT_TYPES",
     "AUTOPILOT_INPUT_CONTENT_TYPES",
     "SAGEMAKER_JSONPATH",
@@ -391,14 +373,16 @@ __all__ = [
     "accept",
     "content_type",
     "endpoint_name",
+    "error",
     "instance_type",
     "jsonpath_filter",
     "output_location",
     "public_subnets_only",
-    "report",
     "scheduled_job_name_prefix",
     "select_subnets",
     "shared_output",
+    "subnets",
     "transform_instance_count",
     "wait_timeout_unused",
+    "warning",
 ]

@@ -20,6 +20,7 @@ References the tests check against, besides ``aws_cdk.assertions`` on the synthe
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import botocore.session
@@ -664,24 +665,33 @@ def test_serverless_limits_are_botocores() -> None:
     sizes = list(range(memory["min"], memory["max"] + 1, 1024))
     assert len(sizes) == 6  # 1 GB steps, 1024-6144
     for size in sizes:
-        ServerlessConfig(memory_size_in_mb=size, max_concurrency=concurrency["max"]).validate()
+        assert ServerlessConfig(memory_size_in_mb=size, max_concurrency=concurrency["max"]).check() == []
     for bad in (memory["min"] - 1024, memory["max"] + 1024, 1536):
         endpoint = new_model(stack, f"M{bad}").add_endpoint(
             "E", serverless=ServerlessConfig(memory_size_in_mb=bad, max_concurrency=1)
         )
         assert_refused(endpoint, "serverless.memory_size_in_mb")
     for bad in (concurrency["min"] - 1, concurrency["max"] + 1):
-        with pytest.raises(AutopilotValidationError, match="serverless.max_concurrency"):
-            ServerlessConfig(memory_size_in_mb=1024, max_concurrency=bad).validate()
+        assert_messages(ServerlessConfig(memory_size_in_mb=1024, max_concurrency=bad).check(), "serverless.max_concurrency")
     # botocore's validator checks minimums (its maximums are read from the shape above).
     with pytest.raises(ParamValidationError, match="MaxConcurrency"):
         validate_parameters(
             {"MemorySizeInMB": 1024, "MaxConcurrency": concurrency["min"] - 1}, shape("ProductionVariantServerlessConfig")
         )
-    with pytest.raises(AutopilotValidationError, match="serverless.provisioned_concurrency"):
-        ServerlessConfig(memory_size_in_mb=1024, max_concurrency=200, provisioned_concurrency=provisioned["max"] + 1).validate()
-    with pytest.raises(AutopilotValidationError, match="must be at most serverless.max_concurrency"):
-        ServerlessConfig(memory_size_in_mb=1024, max_concurrency=5, provisioned_concurrency=6).validate()
+    assert_messages(
+        ServerlessConfig(memory_size_in_mb=1024, max_concurrency=200, provisioned_concurrency=provisioned["max"] + 1).check(),
+        "serverless.provisioned_concurrency",
+    )
+    assert_messages(
+        ServerlessConfig(memory_size_in_mb=1024, max_concurrency=5, provisioned_concurrency=6).check(),
+        "must be at most serverless.max_concurrency",
+    )
+
+
+def assert_messages(found: list[Any], match: str) -> None:
+    """Exactly one finding, an error matching ``match`` (a check returns its findings, it does not raise)."""
+    assert [finding.severity for finding in found] == ["error"], found
+    assert re.search(match, found[0].message), found
 
 
 def test_serverless_refusals_name_the_prop() -> None:

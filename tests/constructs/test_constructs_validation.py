@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from support.annotations import assert_refused
 from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, custom_resource, new_stack, template_json
 
-from autopilot_inference import AutopilotBatchTransform, AutopilotModel, AutopilotValidationError, validation
+from autopilot_inference import AutopilotBatchTransform, AutopilotModel, validation
 from autopilot_inference._lambda.autopilot_runtime import naming
 
 MODEL_BASE: dict[str, Any] = {"automl_job_name": JOB, "automl_output_s3_uri": OUTPUT_URI}
@@ -301,15 +301,15 @@ def test_given_role_makes_automl_output_uri_optional() -> None:
     "uri", ["s3://bucket", "s3://bucket/", "s3://my.bucket-1/a/b/c.csv", "s3://" + "b" * 63 + "/x"]
 )
 def test_s3_uri_accepts(uri: str) -> None:
-    assert validation.s3_uri(uri, "uri") == uri
+    assert validation.s3_uri(uri, "uri") is None
 
 
 @pytest.mark.parametrize(
     "uri", ["s3:/bucket/x", "S3://bucket/x", "s3://" + "b" * 64 + "/x", "s3://bucket-/x", "s3://a.-b/x", 5]
 )
 def test_s3_uri_refuses(uri: Any) -> None:
-    with pytest.raises(AutopilotValidationError, match="^uri "):
-        validation.s3_uri(uri, "uri")
+    found = validation.s3_uri(uri, "uri")  # a check returns its finding, it does not raise
+    assert found is not None and found.is_error and found.message.startswith("uri ")
 
 
 @pytest.mark.parametrize(
@@ -317,7 +317,7 @@ def test_s3_uri_refuses(uri: Any) -> None:
     ["ml.m5.xlarge", "ml.g4dn.12xlarge", "ml.p4d.24xlarge", "ml.inf2.xlarge", "ml.trn1n.32xlarge", "ml.c7i.large"],
 )
 def test_instance_types_accepted(instance_type: str) -> None:
-    assert validation.instance_type(instance_type) == instance_type
+    assert validation.instance_type(instance_type) is None
 
 
 @pytest.mark.parametrize("keys", [None, [], ""])
@@ -326,15 +326,16 @@ def test_no_keys_is_an_empty_list(keys: Any) -> None:
 
 
 def test_processing_unit_is_upper_cased() -> None:
-    assert validation.processing_unit("gpu") == "GPU"
-    assert validation.processing_unit("CPU") == "CPU"
+    assert validation.processing_unit("gpu") is None
+    assert validation.processing_unit_value("gpu") == "GPU"
+    assert validation.processing_unit_value("CPU") == "CPU"
 
 
 def test_job_name_limits() -> None:
-    assert validation.automl_job_name("a" * 32) == "a" * 32
-    assert validation.automl_job_name("a-b--c") == "a-b--c"
-    with pytest.raises(AutopilotValidationError, match="automl_job_name"):
-        validation.automl_job_name("a-")
+    assert validation.automl_job_name("a" * 32) is None
+    assert validation.automl_job_name("a-b--c") is None
+    found = validation.automl_job_name("a-")
+    assert found is not None and "automl_job_name" in found.message
 
 
 def test_split_s3_uri() -> None:

@@ -149,6 +149,38 @@ def test_the_packages_have_no_import_cycles() -> None:
     assert not found, "import cycles:\n" + "\n".join(" -> ".join(cycle) for cycle in found)
 
 
+TOOL_MODULES = frozenset(
+    f"autopilot_inference.{name}" for name in ("cli", "plan", "summary", "diff", "_describe", "__main__")
+)
+"""The command line tools and what only they use (``_cfn_text``, the one reader of intrinsic functions,
+imports nothing of the package and is shared plumbing: ``summary`` and ``compliance`` both read with it)."""
+NAG_MODULES = tuple(
+    f"autopilot_inference.{name}" for name in ("compliance", "nag", "execution_compliance", "provider_compliance")
+)
+"""The cdk-nag machinery and the acknowledgements built on it."""
+
+
+def reachable(graph: Mapping[str, set[str]], start: str) -> set[str]:
+    """Every module ``start`` imports, directly or through others."""
+    seen: set[str] = set()
+    frontier = [start]
+    while frontier:
+        for target in graph[frontier.pop()]:
+            if target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    return seen
+
+
+def test_the_nag_machinery_imports_no_tool_code() -> None:
+    graph = import_graph(PACKAGES)
+    assert TOOL_MODULES <= set(graph), sorted(TOOL_MODULES - set(graph))  # the names still name modules
+    for module in NAG_MODULES:
+        assert not reachable(graph, module) & TOOL_MODULES, (module, sorted(reachable(graph, module) & TOOL_MODULES))
+    # The test can fail: the CLI reaches the tools.
+    assert "autopilot_inference.summary" in reachable(graph, "autopilot_inference.cli")
+
+
 def test_the_graph_holds_relative_aliased_and_deferred_imports() -> None:
     graph = import_graph(PACKAGES)
     # from .provider import AutopilotInferenceProvider (relative)

@@ -134,3 +134,15 @@ def test_command_line_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["plan", str(FIXTURES / "describe_auto_ml_job_ensembling.json"), "--schedule", "rate(1 day)"]) == 0
     out = capsys.readouterr().out
     assert out.index("Schedule rate(1 day)") > 0 and "container" in out[: out.index("Schedule")]
+
+
+def test_plan_lists_every_problem_of_a_schedule_with_the_constructs_messages(capsys: pytest.CaptureFixture[str]) -> None:
+    """Two bad location templates, a bad schedule and a bad time zone: the construct reports four errors, plan the same four."""
+    bad = {"schedule": "every night", "time_zone": "Mars/Olympus", "input_s3_uri": f"s3://{BUCKET}/in/{{when}}/",
+           "output_s3_uri": "s3://b/out/"}
+    at_synth = errors_on(scheduled(new_stack(), **bad))
+    assert len(at_synth) == 4
+    assert cli.main(["plan", "--schedule", bad["schedule"], "--time-zone", bad["time_zone"],
+                     "--input-s3-uri", bad["input_s3_uri"], "--output-s3-uri", bad["output_s3_uri"]]) == 2
+    lines = error_lines(capsys.readouterr().err)
+    assert sorted(line.removeprefix("error: ") for line in lines) == sorted(at_synth)
