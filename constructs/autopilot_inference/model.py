@@ -698,8 +698,9 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     problems.add_all(type_errors)
     if not type_errors:
         problems.check(validation.automl_job_name, props["automl_job_name"])
-        if problems.check(validation.response_keys, props["inference_response_keys"]):
-            keys = validation.inference_response_keys(props["inference_response_keys"])
+        normalized, refused = validation.inference_response_keys(props["inference_response_keys"])
+        if problems.report(refused):
+            keys = normalized
         problems.check(validation.candidate_name, props["candidate_name"])
         if props["automl_output_s3_uri"] is not None:
             problems.check(validation.s3_uri, props["automl_output_s3_uri"], "automl_output_s3_uri")

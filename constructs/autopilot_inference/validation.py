@@ -89,34 +89,26 @@ def unordered_keys_message(value: Any, prop: str = "inference_response_keys") ->
     )
 
 
-def inference_response_keys(value: Any, prop: str = "inference_response_keys") -> Any:
-    """The requested keys as a list: trimmed, without duplicates, all among the four known keys.
+def inference_response_keys(value: Any, prop: str = "inference_response_keys") -> tuple[Any, Finding | None]:
+    """The requested keys as a list (trimmed, without duplicates, all among the four known keys) and
+    the finding of a refused value (the keys are then ``None``): the construct's one normalisation.
 
     A list token, or a list holding tokens, passes through (a token item may hold several
     comma-separated keys; the handler splits them).
     """
     if value is None:
-        return []
+        return [], None
     if is_token(value):
-        return value if not isinstance(value, str) else [value]
+        return (value if not isinstance(value, str) else [value]), None
     unordered = unordered_keys_message(value, prop)
     if unordered:
-        raise AutopilotValidationError(unordered)
+        return None, _fail(unordered)
     items: list[Any] = [value] if isinstance(value, str) or not isinstance(value, Iterable) else list(value)
     try:
         keys = requested_inference_response_keys(items, prop, keep=is_token)
     except InferenceResponseKeyError as error:
-        raise AutopilotValidationError(str(error)) from None
-    return list(keys)
-
-
-def response_keys(value: Any, prop: str = "inference_response_keys") -> Finding | None:
-    """The check of :func:`inference_response_keys` (which converts, and raises on a refused value)."""
-    try:
-        inference_response_keys(value, prop)
-    except AutopilotValidationError as problem:
-        return _fail(str(problem))
-    return None
+        return None, _fail(str(error))
+    return list(keys), None
 
 
 def s3_uri(value: Any, prop: str) -> Finding | None:

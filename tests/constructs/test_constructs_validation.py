@@ -322,7 +322,7 @@ def test_instance_types_accepted(instance_type: str) -> None:
 
 @pytest.mark.parametrize("keys", [None, [], ""])
 def test_no_keys_is_an_empty_list(keys: Any) -> None:
-    assert validation.inference_response_keys(keys) == []
+    assert validation.inference_response_keys(keys) == ([], None)
 
 
 def test_processing_unit_is_upper_cased() -> None:
