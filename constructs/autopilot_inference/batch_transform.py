@@ -140,12 +140,11 @@ class AutopilotBatchTransform(Construct):
     ) -> None:
         super().__init__(scope, id)
         problems = Problems(self)
-        type_errors = prop_types.type_errors(prop_types.TRANSFORM_PROPS, locals())
+        type_errors = prop_types.type_problems(AutopilotBatchTransform.__init__, locals())
         problems.add_all(type_errors)
         if type_errors:
             self.resource = cast(CustomResource, Unbuilt())  # a stand-in: nothing was built
             return
-        problems.check(validation.boolean, wait_for_completion, "wait_for_completion")
         wait_seconds = problems.check(validation.wait_timeout, wait_timeout) if wait_for_completion else None
         options = transform_options(**given_options(locals()), problems=problems)
         problems.check(validation.name_prefix, job_name_prefix, "job_name_prefix")

@@ -107,7 +107,7 @@ class AutopilotEndpoint(Construct):
         refuse_unknown_props(props, EndpointProps, "AutopilotEndpoint")
         super().__init__(scope, id)
         problems = Problems(self)
-        type_errors = prop_types.type_errors(prop_types.ENDPOINT_PROPS, {"model": model, **props})
+        type_errors = prop_types.type_problems(AutopilotEndpoint.__init__, {"model": model, **props})
         instance_type = props.get("instance_type")
         initial_instance_count = props.get("initial_instance_count")
         kms_key = props.get("kms_key")
@@ -171,10 +171,6 @@ class AutopilotEndpoint(Construct):
         self._scalable_instance_count: ScalableInstanceCount | None = None
         self._blue_green = blue_green
         self._rolling_update = rolling_update
-        if rollback_alarms is not None and (
-            isinstance(rollback_alarms, (str, bytes)) or not all(_is_alarm(alarm) for alarm in rollback_alarms)
-        ):
-            problems.add("rollback_alarms must be a list of CloudWatch alarms (aws_cloudwatch.IAlarm).")
         if endpoint_alarms is not None:
             problems.check(endpoint_alarms_module.validate, endpoint_alarms)
         guarded = blue_green is not None or rolling_update is not None

@@ -54,6 +54,11 @@ from .model_base import AutopilotModelBase
 from .scheduled_permissions import acknowledge_state_machine_findings, state_machine_statements
 
 ScheduleInput = Union[scheduler.ScheduleExpression, str]
+prop_types.hint(
+    ScheduleInput,
+    "a schedule expression string or an aws_scheduler.ScheduleExpression",
+    "Use e.g. 'cron(0 2 * * ? *)' or 'rate(1 day)'.",
+)
 
 DEFAULT_TIMEOUT = Duration.hours(24)
 MAX_TIMEOUT = Duration.days(365)  # a standard state machine execution runs up to one year
@@ -306,13 +311,11 @@ class AutopilotScheduledTransform(Construct):
         # Every problem is reported on this construct (an error annotation); the checks below stop at
         # the first problem of the schedule and locations, the transform options report all of theirs.
         problems = Problems(self)
-        type_errors = prop_types.type_errors(prop_types.SCHEDULED_TRANSFORM_PROPS, locals())
+        type_errors = prop_types.type_problems(AutopilotScheduledTransform.__init__, locals())
         problems.add_all(type_errors)
         if type_errors:
             return
         try:
-            if not isinstance(model, AutopilotModel):
-                raise validation.AutopilotValidationError(f"model must be an AutopilotModel; got {type(model).__name__}.")
             expression, zone = _schedule(schedule, time_zone)
             window_seconds = validation.duration_seconds(
                 flexible_time_window, "flexible_time_window", minimum=60, maximum=schedules.MAX_FLEXIBLE_WINDOW_MINUTES * 60
@@ -324,7 +327,7 @@ class AutopilotScheduledTransform(Construct):
             if start is not None and end is not None and not start < end:
                 raise validation.AutopilotValidationError(f"start ({start}) must be before end ({end}).")
             for value, prop in ((start, "start"), (end, "end")):
-                if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+                if value is not None and value.tzinfo is None:
                     raise validation.AutopilotValidationError(
                         f"{prop} must be a timezone-aware datetime, e.g. datetime(2027, 1, 1, tzinfo=timezone.utc); "
                         f"got {value!r}."
@@ -334,13 +337,6 @@ class AutopilotScheduledTransform(Construct):
                     schedules.check_not_past(expression, zone, end, now=datetime.now(timezone.utc))
                 except schedules.ScheduleError as error:
                     raise validation.AutopilotValidationError(str(error)) from None
-            for flag, prop in (
-                (enabled, "enabled"),
-                (create_notification_topic, "create_notification_topic"),
-                (notify_on_success, "notify_on_success"),
-                (failure_alarm, "failure_alarm"),
-            ):
-                validation.boolean(flag, prop)
             if notification_topic is not None and create_notification_topic:
                 raise validation.AutopilotValidationError(
                     "Pass notification_topic or create_notification_topic=True, not both."

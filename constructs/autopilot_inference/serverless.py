@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_sagemaker as sagemaker
 
-from . import validation
+from . import prop_types, validation
 
 MEMORY_SIZES_IN_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 MIN_CONCURRENCY = 1
@@ -69,3 +69,6 @@ class ServerlessConfig:
             max_concurrency=self.max_concurrency,
             provisioned_concurrency=self.provisioned_concurrency,
         )
+
+
+prop_types.hint(ServerlessConfig, fix="Use ServerlessConfig(memory_size_in_mb=..., max_concurrency=...).")

@@ -375,12 +375,3 @@ def endpoint_name(value: Any, prop: str) -> Any:
 def percentage(value: Any, prop: str) -> Any:
     """A whole percentage, 0-100."""
     return integer(value, prop, minimum=0, maximum=100)
-
-
-def boolean(value: Any, prop: str) -> Any:
-    """A Python bool."""
-    if is_token(value):
-        return value
-    if not isinstance(value, bool):
-        _fail(f"{prop} must be True or False; got {value!r}.")
-    return value
