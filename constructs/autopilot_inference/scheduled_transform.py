@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any, Union
+from typing import Any, Union, Unpack
 
 import jsii
 from aws_cdk import (
@@ -45,9 +45,9 @@ from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY, with_owner
 from ._problems import Problems, failed
 from ._scopes import child_path, default_prefix
-from ._signatures import public_construct
+from ._signatures import public_construct, refuse_missing_props, refuse_unknown_props
 from ._synth_cache import stack_id
-from ._transform_options import TransformOptions, given_options, transform_options
+from ._transform_options import TransformOptions, TransformOptionsProps, transform_options
 from .compliance import at_synthesis
 from .model import AutopilotModel
 from .model_base import AutopilotModelBase
@@ -259,11 +259,9 @@ class AutopilotScheduledTransform(Construct):
         notify_on_success: also tell the topic of each successful run. Default: ``False``.
         failure_alarm: a CloudWatch alarm on failed and timed-out executions (notifying the
             topic, if any). Default: ``False``.
-        instance_type, instance_count, content_type, split_type, accept, assemble_with,
-        input_data_type, compression_type, output_kms_key, volume_kms_key, batch_strategy,
-        max_payload_in_mb, max_concurrent_transforms, invocations_timeout,
-        invocations_max_retries, input_filter, output_filter, join_source, environment: as for
-            :class:`~autopilot_inference.batch_transform.AutopilotBatchTransform`, same defaults.
+        instance_type, ... environment: the transform options
+            (:class:`~autopilot_inference._transform_options.TransformOptionsProps`, below), as for
+            :class:`~autopilot_inference.batch_transform.AutopilotBatchTransform`.
     """
 
     def __init__(
@@ -273,8 +271,6 @@ class AutopilotScheduledTransform(Construct):
         *,
         model: AutopilotModel,
         schedule: ScheduleInput,
-        input_s3_uri: str,
-        output_s3_uri: str,
         time_zone: str | None = None,
         flexible_time_window: Duration | None = None,
         start: datetime | None = None,
@@ -287,34 +283,19 @@ class AutopilotScheduledTransform(Construct):
         create_notification_topic: bool = False,
         notify_on_success: bool = False,
         failure_alarm: bool = False,
-        instance_type: str = "ml.m5.xlarge",
-        instance_count: int = 1,
-        content_type: str | None = "text/csv",
-        split_type: str | None = contract.DEFAULT_SPLIT_TYPE,
-        accept: str | None = "text/csv",
-        assemble_with: str | None = contract.DEFAULT_ASSEMBLE_WITH,
-        input_data_type: str = contract.DEFAULT_S3_DATA_TYPE,
-        compression_type: str | None = None,
-        output_kms_key: kms.IKey | None = None,
-        volume_kms_key: kms.IKey | None = None,
-        batch_strategy: str | None = None,
-        max_payload_in_mb: int | None = None,
-        max_concurrent_transforms: int | None = None,
-        invocations_timeout: Duration | None = None,
-        invocations_max_retries: int | None = None,
-        input_filter: str | None = None,
-        output_filter: str | None = None,
-        join_source: str | None = None,
-        environment: Mapping[str, str] | None = None,
+        **options: Unpack[TransformOptionsProps],
     ) -> None:
+        refuse_unknown_props(options, TransformOptionsProps, "AutopilotScheduledTransform")
+        refuse_missing_props(options, TransformOptionsProps, "AutopilotScheduledTransform")
         super().__init__(scope, id)
         # Every problem is reported on this construct (an error annotation); the checks below stop at
         # the first problem of the schedule and locations, the transform options report all of theirs.
         problems = Problems(self)
-        type_errors = prop_types.type_problems(AutopilotScheduledTransform.__init__, locals())
+        type_errors = prop_types.type_problems(AutopilotScheduledTransform.__init__, {**locals(), **options})
         problems.add_all(type_errors)
         if type_errors:
             return
+        input_s3_uri, output_s3_uri = options["input_s3_uri"], options["output_s3_uri"]
         try:
             expression, zone = _schedule(schedule, time_zone)
             window_seconds = validation.duration_seconds(
@@ -351,7 +332,7 @@ class AutopilotScheduledTransform(Construct):
             prefix = _job_name_prefix(scope, id, job_name_prefix)
             input_pieces = _location(input_s3_uri, "input_s3_uri", prefix)
             output_pieces = _location(output_s3_uri, "output_s3_uri", prefix)
-            options = transform_options(**given_options(locals()), validate_uris=False, problems=problems)
+            checked = transform_options(options, validate_uris=False, problems=problems)
             path = child_path(scope, id)
             value_checks.report(
                 problems,
@@ -409,7 +390,7 @@ class AutopilotScheduledTransform(Construct):
         self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
         """The state machine's execution log (all events, without execution data)."""
 
-        definition = self._definition(options, deployed, input_pieces, output_pieces, timeout_seconds, notify_on_success)
+        definition = self._definition(checked, deployed, input_pieces, output_pieces, timeout_seconds, notify_on_success)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
@@ -470,8 +451,8 @@ class AutopilotScheduledTransform(Construct):
                 "JobNamePrefix": prefix,
                 "InputS3Uri": input_s3_uri,
                 "OutputS3Uri": output_s3_uri,
-                "InstanceType": instance_type,
-                "InstanceCount": instance_count,
+                "InstanceType": checked.options["instance_type"],
+                "InstanceCount": checked.options["instance_count"],
                 "ModelName": deployed.model_name,
             },
         )
@@ -503,7 +484,7 @@ class AutopilotScheduledTransform(Construct):
         # The model's execution role reads and writes the run locations, up to their first placeholder.
         deployed.allow_read_transform_input(_literal_prefix(input_s3_uri))
         deployed.allow_write_results(_folder_prefix(output_s3_uri))
-        for options_key in options.keys():
+        for options_key in checked.keys():
             deployed.allow_key_use(options_key, encrypt=True)
 
         acknowledge_state_machine_findings(self.role)
