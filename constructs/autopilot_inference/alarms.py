@@ -59,15 +59,8 @@ def _rate(value: object, prop: str) -> None:
 
 def validate(alarms: EndpointAlarms, prop: str = "endpoint_alarms") -> None:
     """Raise :class:`AutopilotValidationError` naming ``prop.<field>``."""
-    if not isinstance(alarms, EndpointAlarms):
-        raise validation.AutopilotValidationError(f"{prop} must be an EndpointAlarms; got {type(alarms).__name__}.")
     _rate(alarms.max_5xx_error_rate, f"{prop}.max_5xx_error_rate")
     _rate(alarms.max_4xx_error_rate, f"{prop}.max_4xx_error_rate")
-    if alarms.max_model_latency is not None and not isinstance(alarms.max_model_latency, Duration):
-        raise validation.AutopilotValidationError(
-            f"{prop}.max_model_latency must be an aws_cdk.Duration, e.g. Duration.millis(500); "
-            f"got {alarms.max_model_latency!r}."
-        )
     validation.duration_seconds(alarms.period, f"{prop}.period", minimum=60, maximum=86400)
     validation.integer(alarms.evaluation_periods, f"{prop}.evaluation_periods", minimum=1)
     if (alarms.max_5xx_error_rate, alarms.max_4xx_error_rate, alarms.max_model_latency) == (None, None, None):

@@ -17,7 +17,7 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_sagemaker as sagemaker
 
-from . import validation
+from . import prop_types, validation
 
 INSTANCE_COUNT = "INSTANCE_COUNT"
 CAPACITY_PERCENT = "CAPACITY_PERCENT"
@@ -88,6 +88,10 @@ class TrafficRouting:
         return TrafficRouting(LINEAR, wait, step)
 
 
+prop_types.hint(CapacitySize, fix="Use CapacitySize.instances(n) or CapacitySize.percent(p).")
+prop_types.hint(TrafficRouting, fix="Use TrafficRouting.all_at_once(), .canary(...) or .linear(...).")
+
+
 @dataclass(frozen=True)
 class BlueGreenUpdate:
     """Blue/green update: a new fleet, traffic shifted to it, the old fleet kept until the end.
@@ -144,8 +148,6 @@ def check_size(
     ``instance_count``: the smallest number of instances the variant may have at deploy time
     (``None`` when unknown: a token, or serverless).
     """
-    if not isinstance(size, CapacitySize):
-        _fail(f"{prop} must be a CapacitySize (CapacitySize.instances(n) or CapacitySize.percent(p)); got {size!r}.")
     low, high = percent
     if size.type == CAPACITY_PERCENT:
         validation.integer(size.value, prop, minimum=low, maximum=high)
@@ -190,16 +192,12 @@ def render(
     if blue_green is not None and rolling_update is not None:
         _fail("blue_green and rolling_update exclude each other: an update is either blue/green or rolling.")
     if blue_green is not None:
-        if not isinstance(blue_green, BlueGreenUpdate):
-            _fail(f"blue_green must be a BlueGreenUpdate; got {type(blue_green).__name__}.")
         return sagemaker.CfnEndpoint.DeploymentConfigProperty(
             blue_green_update_policy=_blue_green(blue_green, instance_count, serverless),
             auto_rollback_configuration=auto_rollback,
         )
     if rolling_update is None:
         return None
-    if not isinstance(rolling_update, RollingUpdate):
-        _fail(f"rolling_update must be a RollingUpdate; got {type(rolling_update).__name__}.")
     if serverless:
         _fail(
             "rolling_update is not available for serverless endpoints (SageMaker's deployment guardrails "
@@ -230,7 +228,7 @@ def _blue_green(
     update: BlueGreenUpdate, instance_count: Any, serverless: bool
 ) -> sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty:
     routing = update.traffic_routing if update.traffic_routing is not None else TrafficRouting.all_at_once()
-    if not isinstance(routing, TrafficRouting) or routing.type not in (ALL_AT_ONCE, CANARY, LINEAR):
+    if routing.type not in (ALL_AT_ONCE, CANARY, LINEAR):
         _fail(
             "blue_green.traffic_routing must be TrafficRouting.all_at_once(), .canary(...) or .linear(...); "
             f"got {routing!r}."

@@ -493,9 +493,6 @@ def _check_serverless(
     data_capture: Any,
 ) -> None:
     """What SageMaker serverless inference refuses, named by prop: every problem is reported in ``problems``."""
-    if not isinstance(serverless, ServerlessConfig):
-        problems.add(f"serverless must be a ServerlessConfig; got {type(serverless).__name__}.")
-        return
     problems.check(serverless.validate)
     for prop, value in (("instance_type", instance_type), ("initial_instance_count", initial_instance_count)):
         if value is not None:

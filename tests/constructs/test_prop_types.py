@@ -25,8 +25,12 @@ from autopilot_inference import (
     AutopilotModel,
     AutopilotModelPackage,
     AutopilotScheduledTransform,
+    BlueGreenUpdate,
     EndpointDataCapture,
     InferenceResponseKey,
+    RollingUpdate,
+    ServerlessConfig,
+    TrafficRouting,
     prop_types,
 )
 
@@ -226,6 +230,26 @@ def test_transform_prop_types(overrides: dict[str, Any], expected: str) -> None:
             {"data_capture": EndpointDataCapture(destination_s3_uri="s3://bucket/capture/", sampling_percentage="50")},  # type: ignore[arg-type]
             "data_capture.sampling_percentage must be a whole number (int); got str '50'.",
         ),
+        # The fields of the package's dataclasses are checked against their annotations too, at any depth.
+        (
+            {"rolling_update": RollingUpdate(maximum_batch_size=5, wait=Duration.minutes(1))},  # type: ignore[arg-type]
+            "rolling_update.maximum_batch_size must be a CapacitySize; got int 5. "
+            "Use CapacitySize.instances(n) or CapacitySize.percent(p).",
+        ),
+        (
+            {"blue_green": BlueGreenUpdate(traffic_routing=TrafficRouting.canary(size=10, wait=Duration.minutes(5)))},  # type: ignore[arg-type]
+            "blue_green.traffic_routing.size must be a CapacitySize; got int 10. "
+            "Use CapacitySize.instances(n) or CapacitySize.percent(p).",
+        ),
+        (
+            {"blue_green": BlueGreenUpdate(traffic_routing="canary")},  # type: ignore[arg-type]
+            "blue_green.traffic_routing must be a TrafficRouting; got str 'canary'. "
+            "Use TrafficRouting.all_at_once(), .canary(...) or .linear(...).",
+        ),
+        (
+            {"serverless": ServerlessConfig(memory_size_in_mb="2048", max_concurrency=5)},  # type: ignore[arg-type]
+            "serverless.memory_size_in_mb must be a whole number (int); got str '2048'.",
+        ),
     ],
 )
 def test_endpoint_prop_types(overrides: dict[str, Any], expected: str) -> None:
@@ -329,3 +353,21 @@ def test_scheduled_transform_prop_types(overrides: dict[str, Any], expected: str
               "output_s3_uri": RESULT_URI, **overrides}
     scheduled = AutopilotScheduledTransform(stack, "Nightly", **kwargs)
     assert errors_on(scheduled)[0] == expected
+
+
+def test_tokens_pass_where_a_number_string_boolean_mapping_or_list_is_annotated() -> None:
+    """A CloudFormation parameter stands for the value until deploy time (CDK encodes it as a float, str or list)."""
+    from aws_cdk import CfnParameter, Fn
+
+    stack = new_stack()
+    count = CfnParameter(stack, "Count", type="Number").value_as_number
+    accounts = CfnParameter(stack, "Accounts", type="CommaDelimitedList").value_as_list
+    values = {
+        "instance_count": count,
+        "max_payload_in_mb": count,
+        "content_type": CfnParameter(stack, "Type").value_as_string,
+        "environment": Fn.get_att("Somewhere", "Environment"),
+    }
+    assert prop_types.type_problems(AutopilotBatchTransform.__init__, values) == []
+    assert prop_types.type_problems(AutopilotModelPackage.__init__, {"consumer_accounts": accounts}) == []
+    assert prop_types.type_problems(AutopilotBatchTransform.__init__, {"instance_count": "2"}) != []
