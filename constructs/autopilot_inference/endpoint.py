@@ -311,10 +311,9 @@ class AutopilotEndpoint(Construct):
         SageMaker reads the alarms with that role.
         """
         problems = Problems(self)
-        if not _is_alarm(alarm):
-            problems.add(
-                f"add_rollback_alarm needs a CloudWatch alarm (aws_cloudwatch.IAlarm); got {type(alarm).__name__}."
-            )
+        wrong = prop_types.problem(alarm, cloudwatch.IAlarm, "add_rollback_alarm's alarm")
+        if wrong is not None:
+            problems.add(wrong)
             return
         if alarm in self._rollback_alarms:
             return
@@ -476,11 +475,6 @@ class AutopilotEndpoint(Construct):
     def metric_disk_utilization(self, **options: Any) -> cloudwatch.Metric:
         """``DiskUtilization`` of the instances (percent). Default: average over 5 minutes."""
         return self.metric(metrics.INSTANCE_NAMESPACE, metrics.DISK_UTILIZATION, **{"statistic": metrics.AVERAGE, **options})
-
-
-def _is_alarm(value: Any) -> bool:
-    """Whether ``value`` is a CloudWatch alarm (``IAlarm`` is a jsii interface, not a Python class)."""
-    return hasattr(value, "alarm_arn") and hasattr(value, "alarm_name")
 
 
 def _check_serverless(

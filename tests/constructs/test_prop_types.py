@@ -371,3 +371,17 @@ def test_tokens_pass_where_a_number_string_boolean_mapping_or_list_is_annotated(
     assert prop_types.type_problems(AutopilotBatchTransform.__init__, values) == []
     assert prop_types.type_problems(AutopilotModelPackage.__init__, {"consumer_accounts": accounts}) == []
     assert prop_types.type_problems(AutopilotBatchTransform.__init__, {"instance_count": "2"}) != []
+
+
+def test_add_rollback_alarm_refuses_an_alarm_name_with_the_fix() -> None:
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    from autopilot_inference import BlueGreenUpdate
+
+    built = endpoint(blue_green=BlueGreenUpdate())
+    built.add_rollback_alarm(cloudwatch.Alarm.from_alarm_arn(built, "Known", "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:x"))
+    built.add_rollback_alarm("HighLatency")  # type: ignore[arg-type]
+    assert errors_on(built) == [
+        "add_rollback_alarm's alarm must be a cloudwatch.IAlarm; got str 'HighLatency'. "
+        'For an existing alarm use cloudwatch.Alarm.from_alarm_arn(self, "Alarm", "arn:aws:cloudwatch:...").'
+    ]
