@@ -19,6 +19,7 @@ string, boolean, mapping or list is annotated: it is checked at deploy time.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import re
 import typing
@@ -142,7 +143,12 @@ def annotations_of(function: Callable[..., Any]) -> dict[str, tuple[Any, bool]]:
     ``**props: Unpack[Props]`` gives ``Props``' keys (required: ``Required[...]``). Read from the
     function itself, not from the signature ``help()`` shows (``_signatures`` spells it out).
     """
-    function = getattr(function, "__func__", function)  # a classmethod, as the class hands it out
+    return dict(_annotations_of(getattr(function, "__func__", function)))  # a classmethod, as the class hands it out
+
+
+@functools.cache
+def _annotations_of(function: Callable[..., Any]) -> dict[str, tuple[Any, bool]]:
+    """:func:`annotations_of`, resolved once per function (the annotations are strings until then)."""
     hints = typing.get_type_hints(function, include_extras=True)
     code = function.__code__
     keyword_only = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
@@ -191,14 +197,25 @@ def problem(value: Any, annotation: Any, prop: str, *, required: bool = True) ->
         if _fits(value, option):
             if isinstance(value, type) or not dataclasses.is_dataclass(value):
                 return None
-            return next(iter(_field_problems(value, prop)), None)
+            return _field_problem(value, prop)
     return _message(value, options, prop)
 
 
-def _field_problems(value: Any, prop: str) -> list[str]:
-    hints = typing.get_type_hints(type(value))
+def _field_problem(value: Any, prop: str) -> str | None:
+    """The first field of the dataclass ``value`` its annotation refuses (``prop.field``), or ``None``."""
+    hints = _field_types(type(value))
     found = (problem(getattr(value, field.name), hints[field.name], f"{prop}.{field.name}") for field in dataclasses.fields(value))
-    return [message for message in found if message is not None]
+    return next((message for message in found if message is not None), None)
+
+
+_FIELD_TYPES: dict[type, dict[str, Any]] = {}
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    """The resolved annotations of the dataclass ``cls``, once per class."""
+    if cls not in _FIELD_TYPES:
+        _FIELD_TYPES[cls] = typing.get_type_hints(cls)
+    return _FIELD_TYPES[cls]
 
 
 def _options(annotation: Any) -> list[Any]:
@@ -296,7 +313,7 @@ def _message(value: Any, options: list[Any], prop: str) -> str:
     sequences = [option for option in options if _is_sequence(option)]
     if len(sequences) == 1 and (len(options) == 1 or isinstance(value, Sequence) and not isinstance(value, str)):
         return _sequence_message(value, sequences[0], prop)
-    if str in options:
+    if options == [str]:
         for given, (shown_as, advice) in GIVEN_HINTS.items():
             if implements(value, given):
                 return f"{prop} must be {_name(annotation)}; got {shown_as}. {advice}"
