@@ -34,6 +34,7 @@ _CONSTRUCT_MODULES = {
     "registry_artifact_policy": ".provider_permissions",
     "AutopilotInferenceProvider": ".provider",
     "AutopilotScheduledTransform": ".scheduled_transform",
+    "TransformOptionsProps": "._transform_options",
     "AutopilotValidationError": "._problems",
     "add_nag_checks": ".nag",
     "raise_for_errors": "._problems",
@@ -43,6 +44,7 @@ _CONSTRUCT_MODULES = {
 
 if TYPE_CHECKING:
     from ._problems import AutopilotValidationError, raise_for_errors
+    from ._transform_options import TransformOptionsProps
     from .alarms import EndpointAlarms
     from .batch_transform import AutopilotBatchTransform
     from .cross_account import source_role_policy, source_role_trust_policy
@@ -91,6 +93,7 @@ __all__ = [
     "ScalableInstanceCount",
     "ServerlessConfig",
     "TrafficRouting",
+    "TransformOptionsProps",
     "add_nag_checks",
     "apply_inference_response_keys",
     "model_package_group_policy",

@@ -12,8 +12,10 @@ Two things hide them on a jsii construct class:
   ``Args:`` section instead.
 
 Props declared once in a ``TypedDict`` (``**props: Unpack[EndpointProps]``, shared by a
-construct and a method that makes it) are spelled out as keyword-only parameters in these
-signatures (:func:`spelled_out`); type checkers read the ``TypedDict`` itself.
+construct and a method that makes it, or by two constructs) are spelled out as keyword-only
+parameters in these signatures (:func:`spelled_out`), with the defaults :func:`prop_defaults`
+recorded; type checkers read the ``TypedDict`` itself. Its ``Keys:`` docstring section is added
+to the constructor's docs.
 """
 
 from __future__ import annotations
@@ -26,6 +28,27 @@ from typing import Any, TypeVar
 
 C = TypeVar("C", bound=type)
 F = TypeVar("F", bound=Callable[..., Any])
+
+_DEFAULTS: dict[type, Mapping[str, Any]] = {}
+
+
+def prop_defaults(props: type, **defaults: Any) -> Mapping[str, Any]:
+    """Record the defaults of some keys of ``props`` (a ``TypedDict``), for the signatures; returns them."""
+    unknown = set(defaults) - set(props.__annotations__)
+    if unknown:
+        raise TypeError(f"{props.__name__} has no keys {sorted(unknown)}")
+    _DEFAULTS[props] = dict(defaults)
+    return _DEFAULTS[props]
+
+
+def required_keys(props: type) -> list[str]:
+    """The keys of ``props`` (a ``TypedDict``) marked ``Required[...]``.
+
+    (``__required_keys__`` misses them when the annotations are strings, as with
+    ``from __future__ import annotations`` before Python 3.12.)
+    """
+    hints = typing.get_type_hints(props, include_extras=True)
+    return [name for name, hint in hints.items() if typing.get_origin(hint) is typing.Required]
 
 
 def props_of(function: Callable[..., Any]) -> type | None:
@@ -40,18 +63,24 @@ def props_of(function: Callable[..., Any]) -> type | None:
 
 
 def spelled_out(function: Callable[..., Any], *, drop_first: bool = False) -> inspect.Signature:
-    """``function``'s signature with ``**props: Unpack[Props]`` as keyword-only parameters (default ``None``).
+    """``function``'s signature with ``**props: Unpack[Props]`` as keyword-only parameters.
 
-    Every key of such a ``TypedDict`` is optional, and leaving it out means its default.
-    ``drop_first``: without ``self`` (the signature of a class).
+    A ``Required[...]`` key has no default; another one its recorded default (:func:`prop_defaults`),
+    else ``None``: leaving it out means its default. ``drop_first``: without ``self`` (the signature of a class).
     """
     signature = inspect.signature(function)
     parameters = list(signature.parameters.values())[1 if drop_first else 0 :]
     props = props_of(function)
     if props is not None:
-        typing.get_type_hints(props)  # every annotation resolves
+        required = required_keys(props)  # and every annotation resolves
+        defaults = _DEFAULTS.get(props, {})
         parameters = [p for p in parameters if p.kind is not inspect.Parameter.VAR_KEYWORD] + [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_shown(hint))
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=inspect.Parameter.empty if name in required else defaults.get(name),
+                annotation=_shown(hint),
+            )
             for name, hint in props.__annotations__.items()
         ]
     return signature.replace(
@@ -60,18 +89,21 @@ def spelled_out(function: Callable[..., Any], *, drop_first: bool = False) -> in
 
 
 def _shown(annotation: Any) -> Any:
-    """An annotation as written (a ``TypedDict`` keeps a postponed one as a ``ForwardRef``)."""
-    return annotation.__forward_arg__ if isinstance(annotation, typing.ForwardRef) else annotation
+    """An annotation as written (a ``TypedDict`` keeps a postponed one as a ``ForwardRef``), without ``Required[]``."""
+    shown = annotation.__forward_arg__ if isinstance(annotation, typing.ForwardRef) else annotation
+    if isinstance(shown, str) and shown.startswith("Required[") and shown.endswith("]"):
+        return shown[len("Required[") : -1]
+    return shown
 
 
-def args_section(doc: str | None) -> str | None:
-    """The ``Args:`` section of a Google-style docstring (to its end or the next section), if any."""
+def args_section(doc: str | None, heading: str = "Args:") -> str | None:
+    """The ``Args:`` (or another) section of a Google-style docstring (to its end or the next section), if any."""
     if not doc:
         return None
     lines = inspect.cleandoc(doc).splitlines()
-    if "Args:" not in lines:
+    if heading not in lines:
         return None
-    start = lines.index("Args:")
+    start = lines.index(heading)
     end = next(
         (i for i in range(start + 1, len(lines)) if lines[i] and not lines[i][0].isspace() and lines[i].endswith(":")),
         len(lines),
@@ -82,11 +114,15 @@ def args_section(doc: str | None) -> str | None:
 def public_construct(cls: C) -> C:
     """Give ``cls`` its constructor's signature (not jsii's ``(*args, **kwargs)``) and ``__init__`` the props' docs."""
     init: Callable[..., None] = vars(cls)["__init__"]  # each public construct defines its own
+    props = props_of(init)  # before the spelled-out signature hides ``**props``
     cls.__signature__ = spelled_out(init, drop_first=True)  # type: ignore[attr-defined]
     init.__signature__ = spelled_out(init)  # type: ignore[attr-defined]
     if init.__doc__ is None:
         section = args_section(cls.__doc__)
         init.__doc__ = f"Define the construct.\n\n{section}" if section else f"Define the construct (see ``help({cls.__name__})``)."
+        keys = args_section(props.__doc__, "Keys:") if props is not None else None
+        if props is not None and keys:  # the shared props, documented once on their TypedDict
+            init.__doc__ += f"\n\n{props.__name__} {keys}"
     return cls
 
 
@@ -110,4 +146,25 @@ def refuse_unknown_props(props: Mapping[str, Any], declared: type, caller: str) 
             raise TypeError(f"{caller}() got an unexpected keyword argument {name!r}{hint}")
 
 
-__all__ = ["args_section", "props_of", "props_signature", "public_construct", "refuse_unknown_props", "spelled_out"]
+def refuse_missing_props(props: Mapping[str, Any], declared: type, caller: str) -> None:
+    """Raise ``TypeError`` for a ``Required[...]`` key of ``declared`` missing from ``props``, as Python does.
+
+    Raises:
+        TypeError: ``caller() missing required keyword argument 'input_s3_uri'``.
+    """
+    missing = [name for name in required_keys(declared) if name not in props]
+    if missing:
+        raise TypeError(f"{caller}() missing required keyword argument{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}")
+
+
+__all__ = [
+    "args_section",
+    "prop_defaults",
+    "props_of",
+    "props_signature",
+    "public_construct",
+    "refuse_missing_props",
+    "refuse_unknown_props",
+    "required_keys",
+    "spelled_out",
+]

@@ -1,16 +1,17 @@
 """The transform options shared by the deploy-time and the scheduled batch transform.
 
-One place validates them and builds the ``CreateTransformJob`` request fields from them
-(everything but the job name and the model), so both constructs accept and refuse the
-same values and send the same request.
+They are declared once, as :class:`TransformOptionsProps` (both constructs take them as
+``**options: Unpack[TransformOptionsProps]``), with their defaults in
+:data:`TRANSFORM_OPTION_DEFAULTS`. One place checks them and builds the ``CreateTransformJob``
+request fields from them (everything but the job name and the model), so both constructs
+accept and refuse the same values and send the same request.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict, cast
 
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
@@ -19,32 +20,105 @@ from . import validation
 from ._lambda.autopilot_runtime import contract
 from ._problems import Collected, Problems
 from ._scopes import stack_of
+from ._signatures import prop_defaults
+
+
+class TransformOptionsProps(TypedDict, total=False):
+    """The transform options of :class:`AutopilotBatchTransform` and :class:`AutopilotScheduledTransform`.
+
+    Keys:
+        input_s3_uri: ``s3://bucket/prefix`` of the input (or of the manifest file). Required.
+            A scheduled transform's may hold placeholders of the run (see its docs).
+        output_s3_uri: ``s3://bucket/prefix`` the results are written to. Required.
+        instance_type: ML instance type of the job. Default: ``ml.m5.xlarge``.
+        instance_count: number of instances (at least 1). Default: 1.
+        content_type: MIME type of the input (the inverse-label-transform container
+            of Autopilot classification models only accepts ``text/csv``; the deployment
+            refuses another type for a tabular model before the job starts).
+            Default: ``text/csv``.
+        split_type: how to split input files into records: ``None``, ``Line``,
+            ``RecordIO`` or ``TFRecord``. Default: ``Line``.
+        accept: MIME type of the output: ``text/csv``, ``application/json`` or
+            ``application/jsonlines`` for Autopilot models (checked at deploy time, as
+            ``content_type``). Default: ``text/csv``.
+        assemble_with: how to join output records: ``None`` or ``Line``. Default: ``Line``.
+        input_data_type: ``S3Prefix``, ``ManifestFile`` or ``AugmentedManifestFile``.
+            Default: ``S3Prefix``.
+        compression_type: ``None`` or ``Gzip``. Default: not set (``None``).
+        output_kms_key: key that encrypts the results in S3. Default: the bucket's
+            default encryption.
+        volume_kms_key: key that encrypts the instances' storage volumes.
+            Default: SageMaker's default.
+        batch_strategy: ``MultiRecord`` or ``SingleRecord`` records per request (needs
+            a ``split_type`` other than ``None``). Default: not set (SageMaker's default).
+        max_payload_in_mb: largest request payload in MB, 0-100 (with
+            ``max_concurrent_transforms``, their product at most 100).
+            Default: not set (SageMaker's default).
+        max_concurrent_transforms: parallel requests per instance, 0 or more (0: SageMaker
+            chooses). Default: not set (SageMaker's default).
+        invocations_timeout: timeout of one model invocation, 1-3600 whole seconds.
+            Default: not set (SageMaker's default).
+        invocations_max_retries: retries of a failed invocation, 0-3.
+            Default: not set (SageMaker's default).
+        input_filter: JSONPath selecting the part of each input record to send.
+            Default: the whole record.
+        output_filter: JSONPath selecting the part of the joined output to keep.
+            Default: the whole output.
+        join_source: ``Input`` to join each input record with its result, or ``None``.
+            Default: not joined.
+        environment: environment variables of the model's containers for this job
+            (at most 16). Default: none.
+    """
+
+    input_s3_uri: Required[str]
+    output_s3_uri: Required[str]
+    instance_type: str
+    instance_count: int
+    content_type: str | None
+    split_type: str | None
+    accept: str | None
+    assemble_with: str | None
+    input_data_type: str
+    compression_type: str | None
+    output_kms_key: kms.IKey | None
+    volume_kms_key: kms.IKey | None
+    batch_strategy: str | None
+    max_payload_in_mb: int | None
+    max_concurrent_transforms: int | None
+    invocations_timeout: Duration | None
+    invocations_max_retries: int | None
+    input_filter: str | None
+    output_filter: str | None
+    join_source: str | None
+    environment: Mapping[str, str] | None
+
+
+TRANSFORM_OPTION_DEFAULTS: Mapping[str, Any] = prop_defaults(
+    TransformOptionsProps,
+    instance_type="ml.m5.xlarge",
+    instance_count=1,
+    content_type="text/csv",
+    split_type=contract.DEFAULT_SPLIT_TYPE,
+    accept="text/csv",
+    assemble_with=contract.DEFAULT_ASSEMBLE_WITH,
+    input_data_type=contract.DEFAULT_S3_DATA_TYPE,
+)
+"""The options' defaults (shown in the constructs' signatures); every other option defaults to ``None``."""
+
+
+def with_defaults(options: TransformOptionsProps) -> TransformOptionsProps:
+    """``options`` with every key: the given values, else the defaults (``None`` where there is none)."""
+    every = {name: None for name in TransformOptionsProps.__annotations__}
+    return cast(TransformOptionsProps, {**every, **TRANSFORM_OPTION_DEFAULTS, **options})
 
 
 @dataclass(frozen=True)
 class TransformOptions:
-    """Validated transform options; :meth:`request` renders them as ``CreateTransformJob`` fields."""
+    """Checked transform options; :meth:`request` renders them as ``CreateTransformJob`` fields."""
 
-    input_s3_uri: str
-    output_s3_uri: str
-    instance_type: str = "ml.m5.xlarge"
-    instance_count: int = 1
-    content_type: str | None = "text/csv"
-    split_type: str | None = contract.DEFAULT_SPLIT_TYPE
-    accept: str | None = "text/csv"
-    assemble_with: str | None = contract.DEFAULT_ASSEMBLE_WITH
-    input_data_type: str = contract.DEFAULT_S3_DATA_TYPE
-    compression_type: str | None = None
-    output_kms_key: kms.IKey | None = None
-    volume_kms_key: kms.IKey | None = None
-    batch_strategy: str | None = None
-    max_payload_in_mb: int | None = None
-    max_concurrent_transforms: int | None = None
+    options: TransformOptionsProps
+    """Every option (:func:`with_defaults`)."""
     invocations_timeout_seconds: Any = None
-    invocations_max_retries: int | None = None
-    input_filter: str | None = None
-    output_filter: str | None = None
-    join_source: str | None = None
     environment: Any = None
 
     def request(self, *, input_s3_uri: Any = None, output_s3_uri: Any = None) -> dict[str, Any]:
@@ -53,60 +127,61 @@ class TransformOptions:
         ``input_s3_uri``/``output_s3_uri`` replace the locations (the scheduled transform
         renders them per run); by default the validated ones are used.
         """
+        o = self.options
         transform_input: dict[str, Any] = {
             "DataSource": {
                 "S3DataSource": {
-                    "S3DataType": self.input_data_type,
-                    "S3Uri": self.input_s3_uri if input_s3_uri is None else input_s3_uri,
+                    "S3DataType": o["input_data_type"],
+                    "S3Uri": o["input_s3_uri"] if input_s3_uri is None else input_s3_uri,
                 }
             },
         }
-        if self.content_type is not None:
-            transform_input["ContentType"] = self.content_type
-        if self.split_type is not None:
-            transform_input["SplitType"] = self.split_type
-        if self.compression_type is not None:
-            transform_input["CompressionType"] = self.compression_type
+        if o["content_type"] is not None:
+            transform_input["ContentType"] = o["content_type"]
+        if o["split_type"] is not None:
+            transform_input["SplitType"] = o["split_type"]
+        if o["compression_type"] is not None:
+            transform_input["CompressionType"] = o["compression_type"]
         transform_output: dict[str, Any] = {
-            "S3OutputPath": self.output_s3_uri if output_s3_uri is None else output_s3_uri
+            "S3OutputPath": o["output_s3_uri"] if output_s3_uri is None else output_s3_uri
         }
-        if self.accept is not None:
-            transform_output["Accept"] = self.accept
-        if self.assemble_with is not None:
-            transform_output["AssembleWith"] = self.assemble_with
-        if self.output_kms_key is not None:
-            transform_output["KmsKeyId"] = self.output_kms_key.key_arn
+        if o["accept"] is not None:
+            transform_output["Accept"] = o["accept"]
+        if o["assemble_with"] is not None:
+            transform_output["AssembleWith"] = o["assemble_with"]
+        if o["output_kms_key"] is not None:
+            transform_output["KmsKeyId"] = o["output_kms_key"].key_arn
         transform_resources: dict[str, Any] = {
-            "InstanceType": self.instance_type,
-            "InstanceCount": self.instance_count,
+            "InstanceType": o["instance_type"],
+            "InstanceCount": o["instance_count"],
         }
-        if self.volume_kms_key is not None:
-            transform_resources["VolumeKmsKeyId"] = self.volume_kms_key.key_arn
+        if o["volume_kms_key"] is not None:
+            transform_resources["VolumeKmsKeyId"] = o["volume_kms_key"].key_arn
 
         fields: dict[str, Any] = {
             contract.TRANSFORM_INPUT: transform_input,
             contract.TRANSFORM_OUTPUT: transform_output,
             contract.TRANSFORM_RESOURCES: transform_resources,
         }
-        if self.batch_strategy is not None:
-            fields[contract.BATCH_STRATEGY] = self.batch_strategy
-        if self.max_payload_in_mb is not None:
-            fields[contract.MAX_PAYLOAD_IN_MB] = self.max_payload_in_mb
-        if self.max_concurrent_transforms is not None:
-            fields[contract.MAX_CONCURRENT_TRANSFORMS] = self.max_concurrent_transforms
+        if o["batch_strategy"] is not None:
+            fields[contract.BATCH_STRATEGY] = o["batch_strategy"]
+        if o["max_payload_in_mb"] is not None:
+            fields[contract.MAX_PAYLOAD_IN_MB] = o["max_payload_in_mb"]
+        if o["max_concurrent_transforms"] is not None:
+            fields[contract.MAX_CONCURRENT_TRANSFORMS] = o["max_concurrent_transforms"]
         client_config: dict[str, Any] = {}
         if self.invocations_timeout_seconds is not None:
             client_config["InvocationsTimeoutInSeconds"] = self.invocations_timeout_seconds
-        if self.invocations_max_retries is not None:
-            client_config["InvocationsMaxRetries"] = self.invocations_max_retries
+        if o["invocations_max_retries"] is not None:
+            client_config["InvocationsMaxRetries"] = o["invocations_max_retries"]
         if client_config:
             fields[contract.MODEL_CLIENT_CONFIG] = client_config
         data_processing = {
             name: value
             for name, value in (
-                ("InputFilter", self.input_filter),
-                ("OutputFilter", self.output_filter),
-                ("JoinSource", self.join_source),
+                ("InputFilter", o["input_filter"]),
+                ("OutputFilter", o["output_filter"]),
+                ("JoinSource", o["join_source"]),
             )
             if value is not None
         }
@@ -118,36 +193,16 @@ class TransformOptions:
 
     def keys(self) -> list[kms.IKey]:
         """The KMS keys the model's execution role must be able to use (encrypt and decrypt)."""
-        return [key for key in (self.output_kms_key, self.volume_kms_key) if key is not None]
+        return [key for key in (self.options["output_kms_key"], self.options["volume_kms_key"]) if key is not None]
 
 
 def transform_options(
+    options: TransformOptionsProps,
     *,
-    input_s3_uri: str,
-    output_s3_uri: str,
-    instance_type: str = "ml.m5.xlarge",
-    instance_count: int = 1,
-    content_type: str | None = "text/csv",
-    split_type: str | None = contract.DEFAULT_SPLIT_TYPE,
-    accept: str | None = "text/csv",
-    assemble_with: str | None = contract.DEFAULT_ASSEMBLE_WITH,
-    input_data_type: str = contract.DEFAULT_S3_DATA_TYPE,
-    compression_type: str | None = None,
-    output_kms_key: kms.IKey | None = None,
-    volume_kms_key: kms.IKey | None = None,
-    batch_strategy: str | None = None,
-    max_payload_in_mb: int | None = None,
-    max_concurrent_transforms: int | None = None,
-    invocations_timeout: Duration | None = None,
-    invocations_max_retries: int | None = None,
-    input_filter: str | None = None,
-    output_filter: str | None = None,
-    join_source: str | None = None,
-    environment: Mapping[str, str] | None = None,
     validate_uris: bool = True,
     problems: Problems | Collected | None = None,
 ) -> TransformOptions:
-    """Check every option (errors name the prop) and return them as :class:`TransformOptions`.
+    """Check every option (errors name the prop) and return them, defaults filled in, as :class:`TransformOptions`.
 
     ``validate_uris=False`` leaves the locations to the caller (the scheduled transform
     checks its templates of locations itself). With ``problems`` (the construct's), every
@@ -157,18 +212,20 @@ def transform_options(
     collected = Collected() if problems is None else None
     problems = problems if problems is not None else collected
     assert problems is not None
+    o = with_defaults(options)
     if validate_uris:
-        problems.check(validation.s3_uri, input_s3_uri, "input_s3_uri")
-        problems.check(validation.s3_uri, output_s3_uri, "output_s3_uri")
-    problems.check(validation.instance_type, instance_type, "instance_type")
-    problems.check(validation.count, instance_count, "instance_count")
-    problems.check(validation.text, content_type, "content_type", max_length=contract.MAX_CONTENT_TYPE_LENGTH)
-    problems.check(validation.one_of, split_type, "split_type", contract.SPLIT_TYPES)
-    problems.check(validation.text, accept, "accept", max_length=contract.MAX_CONTENT_TYPE_LENGTH)
-    problems.check(validation.one_of, assemble_with, "assemble_with", contract.ASSEMBLE_WITH)
-    problems.check(validation.one_of, input_data_type, "input_data_type", contract.S3_DATA_TYPES, optional=False)
-    problems.check(validation.one_of, compression_type, "compression_type", contract.COMPRESSION_TYPES)
-    problems.check(validation.one_of, batch_strategy, "batch_strategy", contract.BATCH_STRATEGIES)
+        problems.check(validation.s3_uri, o["input_s3_uri"], "input_s3_uri")
+        problems.check(validation.s3_uri, o["output_s3_uri"], "output_s3_uri")
+    problems.check(validation.instance_type, o["instance_type"], "instance_type")
+    problems.check(validation.count, o["instance_count"], "instance_count")
+    problems.check(validation.text, o["content_type"], "content_type", max_length=contract.MAX_CONTENT_TYPE_LENGTH)
+    problems.check(validation.one_of, o["split_type"], "split_type", contract.SPLIT_TYPES)
+    problems.check(validation.text, o["accept"], "accept", max_length=contract.MAX_CONTENT_TYPE_LENGTH)
+    problems.check(validation.one_of, o["assemble_with"], "assemble_with", contract.ASSEMBLE_WITH)
+    problems.check(validation.one_of, o["input_data_type"], "input_data_type", contract.S3_DATA_TYPES, optional=False)
+    problems.check(validation.one_of, o["compression_type"], "compression_type", contract.COMPRESSION_TYPES)
+    problems.check(validation.one_of, o["batch_strategy"], "batch_strategy", contract.BATCH_STRATEGIES)
+    max_payload_in_mb, max_concurrent_transforms = o["max_payload_in_mb"], o["max_concurrent_transforms"]
     payload_accepted = problems.check(validation.integer, max_payload_in_mb, "max_payload_in_mb", minimum=0, maximum=contract.PAYLOAD_LIMIT_MB)
     concurrency_accepted = problems.check(validation.integer, max_concurrent_transforms, "max_concurrent_transforms", minimum=0)
     if (
@@ -184,48 +241,21 @@ def transform_options(
             f"max_payload_in_mb x max_concurrent_transforms must not exceed {contract.PAYLOAD_LIMIT_MB} MB; got "
             f"{max_payload_in_mb} x {max_concurrent_transforms}. Lower one of them."
         )
+    invocations_timeout = o["invocations_timeout"]
     timeout_accepted = problems.check(validation.duration_seconds, invocations_timeout, "invocations_timeout", minimum=1, maximum=contract.MAX_INVOCATIONS_TIMEOUT_SECONDS)
-    problems.check(validation.integer, invocations_max_retries, "invocations_max_retries", minimum=0, maximum=contract.MAX_INVOCATIONS_MAX_RETRIES)
-    problems.check(validation.text, input_filter, "input_filter", max_length=contract.MAX_FILTER_LENGTH)
-    problems.check(validation.text, output_filter, "output_filter", max_length=contract.MAX_FILTER_LENGTH)
-    problems.check(validation.one_of, join_source, "join_source", contract.JOIN_SOURCES)
+    problems.check(validation.integer, o["invocations_max_retries"], "invocations_max_retries", minimum=0, maximum=contract.MAX_INVOCATIONS_MAX_RETRIES)
+    problems.check(validation.text, o["input_filter"], "input_filter", max_length=contract.MAX_FILTER_LENGTH)
+    problems.check(validation.text, o["output_filter"], "output_filter", max_length=contract.MAX_FILTER_LENGTH)
+    problems.check(validation.one_of, o["join_source"], "join_source", contract.JOIN_SOURCES)
+    environment = o["environment"]
     env = validation.environment_value(environment) if problems.check(validation.environment, environment) else None
     region = stack_of(problems.construct).region if isinstance(problems, Problems) else None
-    problems.check(validation.kms_key, output_kms_key, "output_kms_key", region=region)
-    problems.check(validation.kms_key, volume_kms_key, "volume_kms_key", region=region)
+    problems.check(validation.kms_key, o["output_kms_key"], "output_kms_key", region=region)
+    problems.check(validation.kms_key, o["volume_kms_key"], "volume_kms_key", region=region)
     if collected is not None:
         collected.raise_errors()
     return TransformOptions(
-        input_s3_uri=input_s3_uri,
-        output_s3_uri=output_s3_uri,
-        instance_type=instance_type,
-        instance_count=instance_count,
-        content_type=content_type,
-        split_type=split_type,
-        accept=accept,
-        assemble_with=assemble_with,
-        input_data_type=input_data_type,
-        compression_type=compression_type,
-        output_kms_key=output_kms_key,
-        volume_kms_key=volume_kms_key,
-        batch_strategy=batch_strategy,
-        max_payload_in_mb=max_payload_in_mb,
-        max_concurrent_transforms=max_concurrent_transforms,
+        options=o,
         invocations_timeout_seconds=validation.seconds(invocations_timeout) if timeout_accepted else None,
-        invocations_max_retries=invocations_max_retries,
-        input_filter=input_filter,
-        output_filter=output_filter,
-        join_source=join_source,
         environment=env,
     )
-
-
-TRANSFORM_OPTION_NAMES: tuple[str, ...] = tuple(
-    name for name in inspect.signature(transform_options).parameters if name not in ("validate_uris", "problems")
-)
-"""The transform options both transform constructs take as props, in :func:`transform_options`' order."""
-
-
-def given_options(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The transform options among a construct's props (its ``locals()``), to pass on to :func:`transform_options`."""
-    return {name: props[name] for name in TRANSFORM_OPTION_NAMES}

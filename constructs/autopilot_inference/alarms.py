@@ -62,20 +62,11 @@ def _error(message: str) -> Finding:
 
 
 def check(alarms: EndpointAlarms, prop: str = "endpoint_alarms") -> list[Finding]:
-    """Every problem of ``alarms``, each naming ``prop.<field>``."""
-    if not isinstance(alarms, EndpointAlarms):
-        return [_error(f"{prop} must be an EndpointAlarms; got {type(alarms).__name__}.")]
+    """Every problem of ``alarms``'s values, each naming ``prop.<field>`` (the types are checked from the annotations)."""
     found = [
         _rate(alarms.max_5xx_error_rate, f"{prop}.max_5xx_error_rate"),
         _rate(alarms.max_4xx_error_rate, f"{prop}.max_4xx_error_rate"),
     ]
-    if alarms.max_model_latency is not None and not isinstance(alarms.max_model_latency, Duration):
-        found.append(
-            _error(
-                f"{prop}.max_model_latency must be an aws_cdk.Duration, e.g. Duration.millis(500); "
-                f"got {alarms.max_model_latency!r}."
-            )
-        )
     found.append(validation.duration_seconds(alarms.period, f"{prop}.period", minimum=60, maximum=86400))
     found.append(validation.integer(alarms.evaluation_periods, f"{prop}.evaluation_periods", minimum=1))
     if (alarms.max_5xx_error_rate, alarms.max_4xx_error_rate, alarms.max_model_latency) == (None, None, None):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
 import jsii
 from aws_cdk import CfnResource, CustomResource, Duration, ITaggable, TagManager, TagType
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -19,9 +17,9 @@ from ._environments import check_same_environment
 from ._lambda.autopilot_runtime import contract
 from ._problems import Problems, Unbuilt, failed
 from ._scopes import child_path, default_prefix
-from ._signatures import public_construct
+from ._signatures import public_construct, refuse_missing_props, refuse_unknown_props
 from ._synth_cache import LazyTags
-from ._transform_options import given_options, transform_options
+from ._transform_options import TransformOptionsProps, transform_options
 from ._wait_condition import JobWait
 from .model import AutopilotModel
 from .provider import AutopilotInferenceProvider
@@ -51,51 +49,11 @@ class AutopilotBatchTransform(Construct):
         scope: the parent construct.
         id: the construct id.
         model: the model that transforms the data.
-        input_s3_uri: ``s3://bucket/prefix`` of the input (or of the manifest file).
-        output_s3_uri: ``s3://bucket/prefix`` the results are written to.
-        instance_type: ML instance type of the job. Default: ``ml.m5.xlarge``.
-        instance_count: number of instances (at least 1). Default: 1.
-        content_type: MIME type of the input (the inverse-label-transform container
-            of Autopilot classification models only accepts ``text/csv``; the deployment
-            refuses another type for a tabular model before the job starts).
-            Default: ``text/csv``.
-        split_type: how to split input files into records: ``None``, ``Line``,
-            ``RecordIO`` or ``TFRecord``. Default: ``Line``.
-        accept: MIME type of the output: ``text/csv``, ``application/json`` or
-            ``application/jsonlines`` for Autopilot models (checked at deploy time, as
-            ``content_type``). Default: ``text/csv``.
-        assemble_with: how to join output records: ``None`` or ``Line``. Default: ``Line``.
         wait_for_completion: whether the deployment waits for the job to finish.
             Default: ``True``.
         wait_timeout: how long to wait, counted from the job's start (the wait condition's
             creation); above 0 and at most 12 hours (a wait condition's limit). A job still
             running then is stopped and the deployment fails. Default: 55 minutes.
-        input_data_type: ``S3Prefix``, ``ManifestFile`` or ``AugmentedManifestFile``.
-            Default: ``S3Prefix``.
-        compression_type: ``None`` or ``Gzip``. Default: not set (``None``).
-        output_kms_key: key that encrypts the results in S3. Default: the bucket's
-            default encryption.
-        volume_kms_key: key that encrypts the instances' storage volumes.
-            Default: SageMaker's default.
-        batch_strategy: ``MultiRecord`` or ``SingleRecord`` records per request (needs
-            a ``split_type`` other than ``None``). Default: not set (SageMaker's default).
-        max_payload_in_mb: largest request payload in MB, 0-100 (with
-            ``max_concurrent_transforms``, their product at most 100).
-            Default: not set (SageMaker's default).
-        max_concurrent_transforms: parallel requests per instance, 0 or more (0: SageMaker
-            chooses). Default: not set (SageMaker's default).
-        invocations_timeout: timeout of one model invocation, 1-3600 whole seconds.
-            Default: not set (SageMaker's default).
-        invocations_max_retries: retries of a failed invocation, 0-3.
-            Default: not set (SageMaker's default).
-        input_filter: JSONPath selecting the part of each input record to send.
-            Default: the whole record.
-        output_filter: JSONPath selecting the part of the joined output to keep.
-            Default: the whole output.
-        join_source: ``Input`` to join each input record with its result, or ``None``.
-            Default: not joined.
-        environment: environment variables of the model's containers for this job
-            (at most 16). Default: none.
         job_name_prefix: start of the job names; a unique hash is appended. Letters,
             digits and single hyphens, at most 52 characters. Default: derived from the
             stack name and the construct path.
@@ -104,6 +62,8 @@ class AutopilotBatchTransform(Construct):
             events), for jobs nobody waits for (``wait_for_completion=False``). A topic
             encrypted with a customer managed key must let ``events.amazonaws.com`` use the
             key. Default: no notification.
+        input_s3_uri, output_s3_uri, instance_type, ... environment: the transform options
+            (:class:`~autopilot_inference._transform_options.TransformOptionsProps`, below).
     """
 
     def __init__(
@@ -112,55 +72,39 @@ class AutopilotBatchTransform(Construct):
         id: str,
         *,
         model: AutopilotModel,
-        input_s3_uri: str,
-        output_s3_uri: str,
-        instance_type: str = "ml.m5.xlarge",
-        instance_count: int = 1,
-        content_type: str | None = "text/csv",
-        split_type: str | None = contract.DEFAULT_SPLIT_TYPE,
-        accept: str | None = "text/csv",
-        assemble_with: str | None = contract.DEFAULT_ASSEMBLE_WITH,
         wait_for_completion: bool = True,
         wait_timeout: Duration = DEFAULT_WAIT_TIMEOUT,
-        input_data_type: str = contract.DEFAULT_S3_DATA_TYPE,
-        compression_type: str | None = None,
-        output_kms_key: kms.IKey | None = None,
-        volume_kms_key: kms.IKey | None = None,
-        batch_strategy: str | None = None,
-        max_payload_in_mb: int | None = None,
-        max_concurrent_transforms: int | None = None,
-        invocations_timeout: Duration | None = None,
-        invocations_max_retries: int | None = None,
-        input_filter: str | None = None,
-        output_filter: str | None = None,
-        join_source: str | None = None,
-        environment: Mapping[str, str] | None = None,
         job_name_prefix: str | None = None,
         failure_topic: sns.ITopic | None = None,
+        **options: Unpack[TransformOptionsProps],
     ) -> None:
+        refuse_unknown_props(options, TransformOptionsProps, "AutopilotBatchTransform")
+        refuse_missing_props(options, TransformOptionsProps, "AutopilotBatchTransform")
         super().__init__(scope, id)
         problems = Problems(self)
-        type_errors = prop_types.type_errors(prop_types.TRANSFORM_PROPS, locals())
+        type_errors = prop_types.type_problems(AutopilotBatchTransform.__init__, {**locals(), **options})
         problems.add_all(type_errors)
         if type_errors:
             self.resource = cast(CustomResource, Unbuilt())  # a stand-in: nothing was built
             return
-        problems.check(validation.boolean, wait_for_completion, "wait_for_completion")
         wait_seconds = (
             validation.seconds(wait_timeout)
             if wait_for_completion and problems.check(validation.wait_timeout, wait_timeout)
             else None
         )
-        options = transform_options(**given_options(locals()), problems=problems)
+        checked = transform_options(options, problems=problems)
+        given = checked.options
+        instance_type, input_s3_uri, output_s3_uri = given["instance_type"], given["input_s3_uri"], given["output_s3_uri"]
+        output_kms_key, volume_kms_key = given["output_kms_key"], given["volume_kms_key"]
         problems.check(validation.name_prefix, job_name_prefix, "job_name_prefix")
         problems.report(
             [
                 value_checks.instance_type(instance_type, "instance_type", value_checks.TRANSFORM),
-                value_checks.transform_instance_count(instance_count),
-                value_checks.content_type(content_type),
-                value_checks.accept(accept),
-                value_checks.jsonpath_filter(input_filter, "input_filter"),
-                value_checks.jsonpath_filter(output_filter, "output_filter"),
+                value_checks.transform_instance_count(given["instance_count"]),
+                value_checks.content_type(given["content_type"]),
+                value_checks.accept(given["accept"]),
+                value_checks.jsonpath_filter(given["input_filter"], "input_filter"),
+                value_checks.jsonpath_filter(given["output_filter"], "output_filter"),
                 value_checks.wait_timeout_unused(wait_for_completion, wait_timeout is not DEFAULT_WAIT_TIMEOUT),
                 value_checks.failure_topic_waited(wait_for_completion, failure_topic),
                 value_checks.output_location(input_s3_uri, output_s3_uri),
@@ -196,7 +140,7 @@ class AutopilotBatchTransform(Construct):
         properties: dict[str, Any] = {
             contract.MODEL_NAME: deployed.model_name,
             contract.TRANSFORM_JOB_NAME_PREFIX: self.job_name_prefix,
-            **options.request(),
+            **checked.request(),
         }
         properties[contract.WAIT_FOR_COMPLETION] = "true" if wait_for_completion else "false"
         if wait_seconds is not None:
@@ -239,7 +183,7 @@ class AutopilotBatchTransform(Construct):
         # grant the handler creates for SageMaker: the execution role needs nothing of that key.
         # The grants are made in this stack (on a policy of this stack for a model of another one).
         deployed.allow_read_transform_input(
-            input_s3_uri, list_bucket=input_data_type == contract.DEFAULT_S3_DATA_TYPE
+            input_s3_uri, list_bucket=given["input_data_type"] == contract.DEFAULT_S3_DATA_TYPE
         )
         deployed.allow_write_results(output_s3_uri)
         if output_kms_key is not None:

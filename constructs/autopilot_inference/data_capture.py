@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_kms as kms
 
+from . import prop_types
+
 
 @dataclass(frozen=True)
 class EndpointDataCapture:
@@ -25,5 +27,7 @@ class EndpointDataCapture:
     capture_output: bool = True
     kms_key: kms.IKey | None = None
 
+
+prop_types.hint(EndpointDataCapture, fix='Use EndpointDataCapture(destination_s3_uri="s3://bucket/capture/").')
 
 __all__ = ["EndpointDataCapture"]

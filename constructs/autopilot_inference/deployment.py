@@ -17,7 +17,7 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_sagemaker as sagemaker
 
-from . import validation
+from . import prop_types, validation
 from ._problems import Finding, error, findings
 
 INSTANCE_COUNT = "INSTANCE_COUNT"
@@ -89,6 +89,10 @@ class TrafficRouting:
         return TrafficRouting(LINEAR, wait, step)
 
 
+prop_types.hint(CapacitySize, fix="Use CapacitySize.instances(n) or CapacitySize.percent(p).")
+prop_types.hint(TrafficRouting, fix="Use TrafficRouting.all_at_once(), .canary(...) or .linear(...).")
+
+
 @dataclass(frozen=True)
 class BlueGreenUpdate:
     """Blue/green update: a new fleet, traffic shifted to it, the old fleet kept until the end.
@@ -150,8 +154,6 @@ def check_size(
     ``instance_count``: the smallest number of instances the variant may have at deploy time
     (``None`` when unknown: a token, or serverless).
     """
-    if not isinstance(size, CapacitySize):
-        return [_error(f"{prop} must be a CapacitySize (CapacitySize.instances(n) or CapacitySize.percent(p)); got {size!r}.")]
     low, high = percent
     if size.type == CAPACITY_PERCENT:
         return findings(validation.integer(size.value, prop, minimum=low, maximum=high))
@@ -207,22 +209,16 @@ def render(
     if blue_green is not None and rolling_update is not None:
         found.append(_error("blue_green and rolling_update exclude each other: an update is either blue/green or rolling."))
     if blue_green is not None:
-        if not isinstance(blue_green, BlueGreenUpdate):
-            found.append(_error(f"blue_green must be a BlueGreenUpdate; got {type(blue_green).__name__}."))
-        else:
-            blue_green_policy = _blue_green(blue_green, instance_count, serverless, found)
+        blue_green_policy = _blue_green(blue_green, instance_count, serverless, found)
     if rolling_update is not None:
-        if not isinstance(rolling_update, RollingUpdate):
-            found.append(_error(f"rolling_update must be a RollingUpdate; got {type(rolling_update).__name__}."))
-        else:
-            if serverless:
-                found.append(
-                    _error(
-                        "rolling_update is not available for serverless endpoints (SageMaker's deployment guardrails "
-                        "exclusions): use blue_green, or serve on instances."
-                    )
+        if serverless:
+            found.append(
+                _error(
+                    "rolling_update is not available for serverless endpoints (SageMaker's deployment guardrails "
+                    "exclusions): use blue_green, or serve on instances."
                 )
-            rolling_policy = _rolling(rolling_update, instance_count, found)
+            )
+        rolling_policy = _rolling(rolling_update, instance_count, found)
     if found or (blue_green_policy is None and rolling_policy is None):
         return None, found
     return (
@@ -258,7 +254,7 @@ def _blue_green(
     """The blue/green policy (``None`` with problems); every problem is added to ``found``."""
     known = len(found)
     routing = update.traffic_routing if update.traffic_routing is not None else TrafficRouting.all_at_once()
-    if not isinstance(routing, TrafficRouting) or routing.type not in (ALL_AT_ONCE, CANARY, LINEAR):
+    if routing.type not in (ALL_AT_ONCE, CANARY, LINEAR):
         found.append(
             _error(
                 "blue_green.traffic_routing must be TrafficRouting.all_at_once(), .canary(...) or .linear(...); "

@@ -107,7 +107,7 @@ class AutopilotEndpoint(Construct):
         refuse_unknown_props(props, EndpointProps, "AutopilotEndpoint")
         super().__init__(scope, id)
         problems = Problems(self)
-        type_errors = prop_types.type_errors(prop_types.ENDPOINT_PROPS, {"model": model, **props})
+        type_errors = prop_types.type_problems(AutopilotEndpoint.__init__, {"model": model, **props})
         instance_type = props.get("instance_type")
         initial_instance_count = props.get("initial_instance_count")
         kms_key = props.get("kms_key")
@@ -172,10 +172,6 @@ class AutopilotEndpoint(Construct):
         self._scalable_instance_count: ScalableInstanceCount | None = None
         self._blue_green = blue_green
         self._rolling_update = rolling_update
-        if rollback_alarms is not None and (
-            isinstance(rollback_alarms, (str, bytes)) or not all(_is_alarm(alarm) for alarm in rollback_alarms)
-        ):
-            problems.add("rollback_alarms must be a list of CloudWatch alarms (aws_cloudwatch.IAlarm).")
         if endpoint_alarms is not None:
             problems.check(endpoint_alarms_module.check, endpoint_alarms)
         guarded = blue_green is not None or rolling_update is not None
@@ -316,10 +312,9 @@ class AutopilotEndpoint(Construct):
         SageMaker reads the alarms with that role.
         """
         problems = Problems(self)
-        if not _is_alarm(alarm):
-            problems.add(
-                f"add_rollback_alarm needs a CloudWatch alarm (aws_cloudwatch.IAlarm); got {type(alarm).__name__}."
-            )
+        wrong = prop_types.problem(alarm, cloudwatch.IAlarm, "add_rollback_alarm's alarm")
+        if wrong is not None:
+            problems.add(wrong)
             return
         if alarm in self._rollback_alarms:
             return
@@ -483,11 +478,6 @@ class AutopilotEndpoint(Construct):
         return self.metric(metrics.INSTANCE_NAMESPACE, metrics.DISK_UTILIZATION, **{"statistic": metrics.AVERAGE, **options})
 
 
-def _is_alarm(value: Any) -> bool:
-    """Whether ``value`` is a CloudWatch alarm (``IAlarm`` is a jsii interface, not a Python class)."""
-    return hasattr(value, "alarm_arn") and hasattr(value, "alarm_name")
-
-
 def _check_serverless(
     problems: Problems,
     serverless: Any,
@@ -498,10 +488,7 @@ def _check_serverless(
     data_capture: Any,
 ) -> None:
     """What SageMaker serverless inference refuses, named by prop: every problem is reported in ``problems``."""
-    if not isinstance(serverless, ServerlessConfig):
-        problems.add(f"serverless must be a ServerlessConfig; got {type(serverless).__name__}.")
-    else:
-        problems.report(serverless.check())
+    problems.report(serverless.check())
     for prop, value in (("instance_type", instance_type), ("initial_instance_count", initial_instance_count)):
         if value is not None:
             problems.add(

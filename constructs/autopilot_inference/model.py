@@ -43,6 +43,11 @@ from .provider import AutopilotInferenceProvider
 from .provider_permissions import ModelBinding, literal_list
 
 ResponseKeysInput = Union[str, Sequence[Union[str, InferenceResponseKey]], None]
+prop_types.hint(
+    ResponseKeysInput,
+    "a list of InferenceResponseKey members or strings, or one comma-separated string",
+    problem=validation.unordered_keys_message,  # a dict or set: its order is not the columns' order
+)
 
 
 @public_construct
@@ -645,7 +650,7 @@ class _PackageModel(AutopilotModel):
 
 def _check_package_props(problems: Problems, props: Mapping[str, Any]) -> None:
     """Every problem of ``from_model_package``'s props, reported in ``problems``."""
-    type_errors = prop_types.type_errors(prop_types.PACKAGE_MODEL_PROPS, props)
+    type_errors = prop_types.type_problems(AutopilotModel.from_model_package, props)
     problems.add_all(type_errors)
     if type_errors:
         return
@@ -694,7 +699,7 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     """
     keys: list[str] = []
     unit = contract.DEFAULT_PROCESSING_UNIT
-    type_errors = prop_types.type_errors(prop_types.MODEL_PROPS, props)
+    type_errors = prop_types.type_problems(AutopilotModel.__init__, props)
     problems.add_all(type_errors)
     if not type_errors:
         problems.check(validation.automl_job_name, props["automl_job_name"])
@@ -708,7 +713,6 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
         if problems.check(validation.processing_unit, props["processing_unit"]):
             unit = validation.processing_unit_value(props["processing_unit"])
         _check_network(problems, props, allow_all_outbound=props["allow_all_outbound"])
-        problems.check(validation.boolean, props["network_isolation"], "network_isolation")
         problems.check(validation.role_arn, props["source_role_arn"], "source_role_arn")
         problems.check(validation.kms_key, props["kms_key"], "kms_key", region=stack_of(problems.construct).region)
     if props["role"] is None and props["automl_output_s3_uri"] is None:

@@ -3,8 +3,7 @@
 :class:`~autopilot_inference.model.AutopilotModel` is the model a user declares;
 :class:`~autopilot_inference.model_copy.AutopilotModelCopy` is its deployment in a consumer's
 stack of the same environment (see :meth:`AutopilotModelBase.in_stack`). The serving side
-(:mod:`autopilot_inference.endpoint`) and the prop type checks
-(:mod:`autopilot_inference.prop_types`) depend on this base instead, so that the model can
+(:mod:`autopilot_inference.endpoint`) depends on this base instead, so that the model can
 create its endpoints (``add_endpoint``) without the modules importing each other.
 """
 
@@ -19,6 +18,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
+from . import prop_types
 from ._lambda.autopilot_runtime import contract
 
 
@@ -138,5 +138,11 @@ class ModelResourceAttributes:
         """What the candidate answers, comma-joined media types (empty: not known)."""
         return self.resource.get_att_string(contract.ATTR_ACCEPT_TYPES)
 
+
+prop_types.hint(
+    AutopilotModelBase,
+    "an AutopilotModel",
+    lambda value: "Pass the AutopilotModel construct itself (model=model), not its name." if isinstance(value, str) else None,
+)
 
 __all__ = ["AutopilotModelBase", "ModelResourceAttributes"]

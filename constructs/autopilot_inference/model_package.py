@@ -227,7 +227,7 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     """Every problem of ``AutopilotModelPackage``'s props, reported in ``problems``; the keys and unit."""
     keys: list[str] = []
     unit = contract.DEFAULT_PROCESSING_UNIT
-    type_errors = prop_types.type_errors(prop_types.MODEL_PACKAGE_PROPS, props)
+    type_errors = prop_types.type_problems(AutopilotModelPackage.__init__, props)
     problems.add_all(type_errors)
     if type_errors:
         return keys, unit

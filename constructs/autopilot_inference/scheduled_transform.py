@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any, Union
+from typing import Any, Union, Unpack
 
 import jsii
 from aws_cdk import (
@@ -45,15 +45,20 @@ from ._lambda.autopilot_runtime import contract
 from ._lambda.autopilot_runtime.ownership import OWNER_TAG_KEY, with_owner
 from ._problems import Finding, Problems, error, failed, warning
 from ._scopes import child_path, default_prefix
-from ._signatures import public_construct
+from ._signatures import public_construct, refuse_missing_props, refuse_unknown_props
 from ._synth_cache import stack_id
-from ._transform_options import TransformOptions, given_options, transform_options
+from ._transform_options import TransformOptions, TransformOptionsProps, transform_options
 from .compliance import at_synthesis
 from .model import AutopilotModel
 from .model_base import AutopilotModelBase
 from .scheduled_permissions import acknowledge_state_machine_findings, state_machine_statements
 
 ScheduleInput = Union[scheduler.ScheduleExpression, str]
+prop_types.hint(
+    ScheduleInput,
+    "a schedule expression string or an aws_scheduler.ScheduleExpression",
+    "Use e.g. 'cron(0 2 * * ? *)' or 'rate(1 day)'.",
+)
 
 DEFAULT_TIMEOUT = Duration.hours(24)
 MAX_TIMEOUT = Duration.days(365)  # a standard state machine execution runs up to one year
@@ -254,11 +259,9 @@ class AutopilotScheduledTransform(Construct):
         notify_on_success: also tell the topic of each successful run. Default: ``False``.
         failure_alarm: a CloudWatch alarm on failed and timed-out executions (notifying the
             topic, if any). Default: ``False``.
-        instance_type, instance_count, content_type, split_type, accept, assemble_with,
-        input_data_type, compression_type, output_kms_key, volume_kms_key, batch_strategy,
-        max_payload_in_mb, max_concurrent_transforms, invocations_timeout,
-        invocations_max_retries, input_filter, output_filter, join_source, environment: as for
-            :class:`~autopilot_inference.batch_transform.AutopilotBatchTransform`, same defaults.
+        instance_type, ... environment: the transform options
+            (:class:`~autopilot_inference._transform_options.TransformOptionsProps`, below), as for
+            :class:`~autopilot_inference.batch_transform.AutopilotBatchTransform`.
     """
 
     def __init__(
@@ -268,8 +271,6 @@ class AutopilotScheduledTransform(Construct):
         *,
         model: AutopilotModel,
         schedule: ScheduleInput,
-        input_s3_uri: str,
-        output_s3_uri: str,
         time_zone: str | None = None,
         flexible_time_window: Duration | None = None,
         start: datetime | None = None,
@@ -282,36 +283,19 @@ class AutopilotScheduledTransform(Construct):
         create_notification_topic: bool = False,
         notify_on_success: bool = False,
         failure_alarm: bool = False,
-        instance_type: str = "ml.m5.xlarge",
-        instance_count: int = 1,
-        content_type: str | None = "text/csv",
-        split_type: str | None = contract.DEFAULT_SPLIT_TYPE,
-        accept: str | None = "text/csv",
-        assemble_with: str | None = contract.DEFAULT_ASSEMBLE_WITH,
-        input_data_type: str = contract.DEFAULT_S3_DATA_TYPE,
-        compression_type: str | None = None,
-        output_kms_key: kms.IKey | None = None,
-        volume_kms_key: kms.IKey | None = None,
-        batch_strategy: str | None = None,
-        max_payload_in_mb: int | None = None,
-        max_concurrent_transforms: int | None = None,
-        invocations_timeout: Duration | None = None,
-        invocations_max_retries: int | None = None,
-        input_filter: str | None = None,
-        output_filter: str | None = None,
-        join_source: str | None = None,
-        environment: Mapping[str, str] | None = None,
+        **options: Unpack[TransformOptionsProps],
     ) -> None:
+        refuse_unknown_props(options, TransformOptionsProps, "AutopilotScheduledTransform")
+        refuse_missing_props(options, TransformOptionsProps, "AutopilotScheduledTransform")
         super().__init__(scope, id)
         # Every problem of every prop is reported on this construct (an error annotation), in one pass:
         # a refused value stands in as None (or the default prefix) for the checks that use it.
         problems = Problems(self)
-        type_errors = prop_types.type_errors(prop_types.SCHEDULED_TRANSFORM_PROPS, locals())
+        type_errors = prop_types.type_problems(AutopilotScheduledTransform.__init__, {**locals(), **options})
         problems.add_all(type_errors)
         if type_errors:
             return
-        if not isinstance(model, AutopilotModel):
-            problems.add(f"model must be an AutopilotModel; got {type(model).__name__}.")
+        input_s3_uri, output_s3_uri = options["input_s3_uri"], options["output_s3_uri"]
         expression, zone, found = _schedule(schedule, time_zone)
         problems.report(found)
         window_limit = schedules.MAX_FLEXIBLE_WINDOW_MINUTES * 60
@@ -325,13 +309,6 @@ class AutopilotScheduledTransform(Construct):
             # An end that is not a timezone-aware datetime is reported above, and not compared.
             aware_end = end if isinstance(end, datetime) and end.tzinfo is not None else None
             problems.add_all(schedules.past_problems(expression, zone, aware_end, now=datetime.now(timezone.utc)))
-        for flag, prop in (
-            (enabled, "enabled"),
-            (create_notification_topic, "create_notification_topic"),
-            (notify_on_success, "notify_on_success"),
-            (failure_alarm, "failure_alarm"),
-        ):
-            problems.check(validation.boolean, flag, prop)
         if notification_topic is not None and create_notification_topic:
             problems.add("Pass notification_topic or create_notification_topic=True, not both.")
         if notify_on_success and notification_topic is None and not create_notification_topic:
@@ -347,7 +324,7 @@ class AutopilotScheduledTransform(Construct):
         input_pieces, input_problem = _location(input_s3_uri, "input_s3_uri", prefix)
         output_pieces, output_problem = _location(output_s3_uri, "output_s3_uri", prefix)
         problems.report([input_problem, output_problem])
-        options = transform_options(**given_options(locals()), validate_uris=False, problems=problems)
+        checked = transform_options(options, validate_uris=False, problems=problems)
         path = child_path(scope, id)
         problems.report(
             [
@@ -357,7 +334,7 @@ class AutopilotScheduledTransform(Construct):
                 _dst_gap(expression, zone, start) if expression is not None and _aware(start) else None,
             ],
         )
-        if isinstance(model, AutopilotModel) and not failed(model):
+        if not failed(model):
             check_same_environment(problems, self, model, "AutopilotScheduledTransform")
         if problems or failed(model):
             return
@@ -404,7 +381,7 @@ class AutopilotScheduledTransform(Construct):
         self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
         """The state machine's execution log (all events, without execution data)."""
 
-        definition = self._definition(options, deployed, input_pieces, output_pieces, timeout_seconds, notify_on_success)
+        definition = self._definition(checked, deployed, input_pieces, output_pieces, timeout_seconds, notify_on_success)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
@@ -465,8 +442,8 @@ class AutopilotScheduledTransform(Construct):
                 "JobNamePrefix": prefix,
                 "InputS3Uri": input_s3_uri,
                 "OutputS3Uri": output_s3_uri,
-                "InstanceType": instance_type,
-                "InstanceCount": instance_count,
+                "InstanceType": checked.options["instance_type"],
+                "InstanceCount": checked.options["instance_count"],
                 "ModelName": deployed.model_name,
             },
         )
@@ -498,7 +475,7 @@ class AutopilotScheduledTransform(Construct):
         # The model's execution role reads and writes the run locations, up to their first placeholder.
         deployed.allow_read_transform_input(_literal_prefix(input_s3_uri))
         deployed.allow_write_results(_folder_prefix(output_s3_uri))
-        for options_key in options.keys():
+        for options_key in checked.keys():
             deployed.allow_key_use(options_key, encrypt=True)
 
         acknowledge_state_machine_findings(self.role)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_sagemaker as sagemaker
 
-from . import validation
+from . import prop_types, validation
 from ._problems import Finding, error, findings
 
 MEMORY_SIZES_IN_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -81,3 +81,6 @@ class ServerlessConfig:
             max_concurrency=self.max_concurrency,
             provisioned_concurrency=self.provisioned_concurrency,
         )
+
+
+prop_types.hint(ServerlessConfig, fix="Use ServerlessConfig(memory_size_in_mb=..., max_concurrency=...).")

@@ -408,12 +408,3 @@ def endpoint_name(value: Any, prop: str) -> Finding | None:
 def percentage(value: Any, prop: str) -> Finding | None:
     """A whole percentage, 0-100."""
     return integer(value, prop, minimum=0, maximum=100)
-
-
-def boolean(value: Any, prop: str) -> Finding | None:
-    """A Python bool."""
-    if is_token(value):
-        return None
-    if not isinstance(value, bool):
-        return _fail(f"{prop} must be True or False; got {value!r}.")
-    return None

@@ -565,7 +565,7 @@ MINUTE = Duration.minutes(1)
         ({"endpoint_alarms": EndpointAlarms(max_5xx_error_rate=None)}, "endpoint_alarms sets no alarm"),
         ({"endpoint_alarms": EndpointAlarms(max_model_latency=250)}, "endpoint_alarms.max_model_latency"),
         ({"endpoint_alarms": EndpointAlarms(period=Duration.seconds(30))}, "endpoint_alarms.period"),
-        ({"rollback_alarms": ["my-alarm"]}, "rollback_alarms must be a list of CloudWatch alarms"),
+        ({"rollback_alarms": ["my-alarm"]}, r"rollback_alarms\[0\] must be a cloudwatch.IAlarm; got str"),
     ],
 )
 def test_guardrail_refusals_name_the_prop(kwargs: dict, match: str) -> None:

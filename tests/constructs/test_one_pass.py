@@ -153,7 +153,7 @@ def test_outside_a_construct_every_problem_is_raised_at_once() -> None:
     with pytest.raises(AutopilotValidationError, match=r"^2 problems:\n- instance_count must be at least 1; got 0\.\n- "):
         collected.raise_errors()
     with pytest.raises(AutopilotValidationError) as raised:
-        transform_options(input_s3_uri=f"{OUTPUT_URI}/in", output_s3_uri=f"{OUTPUT_URI}/out", instance_count=0, split_type="Lines ")
+        transform_options({"input_s3_uri": f"{OUTPUT_URI}/in", "output_s3_uri": f"{OUTPUT_URI}/out", "instance_count": 0, "split_type": "Lines "})
     assert str(raised.value).splitlines()[1:] == [
         "- instance_count must be at least 1; got 0.",
         "- split_type must be one of None, Line, RecordIO, TFRecord; got 'Lines '.",

@@ -25,8 +25,12 @@ from autopilot_inference import (
     AutopilotModel,
     AutopilotModelPackage,
     AutopilotScheduledTransform,
+    BlueGreenUpdate,
     EndpointDataCapture,
     InferenceResponseKey,
+    RollingUpdate,
+    ServerlessConfig,
+    TrafficRouting,
     prop_types,
 )
 
@@ -63,21 +67,36 @@ def endpoint(**overrides: Any) -> AutopilotEndpoint:
 
 
 @pytest.mark.parametrize(
-    ("cls", "table"),
+    "function",
     [
-        (AutopilotModel, prop_types.MODEL_PROPS),
-        (AutopilotBatchTransform, prop_types.TRANSFORM_PROPS),
-        (AutopilotEndpoint, prop_types.ENDPOINT_PROPS),
-        (AutopilotScheduledTransform, prop_types.SCHEDULED_TRANSFORM_PROPS),
-        (AutopilotModelPackage, prop_types.MODEL_PACKAGE_PROPS),
-        (AutopilotModel.from_model_package, prop_types.PACKAGE_MODEL_PROPS),
+        AutopilotModel.__init__,
+        AutopilotBatchTransform.__init__,
+        AutopilotEndpoint.__init__,
+        AutopilotScheduledTransform.__init__,
+        AutopilotModelPackage.__init__,
+        AutopilotModel.from_model_package,
+        AutopilotModel.add_endpoint,
     ],
+    ids=lambda function: function.__qualname__,
 )
-def test_every_prop_has_a_type_check(cls: Any, table: dict[str, Any]) -> None:
-    parameters = inspect.signature(cls).parameters.values()  # a class's as users see it (public_construct)
-    props = [p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY]
-    assert [name for name in props if name not in table] == [], f"{cls.__name__} props without a type check"
-    assert [name for name in table if name not in props] == [], f"type checks of props {cls.__name__} lacks"
+def test_every_prop_is_type_checked_from_its_annotation(function: Any) -> None:
+    """Every prop users see (the signature ``help()`` shows) has an annotation the checker reads, and that
+    annotation refuses a value of no prop's type (no prop is ``Any``)."""
+    shown = [p.name for p in inspect.signature(function).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    annotations = prop_types.annotations_of(function)
+    assert list(annotations) == shown
+    stranger = object()
+    for prop, (annotation, _) in annotations.items():
+        message = prop_types.problem(stranger, annotation, prop)
+        assert message is not None and message.startswith(f"{prop} must be "), (prop, message)
+        assert message.split("; got ", 1)[1].startswith("object."), (prop, message)
+
+
+def test_required_props_come_from_the_signatures() -> None:
+    batch = prop_types.annotations_of(AutopilotBatchTransform.__init__)
+    assert [name for name, (_, required) in batch.items() if required] == ["model", "input_s3_uri", "output_s3_uri"]
+    model_props = prop_types.annotations_of(AutopilotModel.__init__)
+    assert [name for name, (_, required) in model_props.items() if required] == ["automl_job_name"]
 
 
 FROM_ROLE = 'For an existing role use iam.Role.from_role_arn(self, "Role", "arn:aws:iam::...:role/...").'
@@ -89,7 +108,7 @@ FROM_SG = 'For an existing group use ec2.SecurityGroup.from_security_group_id(se
     ("overrides", "expected"),
     [
         ({"role": ROLE_ARN}, f"role must be an iam.IRole; got str '{ROLE_ARN}'. {FROM_ROLE}"),
-        ({"kms_key": KEY_ARN}, f"kms_key must be an kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}"),
+        ({"kms_key": KEY_ARN}, f"kms_key must be a kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}"),
         (
             {"vpc": "vpc-0abc"},
             "vpc must be an ec2.IVpc; got str 'vpc-0abc'. For an existing VPC use "
@@ -102,7 +121,7 @@ FROM_SG = 'For an existing group use ec2.SecurityGroup.from_security_group_id(se
         ({"security_groups": "sg-0abc"}, f"security_groups must be a list of ec2.ISecurityGroup; got str 'sg-0abc'. {FROM_SG}"),
         (
             {"vpc_subnets": ["subnet-0abc"]},
-            "vpc_subnets must be an ec2.SubnetSelection; got a list. Use "
+            "vpc_subnets must be an ec2.SubnetSelection; got list. Use "
             'ec2.SubnetSelection(subnets=[ec2.Subnet.from_subnet_id(self, "Subnet", "subnet-..."), ...]).',
         ),
         (
@@ -123,7 +142,8 @@ FROM_SG = 'For an existing group use ec2.SecurityGroup.from_security_group_id(se
             "Pass e.g. [InferenceResponseKey.PREDICTED_LABEL, InferenceResponseKey.PROBABILITY].",
         ),
         ({"automl_job_name": 42}, "automl_job_name must be a str; got int 42."),
-        ({"processing_unit": None}, "processing_unit is required; got None."),
+        ({"automl_job_name": None}, "automl_job_name is required; got None."),
+        ({"processing_unit": None}, "processing_unit must be a str; got None. Leave it out for its default."),
         ({"network_isolation": "false"}, "network_isolation must be True or False; got str 'false'."),
         ({"allow_all_outbound": 1}, "allow_all_outbound must be True or False; got int 1."),
     ],
@@ -136,7 +156,7 @@ def test_source_role_arn_given_a_role_says_to_pass_its_arn() -> None:
     stack = new_stack()
     role = iam.Role.from_role_arn(stack, "Reader", ROLE_ARN)
     assert first_line(lambda: model(stack, source_role_arn=role)) == (
-        "source_role_arn must be a role ARN (str); got an iam.IRole. Pass its ARN: role.role_arn."
+        "source_role_arn must be a str; got an iam.IRole. Pass its ARN: role.role_arn."
     )
 
 
@@ -157,8 +177,8 @@ def test_one_security_group_not_in_a_list() -> None:
             "model must be an AutopilotModel; got str 'churn-model'. Pass the AutopilotModel construct itself "
             "(model=model), not its name.",
         ),
-        ({"output_kms_key": KEY_ARN}, f"output_kms_key must be an kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}"),
-        ({"volume_kms_key": "alias/batch"}, f"volume_kms_key must be an kms.IKey; got str 'alias/batch'. {FROM_KEY}"),
+        ({"output_kms_key": KEY_ARN}, f"output_kms_key must be a kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}"),
+        ({"volume_kms_key": "alias/batch"}, f"volume_kms_key must be a kms.IKey; got str 'alias/batch'. {FROM_KEY}"),
         ({"wait_timeout": 1800}, "wait_timeout must be an aws_cdk.Duration; got int 1800. Use Duration.seconds(1800)."),
         (
             {"invocations_timeout": "5m"},
@@ -184,7 +204,7 @@ def test_transform_prop_types(overrides: dict[str, Any], expected: str) -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"kms_key": KEY_ARN}, f"kms_key must be an kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}"),
+        ({"kms_key": KEY_ARN}, f"kms_key must be a kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}"),
         ({"initial_instance_count": "1"}, "initial_instance_count must be a whole number (int); got str '1'."),
         (
             {"data_capture": "s3://bucket/capture"},
@@ -199,16 +219,36 @@ def test_transform_prop_types(overrides: dict[str, Any], expected: str) -> None:
         ({"blue_green": True}, "blue_green must be a BlueGreenUpdate; got bool True."),
         (
             {"rollback_alarms": ["HighLatency"]},
-            "rollback_alarms must be a list of CloudWatch alarms (aws_cloudwatch.IAlarm); item 0 is str 'HighLatency'. "
+            "rollback_alarms[0] must be a cloudwatch.IAlarm; got str 'HighLatency'. "
             'For an existing alarm use cloudwatch.Alarm.from_alarm_arn(self, "Alarm", "arn:aws:cloudwatch:...").',
         ),
         (
             {"data_capture": EndpointDataCapture(destination_s3_uri="s3://bucket/capture/", kms_key=KEY_ARN)},  # type: ignore[arg-type]
-            f"data_capture.kms_key must be an kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}",
+            f"data_capture.kms_key must be a kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}",
         ),
         (
             {"data_capture": EndpointDataCapture(destination_s3_uri="s3://bucket/capture/", sampling_percentage="50")},  # type: ignore[arg-type]
             "data_capture.sampling_percentage must be a whole number (int); got str '50'.",
+        ),
+        # The fields of the package's dataclasses are checked against their annotations too, at any depth.
+        (
+            {"rolling_update": RollingUpdate(maximum_batch_size=5, wait=Duration.minutes(1))},  # type: ignore[arg-type]
+            "rolling_update.maximum_batch_size must be a CapacitySize; got int 5. "
+            "Use CapacitySize.instances(n) or CapacitySize.percent(p).",
+        ),
+        (
+            {"blue_green": BlueGreenUpdate(traffic_routing=TrafficRouting.canary(size=10, wait=Duration.minutes(5)))},  # type: ignore[arg-type]
+            "blue_green.traffic_routing.size must be a CapacitySize; got int 10. "
+            "Use CapacitySize.instances(n) or CapacitySize.percent(p).",
+        ),
+        (
+            {"blue_green": BlueGreenUpdate(traffic_routing="canary")},  # type: ignore[arg-type]
+            "blue_green.traffic_routing must be a TrafficRouting; got str 'canary'. "
+            "Use TrafficRouting.all_at_once(), .canary(...) or .linear(...).",
+        ),
+        (
+            {"serverless": ServerlessConfig(memory_size_in_mb="2048", max_concurrency=5)},  # type: ignore[arg-type]
+            "serverless.memory_size_in_mb must be a whole number (int); got str '2048'.",
         ),
     ],
 )
@@ -274,9 +314,14 @@ def test_implements_reads_jsii_interfaces(make: Any, interface: type, expected: 
 
 
 def test_all_type_errors_are_listed_for_one_report() -> None:
-    """``type_errors`` returns every problem, in prop order, for reporting all at once."""
-    messages = prop_types.type_errors(prop_types.MODEL_PROPS, {"role": "r", "kms_key": "k", "vpc": "v", "other": 1})
+    """``type_problems`` returns every problem, in prop order, for reporting all at once."""
+    messages = prop_types.type_problems(AutopilotModel.__init__, {"role": "r", "kms_key": "k", "vpc": "v", "other": 1})
     assert [message.split(" ", 1)[0] for message in messages] == ["role", "vpc", "kms_key"]
+
+
+def test_every_wrong_prop_is_reported_on_the_construct_in_one_synth() -> None:
+    errors = errors_on(model(role=ROLE_ARN, kms_key=KEY_ARN, network_isolation="yes", processing_unit=7))
+    assert [error.split(" ", 1)[0] for error in errors] == ["role", "processing_unit", "network_isolation", "kms_key"]
 
 
 def test_security_groups_of_the_right_type_still_need_a_vpc() -> None:
@@ -288,7 +333,7 @@ def test_security_groups_of_the_right_type_still_need_a_vpc() -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"output_kms_key": KEY_ARN}, f"output_kms_key must be an kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}"),
+        ({"output_kms_key": KEY_ARN}, f"output_kms_key must be a kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}"),
         ({"instance_count": "2"}, "instance_count must be a whole number (int); got str '2'."),
         ({"timeout": 3600}, "timeout must be an aws_cdk.Duration; got int 3600. Use Duration.seconds(3600)."),
         (
@@ -308,3 +353,35 @@ def test_scheduled_transform_prop_types(overrides: dict[str, Any], expected: str
               "output_s3_uri": RESULT_URI, **overrides}
     scheduled = AutopilotScheduledTransform(stack, "Nightly", **kwargs)
     assert errors_on(scheduled)[0] == expected
+
+
+def test_tokens_pass_where_a_number_string_boolean_mapping_or_list_is_annotated() -> None:
+    """A CloudFormation parameter stands for the value until deploy time (CDK encodes it as a float, str or list)."""
+    from aws_cdk import CfnParameter, Fn
+
+    stack = new_stack()
+    count = CfnParameter(stack, "Count", type="Number").value_as_number
+    accounts = CfnParameter(stack, "Accounts", type="CommaDelimitedList").value_as_list
+    values = {
+        "instance_count": count,
+        "max_payload_in_mb": count,
+        "content_type": CfnParameter(stack, "Type").value_as_string,
+        "environment": Fn.get_att("Somewhere", "Environment"),
+    }
+    assert prop_types.type_problems(AutopilotBatchTransform.__init__, values) == []
+    assert prop_types.type_problems(AutopilotModelPackage.__init__, {"consumer_accounts": accounts}) == []
+    assert prop_types.type_problems(AutopilotBatchTransform.__init__, {"instance_count": "2"}) != []
+
+
+def test_add_rollback_alarm_refuses_an_alarm_name_with_the_fix() -> None:
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    from autopilot_inference import BlueGreenUpdate
+
+    built = endpoint(blue_green=BlueGreenUpdate())
+    built.add_rollback_alarm(cloudwatch.Alarm.from_alarm_arn(built, "Known", "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:x"))
+    built.add_rollback_alarm("HighLatency")  # type: ignore[arg-type]
+    assert errors_on(built) == [
+        "add_rollback_alarm's alarm must be a cloudwatch.IAlarm; got str 'HighLatency'. "
+        'For an existing alarm use cloudwatch.Alarm.from_alarm_arn(self, "Alarm", "arn:aws:cloudwatch:...").'
+    ]

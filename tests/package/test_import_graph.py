@@ -181,6 +181,20 @@ def test_the_nag_machinery_imports_no_tool_code() -> None:
     assert "autopilot_inference.summary" in reachable(graph, "autopilot_inference.cli")
 
 
+CHECKED_MODULES = ("model", "model_base", "model_package", "endpoint", "batch_transform", "scheduled_transform",
+                   "data_capture", "serverless", "deployment", "alarms")
+"""The modules whose constructs and types the prop type checker checks."""
+
+
+def test_the_type_checker_imports_none_of_the_constructs_it_checks() -> None:
+    """``prop_types`` reads the annotations; the checked types describe themselves (``prop_types.hint``)."""
+    graph = import_graph(PACKAGES)
+    (checker,) = [module for module in graph if module.endswith(".prop_types")]
+    checked = {module for module in graph if module.rpartition(".")[2] in CHECKED_MODULES}
+    assert len(checked) == len(CHECKED_MODULES), sorted(checked)
+    assert not reachable(graph, checker) & checked, sorted(reachable(graph, checker) & checked)
+
+
 def test_the_graph_holds_relative_aliased_and_deferred_imports() -> None:
     graph = import_graph(PACKAGES)
     # from .provider import AutopilotInferenceProvider (relative)

@@ -193,6 +193,74 @@ def test_mypy_strict_refuses_a_misspelled_or_mistyped_endpoint_prop(tmp_path) ->
     assert any('Unexpected keyword argument "instance_typ" for "AutopilotEndpoint"' in error for error in errors), stdout
 
 
+TRANSFORM_SNIPPET = '''
+from aws_cdk import App, Stack
+from autopilot_inference import AutopilotBatchTransform, AutopilotModel, AutopilotScheduledTransform
+
+stack = Stack(App(), "Typed")
+model = AutopilotModel(stack, "Model", automl_job_name="churn", automl_output_s3_uri="s3://amzn-s3-demo-bucket/out")
+AutopilotBatchTransform(stack, "Good", model=model, input_s3_uri="s3://b/in/", output_s3_uri="s3://b/out/", instance_count=2)
+AutopilotScheduledTransform(stack, "AlsoGood", model=model, schedule="rate(1 day)", input_s3_uri="s3://b/in/", output_s3_uri="s3://b/out/", accept=None)
+AutopilotBatchTransform(stack, "Typo", model=model, input_s3_uri="s3://b/in/", output_s3_uri="s3://b/out/", instance_typ="ml.m5.large")
+AutopilotScheduledTransform(stack, "Typo2", model=model, schedule="rate(1 day)", input_s3_uri="s3://b/in/", output_s3_uri="s3://b/out/", instance_typ="ml.m5.large")
+AutopilotBatchTransform(stack, "WrongType", model=model, input_s3_uri="s3://b/in/", output_s3_uri="s3://b/out/", instance_count="2")
+AutopilotBatchTransform(stack, "NoOutput", model=model, input_s3_uri="s3://b/in/")
+'''
+
+
+@pytest.mark.slow
+def test_mypy_strict_refuses_a_misspelled_mistyped_or_missing_transform_option(tmp_path) -> None:
+    """The transform options, declared once (``TransformOptionsProps``), are checked by mypy in both constructs."""
+    from mypy import api
+
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text(TRANSFORM_SNIPPET)
+    stdout, stderr, status = api.run(
+        ["--strict", "--config-file", str(REPO_ROOT / "pyproject.toml"), "--cache-dir", str(REPO_ROOT / ".mypy_cache"),
+         str(snippet)]
+    )
+    errors = [line.split(": error: ", 1)[1] for line in stdout.splitlines() if ": error: " in line]
+    lines = sorted({int(line.split(":")[1]) for line in stdout.splitlines() if ": error: " in line})
+    assert status == 1, (stdout, stderr)
+    assert lines == [9, 10, 11, 12], stdout  # the four wrong calls, not the good ones
+    assert any('Unexpected keyword argument "instance_typ" for "AutopilotBatchTransform"' in error for error in errors), stdout
+    assert any('Unexpected keyword argument "instance_typ" for "AutopilotScheduledTransform"' in error for error in errors), stdout
+    assert any('"instance_count"' in error and '"str"' in error for error in errors), stdout
+    assert any('Missing named argument "output_s3_uri"' in error for error in errors), stdout
+
+
+def test_a_misspelled_or_missing_transform_option_is_a_type_error_at_call_time() -> None:
+    from aws_cdk import App, Stack
+
+    from autopilot_inference import AutopilotBatchTransform, AutopilotModel, AutopilotScheduledTransform
+
+    stack = Stack(App(), "Typos")
+    model = AutopilotModel(stack, "Model", automl_job_name="churn", automl_output_s3_uri="s3://amzn-s3-demo-bucket/out")
+    where = {"input_s3_uri": "s3://amzn-s3-demo-bucket/in/", "output_s3_uri": "s3://amzn-s3-demo-bucket/scored/"}
+    with pytest.raises(TypeError, match=r"AutopilotBatchTransform\(\) got an unexpected keyword argument 'instance_typ'; did you mean 'instance_type'\?"):
+        AutopilotBatchTransform(stack, "Batch", model=model, instance_typ="ml.m5.large", **where)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"AutopilotScheduledTransform\(\) got an unexpected keyword argument 'instance_typ'"):
+        AutopilotScheduledTransform(stack, "Nightly", model=model, schedule="rate(1 day)", instance_typ="x", **where)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"AutopilotBatchTransform\(\) missing required keyword argument 'output_s3_uri'"):
+        AutopilotBatchTransform(stack, "Batch", model=model, input_s3_uri=where["input_s3_uri"])  # type: ignore[call-arg]
+    assert stack.node.try_find_child("Batch") is None and stack.node.try_find_child("Nightly") is None
+
+
+def test_the_transform_options_show_their_defaults_and_docs() -> None:
+    """``help()`` and ``inspect.signature`` show every option with its default, and the options' docs."""
+    from autopilot_inference import AutopilotBatchTransform, AutopilotScheduledTransform
+
+    for cls in (AutopilotBatchTransform, AutopilotScheduledTransform):
+        parameters = inspect.signature(cls).parameters
+        assert parameters["input_s3_uri"].default is inspect.Parameter.empty, cls  # Required[str]
+        assert parameters["input_s3_uri"].annotation == "str", cls
+        assert parameters["instance_type"].default == "ml.m5.xlarge", cls
+        assert parameters["content_type"].default == "text/csv", cls  # None is a value of its own: no ContentType
+        assert parameters["volume_kms_key"].default is None, cls
+        doc = inspect.getdoc(cls.__init__) or ""
+        assert "TransformOptionsProps Keys:" in doc and "max_payload_in_mb: largest request payload" in doc, cls
+
+
 def test_a_misspelled_endpoint_prop_is_a_type_error_at_call_time() -> None:
     from aws_cdk import App, Stack
 
