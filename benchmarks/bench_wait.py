@@ -45,7 +45,7 @@ HANDLE_URL = "https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/ha
 WAITED_PROPERTIES = {**TRANSFORM_PROPERTIES, contract.WAIT_HANDLE: HANDLE_ID,
                      contract.WAIT_TIMEOUT_SECONDS: str(contract.MAX_WAIT_SECONDS)}
 
-# The retired poller (provider.py before this change: QUERY_INTERVAL = 1 minute, TOTAL_TIMEOUT = 1 hour,
+# The retired poller (provider/provider.py before this change: QUERY_INTERVAL = 1 minute, TOTAL_TIMEOUT = 1 hour,
 # wait_timeout at most 55 minutes); each poll ran the framework's isComplete function and the handler.
 POLL_INTERVAL_SECONDS = 60
 POLL_LAMBDAS = 2

@@ -17,48 +17,48 @@ from ._lambda.autopilot_runtime.response_keys import (
 )
 
 _CONSTRUCT_MODULES = {
-    "AutopilotBatchTransform": ".batch_transform",
-    "AutopilotEndpoint": ".endpoint",
-    "EndpointProps": ".endpoint",
-    "EndpointDataCapture": ".data_capture",
-    "ServerlessConfig": ".serverless",
-    "BlueGreenUpdate": ".deployment",
-    "RollingUpdate": ".deployment",
-    "TrafficRouting": ".deployment",
-    "CapacitySize": ".deployment",
-    "EndpointAlarms": ".alarms",
-    "ScalableInstanceCount": ".scaling",
-    "AutopilotModel": ".model",
-    "AutopilotModelPackage": ".model_package",
-    "model_package_group_policy": ".provider_permissions",
-    "registry_artifact_policy": ".provider_permissions",
-    "AutopilotInferenceProvider": ".provider",
-    "AutopilotScheduledTransform": ".scheduled_transform",
-    "TransformOptionsProps": "._transform_options",
-    "AutopilotValidationError": "._problems",
-    "add_nag_checks": ".nag",
-    "raise_for_errors": "._problems",
-    "source_role_policy": ".cross_account",
-    "source_role_trust_policy": ".cross_account",
+    "AutopilotBatchTransform": ".transform.batch",
+    "AutopilotEndpoint": ".serving.endpoint",
+    "EndpointProps": ".serving.endpoint",
+    "EndpointDataCapture": ".serving.data_capture",
+    "ServerlessConfig": ".serving.serverless",
+    "BlueGreenUpdate": ".serving.deployment",
+    "RollingUpdate": ".serving.deployment",
+    "TrafficRouting": ".serving.deployment",
+    "CapacitySize": ".serving.deployment",
+    "EndpointAlarms": ".serving.alarms",
+    "ScalableInstanceCount": ".serving.scaling",
+    "AutopilotModel": ".model.model",
+    "AutopilotModelPackage": ".registry.model_package",
+    "model_package_group_policy": ".provider.permissions",
+    "registry_artifact_policy": ".provider.permissions",
+    "AutopilotInferenceProvider": ".provider.provider",
+    "AutopilotScheduledTransform": ".transform.scheduled",
+    "TransformOptionsProps": ".transform.options",
+    "AutopilotValidationError": ".checks.problems",
+    "add_nag_checks": ".compliance.nag",
+    "raise_for_errors": ".checks.problems",
+    "source_role_policy": ".model.cross_account",
+    "source_role_trust_policy": ".model.cross_account",
 }
 
 if TYPE_CHECKING:
-    from ._problems import AutopilotValidationError, raise_for_errors
-    from ._transform_options import TransformOptionsProps
-    from .alarms import EndpointAlarms
-    from .batch_transform import AutopilotBatchTransform
-    from .cross_account import source_role_policy, source_role_trust_policy
-    from .data_capture import EndpointDataCapture
-    from .deployment import BlueGreenUpdate, CapacitySize, RollingUpdate, TrafficRouting
-    from .endpoint import AutopilotEndpoint, EndpointProps
-    from .model import AutopilotModel
-    from .model_package import AutopilotModelPackage
-    from .nag import add_nag_checks
-    from .provider import AutopilotInferenceProvider
-    from .provider_permissions import model_package_group_policy, registry_artifact_policy
-    from .scaling import ScalableInstanceCount
-    from .scheduled_transform import AutopilotScheduledTransform
-    from .serverless import ServerlessConfig
+    from .checks.problems import AutopilotValidationError, raise_for_errors
+    from .compliance.nag import add_nag_checks
+    from .model.cross_account import source_role_policy, source_role_trust_policy
+    from .model.model import AutopilotModel
+    from .provider.permissions import model_package_group_policy, registry_artifact_policy
+    from .provider.provider import AutopilotInferenceProvider
+    from .registry.model_package import AutopilotModelPackage
+    from .serving.alarms import EndpointAlarms
+    from .serving.data_capture import EndpointDataCapture
+    from .serving.deployment import BlueGreenUpdate, CapacitySize, RollingUpdate, TrafficRouting
+    from .serving.endpoint import AutopilotEndpoint, EndpointProps
+    from .serving.scaling import ScalableInstanceCount
+    from .serving.serverless import ServerlessConfig
+    from .transform.batch import AutopilotBatchTransform
+    from .transform.options import TransformOptionsProps
+    from .transform.scheduled import AutopilotScheduledTransform
 
 
 def __getattr__(name: str) -> Any:

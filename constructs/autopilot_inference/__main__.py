@@ -1,6 +1,6 @@
-"""``python -m autopilot_inference``: see :mod:`autopilot_inference.cli`."""
+"""``python -m autopilot_inference``: see :mod:`autopilot_inference.tools.cli`."""
 
-from .cli import main
+from .tools.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

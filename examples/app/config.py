@@ -41,10 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from autopilot_inference import _schedules
 from autopilot_inference._lambda.autopilot_runtime import contract
 from autopilot_inference._lambda.autopilot_runtime.properties import PropertyError, parse_bool
-from autopilot_inference.nag import NagNotInstalledError, add_nag_checks
+from autopilot_inference.compliance.nag import NagNotInstalledError, add_nag_checks
+from autopilot_inference.transform import schedules
 
 STACK_NAME_PREFIX = "AutopilotInference"
 CONFIG_CONTEXT_KEY = "config"
@@ -380,13 +380,13 @@ def _schedule(where: _Where, value: Any) -> ScheduleConfig | None:
     expression = _string(where, data, "expression", p, required=True)
     time_zone = _string(where, data, "time_zone", p)
     checks: tuple[tuple[str, Callable[[], object]], ...] = (
-        ("expression", lambda: _schedules.check_expression(expression, "the expression")),
-        ("time_zone", lambda: _schedules.check_time_zone(time_zone, "the time zone")),
+        ("expression", lambda: schedules.check_expression(expression, "the expression")),
+        ("time_zone", lambda: schedules.check_time_zone(time_zone, "the time zone")),
     )
     for field_name, check in checks:
         try:
             check()
-        except _schedules.ScheduleError as error:
+        except schedules.ScheduleError as error:
             raise where.error(str(error), p + field_name) from None
     defaults = ScheduleConfig("", "", "")
     window = data.get("flexible_window_minutes")
@@ -399,7 +399,7 @@ def _schedule(where: _Where, value: Any) -> ScheduleConfig | None:
                               expected="a SageMaker instance type like ml.m5.xlarge", default=defaults.instance_type),  # type: ignore[arg-type]
         instance_count=_integer(where, data, "instance_count", p, defaults.instance_count),
         flexible_window_minutes=None if window is None else _integer(
-            where, data, "flexible_window_minutes", p, 0, maximum=_schedules.MAX_FLEXIBLE_WINDOW_MINUTES
+            where, data, "flexible_window_minutes", p, 0, maximum=schedules.MAX_FLEXIBLE_WINDOW_MINUTES
         ),
         enabled=_boolean(where, data, "enabled", p, defaults.enabled),
         notify=_boolean(where, data, "notify", p, defaults.notify),

@@ -18,7 +18,7 @@ from autopilot_inference import (
     AutopilotValidationError,
     InferenceResponseKeyError,
 )
-from autopilot_inference._problems import errors_of
+from autopilot_inference.checks.problems import errors_of
 
 from .config import AppConfig, ConfigError, EnvironmentConfig
 

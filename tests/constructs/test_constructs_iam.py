@@ -38,7 +38,7 @@ from support.stacks import (
 )
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel
-from autopilot_inference.s3_locations import MAX_PREFIX_RESOURCES, minimal_prefixes
+from autopilot_inference.model.s3_locations import MAX_PREFIX_RESOURCES, minimal_prefixes
 
 PREFIX = "arn:aws:sagemaker:ap-southeast-2:111122223333"
 SOURCE_ROLE = "arn:aws:iam::444455556666:role/AutopilotJobReader"

@@ -23,8 +23,9 @@ from support.stacks import (
     template_json,
 )
 
-from autopilot_inference import AutopilotBatchTransform, AutopilotInferenceProvider, AutopilotModel, _asset
+from autopilot_inference import AutopilotBatchTransform, AutopilotInferenceProvider, AutopilotModel
 from autopilot_inference import _lambda as lambda_package
+from autopilot_inference.provider import asset
 
 LAMBDA = "AWS::Lambda::Function"
 
@@ -181,9 +182,9 @@ def test_handler_role_has_no_managed_policies_and_writes_only_its_log_group(one_
 
 
 def test_asset_is_the_lambda_package_directory_without_caches(tmp_path: Path) -> None:
-    assert Path(_asset.asset_directory()) == Path(lambda_package.__file__).resolve().parent
-    assert (Path(_asset.asset_directory()) / "autopilot_runtime" / "properties.py").is_file()
-    assert _asset.ASSET_EXCLUDE == ["**/__pycache__", "**/*.pyc", "**/*.pyo"]
+    assert Path(asset.asset_directory()) == Path(lambda_package.__file__).resolve().parent
+    assert (Path(asset.asset_directory()) / "autopilot_runtime" / "properties.py").is_file()
+    assert asset.ASSET_EXCLUDE == ["**/__pycache__", "**/*.pyc", "**/*.pyo"]
     app = App(outdir=str(tmp_path))
     stack = Stack(app, "AssetStack")
     AutopilotModel(stack, "Model", automl_job_name=JOB, automl_output_s3_uri=OUTPUT_URI)

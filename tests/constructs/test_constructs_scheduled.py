@@ -39,8 +39,8 @@ from support.stacks import (
 )
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotScheduledTransform
-from autopilot_inference import _run_locations as locations
-from autopilot_inference import _schedules as schedules
+from autopilot_inference.transform import run_locations as locations
+from autopilot_inference.transform import schedules
 
 SHAPE = botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTransformJob").input_shape
 NAME_PATTERN = re.compile(rf"^{SHAPE.members['TransformJobName'].metadata['pattern']}$")
@@ -605,7 +605,7 @@ def test_cdk_nag_passes_with_scoped_acknowledgements(tmp_path: Path) -> None:
 def test_summary_shows_schedule_next_runs_and_locations(tmp_path: Path) -> None:
     from aws_cdk import App, Stack
 
-    from autopilot_inference.summary import summarize
+    from autopilot_inference.tools.summary import summarize
 
     app = App(outdir=str(tmp_path / "cdk.out"), context={"aws:cdk:enable-path-metadata": True})
     stack = Stack(app, "Scoring")
@@ -724,7 +724,7 @@ def test_every_action_of_the_state_machine_role_is_a_real_api_operation() -> Non
     ],
 )
 def test_granted_prefixes_cover_every_rendered_location(template: str, read: str, write: str) -> None:
-    from autopilot_inference.scheduled_transform import _folder_prefix, _literal_prefix
+    from autopilot_inference.transform.scheduled import _folder_prefix, _literal_prefix
 
     assert (_literal_prefix(template), _folder_prefix(template)) == (read, write)
     rendered = locations.render(locations.parse(template, "t", job_name_prefix="p"), "2026-12-01T02:00:00Z", "abcd1234")

@@ -113,7 +113,7 @@ def test_a_tag_value_longer_than_a_transform_job_takes_is_refused() -> None:
 
 def test_a_bad_minute_is_not_told_the_question_mark_rule_and_two_stars_are() -> None:
     """The '?' hint only where the day fields break the rule: cron(61 2 * * ? *) has a bad minute, nothing else."""
-    from autopilot_inference._schedules import ScheduleError, check_expression
+    from autopilot_inference.transform.schedules import ScheduleError, check_expression
 
     with pytest.raises(ScheduleError) as bad_minute:
         check_expression("cron(61 2 * * ? *)")

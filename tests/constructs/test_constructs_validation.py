@@ -11,8 +11,9 @@ from aws_cdk import aws_iam as iam
 from support.annotations import assert_refused
 from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, custom_resource, new_stack, template_json
 
-from autopilot_inference import AutopilotBatchTransform, AutopilotModel, validation
+from autopilot_inference import AutopilotBatchTransform, AutopilotModel
 from autopilot_inference._lambda.autopilot_runtime import naming
+from autopilot_inference.checks import validation
 
 MODEL_BASE: dict[str, Any] = {"automl_job_name": JOB, "automl_output_s3_uri": OUTPUT_URI}
 
@@ -339,5 +340,7 @@ def test_job_name_limits() -> None:
 
 
 def test_split_s3_uri() -> None:
-    assert validation.split_s3_uri("s3://bucket/a/b") == ("bucket", "a/b")
-    assert validation.split_s3_uri("s3://bucket") == ("bucket", "")
+    from autopilot_inference._private.s3_uris import split_s3_uri
+
+    assert split_s3_uri("s3://bucket/a/b") == ("bucket", "a/b")
+    assert split_s3_uri("s3://bucket") == ("bucket", "")

@@ -33,7 +33,7 @@ from autopilot_inference import (
     registry_artifact_policy,
 )
 from autopilot_inference._lambda.autopilot_runtime import contract
-from autopilot_inference.provider_permissions import (
+from autopilot_inference.provider.permissions import (
     CONSUMERS_DEPLOY_VERSIONS_SID,
     CONSUMERS_DESCRIBE_GROUP_SID,
     DELETE_OWNED_MODEL_PACKAGES_SID,

@@ -31,11 +31,11 @@ from autopilot_inference import (
     CapacitySize,
     EndpointAlarms,
     TrafficRouting,
-    deployment,
-    validation,
 )
-from autopilot_inference._problems import Collected
-from autopilot_inference._transform_options import transform_options
+from autopilot_inference.checks import validation
+from autopilot_inference.checks.problems import Collected
+from autopilot_inference.serving import deployment
+from autopilot_inference.transform.options import transform_options
 
 CDK = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 

@@ -31,8 +31,8 @@ from autopilot_inference import (
     RollingUpdate,
     ServerlessConfig,
     TrafficRouting,
-    prop_types,
 )
+from autopilot_inference.checks import prop_types
 
 ENV = Environment(account="111122223333", region="eu-west-1")
 ROLE_ARN = "arn:aws:iam::111122223333:role/AutopilotModelRole"

@@ -21,7 +21,7 @@ from support.scoring_world import DUPLICATE_ERROR_NAMES, ScoringWorld
 from support.stacks import new_stack, render, resources, template_json
 
 from autopilot_inference import AutopilotScheduledTransform
-from autopilot_inference import scheduled_transform as st
+from autopilot_inference.transform import scheduled as st
 
 SHAPE = botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTransformJob").input_shape
 NAME_PATTERN = re.compile(rf"^{SHAPE.members['TransformJobName'].metadata['pattern']}$")

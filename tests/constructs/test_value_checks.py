@@ -20,13 +20,14 @@ from aws_cdk.assertions import Annotations, Match
 from support.annotations import errors_on
 from support.stacks import BUCKET, INPUT_URI, JOB, OUTPUT_URI, RESULT_URI
 
-from autopilot_inference import AutopilotBatchTransform, AutopilotModel, value_checks
-from autopilot_inference._instance_types import (
+from autopilot_inference import AutopilotBatchTransform, AutopilotModel
+from autopilot_inference._lambda.autopilot_runtime import contract
+from autopilot_inference.checks import value_checks
+from autopilot_inference.checks.instance_types import (
     ENDPOINT_INSTANCE_TYPES_BY_FAMILY,
     SERVICE_SHAPES,
     TRANSFORM_INSTANCE_TYPES_BY_FAMILY,
 )
-from autopilot_inference._lambda.autopilot_runtime import contract
 
 SAGEMAKER = botocore.session.get_session().get_service_model("sagemaker")
 
@@ -75,7 +76,7 @@ def test_instance_type_tables_are_botocores_enums(table: dict[str, tuple[str, ..
     ours = [f"{family}.{size}" for family, sizes in table.items() for size in sizes]
     assert sorted(ours) == sorted(enum), (
         f"{name} differs from botocore {botocore.__version__}'s {SERVICE_SHAPES[name]}: regenerate "
-        "constructs/autopilot_inference/_instance_types.py"
+        "constructs/autopilot_inference/checks/instance_types.py"
     )
 
 

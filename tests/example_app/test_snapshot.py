@@ -35,7 +35,7 @@ import pytest
 from support.example_app import CloudAssemblyDir
 from support.paths import REPO_ROOT, SNAPSHOTS
 
-from autopilot_inference._asset import HANDLER
+from autopilot_inference.provider.asset import HANDLER
 
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS", "").strip().lower() in ("1", "true", "yes")
 STACKS = {

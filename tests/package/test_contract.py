@@ -93,7 +93,7 @@ API_USE: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("sagemaker", "ListModelPackages", "output"),
     ),
     # The "SageMaker Model Package State Change" event's detail is a DescribeModelPackage answer.
-    "constructs/autopilot_inference/model_package.py": (("sagemaker", "DescribeModelPackage", "output"),),
+    "constructs/autopilot_inference/registry/model_package.py": (("sagemaker", "DescribeModelPackage", "output"),),
     "lambda/autopilot_runtime/existence.py": (
         ("sagemaker", "ListModels", "output"),
         ("sagemaker", "ListTransformJobs", "output"),
@@ -106,16 +106,16 @@ API_USE: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "lambda/autopilot_runtime/media_types.py": (("sagemaker", "DescribeAutoMLJob", "output"),),
     "lambda/autopilot_runtime/response_keys.py": (("sagemaker", "DescribeAutoMLJob", "output"),),
-    "constructs/autopilot_inference/plan.py": (
+    "constructs/autopilot_inference/tools/plan.py": (
         ("sagemaker", "DescribeAutoMLJob", "output"),
         ("sagemaker", "DescribeModelPackage", "output"),  # plan --model-package-group
     ),
     # The Step Functions task's CreateTransformJob parameters.
-    "constructs/autopilot_inference/scheduled_transform.py": (("sagemaker", "CreateTransformJob", "input"),),
+    "constructs/autopilot_inference/transform/scheduled.py": (("sagemaker", "CreateTransformJob", "input"),),
     # The "SageMaker Transform Job State Change" event's detail is a DescribeTransformJob answer.
     # Templates: an endpoint configuration's variants (ModelName), a schedule's FlexibleTimeWindow (Mode),
     # a scheduled transform's CreateTransformJob request.
-    "constructs/autopilot_inference/_describe.py": (
+    "constructs/autopilot_inference/tools/describe.py": (
         ("sagemaker", "CreateEndpointConfig", "input"),
         ("sagemaker", "CreateTransformJob", "input"),
         ("scheduler", "CreateSchedule", "input"),
@@ -295,7 +295,7 @@ def test_api_names_are_allowed_only_as_members_of_the_declared_operations() -> N
     names = api_names("lambda/autopilot_runtime/sagemaker_requests.py")
     assert {contract.MODEL_NAME, contract.EXECUTION_ROLE_ARN, contract.VPC_CONFIG, contract.TRANSFORM_INPUT} <= names
     assert not {contract.WAIT_TIMEOUT_SECONDS, contract.ATTR_OBJECTIVE_METRIC_VALUE, contract.TRANSFORM_JOB_NAME_PREFIX} & names
-    assert api_names("constructs/autopilot_inference/model.py") == frozenset()
+    assert api_names("constructs/autopilot_inference/model/model.py") == frozenset()
 
 
 def test_every_allowance_is_used() -> None:

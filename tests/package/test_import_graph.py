@@ -149,17 +149,6 @@ def test_the_packages_have_no_import_cycles() -> None:
     assert not found, "import cycles:\n" + "\n".join(" -> ".join(cycle) for cycle in found)
 
 
-TOOL_MODULES = frozenset(
-    f"autopilot_inference.{name}" for name in ("cli", "plan", "summary", "diff", "_describe", "__main__")
-)
-"""The command line tools and what only they use (``_cfn_text``, the one reader of intrinsic functions,
-imports nothing of the package and is shared plumbing: ``summary`` and ``compliance`` both read with it)."""
-NAG_MODULES = tuple(
-    f"autopilot_inference.{name}" for name in ("compliance", "nag", "execution_compliance", "provider_compliance")
-)
-"""The cdk-nag machinery and the acknowledgements built on it."""
-
-
 def reachable(graph: Mapping[str, set[str]], start: str) -> set[str]:
     """Every module ``start`` imports, directly or through others."""
     seen: set[str] = set()
@@ -172,39 +161,40 @@ def reachable(graph: Mapping[str, set[str]], start: str) -> set[str]:
     return seen
 
 
-def test_the_nag_machinery_imports_no_tool_code() -> None:
+def _in_rooms(graph: Mapping[str, set[str]], *rooms: str) -> set[str]:
+    return {module for module in graph if module.split(".")[1:2] and module.split(".")[1] in rooms and module.count(".") > 1}
+
+
+def test_the_nag_machinery_reaches_no_tool_code() -> None:
+    """``compliance`` and the acknowledgements built on it never reach ``plan``, ``summary``, ``diff`` or the CLI."""
     graph = import_graph(PACKAGES)
-    assert TOOL_MODULES <= set(graph), sorted(TOOL_MODULES - set(graph))  # the names still name modules
-    for module in NAG_MODULES:
-        assert not reachable(graph, module) & TOOL_MODULES, (module, sorted(reachable(graph, module) & TOOL_MODULES))
-    # The test can fail: the CLI reaches the tools.
-    assert "autopilot_inference.summary" in reachable(graph, "autopilot_inference.cli")
+    tools = _in_rooms(graph, "tools")
+    nag = [*_in_rooms(graph, "compliance"), *(m for m in graph if m.endswith("_acknowledgements"))]
+    assert len(tools) >= 5 and len(nag) >= 4, (sorted(tools), nag)
+    for module in nag:
+        assert not reachable(graph, module) & tools, (module, sorted(reachable(graph, module) & tools))
+    assert "autopilot_inference.tools.summary" in reachable(graph, "autopilot_inference.tools.cli")  # it can fail
 
 
-CHECKED_MODULES = ("model", "model_base", "model_package", "endpoint", "batch_transform", "scheduled_transform",
-                   "data_capture", "serverless", "deployment", "alarms")
-"""The modules whose constructs and types the prop type checker checks."""
-
-
-def test_the_type_checker_imports_none_of_the_constructs_it_checks() -> None:
-    """``prop_types`` reads the annotations; the checked types describe themselves (``prop_types.hint``)."""
+def test_the_checks_reach_none_of_the_constructs_they_check() -> None:
+    """``checks`` (the type checker reads annotations; the checked types describe themselves) imports no construct."""
     graph = import_graph(PACKAGES)
-    (checker,) = [module for module in graph if module.endswith(".prop_types")]
-    checked = {module for module in graph if module.rpartition(".")[2] in CHECKED_MODULES}
-    assert len(checked) == len(CHECKED_MODULES), sorted(checked)
-    assert not reachable(graph, checker) & checked, sorted(reachable(graph, checker) & checked)
+    constructs = _in_rooms(graph, "model", "serving", "transform", "registry", "provider")
+    assert "autopilot_inference.serving.endpoint" in constructs
+    for checker in _in_rooms(graph, "checks"):
+        assert not reachable(graph, checker) & constructs, (checker, sorted(reachable(graph, checker) & constructs))
 
 
 def test_the_graph_holds_relative_aliased_and_deferred_imports() -> None:
     graph = import_graph(PACKAGES)
     # from .provider import AutopilotInferenceProvider (relative)
-    assert "autopilot_inference.provider" in graph["autopilot_inference.model"]
+    assert "autopilot_inference.provider.provider" in graph["autopilot_inference.model.model"]
     # from ._lambda.autopilot_runtime.response_keys import ... (the handler package under its second name)
-    assert "autopilot_runtime.response_keys" in graph["autopilot_inference.model"]
+    assert "autopilot_runtime.response_keys" in graph["autopilot_inference.model.model"]
     # from . import summary, inside a function of the CLI
-    assert "autopilot_inference.summary" in graph["autopilot_inference.cli"]
+    assert "autopilot_inference.tools.summary" in graph["autopilot_inference.tools.cli"]
     # under TYPE_CHECKING in the package's __init__
-    assert "autopilot_inference.model" in graph["autopilot_inference"]
+    assert "autopilot_inference.model.model" in graph["autopilot_inference"]
 
 
 def _package(root: Path, name: str, files: Mapping[str, str]) -> Path:
@@ -251,3 +241,75 @@ def test_no_cycle_without_a_way_back(tmp_path: Path) -> None:
     graph = import_graph({"pkg": directory}, aliases={})
     assert graph == {"pkg": {"pkg.a"}, "pkg.a": {"pkg.b"}, "pkg.b": set()}
     assert cycles(graph) == []
+
+
+# --- the construct package's rooms -------------------------------------------------------------
+
+CONSTRUCTS_DIR = PACKAGES["autopilot_inference"]
+ROOM_LAYERS: dict[str, int] = {
+    "_private": 1,  # plumbing: ARNs, tokens, scopes, caches (imports no room)
+    "checks": 2,  # how props are checked: imports nothing it checks
+    "compliance": 2,  # the cdk-nag machinery: no construct, no tool
+    "provider": 3,
+    "model": 4,
+    "registry": 5,
+    "serving": 5,
+    "transform": 5,
+    "tools": 6,  # plan, summary, diff, the command line: read templates, build nothing
+}
+"""Each room of ``autopilot_inference`` and its layer: a module imports only rooms of lower layers (and its own)."""
+ROOM_EXCEPTIONS = {
+    ("autopilot_inference.model.model", "autopilot_inference.serving.endpoint"): (
+        "AutopilotModel.add_endpoint, a convenience that builds an AutopilotEndpoint (imported in the method)"
+    ),
+}
+"""Imports against the layers, each with why."""
+
+
+def _room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "autopilot_inference" and len(parts) > 2 else None
+
+
+def test_the_package_top_level_holds_only_its_entry_points_and_rooms() -> None:
+    entries = {path.name for path in CONSTRUCTS_DIR.iterdir() if path.name != "__pycache__"}
+    rooms = {name for name in entries if (CONSTRUCTS_DIR / name).is_dir()}
+    assert entries - rooms == {"__init__.py", "__main__.py", "py.typed"}
+    assert rooms == set(ROOM_LAYERS)
+    for room in rooms:
+        assert (CONSTRUCTS_DIR / room / "__init__.py").is_file(), f"{room}/ is a package"
+        assert not [p for p in (CONSTRUCTS_DIR / room).iterdir() if p.is_dir() and p.name != "__pycache__"], room
+
+
+def upward_imports(graph: Mapping[str, set[str]]) -> list[str]:
+    """Every import of a room's module into a room of the same or a higher layer (bar the exceptions)."""
+    upward = []
+    for module, targets in sorted(graph.items()):
+        room = _room(module)
+        if room is None:
+            continue
+        for target in sorted(targets):
+            other = _room(target)
+            if other is None or other == room or (module, target) in ROOM_EXCEPTIONS:
+                continue
+            if ROOM_LAYERS[other] >= ROOM_LAYERS[room]:
+                upward.append(f"{module} ({room}, layer {ROOM_LAYERS[room]}) -> {target} ({other}, layer {ROOM_LAYERS[other]})")
+    return upward
+
+
+def test_the_rooms_import_downwards_only() -> None:
+    graph = import_graph(PACKAGES)
+    upward = upward_imports(graph)
+    assert not upward, "imports against the rooms' layers:\n" + "\n".join(upward)
+    for module, target in ROOM_EXCEPTIONS:
+        assert target in graph[module], f"stale exception: {module} no longer imports {target}"
+
+
+def test_the_layer_rule_finds_a_checker_importing_what_it_checks(tmp_path: Path) -> None:
+    directory = _package(tmp_path, "autopilot_inference", {"__init__.py": ""})
+    _package(directory, "checks", {"__init__.py": "", "types.py": "from ..serving.endpoint import Endpoint\n"})
+    _package(directory, "serving", {"__init__.py": "", "endpoint.py": "from ..checks import types\n"})
+    graph = import_graph({"autopilot_inference": directory}, aliases={})
+    assert upward_imports(graph) == [
+        "autopilot_inference.checks.types (checks, layer 2) -> autopilot_inference.serving.endpoint (serving, layer 5)"
+    ]

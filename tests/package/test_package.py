@@ -145,7 +145,7 @@ def test_wheel_holds_the_package_and_handler_only(installed: dict[str, Path]) ->
     assert "autopilot_inference/_lambda/autopilot_runtime/handler.py" in names
     assert "autopilot_inference/__init__.py" in names
     assert "autopilot_inference/py.typed" in names, "PEP 561 marker: editors and type checkers read the annotations"
-    assert "autopilot_inference/diff.schema.json" in names, "the documented schema of `diff --format json`"
+    assert "autopilot_inference/tools/diff.schema.json" in names, "the documented schema of `diff --format json`"
     assert not [n for n in names if n.startswith(("tests/", "constructs/", "lambda/", "examples/")) or "/tests/" in n]
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 

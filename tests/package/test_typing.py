@@ -90,18 +90,8 @@ def test_every_public_parameter_is_annotated() -> None:
 def test_the_package_ships_its_type_information() -> None:
     assert (REPO_ROOT / "constructs" / "autopilot_inference" / "py.typed").is_file()
     pyproject = (REPO_ROOT / "pyproject.toml").read_text()
-    assert '"autopilot_inference" = ["py.typed", "diff.schema.json"]' in pyproject
+    assert '"autopilot_inference" = ["py.typed"]' in pyproject
     assert "[tool.mypy]\n" in pyproject and "\nstrict = true\n" in pyproject
-
-
-def test_the_import_paths_documented_before_the_restructure_still_work() -> None:
-    """``autopilot_inference.permissions.source_role_policy`` was the README's import before the IAM code
-    moved beside each construct; it stays an import path of the same function."""
-    from autopilot_inference.permissions import source_role_policy
-
-    assert source_role_policy is autopilot_inference.source_role_policy
-    statement = source_role_policy(["arn:aws:sagemaker:us-east-1:111122223333:automl-job/churn"])["Statement"]
-    assert statement, "the policy has statements"
 
 
 # --- what help(), inspect and editors show of the constructs (jsii's metaclass hid it) -----------
@@ -155,7 +145,7 @@ def test_add_endpoint_takes_the_endpoints_props() -> None:
     add_endpoint = inspect.signature(AutopilotModel.add_endpoint).parameters
     assert list(add_endpoint) == ["self", "id", *[name for name in endpoint if name not in ("scope", "id", "model")]]
     assert typing.get_type_hints(AutopilotModel.add_endpoint, include_extras=True)["props"] == typing.Unpack[
-        autopilot_inference.endpoint.EndpointProps
+        autopilot_inference.serving.endpoint.EndpointProps
     ]
 
 

@@ -6,7 +6,7 @@ written to ``<outdir>/validation-report.json``: open ones under ``violations``, 
 under ``suppressedViolations`` with their reason and where they were acknowledged. These tests
 read that report, so they fail on any new finding, and check each acknowledgement:
 
-* the library's (``autopilot_inference/compliance.py``) sit on the CloudFormation resource
+* the library's (``autopilot_inference/compliance/acknowledgements.py``) sit on the CloudFormation resource
   that holds the finding, never on a stack;
 * every reason is specific (at least 40 characters, not boilerplate, not shared by two
   findings of a stack);
@@ -54,7 +54,7 @@ INHERENT_EXAMPLE = {
         f"{PROVIDER}/FrameworkOnEventRole/DefaultPolicy/Resource",
     },
 }
-# The built-in config's nightly schedule (AutopilotScheduledTransform "Scoring", scheduled_permissions.py).
+# The built-in config's nightly schedule (AutopilotScheduledTransform "Scoring", transform/scheduled_permissions.py).
 SCHEDULED_ROLE_POLICY = "Scoring/Role/DefaultPolicy/Resource"
 INHERENT_EXAMPLE["AwsSolutions-IAM5[Resource::*]"] = {EXECUTION_ROLE, SCHEDULED_ROLE_POLICY, f"{PROVIDER}/HandlerPolicy/Resource"}
 INHERENT_EXAMPLE.update({
@@ -283,9 +283,9 @@ def partition_arn(rest: str) -> dict[str, Any]:
 
 
 def test_execution_role_acknowledgements_need_the_expected_shape() -> None:
-    from autopilot_inference import compliance
-    from autopilot_inference import execution_permissions as permissions
-    from autopilot_inference.execution_compliance import execution_role_classifier
+    from autopilot_inference.compliance import acknowledgements as compliance
+    from autopilot_inference.model import execution_permissions as permissions
+    from autopilot_inference.model.execution_acknowledgements import execution_role_classifier
 
     classify = execution_role_classifier()
     ecr = partition_arn(":ecr:eu-west-1:*:repository/*")
@@ -307,9 +307,9 @@ def test_execution_role_acknowledgements_need_the_expected_shape() -> None:
 
 
 def test_provider_acknowledgements_need_the_owner_condition_or_read_only_access() -> None:
-    from autopilot_inference import compliance
-    from autopilot_inference import provider_permissions as permissions
-    from autopilot_inference.provider_compliance import provider_classifier
+    from autopilot_inference.compliance import acknowledgements as compliance
+    from autopilot_inference.provider import permissions
+    from autopilot_inference.provider.nag_acknowledgements import provider_classifier
 
     classify = provider_classifier({"<HandlerE14793E5.Arn>:*"})
     sagemaker = ":sagemaker:eu-west-1:111111111111:"

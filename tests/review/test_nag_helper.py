@@ -12,7 +12,7 @@ from support.nag import PLUGIN, hide_cdk_nag, nag_outcome, synth_app
 from support.stacks import INPUT_URI, JOB, OUTPUT_URI, RESULT_URI, checked_synth
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, add_nag_checks
-from autopilot_inference.nag import NagNotInstalledError
+from autopilot_inference.compliance.nag import NagNotInstalledError
 
 
 def user_app(outdir: Path) -> App:

@@ -57,8 +57,8 @@ def test_the_function_timeout_the_construct_sets_is_the_contracts() -> None:
     from aws_cdk import App, Stack
     from aws_cdk.assertions import Match
 
-    from autopilot_inference._asset import HANDLER
-    from autopilot_inference.provider import AutopilotInferenceProvider
+    from autopilot_inference.provider.asset import HANDLER
+    from autopilot_inference.provider.provider import AutopilotInferenceProvider
 
     stack = Stack(App(), "ContractStack")
     AutopilotInferenceProvider.of(stack)

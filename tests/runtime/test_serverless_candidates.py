@@ -15,9 +15,9 @@ from support.handler import StubbedAws, aws, cfn_event, fake_aws_environment, re
 from support.model_events import LOGICAL_ID, failure, name_for, props, stub_create, stub_describe
 from support.paths import FIXTURES
 
-from autopilot_inference import cli
 from autopilot_inference._lambda.autopilot_runtime import contract
 from autopilot_inference._lambda.autopilot_runtime.properties import ModelProperties, PropertyError
+from autopilot_inference.tools import cli
 
 
 def create_event(properties: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from aws_cdk import App, Stack, Stage  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 from aws_cdk.cx_api import CloudAssembly  # noqa: E402
 
-from autopilot_inference import _cfn_text  # noqa: E402
+from autopilot_inference._private import cfn_text  # noqa: E402
 
 from .template_lint import check_assembly_directory, check_template_files  # noqa: E402
 
@@ -103,12 +103,12 @@ def custom_resource(template: dict[str, Any], stack: Stack, construct: Any) -> d
 
 def render(value: Any, get_att: Callable[[str, str], str] | None = None) -> Any:
     """A template value with pseudo parameters, Fn::Join and GetAtt replaced by strings."""
-    return _cfn_text.resolve(
+    return cfn_text.resolve(
         value,
-        _cfn_text.Notation(
+        cfn_text.Notation(
             ref=lambda name: PSEUDO.get(name, "${" + name + "}"),
             get_att=lambda parts: get_att(*parts) if get_att else "${" + ".".join(parts) + "}",
-            functions=frozenset({_cfn_text.REF, _cfn_text.JOIN, _cfn_text.GET_ATT}),
+            functions=frozenset({cfn_text.REF, cfn_text.JOIN, cfn_text.GET_ATT}),
         ),
     )
 

@@ -32,11 +32,11 @@ from autopilot_inference import (
     RollingUpdate,
     ServerlessConfig,
     TrafficRouting,
-    cli,
 )
-from autopilot_inference import diff as diff_module
 from autopilot_inference._lambda.autopilot_runtime import contract, lifecycle, naming
 from autopilot_inference._lambda.autopilot_runtime.properties import job_configuration, model_configuration
+from autopilot_inference.tools import cli
+from autopilot_inference.tools import diff as diff_module
 
 NOW = "2026-01-15T08:00:00+00:00"
 GOLDEN = Path(__file__).with_name("golden") / "diff_keys_change.md"

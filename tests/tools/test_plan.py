@@ -9,9 +9,9 @@ import pytest
 from botocore.stub import Stubber
 from support.paths import FIXTURES, load_fixture
 
-from autopilot_inference import cli, plan
 from autopilot_inference._lambda.autopilot_runtime.candidates import apply_keys, resolve_candidate
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
+from autopilot_inference.tools import cli, plan
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

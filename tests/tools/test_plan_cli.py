@@ -18,7 +18,7 @@ import pytest
 from botocore.stub import Stubber
 from support.paths import FIXTURES, REPO_ROOT, load_fixture
 
-from autopilot_inference import cli
+from autopilot_inference.tools import cli
 
 HPO = str(FIXTURES / "describe_auto_ml_job_hpo_classification.json")
 IMAGE = str(FIXTURES / "describe_auto_ml_job_v2_image_classification.json")
@@ -178,8 +178,8 @@ def test_job_with_an_unknown_profile(capsys: pytest.CaptureFixture[str], no_aws_
 
 
 def test_access_denied_is_a_one_line_job_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from autopilot_inference import plan
     from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
+    from autopilot_inference.tools import plan
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -17,7 +17,7 @@ from support.paths import FIXTURES
 from support.scheduled import scheduled
 from support.stacks import BUCKET, new_stack
 
-from autopilot_inference import cli, plan
+from autopilot_inference.tools import cli, plan
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 

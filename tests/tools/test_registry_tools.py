@@ -18,11 +18,12 @@ from botocore.validate import ParamValidator
 from support.paths import REPO_ROOT
 from support.stacks import checked_synth
 
-from autopilot_inference import AutopilotModel, AutopilotModelPackage, cli, plan
+from autopilot_inference import AutopilotModel, AutopilotModelPackage
 from autopilot_inference._lambda.autopilot_runtime import response_keys
 from autopilot_inference._lambda.autopilot_runtime.errors import AutopilotDeploymentError
 from autopilot_inference._lambda.autopilot_runtime.response_keys import apply_inference_response_keys
-from autopilot_inference.summary import summarize
+from autopilot_inference.tools import cli, plan
+from autopilot_inference.tools.summary import summarize
 
 JOB_FILE = REPO_ROOT / "tests" / "fixtures" / "describe_auto_ml_job_hpo_classification.json"
 GROUP_ARN = "arn:aws:sagemaker:eu-west-1:111122223333:model-package-group/churn-models"

@@ -10,8 +10,8 @@ import pytest
 from support.paths import REPO_ROOT
 from support.stacks import checked_synth
 
-from autopilot_inference import cli
-from autopilot_inference.summary import SummaryError, describe_environment, render_value, summarize
+from autopilot_inference.tools import cli
+from autopilot_inference.tools.summary import SummaryError, describe_environment, render_value, summarize
 
 EXAMPLE_CONFIG = REPO_ROOT / "examples" / "environments.yaml"
 

@@ -16,7 +16,7 @@ from autopilot_inference import (
     ServerlessConfig,
     TrafficRouting,
 )
-from autopilot_inference.summary import summarize
+from autopilot_inference.tools.summary import summarize
 
 
 def test_summary_of_serving_endpoints(tmp_path: Path) -> None:

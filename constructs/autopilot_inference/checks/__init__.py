@@ -1,0 +1,1 @@
+"""How props are checked and how their problems are reported (error annotations on the construct)."""

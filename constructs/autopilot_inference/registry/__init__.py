@@ -1,0 +1,1 @@
+"""The model registry: ``AutopilotModelPackage``, a candidate registered as a model package version."""
