@@ -25,6 +25,7 @@ from support.scheduled import model_in, scheduled
 from support.stacks import JOB, OUTPUT_URI, new_stack
 
 from autopilot_inference import (
+    AutopilotBatchTransform,
     AutopilotModel,
     AutopilotValidationError,
     BlueGreenUpdate,
@@ -32,9 +33,10 @@ from autopilot_inference import (
     EndpointAlarms,
     TrafficRouting,
 )
-from autopilot_inference.checks import validation
+from autopilot_inference.checks import prop_types, validation
 from autopilot_inference.checks.problems import Collected
 from autopilot_inference.serving import deployment
+from autopilot_inference.transform.batch import DEFAULT_WAIT_TIMEOUT
 from autopilot_inference.transform.options import transform_options
 
 CDK = REPO_ROOT / "node_modules" / ".bin" / "cdk"
@@ -214,3 +216,69 @@ def test_cdk_synth_lists_every_problem_of_the_issue_19_cases_in_one_run(tmp_path
     ]
     assert sorted(errors) == sorted(expected), errors
     assert lines[-1] == "Synthesis finished with errors"
+
+
+# --- a prop of the wrong type does not hide the other props' problems ---------------------------
+
+
+def test_a_model_reports_wrong_types_and_bad_values_together() -> None:
+    model = AutopilotModel(
+        new_stack(), "Model", automl_job_name="churn_job", automl_output_s3_uri=OUTPUT_URI,
+        candidate_name=" churn-003 ", network_isolation="yes",  # type: ignore[arg-type]
+    )
+    errors = errors_on(model)
+    assert [message.split(" ", 1)[0] for message in errors] == ["network_isolation", "automl_job_name", "candidate_name"], errors
+    assert errors[0].startswith("network_isolation must be a bool; got str 'yes'"), errors[0]
+
+
+def test_a_batch_transform_reports_wrong_types_and_bad_values_together() -> None:
+    stack = new_stack()
+    transform = AutopilotBatchTransform(
+        stack, "Transform", model=model_in(stack), input_s3_uri="s3://amzn-s3-demo-bucket/in/*.csv",
+        output_s3_uri=f"{OUTPUT_URI}/scores", wait_timeout=30, instance_count="2",  # type: ignore[arg-type]
+        split_type="Lines ",
+    )
+    errors = errors_on(transform)
+    assert [message.split(" ", 1)[0] for message in errors] == [
+        "wait_timeout", "instance_count", "input_s3_uri", "split_type",
+    ], errors
+    assert "Use Duration.seconds(30)" in errors[0], errors[0]
+
+
+def test_a_scheduled_transform_reports_wrong_types_and_bad_values_together() -> None:
+    construct = scheduled(new_stack(), enabled="yes", flexible_time_window=Duration.seconds(90))
+    errors = errors_on(construct)
+    assert [message.split(" ", 1)[0] for message in errors] == ["enabled", "flexible_time_window"], errors
+
+
+def test_an_endpoint_reports_wrong_types_and_bad_values_together() -> None:
+    endpoint = model_in(new_stack()).add_endpoint(
+        "Endpoint", instance_type="m5.xlarge", rollback_alarms="alarm-name",  # type: ignore[typeddict-item]
+        endpoint_alarms=bad_alarms(),
+    )
+    errors = errors_on(endpoint)
+    assert errors[0].startswith("rollback_alarms must be a list"), errors
+    assert errors[1].startswith("instance_type must be an ML instance type"), errors
+    assert errors[2:] == ALARM_ERRORS, errors
+
+
+def test_a_required_prop_of_the_wrong_type_stops_the_value_checks() -> None:
+    """Nothing can stand in for a prop without a default: only the type problems are reported."""
+    stack = new_stack()
+    transform = AutopilotBatchTransform(
+        stack, "Transform", model="churn-model", input_s3_uri="s3://amzn-s3-demo-bucket/in/*.csv",  # type: ignore[arg-type]
+        output_s3_uri=f"{OUTPUT_URI}/scores",
+    )
+    errors = errors_on(transform)
+    assert len(errors) == 1 and errors[0].startswith("model must be an AutopilotModel"), errors
+
+
+def test_stand_ins_are_the_defaults_of_the_refused_props() -> None:
+    values = {"model": object(), "wait_timeout": 30, "instance_count": "2", "input_s3_uri": "s3://b/in", "output_s3_uri": 5}
+    refused = {"wait_timeout": "...", "instance_count": "..."}
+    stood_in = prop_types.with_stand_ins(AutopilotBatchTransform.__init__, values, refused)
+    assert stood_in is not None
+    assert stood_in["wait_timeout"] is DEFAULT_WAIT_TIMEOUT  # the keyword default
+    assert stood_in["instance_count"] == 1  # the TypedDict key's recorded default
+    assert stood_in["input_s3_uri"] == "s3://b/in"
+    assert prop_types.with_stand_ins(AutopilotBatchTransform.__init__, values, {"output_s3_uri": "..."}) is None

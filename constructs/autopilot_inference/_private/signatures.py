@@ -41,6 +41,11 @@ def prop_defaults(props: type, **defaults: Any) -> Mapping[str, Any]:
     return _DEFAULTS[props]
 
 
+def defaults_of(props: type) -> Mapping[str, Any]:
+    """The defaults recorded for ``props``' keys (a ``TypedDict``) with :func:`prop_defaults`."""
+    return _DEFAULTS.get(props, {})
+
+
 def required_keys(props: type) -> list[str]:
     """The keys of ``props`` (a ``TypedDict``) marked ``Required[...]``.
 

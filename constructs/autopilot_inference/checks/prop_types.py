@@ -37,6 +37,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from typeguard import check_type
 
+from .._private.signatures import defaults_of, props_of
 from .._private.tokens import is_token
 
 Fix = Callable[[Any], "str | None"]
@@ -169,13 +170,42 @@ def type_problems(function: Callable[..., Any], values: Mapping[str, Any]) -> li
 
     ``values`` may hold more names than the props (a constructor's ``locals()``); only the props are looked at.
     """
-    messages = []
+    return list(refused_props(function, values).values())
+
+
+def refused_props(function: Callable[..., Any], values: Mapping[str, Any]) -> dict[str, str]:
+    """Each prop in ``values`` whose type ``function``'s annotation refuses, with its message, in signature order."""
+    refused = {}
     for prop, (annotation, required) in annotations_of(function).items():
         if prop in values:
             message = problem(values[prop], annotation, prop, required=required)
             if message is not None:
-                messages.append(message)
-    return messages
+                refused[prop] = message
+    return refused
+
+
+def with_stand_ins(function: Callable[..., Any], values: Mapping[str, Any], refused: Mapping[str, str]) -> dict[str, Any] | None:
+    """``values`` with each refused prop at its default, so that the values of the others are still checked.
+
+    ``None`` when a refused prop has no default (nothing can stand in for it: the values are not checked).
+    The defaults are the keyword parameters' and those recorded for a ``**props: Unpack[...]`` ``TypedDict``.
+    """
+    plain = getattr(function, "__func__", function)
+    keyword_defaults = plain.__kwdefaults__ or {}
+    typed = props_of(plain)
+    typed_defaults = defaults_of(typed) if typed is not None else {}
+    props = annotations_of(function)
+    stood_in = dict(values)
+    for prop in refused:
+        if prop in keyword_defaults:
+            stood_in[prop] = keyword_defaults[prop]
+        elif prop in typed_defaults:
+            stood_in[prop] = typed_defaults[prop]
+        elif props[prop][1]:
+            return None
+        else:
+            stood_in[prop] = None
+    return stood_in
 
 
 def problem(value: Any, annotation: Any, prop: str, *, required: bool = True) -> str | None:

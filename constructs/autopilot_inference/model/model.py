@@ -651,26 +651,29 @@ class _PackageModel(AutopilotModel):
 
 def _check_package_props(problems: Problems, props: Mapping[str, Any]) -> None:
     """Every problem of ``from_model_package``'s props, reported in ``problems``."""
-    type_errors = prop_types.type_problems(AutopilotModel.from_model_package, props)
-    problems.add_all(type_errors)
-    if type_errors:
+    mistyped = prop_types.refused_props(AutopilotModel.from_model_package, props)
+    problems.add_all(mistyped.values())
+    # A prop of the wrong type stands in with its default, so that every other prop is still checked;
+    # what was given or not is read from the props as given.
+    values = prop_types.with_stand_ins(AutopilotModel.from_model_package, props, mistyped)
+    if values is None:
         return
-    group, version = props["model_package_group_arn"], props["model_package_arn"]
-    if (group is None) == (version is None):
+    if (props["model_package_group_arn"] is None) == (props["model_package_arn"] is None):
         problems.add(
             "Pass exactly one of model_package_group_arn (deploy the group's newest Approved version) and "
             "model_package_arn (deploy that version, if Approved)."
         )
-    for prop, value, pattern, example in (
-        ("model_package_group_arn", group, contract.MODEL_PACKAGE_GROUP_ARN_PATTERN, "model-package-group/<name>"),
-        ("model_package_arn", version, contract.MODEL_PACKAGE_VERSION_ARN_PATTERN, "model-package/<group>/<version>"),
+    for prop, pattern, example in (
+        ("model_package_group_arn", contract.MODEL_PACKAGE_GROUP_ARN_PATTERN, "model-package-group/<name>"),
+        ("model_package_arn", contract.MODEL_PACKAGE_VERSION_ARN_PATTERN, "model-package/<group>/<version>"),
     ):
+        value = values[prop]
         if value is not None and not is_token(value) and not pattern.match(value):
             problems.add(f"{prop} must be an ARN arn:aws:sagemaker:<region>:<account>:{example}; got {value!r}.")
-    problems.check(validation.name_prefix, props["model_name_prefix"], "model_name_prefix")
-    _check_network(problems, props, allow_all_outbound=None)
-    if props["automl_output_s3_uri"] is not None:
-        problems.check(validation.s3_uri, props["automl_output_s3_uri"], "automl_output_s3_uri")
+    problems.check(validation.name_prefix, values["model_name_prefix"], "model_name_prefix")
+    _check_network(problems, values, allow_all_outbound=None)
+    if values["automl_output_s3_uri"] is not None:
+        problems.check(validation.s3_uri, values["automl_output_s3_uri"], "automl_output_s3_uri")
     if props["role"] is None and props["automl_output_s3_uri"] is None:
         problems.add(
             "automl_output_s3_uri is required when no role is given: the default execution role may only read the "
@@ -700,22 +703,24 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     """
     keys: list[str] = []
     unit = contract.DEFAULT_PROCESSING_UNIT
-    type_errors = prop_types.type_problems(AutopilotModel.__init__, props)
-    problems.add_all(type_errors)
-    if not type_errors:
-        problems.check(validation.automl_job_name, props["automl_job_name"])
-        normalized, refused = validation.inference_response_keys(props["inference_response_keys"])
+    mistyped = prop_types.refused_props(AutopilotModel.__init__, props)
+    problems.add_all(mistyped.values())
+    # A prop of the wrong type stands in with its default, so that every other prop is still checked.
+    values = prop_types.with_stand_ins(AutopilotModel.__init__, props, mistyped)
+    if values is not None:
+        problems.check(validation.automl_job_name, values["automl_job_name"])
+        normalized, refused = validation.inference_response_keys(values["inference_response_keys"])
         if problems.report(refused):
             keys = normalized
-        problems.check(validation.candidate_name, props["candidate_name"])
-        if props["automl_output_s3_uri"] is not None:
-            problems.check(validation.s3_uri, props["automl_output_s3_uri"], "automl_output_s3_uri")
-        problems.check(validation.name_prefix, props["model_name_prefix"], "model_name_prefix")
-        if problems.check(validation.processing_unit, props["processing_unit"]):
-            unit = validation.processing_unit_value(props["processing_unit"])
-        _check_network(problems, props, allow_all_outbound=props["allow_all_outbound"])
-        problems.check(validation.role_arn, props["source_role_arn"], "source_role_arn")
-        problems.check(validation.kms_key, props["kms_key"], "kms_key", region=stack_of(problems.construct).region)
+        problems.check(validation.candidate_name, values["candidate_name"])
+        if values["automl_output_s3_uri"] is not None:
+            problems.check(validation.s3_uri, values["automl_output_s3_uri"], "automl_output_s3_uri")
+        problems.check(validation.name_prefix, values["model_name_prefix"], "model_name_prefix")
+        if problems.check(validation.processing_unit, values["processing_unit"]):
+            unit = validation.processing_unit_value(values["processing_unit"])
+        _check_network(problems, values, allow_all_outbound=values["allow_all_outbound"])
+        problems.check(validation.role_arn, values["source_role_arn"], "source_role_arn")
+        problems.check(validation.kms_key, values["kms_key"], "kms_key", region=stack_of(problems.construct).region)
     if props["role"] is None and props["automl_output_s3_uri"] is None:
         problems.add(
             "automl_output_s3_uri is required when no role is given: the default execution role may only "

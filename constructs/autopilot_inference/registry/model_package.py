@@ -228,26 +228,29 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     """Every problem of ``AutopilotModelPackage``'s props, reported in ``problems``; the keys and unit."""
     keys: list[str] = []
     unit = contract.DEFAULT_PROCESSING_UNIT
-    type_errors = prop_types.type_problems(AutopilotModelPackage.__init__, props)
-    problems.add_all(type_errors)
-    if type_errors:
+    mistyped = prop_types.refused_props(AutopilotModelPackage.__init__, props)
+    problems.add_all(mistyped.values())
+    # A prop of the wrong type stands in with its default, so that every other prop is still checked.
+    values = prop_types.with_stand_ins(AutopilotModelPackage.__init__, props, mistyped)
+    if values is None:
         return keys, unit
-    problems.check(validation.automl_job_name, props["automl_job_name"])
-    normalized, refused = validation.inference_response_keys(props["inference_response_keys"])
+    problems.check(validation.automl_job_name, values["automl_job_name"])
+    normalized, refused = validation.inference_response_keys(values["inference_response_keys"])
     if problems.report(refused):
         keys = normalized
-    problems.check(validation.candidate_name, props["candidate_name"])
-    if props["automl_output_s3_uri"] is not None:
-        problems.check(validation.s3_uri, props["automl_output_s3_uri"], "automl_output_s3_uri")
-    if problems.check(validation.processing_unit, props["processing_unit"]):
-        unit = validation.processing_unit_value(props["processing_unit"])
-    problems.check(validation.role_arn, props["source_role_arn"], "source_role_arn")
-    problems.check(validation.one_of, props["approval_status"], "approval_status", contract.APPROVAL_STATUSES, optional=False)
-    if props["description"] is not None:
-        problems.check(validation.text, props["description"], "description", max_length=MAX_DESCRIPTION_LENGTH)
-    problems.add_all(_group_problems(props))
+    problems.check(validation.candidate_name, values["candidate_name"])
+    if values["automl_output_s3_uri"] is not None:
+        problems.check(validation.s3_uri, values["automl_output_s3_uri"], "automl_output_s3_uri")
+    if problems.check(validation.processing_unit, values["processing_unit"]):
+        unit = validation.processing_unit_value(values["processing_unit"])
+    problems.check(validation.role_arn, values["source_role_arn"], "source_role_arn")
+    problems.check(validation.one_of, values["approval_status"], "approval_status", contract.APPROVAL_STATUSES, optional=False)
+    if values["description"] is not None:
+        problems.check(validation.text, values["description"], "description", max_length=MAX_DESCRIPTION_LENGTH)
+    if not mistyped.keys() & {"model_package_group", "model_package_group_name", "consumer_accounts"}:
+        problems.add_all(_group_problems(values))
     for prop, allowed in (("transform_instance_types", TRANSFORM_INSTANCE_TYPES), ("realtime_instance_types", REALTIME_INSTANCE_TYPES)):
-        unknown = [value for value in props[prop] or () if not is_token(value) and value not in allowed]
+        unknown = [value for value in values[prop] or () if not is_token(value) and value not in allowed]
         if unknown:
             problems.add(f"{prop} has instance types SageMaker does not offer for this use: {', '.join(map(str, unknown))}.")
     return keys, unit

@@ -7,7 +7,7 @@ rolling updates, automatic rollback on CloudWatch alarms) and metric helpers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack, cast
 
 from aws_cdk import Annotations, Names, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -109,7 +109,15 @@ class AutopilotEndpoint(Construct):
         refuse_unknown_props(props, EndpointProps, "AutopilotEndpoint")
         super().__init__(scope, id)
         problems = Problems(self)
-        type_errors = prop_types.type_problems(AutopilotEndpoint.__init__, {"model": model, **props})
+        given = {"model": model, **props}
+        mistyped = prop_types.refused_props(AutopilotEndpoint.__init__, given)
+        problems.add_all(mistyped.values())
+        # A prop of the wrong type stands in as not given, so that every other prop is still checked.
+        values = prop_types.with_stand_ins(AutopilotEndpoint.__init__, given, mistyped)
+        if values is None:
+            self._not_built()
+            return
+        props = cast(EndpointProps, {name: values[name] for name in props})
         instance_type = props.get("instance_type")
         initial_instance_count = props.get("initial_instance_count")
         kms_key = props.get("kms_key")
@@ -122,10 +130,6 @@ class AutopilotEndpoint(Construct):
         rolling_update = props.get("rolling_update")
         rollback_alarms = props.get("rollback_alarms")
         endpoint_alarms = props.get("endpoint_alarms")
-        problems.add_all(type_errors)
-        if type_errors:
-            self._not_built()
-            return
         count_refused = False
         if serverless is not None:
             _check_serverless(

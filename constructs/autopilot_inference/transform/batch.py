@@ -82,29 +82,35 @@ class AutopilotBatchTransform(Construct):
         refuse_missing_props(options, TransformOptionsProps, "AutopilotBatchTransform")
         super().__init__(scope, id)
         problems = Problems(self)
-        type_errors = prop_types.type_problems(AutopilotBatchTransform.__init__, {**locals(), **options})
-        problems.add_all(type_errors)
-        if type_errors:
+        given = {**locals(), **options}
+        mistyped = prop_types.refused_props(AutopilotBatchTransform.__init__, given)
+        problems.add_all(mistyped.values())
+        # A prop of the wrong type stands in with its default, so that every other prop is still checked.
+        values = prop_types.with_stand_ins(AutopilotBatchTransform.__init__, given, mistyped)
+        if values is None:
             self.resource = cast(CustomResource, Unbuilt())  # a stand-in: nothing was built
             return
+        wait_for_completion, wait_timeout = values["wait_for_completion"], values["wait_timeout"]
+        job_name_prefix, failure_topic = values["job_name_prefix"], values["failure_topic"]
+        options = cast(TransformOptionsProps, {name: values[name] for name in options})
         wait_seconds = (
             validation.seconds(wait_timeout)
             if wait_for_completion and problems.check(validation.wait_timeout, wait_timeout)
             else None
         )
         checked = transform_options(options, problems=problems)
-        given = checked.options
-        instance_type, input_s3_uri, output_s3_uri = given["instance_type"], given["input_s3_uri"], given["output_s3_uri"]
-        output_kms_key, volume_kms_key = given["output_kms_key"], given["volume_kms_key"]
+        chosen = checked.options
+        instance_type, input_s3_uri, output_s3_uri = chosen["instance_type"], chosen["input_s3_uri"], chosen["output_s3_uri"]
+        output_kms_key, volume_kms_key = chosen["output_kms_key"], chosen["volume_kms_key"]
         problems.check(validation.name_prefix, job_name_prefix, "job_name_prefix")
         problems.report(
             [
                 value_checks.instance_type(instance_type, "instance_type", value_checks.TRANSFORM),
-                value_checks.transform_instance_count(given["instance_count"]),
-                value_checks.content_type(given["content_type"]),
-                value_checks.accept(given["accept"]),
-                value_checks.jsonpath_filter(given["input_filter"], "input_filter"),
-                value_checks.jsonpath_filter(given["output_filter"], "output_filter"),
+                value_checks.transform_instance_count(chosen["instance_count"]),
+                value_checks.content_type(chosen["content_type"]),
+                value_checks.accept(chosen["accept"]),
+                value_checks.jsonpath_filter(chosen["input_filter"], "input_filter"),
+                value_checks.jsonpath_filter(chosen["output_filter"], "output_filter"),
                 value_checks.wait_timeout_unused(wait_for_completion, wait_timeout is not DEFAULT_WAIT_TIMEOUT),
                 value_checks.failure_topic_waited(wait_for_completion, failure_topic),
                 value_checks.output_location(input_s3_uri, output_s3_uri),
@@ -183,7 +189,7 @@ class AutopilotBatchTransform(Construct):
         # grant the handler creates for SageMaker: the execution role needs nothing of that key.
         # The grants are made in this stack (on a policy of this stack for a model of another one).
         deployed.allow_read_transform_input(
-            input_s3_uri, list_bucket=given["input_data_type"] == contract.DEFAULT_S3_DATA_TYPE
+            input_s3_uri, list_bucket=chosen["input_data_type"] == contract.DEFAULT_S3_DATA_TYPE
         )
         deployed.allow_write_results(output_s3_uri)
         if output_kms_key is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any, Union, Unpack
+from typing import Any, Union, Unpack, cast
 
 import jsii
 from aws_cdk import (
@@ -292,10 +292,19 @@ class AutopilotScheduledTransform(Construct):
         # Every problem of every prop is reported on this construct (an error annotation), in one pass:
         # a refused value stands in as None (or the default prefix) for the checks that use it.
         problems = Problems(self)
-        type_errors = prop_types.type_problems(AutopilotScheduledTransform.__init__, {**locals(), **options})
-        problems.add_all(type_errors)
-        if type_errors:
+        given = {**locals(), **options}
+        mistyped = prop_types.refused_props(AutopilotScheduledTransform.__init__, given)
+        problems.add_all(mistyped.values())
+        # A prop of the wrong type stands in with its default, so that every other prop is still checked.
+        values = prop_types.with_stand_ins(AutopilotScheduledTransform.__init__, given, mistyped)
+        if values is None:
             return
+        time_zone, flexible_time_window = values["time_zone"], values["flexible_time_window"]
+        start, end, enabled, description = values["start"], values["end"], values["enabled"], values["description"]
+        job_name_prefix, timeout, notification_topic = values["job_name_prefix"], values["timeout"], values["notification_topic"]
+        create_notification_topic, notify_on_success = values["create_notification_topic"], values["notify_on_success"]
+        failure_alarm = values["failure_alarm"]
+        options = cast(TransformOptionsProps, {name: values[name] for name in options})
         input_s3_uri, output_s3_uri = options["input_s3_uri"], options["output_s3_uri"]
         expression, zone, found = _schedule(schedule, time_zone)
         problems.report(found)
