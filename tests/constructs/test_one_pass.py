@@ -228,7 +228,7 @@ def test_a_model_reports_wrong_types_and_bad_values_together() -> None:
     )
     errors = errors_on(model)
     assert [message.split(" ", 1)[0] for message in errors] == ["network_isolation", "automl_job_name", "candidate_name"], errors
-    assert errors[0].startswith("network_isolation must be a bool; got str 'yes'"), errors[0]
+    assert errors[0] == "network_isolation must be True or False; got str 'yes'.", errors[0]
 
 
 def test_a_batch_transform_reports_wrong_types_and_bad_values_together() -> None:
@@ -258,7 +258,7 @@ def test_an_endpoint_reports_wrong_types_and_bad_values_together() -> None:
     )
     errors = errors_on(endpoint)
     assert errors[0].startswith("rollback_alarms must be a list"), errors
-    assert errors[1].startswith("instance_type must be an ML instance type"), errors
+    assert errors[1].startswith("instance_type must name a SageMaker ML instance type"), errors
     assert errors[2:] == ALARM_ERRORS, errors
 
 
