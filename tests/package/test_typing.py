@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from support.paths import REPO_ROOT
@@ -163,20 +164,26 @@ AutopilotEndpoint(stack, "Typo2", model=model, instance_typ="ml.m5.large")
 '''
 
 
-@pytest.mark.slow
-def test_mypy_strict_refuses_a_misspelled_or_mistyped_endpoint_prop(tmp_path) -> None:
-    """What an editor's type checker says of ``add_endpoint`` calls: every prop checked, as for the construct."""
+def mypy_strict(tmp_path: Path, code: str) -> tuple[str, list[str], list[int]]:
+    """``mypy --strict`` (the project's configuration) on ``code`` as a user's file: its output, error
+    messages and the lines they are on; it must find at least one error."""
     from mypy import api
 
     snippet = tmp_path / "snippet.py"
-    snippet.write_text(MYPY_SNIPPET)
+    snippet.write_text(code)
     stdout, stderr, status = api.run(
         ["--strict", "--config-file", str(REPO_ROOT / "pyproject.toml"), "--cache-dir", str(REPO_ROOT / ".mypy_cache"),
          str(snippet)]
     )
-    errors = [line.split(": error: ", 1)[1] for line in stdout.splitlines() if ": error: " in line]
-    lines = sorted({int(line.split(":")[1]) for line in stdout.splitlines() if ": error: " in line})
+    found = [line for line in stdout.splitlines() if ": error: " in line]
     assert status == 1, (stdout, stderr)
+    return stdout, [line.split(": error: ", 1)[1] for line in found], sorted({int(line.split(":")[1]) for line in found})
+
+
+@pytest.mark.slow
+def test_mypy_strict_refuses_a_misspelled_or_mistyped_endpoint_prop(tmp_path: Path) -> None:
+    """What an editor's type checker says of ``add_endpoint`` calls: every prop checked, as for the construct."""
+    stdout, errors, lines = mypy_strict(tmp_path, MYPY_SNIPPET)
     assert lines == [9, 10, 11], stdout  # the three wrong calls, not the good ones
     assert any('Unexpected keyword argument "instance_typ" for "add_endpoint"' in error for error in errors), stdout
     assert any('"initial_instance_count"' in error and '"str"' in error for error in errors), stdout
@@ -199,19 +206,9 @@ AutopilotBatchTransform(stack, "NoOutput", model=model, input_s3_uri="s3://b/in/
 
 
 @pytest.mark.slow
-def test_mypy_strict_refuses_a_misspelled_mistyped_or_missing_transform_option(tmp_path) -> None:
+def test_mypy_strict_refuses_a_misspelled_mistyped_or_missing_transform_option(tmp_path: Path) -> None:
     """The transform options, declared once (``TransformOptionsProps``), are checked by mypy in both constructs."""
-    from mypy import api
-
-    snippet = tmp_path / "snippet.py"
-    snippet.write_text(TRANSFORM_SNIPPET)
-    stdout, stderr, status = api.run(
-        ["--strict", "--config-file", str(REPO_ROOT / "pyproject.toml"), "--cache-dir", str(REPO_ROOT / ".mypy_cache"),
-         str(snippet)]
-    )
-    errors = [line.split(": error: ", 1)[1] for line in stdout.splitlines() if ": error: " in line]
-    lines = sorted({int(line.split(":")[1]) for line in stdout.splitlines() if ": error: " in line})
-    assert status == 1, (stdout, stderr)
+    stdout, errors, lines = mypy_strict(tmp_path, TRANSFORM_SNIPPET)
     assert lines == [9, 10, 11, 12], stdout  # the four wrong calls, not the good ones
     assert any('Unexpected keyword argument "instance_typ" for "AutopilotBatchTransform"' in error for error in errors), stdout
     assert any('Unexpected keyword argument "instance_typ" for "AutopilotScheduledTransform"' in error for error in errors), stdout

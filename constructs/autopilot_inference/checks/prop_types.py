@@ -39,6 +39,7 @@ from typeguard import check_type
 
 from .._private.signatures import defaults_of
 from .._private.tokens import is_token
+from .problems import Problems
 
 Fix = Callable[[Any], "str | None"]
 """The fix for a wrong value (it may depend on the value), or ``None``."""
@@ -192,6 +193,17 @@ def refused_props(function: Callable[..., Any], values: Mapping[str, Any]) -> di
             if message is not None:
                 refused[prop] = message
     return refused
+
+
+def checked_types(problems: Problems, function: Callable[..., Any], values: Mapping[str, Any]) -> tuple[dict[str, Any] | None, frozenset[str]]:
+    """Report every prop of ``values`` whose type ``function``'s annotation refuses, in ``problems``.
+
+    Returns :func:`with_stand_ins` (the values to check next, ``None`` when nothing can stand in) and the
+    refused props' names.
+    """
+    refused = refused_props(function, values)
+    problems.add_all(refused.values())
+    return with_stand_ins(function, values, refused), frozenset(refused)
 
 
 def with_stand_ins(function: Callable[..., Any], values: Mapping[str, Any], refused: Mapping[str, str]) -> dict[str, Any] | None:

@@ -651,11 +651,9 @@ class _PackageModel(AutopilotModel):
 
 def _check_package_props(problems: Problems, props: Mapping[str, Any]) -> None:
     """Every problem of ``from_model_package``'s props, reported in ``problems``."""
-    mistyped = prop_types.refused_props(AutopilotModel.from_model_package, props)
-    problems.add_all(mistyped.values())
     # A prop of the wrong type stands in with its default, so that every other prop is still checked;
     # what was given or not is read from the props as given.
-    values = prop_types.with_stand_ins(AutopilotModel.from_model_package, props, mistyped)
+    values, _ = prop_types.checked_types(problems, AutopilotModel.from_model_package, props)
     if values is None:
         return
     if (props["model_package_group_arn"] is None) == (props["model_package_arn"] is None):
@@ -703,10 +701,8 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     """
     keys: list[str] = []
     unit = contract.DEFAULT_PROCESSING_UNIT
-    mistyped = prop_types.refused_props(AutopilotModel.__init__, props)
-    problems.add_all(mistyped.values())
     # A prop of the wrong type stands in with its default, so that every other prop is still checked.
-    values = prop_types.with_stand_ins(AutopilotModel.__init__, props, mistyped)
+    values, _ = prop_types.checked_types(problems, AutopilotModel.__init__, props)
     if values is not None:
         problems.check(validation.automl_job_name, values["automl_job_name"])
         normalized, refused = validation.inference_response_keys(values["inference_response_keys"])

@@ -228,10 +228,8 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     """Every problem of ``AutopilotModelPackage``'s props, reported in ``problems``; the keys and unit."""
     keys: list[str] = []
     unit = contract.DEFAULT_PROCESSING_UNIT
-    mistyped = prop_types.refused_props(AutopilotModelPackage.__init__, props)
-    problems.add_all(mistyped.values())
     # A prop of the wrong type stands in with its default, so that every other prop is still checked.
-    values = prop_types.with_stand_ins(AutopilotModelPackage.__init__, props, mistyped)
+    values, mistyped = prop_types.checked_types(problems, AutopilotModelPackage.__init__, props)
     if values is None:
         return keys, unit
     problems.check(validation.automl_job_name, values["automl_job_name"])
@@ -247,7 +245,7 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
     problems.check(validation.one_of, values["approval_status"], "approval_status", contract.APPROVAL_STATUSES, optional=False)
     if values["description"] is not None:
         problems.check(validation.text, values["description"], "description", max_length=MAX_DESCRIPTION_LENGTH)
-    if not mistyped.keys() & {"model_package_group", "model_package_group_name", "consumer_accounts"}:
+    if not mistyped & {"model_package_group", "model_package_group_name", "consumer_accounts"}:
         problems.add_all(_group_problems(values))
     for prop, allowed in (("transform_instance_types", TRANSFORM_INSTANCE_TYPES), ("realtime_instance_types", REALTIME_INSTANCE_TYPES)):
         unknown = [value for value in values[prop] or () if not is_token(value) and value not in allowed]

@@ -110,10 +110,8 @@ class AutopilotEndpoint(Construct):
         super().__init__(scope, id)
         problems = Problems(self)
         given = {"model": model, **props}
-        mistyped = prop_types.refused_props(AutopilotEndpoint.__init__, given)
-        problems.add_all(mistyped.values())
         # A prop of the wrong type stands in as not given, so that every other prop is still checked.
-        values = prop_types.with_stand_ins(AutopilotEndpoint.__init__, given, mistyped)
+        values, _ = prop_types.checked_types(problems, AutopilotEndpoint.__init__, given)
         if values is None:
             self._not_built()
             return

@@ -83,10 +83,8 @@ class AutopilotBatchTransform(Construct):
         super().__init__(scope, id)
         problems = Problems(self)
         given = {**locals(), **options}
-        mistyped = prop_types.refused_props(AutopilotBatchTransform.__init__, given)
-        problems.add_all(mistyped.values())
         # A prop of the wrong type stands in with its default, so that every other prop is still checked.
-        values = prop_types.with_stand_ins(AutopilotBatchTransform.__init__, given, mistyped)
+        values, _ = prop_types.checked_types(problems, AutopilotBatchTransform.__init__, given)
         if values is None:
             self.resource = cast(CustomResource, Unbuilt())  # a stand-in: nothing was built
             return

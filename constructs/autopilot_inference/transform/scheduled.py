@@ -293,10 +293,8 @@ class AutopilotScheduledTransform(Construct):
         # a refused value stands in as None (or the default prefix) for the checks that use it.
         problems = Problems(self)
         given = {**locals(), **options}
-        mistyped = prop_types.refused_props(AutopilotScheduledTransform.__init__, given)
-        problems.add_all(mistyped.values())
         # A prop of the wrong type stands in with its default, so that every other prop is still checked.
-        values = prop_types.with_stand_ins(AutopilotScheduledTransform.__init__, given, mistyped)
+        values, _ = prop_types.checked_types(problems, AutopilotScheduledTransform.__init__, given)
         if values is None:
             return
         time_zone, flexible_time_window = values["time_zone"], values["flexible_time_window"]
