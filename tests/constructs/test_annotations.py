@@ -6,21 +6,17 @@ app in a temporary directory, with this repository's pinned CLI) and a plain `ap
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 from aws_cdk import App, CfnWaitConditionHandle, Stack
 from support.annotations import errors_of
+from support.cdk_cli import CDK, cdk_synth
 from support.paths import REPO_ROOT
 from support.stacks import INPUT_URI, JOB, OUTPUT_URI, checked_synth
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, AutopilotValidationError, raise_for_errors
-
-CDK = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 
 BAD_NAME = (
     "automl_job_name must be the name of an existing AutoML job: 1-32 letters, digits and hyphens, "
@@ -95,14 +91,9 @@ def test_cdk_synth_prints_the_problems_with_their_paths_and_no_traceback(tmp_pat
             """
         )
     )
-    (tmp_path / "cdk.json").write_text(f'{{"app": "{sys.executable} app.py"}}')
-    env = {**os.environ, "CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "true",
-           "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    result = subprocess.run(
-        [str(CDK), "synth", "--quiet"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 1
+    synthesis = cdk_synth((tmp_path / "app.py").read_text(), tmp_path)
+    output = synthesis.output
+    assert synthesis.status == 1
     assert "Traceback" not in output
     lines = [line for line in output.splitlines() if line.strip()]
     assert lines[:3] == [
@@ -140,17 +131,9 @@ app.synth()
 @pytest.mark.slow
 def test_cdk_synth_reports_every_silent_mistake_of_issue_19_in_one_run(tmp_path: Path) -> None:
     """Mistakes that used to deploy silently, all in one app: `cdk synth` lists each, on its construct."""
-    (tmp_path / "app.py").write_text(SILENT_MISTAKES_APP.format(constructs=str(REPO_ROOT / "constructs"), output=OUTPUT_URI))
-    (tmp_path / "cdk.json").write_text(f'{{"app": "{sys.executable} app.py"}}')
-    env = {**os.environ, "CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "true",
-           "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    result = subprocess.run(
-        [str(CDK), "synth", "--quiet"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 1 and "Traceback" not in output
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    errors = [(line.removeprefix("ERROR "), lines[index + 1]) for index, line in enumerate(lines) if line.startswith("ERROR ")]
+    synthesis = cdk_synth(SILENT_MISTAKES_APP.format(constructs=str(REPO_ROOT / "constructs"), output=OUTPUT_URI), tmp_path)
+    output, errors = synthesis.output, synthesis.errors
+    assert synthesis.status == 1 and "Traceback" not in output
     expected = {
         "candidate_name ' churn-003 ' has spaces around it": "UserStack/Model",
         "kms_key is a KMS alias (alias/churn), not a key": "UserStack/Model",
@@ -162,4 +145,4 @@ def test_cdk_synth_reports_every_silent_mistake_of_issue_19_in_one_run(tmp_path:
         assert [where for message, where in errors if message.startswith(start)] == [path], (start, errors)
     assert len(errors) == len(expected), errors
     assert output.count("failure_topic is for jobs nobody waits for") == 1, output
-    assert lines[-1] == "Synthesis finished with errors"
+    assert synthesis.last_line == "Synthesis finished with errors"

@@ -9,17 +9,14 @@ every one, each with its construct's path. The limits are botocore's (``Deployme
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from support.annotations import errors_on
+from support.cdk_cli import CDK, cdk_synth
 from support.paths import REPO_ROOT
 from support.scheduled import model_in, scheduled
 from support.stacks import JOB, OUTPUT_URI, new_stack
@@ -38,8 +35,6 @@ from autopilot_inference.checks.problems import Collected
 from autopilot_inference.serving import deployment
 from autopilot_inference.transform.batch import DEFAULT_WAIT_TIMEOUT
 from autopilot_inference.transform.options import transform_options
-
-CDK = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 
 NAIVE_START, EARLIER_END = datetime(2027, 3, 1, 2, 0), datetime(2027, 2, 1, 2, 0)
 SCHEDULE_ERRORS = [
@@ -193,21 +188,9 @@ app.synth()
 @pytest.mark.slow
 @pytest.mark.skipif(not CDK.exists(), reason="needs the pinned CDK CLI (make install)")
 def test_cdk_synth_lists_every_problem_of_the_issue_19_cases_in_one_run(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text(ONE_PASS_APP.format(constructs=str(REPO_ROOT / "constructs"), output=OUTPUT_URI))
-    (tmp_path / "cdk.json").write_text(f'{{"app": "{sys.executable} app.py"}}')
-    env = {**os.environ, "CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "true",
-           "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    result = subprocess.run(
-        [str(CDK), "synth", "--quiet"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 1 and "Traceback" not in output, output
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    errors: list[tuple[str, Any]] = [
-        (line.removeprefix("ERROR ").removesuffix(" (Construct Annotations)"), lines[index + 1])
-        for index, line in enumerate(lines)
-        if line.startswith("ERROR ")
-    ]
+    synthesis = cdk_synth(ONE_PASS_APP.format(constructs=str(REPO_ROOT / "constructs"), output=OUTPUT_URI), tmp_path)
+    assert synthesis.status == 1 and "Traceback" not in synthesis.output, synthesis.output
+    errors = synthesis.errors
     expected = [
         *((message, "UserStack/Nightly") for message in SCHEDULE_ERRORS),
         *((message, "UserStack/Model/Canary") for message in GUARDRAIL_ERRORS),
@@ -215,7 +198,7 @@ def test_cdk_synth_lists_every_problem_of_the_issue_19_cases_in_one_run(tmp_path
         *((message, "UserStack/Model/Alarmed") for message in ALARM_ERRORS),
     ]
     assert sorted(errors) == sorted(expected), errors
-    assert lines[-1] == "Synthesis finished with errors"
+    assert synthesis.last_line == "Synthesis finished with errors"
 
 
 # --- a prop of the wrong type does not hide the other props' problems ---------------------------
