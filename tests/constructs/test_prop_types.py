@@ -26,6 +26,7 @@ from autopilot_inference import (
     AutopilotModelPackage,
     AutopilotScheduledTransform,
     BlueGreenUpdate,
+    EndpointAlarms,
     EndpointDataCapture,
     InferenceResponseKey,
     RollingUpdate,
@@ -179,10 +180,11 @@ def test_one_security_group_not_in_a_list() -> None:
         ),
         ({"output_kms_key": KEY_ARN}, f"output_kms_key must be a kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}"),
         ({"volume_kms_key": "alias/batch"}, f"volume_kms_key must be a kms.IKey; got str 'alias/batch'. {FROM_KEY}"),
-        ({"wait_timeout": 1800}, "wait_timeout must be an aws_cdk.Duration; got int 1800. Use Duration.seconds(1800)."),
+        ({"wait_timeout": 1800}, "wait_timeout must be an aws_cdk.Duration; got int 1800. Use Duration.seconds(1800), or the unit you meant "
+         "(Duration.millis(1800), Duration.minutes(1800))."),
         (
             {"invocations_timeout": "5m"},
-            "invocations_timeout must be an aws_cdk.Duration; got str '5m'. Use Duration.minutes(30).",
+            "invocations_timeout must be an aws_cdk.Duration; got str '5m'. Use e.g. Duration.minutes(30).",
         ),
         ({"instance_count": "2"}, "instance_count must be a whole number (int); got str '2'."),
         ({"instance_count": 1.5}, "instance_count must be a whole number (int); got float 1.5."),
@@ -249,6 +251,12 @@ def test_transform_prop_types(overrides: dict[str, Any], expected: str) -> None:
         (
             {"serverless": ServerlessConfig(memory_size_in_mb="2048", max_concurrency=5)},  # type: ignore[arg-type]
             "serverless.memory_size_in_mb must be a whole number (int); got str '2048'.",
+        ),
+        # A number has no unit: the fix does not assume seconds for a latency given in milliseconds.
+        (
+            {"endpoint_alarms": EndpointAlarms(max_model_latency=500)},  # type: ignore[arg-type]
+            "endpoint_alarms.max_model_latency must be an aws_cdk.Duration; got int 500. Use Duration.seconds(500), "
+            "or the unit you meant (Duration.millis(500), Duration.minutes(500)).",
         ),
     ],
 )
@@ -335,7 +343,8 @@ def test_security_groups_of_the_right_type_still_need_a_vpc() -> None:
     [
         ({"output_kms_key": KEY_ARN}, f"output_kms_key must be a kms.IKey; got str '{KEY_ARN}'. {FROM_KEY}"),
         ({"instance_count": "2"}, "instance_count must be a whole number (int); got str '2'."),
-        ({"timeout": 3600}, "timeout must be an aws_cdk.Duration; got int 3600. Use Duration.seconds(3600)."),
+        ({"timeout": 3600}, "timeout must be an aws_cdk.Duration; got int 3600. Use Duration.seconds(3600), or the unit you meant "
+         "(Duration.millis(3600), Duration.minutes(3600))."),
         (
             {"start": "2027-01-01"},
             "start must be a datetime; got str '2027-01-01'. Use e.g. datetime(2027, 1, 1, tzinfo=timezone.utc).",

@@ -61,8 +61,10 @@ class TypeHint:
 
 
 def _duration_fix(value: Any) -> str:
-    example = f"Duration.seconds({value})" if isinstance(value, int) and not isinstance(value, bool) else "Duration.minutes(30)"
-    return f"Use {example}."
+    """A number gives no unit: the fix names it in seconds and the other units it may have meant."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"Use Duration.seconds({value}), or the unit you meant (Duration.millis({value}), Duration.minutes({value}))."
+    return "Use e.g. Duration.minutes(30)."
 
 
 TYPE_HINTS: dict[Any, TypeHint] = {
