@@ -29,6 +29,7 @@ _CONSTRUCT_MODULES = {
     "EndpointAlarms": ".serving.alarms",
     "ScalableInstanceCount": ".serving.scaling",
     "AutopilotModel": ".model.model",
+    "PackageModelProps": ".model.model",
     "AutopilotModelPackage": ".registry.model_package",
     "model_package_group_policy": ".provider.permissions",
     "registry_artifact_policy": ".provider.permissions",
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from .checks.problems import AutopilotValidationError, raise_for_errors
     from .compliance.nag import add_nag_checks
     from .model.cross_account import source_role_policy, source_role_trust_policy
-    from .model.model import AutopilotModel
+    from .model.model import AutopilotModel, PackageModelProps
     from .provider.permissions import model_package_group_policy, registry_artifact_policy
     from .provider.provider import AutopilotInferenceProvider
     from .registry.model_package import AutopilotModelPackage
@@ -89,6 +90,7 @@ __all__ = [
     "EndpointProps",
     "InferenceResponseKey",
     "InferenceResponseKeyError",
+    "PackageModelProps",
     "RollingUpdate",
     "ScalableInstanceCount",
     "ServerlessConfig",

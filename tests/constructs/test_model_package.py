@@ -242,3 +242,16 @@ def test_helpers_write_what_the_registry_account_allows() -> None:
     assert artifacts["BucketPolicy"][0]["Action"] == ["s3:GetObject"]
     assert artifacts["KeyPolicy"][0]["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
     assert errors_on(Stack(App(), "Empty")) == []
+
+
+def test_the_package_model_props_are_declared_once_and_shown_in_the_signature() -> None:
+    """``from_model_package`` and the construct it makes share ``PackageModelProps`` (``help()`` shows its keys)."""
+    import inspect
+
+    from autopilot_inference import PackageModelProps
+
+    shown = inspect.signature(AutopilotModel.from_model_package).parameters
+    assert list(shown)[2:] == list(PackageModelProps.__annotations__)
+    assert shown["network_isolation"].default is False and shown["role"].default is None
+    with pytest.raises(TypeError, match="did you mean 'model_package_arn'"):
+        AutopilotModel.from_model_package(Stack(App(), "S"), "M", model_package_ar="arn")  # type: ignore[call-arg]

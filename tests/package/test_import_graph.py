@@ -260,7 +260,7 @@ ROOM_LAYERS: dict[str, int] = {
 """Each room of ``autopilot_inference`` and its layer: a module imports only rooms of lower layers (and its own)."""
 ROOM_EXCEPTIONS = {
     ("autopilot_inference.model.model", "autopilot_inference.serving.endpoint"): (
-        "AutopilotModel.add_endpoint, a convenience that builds an AutopilotEndpoint (imported in the method)"
+        "AutopilotModel.add_endpoint, a convenience that builds an AutopilotEndpoint (its props are EndpointProps)"
     ),
 }
 """Imports against the layers, each with why."""

@@ -61,7 +61,11 @@ def props_of(function: Callable[..., Any]) -> type | None:
     keywords = [p for p in inspect.signature(function).parameters.values() if p.kind is inspect.Parameter.VAR_KEYWORD]
     if not keywords:
         return None
-    annotation = typing.get_type_hints(function, include_extras=True).get(keywords[0].name)
+    # Only this annotation is evaluated: the return annotation of a method may name its own class,
+    # not yet defined while the class body runs (``from_model_package -> AutopilotModel``).
+    annotation = function.__annotations__.get(keywords[0].name)
+    if isinstance(annotation, str):
+        annotation = eval(annotation, function.__globals__)  # noqa: S307 - the function's own annotation
     if typing.get_origin(annotation) is typing.Unpack:
         return typing.get_args(annotation)[0]  # type: ignore[no-any-return]
     return None

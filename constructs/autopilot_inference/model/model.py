@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, Union, Unpack, cast
+from typing import Any, TypedDict, Union, Unpack, cast
 from weakref import WeakSet
 
 import jsii
@@ -19,7 +19,7 @@ from .._lambda.autopilot_runtime.response_keys import InferenceResponseKey
 from .._private.arns import vpc_arn
 from .._private.package_refs import group_of
 from .._private.scopes import default_prefix, stack_of
-from .._private.signatures import props_signature, public_construct, refuse_unknown_props
+from .._private.signatures import prop_defaults, props_signature, public_construct, refuse_unknown_props
 from .._private.synth_cache import LazyTags
 from .._private.tokens import is_token
 from ..checks import prop_types, validation, value_checks
@@ -49,6 +49,38 @@ prop_types.hint(
     "a list of InferenceResponseKey members or strings, or one comma-separated string",
     problem=validation.unordered_keys_message,  # a dict or set: its order is not the columns' order
 )
+
+
+class PackageModelProps(TypedDict, total=False):
+    """The props of :meth:`AutopilotModel.from_model_package` (every key optional).
+
+    Keys:
+        model_package_group_arn: the group (``arn:...:model-package-group/<name>``); its newest Approved
+            version is deployed. Exactly one of this and ``model_package_arn``.
+        model_package_arn: one version (``arn:...:model-package/<group>/<n>``), deployed only if Approved.
+        role: the execution role; it must be able to read the registered artifacts (in another account:
+            through the registry's bucket and key policies, see ``registry_artifact_policy``).
+            Default: the stack's default execution role, reading under ``automl_output_s3_uri``.
+        automl_output_s3_uri: where the registered artifacts lie (the AutoML job's output path in the
+            registry's account); required when ``role`` is not given.
+        vpc, vpc_subnets, security_groups, network_isolation, kms_key, model_name_prefix: as for
+            ``AutopilotModel`` (``network_isolation`` defaults to ``False``).
+    """
+
+    model_package_group_arn: str | None
+    model_package_arn: str | None
+    role: iam.IRole | None
+    vpc: ec2.IVpc | None
+    vpc_subnets: ec2.SubnetSelection | None
+    security_groups: Sequence[ec2.ISecurityGroup] | None
+    network_isolation: bool
+    kms_key: kms.IKey | None
+    model_name_prefix: str | None
+    automl_output_s3_uri: str | None
+
+
+PACKAGE_MODEL_DEFAULTS = prop_defaults(PackageModelProps, network_isolation=False)
+"""The defaults of :class:`PackageModelProps` other than ``None``."""
 
 
 @public_construct
@@ -203,22 +235,8 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
             self._allow_network_on_given_role(stack, vpc)
 
     @classmethod
-    def from_model_package(
-        cls,
-        scope: Construct,
-        id: str,
-        *,
-        model_package_group_arn: str | None = None,
-        model_package_arn: str | None = None,
-        role: iam.IRole | None = None,
-        vpc: ec2.IVpc | None = None,
-        vpc_subnets: ec2.SubnetSelection | None = None,
-        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
-        network_isolation: bool = False,
-        kms_key: kms.IKey | None = None,
-        model_name_prefix: str | None = None,
-        automl_output_s3_uri: str | None = None,
-    ) -> AutopilotModel:
+    @props_signature
+    def from_model_package(cls, scope: Construct, id: str, **props: Unpack[PackageModelProps]) -> AutopilotModel:
         """A model of an **Approved** version of a model package group, in this account or the registry's.
 
         Usable everywhere an ``AutopilotModel`` is (batch and scheduled transforms, endpoints). At deploy
@@ -228,32 +246,10 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
         or a group with none, fails the deployment naming the group, the version and its status, and
         nothing is created. ``plan`` / ``summary`` show which version a group would give.
 
-        Args:
-            model_package_group_arn: the group (``arn:...:model-package-group/<name>``); its newest Approved
-                version is deployed. Exactly one of this and ``model_package_arn``.
-            model_package_arn: one version (``arn:...:model-package/<group>/<n>``), deployed only if Approved.
-            role: the execution role; it must be able to read the registered artifacts (in another account:
-                through the registry's bucket and key policies, see ``registry_artifact_policy``).
-                Default: the stack's default execution role, reading under ``automl_output_s3_uri``.
-            automl_output_s3_uri: where the registered artifacts lie (the AutoML job's output path in the
-                registry's account); required when ``role`` is not given.
-            vpc, vpc_subnets, security_groups, network_isolation, kms_key, model_name_prefix: as for
-                ``AutopilotModel``.
+        The props are :class:`PackageModelProps`.
         """
-        return _PackageModel(
-            scope,
-            id,
-            model_package_group_arn=model_package_group_arn,
-            model_package_arn=model_package_arn,
-            role=role,
-            vpc=vpc,
-            vpc_subnets=vpc_subnets,
-            security_groups=security_groups,
-            network_isolation=network_isolation,
-            kms_key=kms_key,
-            model_name_prefix=model_name_prefix,
-            automl_output_s3_uri=automl_output_s3_uri,
-        )
+        refuse_unknown_props(props, PackageModelProps, "from_model_package")
+        return _PackageModel(scope, id, **props)
 
     # The steps of __init__, in order.
 
@@ -559,25 +555,15 @@ def group_arn_of(model_package_arn: str) -> str:
 class _PackageModel(AutopilotModel):
     """``AutopilotModel.from_model_package``: a ``Custom::AutopilotPackageModel`` instead of ``Custom::AutopilotModel``."""
 
-    def __init__(  # noqa: PLR0913 - the public method's keyword props
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        model_package_group_arn: str | None,
-        model_package_arn: str | None,
-        role: iam.IRole | None,
-        vpc: ec2.IVpc | None,
-        vpc_subnets: ec2.SubnetSelection | None,
-        security_groups: Sequence[ec2.ISecurityGroup] | None,
-        network_isolation: bool,
-        kms_key: kms.IKey | None,
-        model_name_prefix: str | None,
-        automl_output_s3_uri: str | None,
-    ) -> None:
+    def __init__(self, scope: Construct, id: str, **props: Unpack[PackageModelProps]) -> None:
         AutopilotModelBase.__init__(self, scope, id)  # not AutopilotModel's: no AutoML job to read
         problems = Problems(self)
-        _check_package_props(problems, locals())
+        given: dict[str, Any] = {**dict.fromkeys(PackageModelProps.__annotations__), **PACKAGE_MODEL_DEFAULTS, **props}
+        _check_package_props(problems, given)
+        vpc, role, automl_output_s3_uri = given["vpc"], given["role"], given["automl_output_s3_uri"]
+        model_package_group_arn, model_package_arn = given["model_package_group_arn"], given["model_package_arn"]
+        model_name_prefix, kms_key = given["model_name_prefix"], given["kms_key"]
+        vpc_subnets, security_groups, network_isolation = given["vpc_subnets"], given["security_groups"], given["network_isolation"]
         self._connections = None
         self._in_vpc = vpc is not None
         self._network_isolation = bool(network_isolation)
