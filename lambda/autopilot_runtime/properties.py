@@ -151,29 +151,18 @@ class ModelProperties:
     @classmethod
     def parse(cls, properties: Mapping[str, Any]) -> ModelProperties:
         check_known(properties, contract.MODEL_PROPERTIES, contract.MODEL_RESOURCE_TYPE)
-        processing_unit = (_optional(properties, contract.PROCESSING_UNIT) or contract.DEFAULT_PROCESSING_UNIT).upper()
-        if processing_unit not in contract.PROCESSING_UNITS:
-            raise PropertyError(
-                f"Property {contract.PROCESSING_UNIT} must be {' or '.join(contract.PROCESSING_UNITS)}; got {processing_unit!r}."
-            )
-        vpc = properties.get(contract.VPC_CONFIG) or None
-        if vpc is not None:
-            vpc = {
-                contract.SECURITY_GROUP_IDS: [str(group) for group in vpc.get(contract.SECURITY_GROUP_IDS, [])],
-                contract.SUBNETS: [str(subnet) for subnet in vpc.get(contract.SUBNETS, [])],
-            }
         return cls(
             automl_job_name=_required(properties, contract.AUTOML_JOB_NAME),
             execution_role_arn=_required(properties, contract.EXECUTION_ROLE_ARN),
             model_name_prefix=_required(properties, contract.MODEL_NAME_PREFIX),
             candidate_name=_optional(properties, contract.CANDIDATE_NAME),
             inference_response_keys=parse_response_keys(properties),
-            vpc_config=vpc,
+            vpc_config=_vpc(properties.get(contract.VPC_CONFIG) or None),
             enable_network_isolation=parse_bool(
                 properties.get(contract.ENABLE_NETWORK_ISOLATION), contract.ENABLE_NETWORK_ISOLATION
             ),
             artifact_s3_uri=_optional(properties, contract.ARTIFACT_S3_URI),
-            processing_unit=processing_unit,
+            processing_unit=_processing_unit(properties),
             source_role_arn=_optional(properties, contract.SOURCE_ROLE_ARN),
             single_container_required=parse_bool(
                 properties.get(contract.SINGLE_CONTAINER_REQUIRED), contract.SINGLE_CONTAINER_REQUIRED
