@@ -229,14 +229,18 @@ _JOB_NAME_PREFIXES: WeakKeyDictionary[IConstruct, dict[str, str]] = WeakKeyDicti
 _ENDPOINT_NAMES: WeakKeyDictionary[Stack, dict[str, str]] = WeakKeyDictionary()
 
 
+def _claimed_by(claims: WeakKeyDictionary[Any, dict[str, str]], owner: Any, key: str, path: str) -> str | None:
+    """Claim ``key`` for the construct at ``path`` among ``owner``'s claims; the path of an earlier claimant, if any."""
+    other = claims.setdefault(owner, {}).setdefault(key, path)
+    return None if other == path else other
+
+
 def shared_output(scope: IConstruct, path: str, output_uri: Any, key: str | None = None) -> Finding | None:
     """Warn when another transform job of the app already writes under ``output_uri`` (compared by ``key``, if given)."""
     if not isinstance(output_uri, str) or is_token(output_uri):
         return None
-    seen = _OUTPUTS.setdefault(app_root(scope), {})
-    location = _location(key if key is not None else output_uri)
-    other = seen.setdefault(location, path)
-    if other == path:
+    other = _claimed_by(_OUTPUTS, app_root(scope), _location(key if key is not None else output_uri), path)
+    if other is None:
         return None
     return warning(
         "sharedOutput",
@@ -252,9 +256,8 @@ def scheduled_job_name_prefix(scope: IConstruct, path: str, prefix: str) -> Find
     second execution for the same time finds the job already there): two schedules sharing a
     prefix would take each other's jobs for their own.
     """
-    seen = _JOB_NAME_PREFIXES.setdefault(app_root(scope), {})
-    other = seen.setdefault(prefix, path)
-    if other == path:
+    other = _claimed_by(_JOB_NAME_PREFIXES, app_root(scope), prefix, path)
+    if other is None:
         return None
     return error(
         "jobNamePrefix",
@@ -268,9 +271,8 @@ def endpoint_name(scope: IConstruct, path: str, name: Any, prop: str = "endpoint
     """Refuse a second endpoint with the same name in one stack (names are unique per account and region)."""
     if not isinstance(name, str) or is_token(name):
         return None
-    seen = _ENDPOINT_NAMES.setdefault(stack_of(scope), {})
-    other = seen.setdefault(name, path)
-    if other == path:
+    other = _claimed_by(_ENDPOINT_NAMES, stack_of(scope), name, path)
+    if other is None:
         return None
     return error(
         "endpointName",
