@@ -32,8 +32,8 @@ from support.handler import (  # noqa: F401  (fixtures)
     response,
 )
 from support.iam_eval import ALLOW
-from support.iam_replay import PolicyReplay, delivered_properties, handler_statements
-from support.stacks import checked_synth, custom_resource_id
+from support.iam_replay import PolicyReplay, handler_statements, properties_of
+from support.stacks import checked_synth
 
 from autopilot_inference import AutopilotBatchTransform, AutopilotModel, source_role_policy
 from autopilot_inference._lambda.autopilot_runtime import contract, naming
@@ -85,12 +85,6 @@ def stacks() -> SimpleNamespace:
     )
 
 
-def properties_of(stacks: SimpleNamespace, stack: Stack, construct: Any, stack_id: str, **changes: Any) -> dict[str, Any]:
-    """The construct's custom-resource properties as CloudFormation delivers them (tokens resolved)."""
-    template = stacks.templates[stack.stack_name]
-    return delivered_properties(template, custom_resource_id(stack, construct), stack_id, **changes)
-
-
 def replay_for(aws: StubbedAws, stacks: SimpleNamespace, stack: Stack, stack_id: str, monkeypatch: pytest.MonkeyPatch) -> PolicyReplay:
     """Authorize every call of ``aws`` against ``stack``'s handler policy, owned by ``stack_id``."""
     monkeypatch.setenv(OWNER_ENV_VAR, stack_id)
@@ -128,7 +122,7 @@ def owned(stack_id: str = STACK_ID) -> dict[str, str]:
 
 def test_create_named_candidate_is_authorized(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_for(aws, stacks, stacks.churn, STACK_ID, monkeypatch)
-    properties = properties_of(stacks, stacks.churn, stacks.named, STACK_ID)
+    properties = properties_of(stacks.templates, stacks.churn, stacks.named, STACK_ID)
     name = model_name(properties, "ChurnModel")
     aws.sagemaker_stub.add_response("describe_auto_ml_job", response("describe_auto_ml_job_hpo_classification.json"))
     aws.sagemaker_stub.add_response("list_candidates_for_auto_ml_job", response("list_candidates_for_auto_ml_job_page2.json"))
@@ -147,7 +141,7 @@ def test_create_named_candidate_is_authorized(aws: StubbedAws, stacks, monkeypat
 def test_a_user_tag_cannot_replace_the_owner_tag(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_for(aws, stacks, stacks.churn, STACK_ID, monkeypatch)
     properties = properties_of(
-        stacks, stacks.churn, stacks.best, STACK_ID, Tags=[{"Key": OWNER_TAG_KEY, "Value": OTHER_STACK_ID}]
+        stacks.templates, stacks.churn, stacks.best, STACK_ID, Tags=[{"Key": OWNER_TAG_KEY, "Value": OTHER_STACK_ID}]
     )
     name = model_name(properties, "BestModel")
     aws.sagemaker_stub.add_response("describe_auto_ml_job", response("describe_auto_ml_job_hpo_classification.json"))
@@ -163,7 +157,7 @@ def test_a_user_tag_cannot_replace_the_owner_tag(aws: StubbedAws, stacks, monkey
 def test_create_without_the_owner_tag_is_denied(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_for(aws, stacks, stacks.churn, STACK_ID, monkeypatch)
     monkeypatch.delenv(OWNER_ENV_VAR)  # a handler not told its owner: the policy refuses what it creates
-    properties = properties_of(stacks, stacks.churn, stacks.best, STACK_ID)
+    properties = properties_of(stacks.templates, stacks.churn, stacks.best, STACK_ID)
     aws.sagemaker_stub.add_response("describe_auto_ml_job", response("describe_auto_ml_job_hpo_classification.json"))
 
     with pytest.raises(AutopilotDeploymentError, match="AccessDeniedException"):
@@ -174,7 +168,7 @@ def test_create_without_the_owner_tag_is_denied(aws: StubbedAws, stacks, monkeyp
 
 def test_tag_changes_on_an_owned_model_are_authorized(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_for(aws, stacks, stacks.churn, STACK_ID, monkeypatch)
-    properties = properties_of(stacks, stacks.churn, stacks.best, STACK_ID)
+    properties = properties_of(stacks.templates, stacks.churn, stacks.best, STACK_ID)
     old = {**properties, "Tags": [{"Key": "team", "Value": "ml"}, {"Key": "cost", "Value": "1"}]}
     new = {**properties, "Tags": [{"Key": "team", "Value": "ds"}]}
     name = model_name(properties, "BestModel")
@@ -198,7 +192,7 @@ def test_tag_changes_on_an_owned_model_are_authorized(aws: StubbedAws, stacks, m
 
 def test_delete_of_an_owned_model_is_authorized(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_for(aws, stacks, stacks.churn, STACK_ID, monkeypatch)
-    name = model_name(properties_of(stacks, stacks.churn, stacks.best, STACK_ID), "BestModel")
+    name = model_name(properties_of(stacks.templates, stacks.churn, stacks.best, STACK_ID), "BestModel")
     replay.exists("model", name, owned())
     aws.sagemaker_stub.add_response("delete_model", {}, {"ModelName": name})
 
@@ -210,7 +204,7 @@ def test_delete_of_an_owned_model_is_authorized(aws: StubbedAws, stacks, monkeyp
 def test_delete_of_a_model_already_gone_succeeds_although_iam_denies_it(aws: StubbedAws, stacks, monkeypatch) -> None:
     # The trap: a model that no longer exists has no owner tag, so DeleteModel is denied.
     replay = replay_for(aws, stacks, stacks.churn, STACK_ID, monkeypatch)
-    name = model_name(properties_of(stacks, stacks.churn, stacks.best, STACK_ID), "BestModel")
+    name = model_name(properties_of(stacks.templates, stacks.churn, stacks.best, STACK_ID), "BestModel")
     aws.sagemaker_stub.add_response("list_models", {"Models": []}, {"NameContains": name})
 
     result = aws.handle(model_event("Delete", {}, "BestModel", physical_id=name))
@@ -222,7 +216,7 @@ def test_delete_of_a_model_already_gone_succeeds_although_iam_denies_it(aws: Stu
 
 def test_a_vanished_model_is_created_again(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_for(aws, stacks, stacks.churn, STACK_ID, monkeypatch)
-    properties = properties_of(stacks, stacks.churn, stacks.best, STACK_ID)
+    properties = properties_of(stacks.templates, stacks.churn, stacks.best, STACK_ID)
     name = model_name(properties, "BestModel")
     aws.sagemaker_stub.add_response("list_models", {"Models": []}, {"NameContains": name})
     aws.sagemaker_stub.add_response("describe_auto_ml_job", response("describe_auto_ml_job_hpo_classification.json"))
@@ -237,7 +231,7 @@ def test_a_vanished_model_is_created_again(aws: StubbedAws, stacks, monkeypatch)
 
 def test_another_stacks_model_is_never_deleted(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_for(aws, stacks, stacks.churn, STACK_ID, monkeypatch)
-    name = model_name(properties_of(stacks, stacks.churn, stacks.best, STACK_ID), "BestModel")
+    name = model_name(properties_of(stacks.templates, stacks.churn, stacks.best, STACK_ID), "BestModel")
     replay.exists("model", name, owned(OTHER_STACK_ID))
     aws.sagemaker_stub.add_response(
         "list_models",
@@ -252,7 +246,7 @@ def test_another_stacks_model_is_never_deleted(aws: StubbedAws, stacks, monkeypa
 
 def test_cross_account_job_is_read_through_the_source_role(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_for(aws, stacks, stacks.churn, STACK_ID, monkeypatch)
-    properties = properties_of(stacks, stacks.churn, stacks.remote, STACK_ID, CandidateName=NAMED)
+    properties = properties_of(stacks.templates, stacks.churn, stacks.remote, STACK_ID, CandidateName=NAMED)
     name = model_name(properties, "RemoteModel")
     aws.sts_stub.add_response(
         "assume_role",
@@ -276,7 +270,7 @@ def test_cross_account_job_is_read_through_the_source_role(aws: StubbedAws, stac
 def transform_properties(stacks, stack, construct, stack_id, model: str) -> dict[str, Any]:
     # The model's Data (GetAtt, unknown offline) as a tabular model answers it.
     return properties_of(
-        stacks,
+        stacks.templates,
         stack,
         construct,
         stack_id,
@@ -302,7 +296,7 @@ def describe_job(replay: PolicyReplay, name: str, status: str) -> dict[str, Any]
 
 def test_transform_job_start_and_wait_are_authorized(aws: StubbedAws, stacks, monkeypatch, caplog) -> None:
     replay = replay_for(aws, stacks, stacks.churn, STACK_ID, monkeypatch)
-    model = model_name(properties_of(stacks, stacks.churn, stacks.best, STACK_ID), "BestModel")
+    model = model_name(properties_of(stacks.templates, stacks.churn, stacks.best, STACK_ID), "BestModel")
     properties = transform_properties(stacks, stacks.churn, stacks.scoring, STACK_ID, model)
     event = cfn_event("Create", contract.TRANSFORM_JOB_RESOURCE_TYPE, properties, logical_id="Scoring")
     name = job_name(properties, "Scoring", event["RequestId"])
@@ -370,7 +364,7 @@ def test_delete_stops_an_owned_running_job_and_ignores_a_job_gone(aws: StubbedAw
 
 def test_a_transform_in_another_stack_is_authorized_by_that_stacks_provider(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_for(aws, stacks, stacks.other, SCORING_STACK_ID, monkeypatch)
-    model = model_name(properties_of(stacks, stacks.churn, stacks.best, STACK_ID), "BestModel")
+    model = model_name(properties_of(stacks.templates, stacks.churn, stacks.best, STACK_ID), "BestModel")
     properties = transform_properties(stacks, stacks.other, stacks.nightly, SCORING_STACK_ID, model)
     event = copy.deepcopy(cfn_event("Create", contract.TRANSFORM_JOB_RESOURCE_TYPE, properties, logical_id="Nightly"))
     event["StackId"] = SCORING_STACK_ID

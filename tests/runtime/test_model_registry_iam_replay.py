@@ -25,8 +25,8 @@ from support.handler import (  # noqa: F401  (fixtures)
     response,
 )
 from support.iam_reference import Resolver
-from support.iam_replay import PolicyReplay, delivered_properties, handler_statements, stack_pseudo
-from support.stacks import checked_synth, custom_resource_id, resources
+from support.iam_replay import PolicyReplay, handler_statements, properties_of, stack_pseudo
+from support.stacks import checked_synth, resources
 
 from autopilot_inference import AutopilotModel, AutopilotModelPackage
 from autopilot_inference._lambda.autopilot_runtime import contract, naming
@@ -68,12 +68,6 @@ def group_policy(stacks: SimpleNamespace) -> list[dict[str, Any]]:
     template = stacks.templates["DevStack"]
     [group] = resources(template, "AWS::SageMaker::ModelPackageGroup").values()
     return Resolver(template, pseudo=stack_pseudo(DEV_STACK_ID)).resolve(group["Properties"]["ModelPackageGroupPolicy"])["Statement"]
-
-
-def properties_of(stacks: SimpleNamespace, stack: Stack, construct: Any, stack_id: str, **changes: Any) -> dict[str, Any]:
-    """The construct's custom-resource properties as CloudFormation delivers them (tokens resolved)."""
-    template = stacks.templates[stack.stack_name]
-    return delivered_properties(template, custom_resource_id(stack, construct), stack_id, **changes)
 
 
 def replay_as(aws: StubbedAws, stacks: SimpleNamespace, stack_id: str, account: str, monkeypatch: pytest.MonkeyPatch) -> PolicyReplay:
@@ -118,7 +112,7 @@ def described_version(approval: str) -> dict[str, Any]:
 
 def test_registration_is_authorized_with_the_owner_and_the_synthesized_status(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_as(aws, stacks, DEV_STACK_ID, ACCOUNT, monkeypatch)
-    properties = properties_of(stacks, stacks.dev, stacks.package, DEV_STACK_ID)
+    properties = properties_of(stacks.templates, stacks.dev, stacks.package, DEV_STACK_ID)
     aws.sagemaker_stub.add_response("describe_auto_ml_job", response("describe_auto_ml_job_hpo_classification.json"))
     aws.sagemaker_stub.add_response("create_model_package", {"ModelPackageArn": VERSION_ARN})
 
@@ -135,7 +129,7 @@ def test_registration_is_authorized_with_the_owner_and_the_synthesized_status(aw
 
 def test_a_registration_with_another_status_than_synthesized_is_denied(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_as(aws, stacks, DEV_STACK_ID, ACCOUNT, monkeypatch)
-    properties = properties_of(stacks, stacks.dev, stacks.package, DEV_STACK_ID, ModelApprovalStatus="Approved")
+    properties = properties_of(stacks.templates, stacks.dev, stacks.package, DEV_STACK_ID, ModelApprovalStatus="Approved")
     aws.sagemaker_stub.add_response("describe_auto_ml_job", response("describe_auto_ml_job_hpo_classification.json"))
 
     with pytest.raises(AutopilotDeploymentError, match="AccessDeniedException"):
@@ -146,7 +140,7 @@ def test_a_registration_with_another_status_than_synthesized_is_denied(aws: Stub
 
 def test_a_tag_change_and_a_rollback_search_are_authorized(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_as(aws, stacks, DEV_STACK_ID, ACCOUNT, monkeypatch)
-    properties = properties_of(stacks, stacks.dev, stacks.package, DEV_STACK_ID)
+    properties = properties_of(stacks.templates, stacks.dev, stacks.package, DEV_STACK_ID)
     tagged = {**properties, "Tags": [{"Key": "team", "Value": "ml"}]}
     aws.sagemaker_stub.add_response("add_tags", {}, {"ResourceArn": VERSION_ARN, "Tags": [{"Key": "team", "Value": "ml"}]})
     aws.handle(package_event("Update", tagged, old_properties=properties, physical_id=VERSION_ARN))
@@ -167,7 +161,7 @@ def test_a_tag_change_and_a_rollback_search_are_authorized(aws: StubbedAws, stac
 
 def test_the_owner_tag_of_a_version_cannot_be_changed(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_as(aws, stacks, DEV_STACK_ID, ACCOUNT, monkeypatch)
-    properties = properties_of(stacks, stacks.dev, stacks.package, DEV_STACK_ID)
+    properties = properties_of(stacks.templates, stacks.dev, stacks.package, DEV_STACK_ID)
     request = {"ResourceArn": VERSION_ARN, "Tags": [{"Key": OWNER_TAG_KEY, "Value": "someone"}]}
 
     assert not replay.authorize("handler", "sagemaker", "AddTags", request)
@@ -186,7 +180,7 @@ def test_a_stack_that_keeps_its_versions_may_not_delete_any(aws: StubbedAws, sta
 
 def test_prod_deploys_the_approved_dev_version_through_both_policies(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_as(aws, stacks, PROD_STACK_ID, PROD_ACCOUNT, monkeypatch)
-    properties = properties_of(stacks, stacks.prod, stacks.model, PROD_STACK_ID)
+    properties = properties_of(stacks.templates, stacks.prod, stacks.model, PROD_STACK_ID)
     name = naming.model_name(properties["ModelNamePrefix"], PROD_STACK_ID, "ChurnModel", package_model_configuration(properties))
     aws.sagemaker_stub.add_response("list_model_packages", {"ModelPackageSummaryList": [
         {"ModelPackageArn": VERSION_ARN, "CreationTime": CREATED, "ModelPackageStatus": "Completed", "ModelApprovalStatus": "Approved"}]})
@@ -204,7 +198,7 @@ def test_prod_deploys_the_approved_dev_version_through_both_policies(aws: Stubbe
 def test_an_account_the_group_policy_does_not_name_is_denied(aws: StubbedAws, stacks, monkeypatch) -> None:
     replay = replay_as(aws, stacks, PROD_STACK_ID, STRANGER, monkeypatch)
     replay.accounts["handler"] = STRANGER
-    properties = properties_of(stacks, stacks.prod, stacks.model, PROD_STACK_ID)
+    properties = properties_of(stacks.templates, stacks.prod, stacks.model, PROD_STACK_ID)
 
     with pytest.raises(AutopilotDeploymentError, match="AccessDeniedException"):
         aws.handle(model_event("Create", properties))

@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from .iam_eval import ALLOW, Request, evaluate
 from .iam_reference import Resolver
+from .stacks import custom_resource_id
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 
@@ -297,3 +298,9 @@ def delivered_properties(template: dict[str, Any], logical_id: str, stack_id: st
     resolved.pop("ServiceToken", None)
     resolved.update(changes)
     return dict(resolved)
+
+
+def properties_of(templates: Mapping[str, dict[str, Any]], stack: Any, construct: Any, stack_id: str, **changes: Any) -> dict[str, Any]:
+    """``construct``'s custom-resource properties in ``stack``'s synthesized template, as CloudFormation delivers them."""
+    template = templates[stack.stack_name]
+    return delivered_properties(template, custom_resource_id(stack, construct), stack_id, **changes)
