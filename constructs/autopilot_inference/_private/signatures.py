@@ -21,6 +21,7 @@ to the constructor's docs.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import typing
 from collections.abc import Callable, Mapping
@@ -56,14 +57,18 @@ def required_keys(props: type) -> list[str]:
     return [name for name, hint in hints.items() if typing.get_origin(hint) is typing.Required]
 
 
+@functools.cache
 def props_of(function: Callable[..., Any]) -> type | None:
-    """The ``TypedDict`` of ``function``'s ``**props: Unpack[...]``, if it has one."""
-    keywords = [p for p in inspect.signature(function).parameters.values() if p.kind is inspect.Parameter.VAR_KEYWORD]
-    if not keywords:
+    """The ``TypedDict`` of ``function``'s ``**props: Unpack[...]``, if it has one.
+
+    Read from the code, so the spelled-out signature ``help()`` shows does not hide it. Only this
+    annotation is evaluated: the return annotation of a method may name its own class, not yet
+    defined while the class body runs (``from_model_package -> AutopilotModel``).
+    """
+    code = function.__code__
+    if not code.co_flags & inspect.CO_VARKEYWORDS:
         return None
-    # Only this annotation is evaluated: the return annotation of a method may name its own class,
-    # not yet defined while the class body runs (``from_model_package -> AutopilotModel``).
-    annotation = function.__annotations__.get(keywords[0].name)
+    annotation = function.__annotations__.get(code.co_varnames[code.co_argcount + code.co_kwonlyargcount])
     if isinstance(annotation, str):
         annotation = eval(annotation, function.__globals__)  # noqa: S307 - the function's own annotation
     if typing.get_origin(annotation) is typing.Unpack:
@@ -123,7 +128,7 @@ def args_section(doc: str | None, heading: str = "Args:") -> str | None:
 def public_construct(cls: C) -> C:
     """Give ``cls`` its constructor's signature (not jsii's ``(*args, **kwargs)``) and ``__init__`` the props' docs."""
     init: Callable[..., None] = vars(cls)["__init__"]  # each public construct defines its own
-    props = props_of(init)  # before the spelled-out signature hides ``**props``
+    props = props_of(init)
     cls.__signature__ = spelled_out(init, drop_first=True)  # type: ignore[attr-defined]
     init.__signature__ = spelled_out(init)  # type: ignore[attr-defined]
     if init.__doc__ is None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import inspect
 import re
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -37,7 +36,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from typeguard import check_type
 
-from .._private.signatures import defaults_of
+from .._private.signatures import defaults_of, props_of
 from .._private.tokens import is_token
 from .problems import Problems
 
@@ -158,24 +157,12 @@ def _annotations_of(function: Callable[..., Any]) -> dict[str, tuple[Any, bool]]
     keyword_only = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
     defaults = function.__kwdefaults__ or {}
     props = {name: (hints[name], name not in defaults) for name in keyword_only if name in hints}
-    declared = _typed_props(function)
+    declared = props_of(function)
     if declared is not None:
         for key, key_type in typing.get_type_hints(declared, include_extras=True).items():
             required = typing.get_origin(key_type) is typing.Required
             props[key] = (typing.get_args(key_type)[0] if required else key_type, required)
     return props
-
-
-@functools.cache
-def _typed_props(function: Callable[..., Any]) -> type | None:
-    """The ``TypedDict`` of ``function``'s ``**props: Unpack[...]`` (read from the code, not the signature ``help()`` shows)."""
-    code = function.__code__
-    if not code.co_flags & inspect.CO_VARKEYWORDS:
-        return None
-    annotation = typing.get_type_hints(function, include_extras=True).get(code.co_varnames[code.co_argcount + code.co_kwonlyargcount])
-    if typing.get_origin(annotation) is typing.Unpack:
-        return typing.get_args(annotation)[0]  # type: ignore[no-any-return]
-    return None
 
 
 def type_problems(function: Callable[..., Any], values: Mapping[str, Any]) -> list[str]:
@@ -216,7 +203,7 @@ def with_stand_ins(function: Callable[..., Any], values: Mapping[str, Any], refu
     """
     plain = getattr(function, "__func__", function)
     keyword_defaults = plain.__kwdefaults__ or {}
-    typed = _typed_props(plain)
+    typed = props_of(plain)
     typed_defaults = defaults_of(typed) if typed is not None else {}
     props = annotations_of(function)
     stood_in = dict(values)
