@@ -7,6 +7,9 @@ expanded into the ``TypedDict``'s keys) and checks every given value with typegu
 prop, what the annotation expects, what it got (:func:`describe`) and, where one is known for
 the expected type, the fix (:data:`TYPE_HINTS`). The checker imports none of the constructs it
 checks: the package's own types describe themselves with :func:`hint` where they are defined.
+A construct starts its checks with :func:`checked_types`: it reports every wrong type and stands
+each mistyped prop in at its default (:func:`with_stand_ins`), so the values of all the other
+props are still checked in the same pass.
 
 jsii interfaces (``iam.IRole``, ``kms.IKey``, ...) are Protocols that ``isinstance`` refuses and
 typeguard lets pass unchecked, so :func:`implements` checks them instead: it reads the
@@ -377,4 +380,17 @@ def _sequence_message(value: Any, annotation: Any, prop: str) -> str:
     return f"{prop} must be {expected}; got {describe(value)}." + (f" {fix}" if fix else "")
 
 
-__all__ = ["GIVEN_HINTS", "TYPE_HINTS", "TypeHint", "annotations_of", "describe", "hint", "implements", "problem", "type_problems"]
+__all__ = [
+    "GIVEN_HINTS",
+    "TYPE_HINTS",
+    "TypeHint",
+    "annotations_of",
+    "checked_types",
+    "describe",
+    "hint",
+    "implements",
+    "problem",
+    "refused_props",
+    "type_problems",
+    "with_stand_ins",
+]

@@ -1,4 +1,4 @@
-"""Synth-time checks of single prop values (the convention: :mod:`._problems`).
+"""Synth-time checks of single prop values (the convention: :mod:`.problems`).
 
 Each check is pure and returns a :class:`Finding` (an error whose message names the prop and
 says what to do) or ``None``; it never raises for a bad value. A value that is also converted
@@ -82,7 +82,7 @@ def inference_response_keys(value: Any, prop: str = "inference_response_keys") -
 
 
 def s3_uri(value: Any, prop: str) -> Finding | None:
-    """An ``s3://bucket[/key]`` URI with a valid bucket name and no wildcard (``_s3_uris``)."""
+    """An ``s3://bucket[/key]`` URI with a valid bucket name and no wildcard (``_private.s3_uris``)."""
     if is_token(value):
         return None
     problem = s3_uri_problem(value, prop)

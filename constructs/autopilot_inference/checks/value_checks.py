@@ -1,6 +1,6 @@
 """Synth-time checks of prop values that the API or the containers would refuse later, or silently misuse.
 
-The same convention as :mod:`.validation` (see :mod:`._problems`): each check is a pure
+The same convention as :mod:`.validation` (see :mod:`.problems`): each check is a pure
 function returning a :class:`Finding` (an error or a warning naming the prop and what to do)
 or ``None``; the construct reports them (``Problems.report``: errors as error annotations,
 warnings with ``Annotations.of(construct).add_warning_v2``), where ``cdk synth`` prints them with

@@ -319,7 +319,7 @@ def schedule_label(template: Template, logical_id: str) -> str:
 
 
 def schedule_runs(props: Mapping[str, Any], facts: Mapping[str, Any], now: datetime, count: int = NEXT_RUNS) -> list[str]:
-    """``_schedules.describe_runs`` for a schedule of a template: next runs, and what the next run reads and writes."""
+    """``schedules.describe_runs`` for a schedule of a template: next runs, and what the next run reads and writes."""
     from ..transform import run_locations as locations
     from ..transform import schedules
 

@@ -147,7 +147,7 @@ def checked(template: str, prop: str, *, job_name_prefix: str) -> list[Piece]:
     """``template`` as pieces, checked as ``AutopilotScheduledTransform`` checks it (and ``plan`` with it).
 
     Raises:
-        LocationTemplateError: a placeholder in the bucket, an S3 URI problem (``_s3_uris``), an
+        LocationTemplateError: a placeholder in the bucket, an S3 URI problem (``_private.s3_uris``), an
             unknown placeholder or a stray brace, a rendering longer than SageMaker's S3 URIs.
     """
     bucket = template[len("s3://") :].split("/", 1)[0] if isinstance(template, str) else ""
