@@ -82,7 +82,7 @@ def top_level_stack(construct: IConstruct) -> tuple[str, str]:
 
 
 def known_singletons(stack: Stack) -> dict[str, Construct]:
-    """The stack-scoped singletons of ``stack`` found so far, by construct id (filled by ``_scopes.stack_singleton``)."""
+    """The stack-scoped singletons of ``stack`` found so far, by construct id (filled by ``scopes.stack_singleton``)."""
     return _SINGLETONS.setdefault(stack, {})
 
 

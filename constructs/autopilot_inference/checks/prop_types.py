@@ -147,7 +147,7 @@ def annotations_of(function: Callable[..., Any]) -> dict[str, tuple[Any, bool]]:
     """The annotations of ``function``'s keyword props, in order, each with whether the prop is required.
 
     ``**props: Unpack[Props]`` gives ``Props``' keys (required: ``Required[...]``). Read from the
-    function itself, not from the signature ``help()`` shows (``_signatures`` spells it out).
+    function itself, not from the signature ``help()`` shows (``_private.signatures`` spells it out).
     """
     return dict(_annotations_of(getattr(function, "__func__", function)))  # a classmethod, as the class hands it out
 

@@ -30,7 +30,7 @@ EXECUTION_ROLE_PURPOSE = "exec"
 CONSUMER_GRANTS_ID = "AutopilotInferenceModelGrants"
 
 def default_execution_role_name(stack: Stack) -> str | None:
-    """The default execution role's name: known before the first deployment (see :mod:`._role_names`)."""
+    """The default execution role's name: known before the first deployment (see :mod:`.._private.role_names`)."""
     return stack_role_name(stack, EXECUTION_ROLE_PURPOSE)
 
 
