@@ -349,8 +349,9 @@ def select_subnets(vpc: Any, vpc_subnets: Any) -> tuple[list[str] | None, list[F
     return subnet_ids, found
 
 
-def subnets(vpc: Any, vpc_subnets: Any) -> list[Finding]:
-    """Every problem of the subnets ``vpc_subnets`` selects in ``vpc``: not selectable, only public ones, not 1-16."""
+def subnets(vpc: Any, vpc_subnets: Any) -> tuple[list[str] | None, list[Finding]]:
+    """The subnet ids ``vpc_subnets`` selects in ``vpc`` (``None`` when it cannot select), and every problem of
+    them: not selectable, only public ones, not 1-16."""
     subnet_ids, found = select_subnets(vpc, vpc_subnets)
     if subnet_ids is not None and not is_token(subnet_ids) and not 1 <= len(subnet_ids) <= contract.MAX_SUBNETS:
         found.append(
@@ -360,7 +361,7 @@ def subnets(vpc: Any, vpc_subnets: Any) -> list[Finding]:
                 "Select other subnets of the VPC.",
             )
         )
-    return found
+    return subnet_ids, found
 
 
 __all__ = [

@@ -159,7 +159,7 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
     ) -> None:
         super().__init__(scope, id)
         problems = Problems(self)
-        keys, unit = _check_props(problems, locals())
+        keys, unit, subnet_ids = _check_props(problems, locals())
         self._connections: ec2.Connections | None = None
         self._in_vpc = vpc is not None
         self._network_isolation = bool(network_isolation)
@@ -181,7 +181,7 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
         self._allow_handler_to_read_job(automl_job_name, candidate_name, source_role_arn)
         vpc_config: dict[str, Any] | None = None
         if vpc is not None:
-            vpc_config = self._vpc_config(problems, vpc, vpc_subnets, security_groups, allow_all_outbound)
+            vpc_config = self._vpc_config(vpc, subnet_ids, security_groups, allow_all_outbound)
             if vpc_config is None:
                 return
         binding = self._allow_managing_models(vpc_config, network_isolation)
@@ -288,15 +288,14 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
 
     def _vpc_config(
         self,
-        problems: Problems,
         vpc: ec2.IVpc,
-        vpc_subnets: ec2.SubnetSelection | None,
+        subnet_ids: list[str] | None,
         security_groups: Sequence[ec2.ISecurityGroup] | None,
         allow_all_outbound: bool | None,
     ) -> dict[str, Any] | None:
         """The model's ``VpcConfig`` (its security groups, created when none are given); ``None`` on a problem.
 
-        The subnets were checked with the other props (:func:`_check_network`).
+        ``subnet_ids`` were selected and checked with the other props (:func:`_check_network`).
         """
         groups = (
             list(security_groups)
@@ -312,7 +311,6 @@ class AutopilotModel(ModelResourceAttributes, AutopilotModelBase):
             ]
         )
         self._connections = ec2.Connections(security_groups=groups)
-        subnet_ids, _ = value_checks.select_subnets(vpc, vpc_subnets)
         if subnet_ids is None:
             return None
         return {
@@ -559,11 +557,11 @@ class _PackageModel(AutopilotModel):
         AutopilotModelBase.__init__(self, scope, id)  # not AutopilotModel's: no AutoML job to read
         problems = Problems(self)
         given: dict[str, Any] = {**dict.fromkeys(PackageModelProps.__annotations__), **PACKAGE_MODEL_DEFAULTS, **props}
-        _check_package_props(problems, given)
+        subnet_ids = _check_package_props(problems, given)
         vpc, role, automl_output_s3_uri = given["vpc"], given["role"], given["automl_output_s3_uri"]
         model_package_group_arn, model_package_arn = given["model_package_group_arn"], given["model_package_arn"]
         model_name_prefix, kms_key = given["model_name_prefix"], given["kms_key"]
-        vpc_subnets, security_groups, network_isolation = given["vpc_subnets"], given["security_groups"], given["network_isolation"]
+        security_groups, network_isolation = given["security_groups"], given["network_isolation"]
         self._connections = None
         self._in_vpc = vpc is not None
         self._network_isolation = bool(network_isolation)
@@ -582,7 +580,7 @@ class _PackageModel(AutopilotModel):
         self.provider.permissions.allow_deploy_model_packages(group_arn)
         vpc_config: dict[str, Any] | None = None
         if vpc is not None:
-            vpc_config = self._vpc_config(problems, vpc, vpc_subnets, security_groups, None)
+            vpc_config = self._vpc_config(vpc, subnet_ids, security_groups, None)
             if vpc_config is None:
                 return
         binding = self._allow_managing_models(vpc_config, network_isolation)
@@ -635,13 +633,13 @@ class _PackageModel(AutopilotModel):
         return self.resource.get_att_string(contract.ATTR_MODEL_PACKAGE_VERSION)
 
 
-def _check_package_props(problems: Problems, props: Mapping[str, Any]) -> None:
-    """Every problem of ``from_model_package``'s props, reported in ``problems``."""
+def _check_package_props(problems: Problems, props: Mapping[str, Any]) -> list[str] | None:
+    """Every problem of ``from_model_package``'s props, reported in ``problems``; the selected subnet ids."""
     # A prop of the wrong type stands in with its default, so that every other prop is still checked;
     # what was given or not is read from the props as given.
     values, _ = prop_types.checked_types(problems, AutopilotModel.from_model_package, props)
     if values is None:
-        return
+        return None
     if (props["model_package_group_arn"] is None) == (props["model_package_arn"] is None):
         problems.add(
             "Pass exactly one of model_package_group_arn (deploy the group's newest Approved version) and "
@@ -655,7 +653,7 @@ def _check_package_props(problems: Problems, props: Mapping[str, Any]) -> None:
         if value is not None and not is_token(value) and not pattern.match(value):
             problems.add(f"{prop} must be an ARN arn:aws:sagemaker:<region>:<account>:{example}; got {value!r}.")
     problems.check(validation.name_prefix, values["model_name_prefix"], "model_name_prefix")
-    _check_network(problems, values, allow_all_outbound=None)
+    subnet_ids = _check_network(problems, values, allow_all_outbound=None)
     if values["automl_output_s3_uri"] is not None:
         problems.check(validation.s3_uri, values["automl_output_s3_uri"], "automl_output_s3_uri")
     if props["role"] is None and props["automl_output_s3_uri"] is None:
@@ -665,10 +663,14 @@ def _check_package_props(problems: Problems, props: Mapping[str, Any]) -> None:
             "(in the registry's account, whose bucket policy must let this role read it: registry_artifact_policy), "
             "or pass a role that can read the artifacts."
         )
+    return subnet_ids
 
 
-def _check_network(problems: Problems, props: Mapping[str, Any], *, allow_all_outbound: Any) -> None:
-    """The network props together, then the subnets they select: every problem, reported in ``problems``."""
+def _check_network(problems: Problems, props: Mapping[str, Any], *, allow_all_outbound: Any) -> list[str] | None:
+    """The network props together, then the subnets they select: every problem, reported in ``problems``.
+
+    Returns the selected subnet ids (``None`` without a VPC, or when they cannot be selected).
+    """
     accepted = problems.check(
         validation.network,
         vpc=props["vpc"],
@@ -676,17 +678,22 @@ def _check_network(problems: Problems, props: Mapping[str, Any], *, allow_all_ou
         security_groups=props["security_groups"],
         allow_all_outbound=allow_all_outbound,
     )
-    if accepted and props["vpc"] is not None:
-        problems.check(value_checks.subnets, props["vpc"], props["vpc_subnets"])
+    if not accepted or props["vpc"] is None:
+        return None
+    subnet_ids, found = value_checks.subnets(props["vpc"], props["vpc_subnets"])
+    problems.report(found)
+    return subnet_ids
 
 
-def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str], str]:
+def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str], str, list[str] | None]:
     """Every problem of ``AutopilotModel``'s ``props`` (values as given), reported in ``problems``.
 
-    Returns the normalised response keys and processing unit (meaningless when there are problems).
+    Returns the normalised response keys, the processing unit and the selected subnet ids (meaningless
+    when there are problems).
     """
     keys: list[str] = []
     unit = contract.DEFAULT_PROCESSING_UNIT
+    subnet_ids: list[str] | None = None
     # A prop of the wrong type stands in with its default, so that every other prop is still checked.
     values, _ = prop_types.checked_types(problems, AutopilotModel.__init__, props)
     if values is not None:
@@ -700,7 +707,7 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
         problems.check(validation.name_prefix, values["model_name_prefix"], "model_name_prefix")
         if problems.check(validation.processing_unit, values["processing_unit"]):
             unit = validation.processing_unit_value(values["processing_unit"])
-        _check_network(problems, values, allow_all_outbound=values["allow_all_outbound"])
+        subnet_ids = _check_network(problems, values, allow_all_outbound=values["allow_all_outbound"])
         problems.check(validation.role_arn, values["source_role_arn"], "source_role_arn")
         problems.check(validation.kms_key, values["kms_key"], "kms_key", region=stack_of(problems.construct).region)
     if props["role"] is None and props["automl_output_s3_uri"] is None:
@@ -709,4 +716,4 @@ def _check_props(problems: Problems, props: Mapping[str, Any]) -> tuple[list[str
             "read the model artifacts under it. Pass the AutoML job's OutputDataConfig.S3OutputPath "
             "(e.g. s3://bucket/autopilot/output), or pass a role that can read the artifacts."
         )
-    return keys, unit
+    return keys, unit, subnet_ids
